@@ -1,0 +1,160 @@
+"""Contracts of the ``requests`` service: public-space reports (signalements).
+
+RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) first:
+
+- ``list_report_categories(caller)`` -> list of ``Category``
+- ``submit_report(caller, payload: SubmitReport)`` -> ``SubmittedReport``
+- ``get_tracked_report(caller, tracking_number, tracking_key)`` -> ``Report``
+- ``get_tracked_report_photo(caller, tracking_number, tracking_key)`` -> ``Photo`` (JPEG)
+- ``list_reports(caller, status=None)`` -> list of ``AgentReport`` (agents)
+- ``get_report(caller, report_id)`` -> ``AgentReport`` (agents)
+- ``change_report_status(caller, report_id, payload: ChangeReportStatus)`` -> ``AgentReport``
+
+Events (exchange ``requests.events``): ``report_submitted``, ``report_status_changed``.
+"""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validates_schema
+
+from contracts import fields_fr as fr
+from contracts.base import Event
+
+SERVICE = "requests"
+
+REPORT_SUBMITTED = "report_submitted"
+REPORT_STATUS_CHANGED = "report_status_changed"
+
+CATEGORIES = {
+    "voirie": "Voirie (chaussée, trottoir, nid-de-poule)",
+    "voiture_ventouse": "Voiture ventouse",
+    "tags": "Tags et graffitis",
+    "espaces_verts": "Espaces verts",
+    "eclairage_public": "Éclairage public",
+    "proprete": "Propreté",
+}
+
+STATUSES = {
+    "nouveau": "Nouveau",
+    "en_cours": "En cours",
+    "resolu": "Résolu",
+    "rejete": "Rejeté",
+}
+
+AGENT_ROLES = ("agent_espace_public", "admin")
+"""Roles allowed to see and process reports."""
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+"""Largest photo accepted (10 Mo), before re-encoding."""
+
+
+class Category(Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class PhotoUpload(Schema):
+    """A file as sent by the citizen: its name and base64 content."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    filename = fr.text(max_length=255, required=False, load_default="photo")
+    data = fields.String(required=True, error_messages=fr.MESSAGES)
+
+
+class Photo(Schema):
+    content_type = fields.String(required=True)
+    data = fields.String(required=True, metadata={"description": "base64"})
+
+
+class SubmitReport(Schema):
+    """What a citizen sends to report a problem."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    category = fr.choice(CATEGORIES)
+    address = fr.text(max_length=300, min_length=3)
+    latitude = fr.number(low=-90, high=90, load_default=None, allow_none=True)
+    longitude = fr.number(low=-180, high=180, load_default=None, allow_none=True)
+    description = fr.text(max_length=5000)
+    email = fr.email()
+    photo = fields.Nested(PhotoUpload, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _both_coordinates(self, data: dict, **_: object) -> None:
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise ValidationError("Indiquez la latitude et la longitude, ou aucune des deux.", "latitude")
+
+
+class ChangeReportStatus(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fr.choice(STATUSES)
+    comment = fr.text(max_length=2000, required=False, load_default="")
+
+
+class StatusChange(Schema):
+    status = fields.String(required=True)
+    status_label = fields.String(required=True)
+    comment = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True, format="iso")
+
+
+class Report(Schema):
+    """A report as its author sees it through the tracking link."""
+
+    id = fields.Integer(required=True)
+    tracking_number = fields.String(required=True)
+    category = fields.String(required=True)
+    category_label = fields.String(required=True)
+    address = fields.String(required=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    description = fields.String(required=True)
+    status = fields.String(required=True)
+    status_label = fields.String(required=True)
+    has_photo = fields.Boolean(required=True)
+    submitted_at = fields.AwareDateTime(required=True, format="iso")
+    updated_at = fields.AwareDateTime(required=True, format="iso")
+    history = fields.List(fields.Nested(StatusChange), required=True)
+
+
+class SubmittedReport(Report):
+    """The answer to ``submit_report``: the report and its private tracking key."""
+
+    tracking_key = fields.String(required=True)
+
+
+class AgentReport(Report):
+    """A report as an agent sees it: with the author's e-mail."""
+
+    email = fields.String(required=True)
+
+
+class ReportSubmitted(Event):
+    report_id = fields.Integer(required=True)
+    tracking_number = fields.String(required=True)
+    tracking_key = fields.String(required=True)
+    category = fields.String(required=True)
+    category_label = fields.String(required=True)
+    address = fields.String(required=True)
+    description = fields.String(required=True)
+    email = fields.String(required=True)
+    account_id = fields.String(load_default=None, allow_none=True)
+    submitted_at = fields.AwareDateTime(required=True, format="iso")
+
+
+class ReportStatusChanged(Event):
+    report_id = fields.Integer(required=True)
+    tracking_number = fields.String(required=True)
+    tracking_key = fields.String(required=True)
+    email = fields.String(required=True)
+    account_id = fields.String(load_default=None, allow_none=True)
+    previous_status = fields.String(required=True)
+    status = fields.String(required=True)
+    status_label = fields.String(required=True)
+    comment = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True, format="iso")

@@ -1,0 +1,37 @@
+"""Errors keep their class and details when nameko serialises them across RPC."""
+
+from __future__ import annotations
+
+import pytest
+from contracts.base import load_or_invalid
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from contracts.requests import SubmitReport
+from nameko.exceptions import deserialize, serialize
+
+
+@pytest.mark.parametrize("error", [NotFound("Introuvable."), Forbidden("Interdit."), Conflict("Déjà fait.")])
+def test_error_crosses_rpc_as_same_class(error):
+    back = deserialize(serialize(error))
+    assert type(back) is type(error)
+    assert back.message == error.message
+
+
+def test_invalid_keeps_field_messages():
+    back = deserialize(serialize(Invalid("Erreurs.", {"email": ["Adresse e-mail invalide."]})))
+    assert isinstance(back, Invalid)
+    assert back.fields == {"email": ["Adresse e-mail invalide."]}
+
+
+def test_bad_report_gets_french_field_messages():
+    with pytest.raises(Invalid) as caught:
+        load_or_invalid(SubmitReport(), {"category": "ovni", "address": "12 rue X", "description": "  ", "email": "pas-une-adresse"})
+    fields = caught.value.fields
+    assert fields["category"] == ["Choix inconnu."]
+    assert fields["description"] == ["Ce champ est obligatoire."]
+    assert "invalide" in fields["email"][0]
+
+
+def test_coordinates_come_in_pairs():
+    with pytest.raises(Invalid) as caught:
+        load_or_invalid(SubmitReport(), {"category": "tags", "address": "12 rue X", "description": "Tag", "email": "a@b.fr", "latitude": 45.8})
+    assert "latitude" in caught.value.fields
