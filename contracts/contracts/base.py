@@ -21,7 +21,9 @@ class Event(Schema):
     occurred_at = fields.AwareDateTime(required=True, format="iso")
 
 
-def load_or_invalid(schema: Schema, data: Any, message: str = "Le formulaire contient des erreurs.") -> Any:
+def load_or_invalid(
+    schema: Schema, data: Any, message: str = "Le formulaire contient des erreurs."
+) -> Any:
     """Load ``data`` with ``schema``; turn a ValidationError into :class:`Invalid`."""
     try:
         return schema.load(data)

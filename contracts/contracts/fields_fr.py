@@ -14,12 +14,22 @@ def _messages(**extra: str) -> dict[str, str]:
     return {**MESSAGES, **extra}
 
 
-def text(*, required: bool = True, min_length: int = 1, max_length: int, **kw: Any) -> fields.String:
+def text(
+    *, required: bool = True, min_length: int = 1, max_length: int, **kw: Any
+) -> fields.String:
     """A trimmed string; blank counts as missing when required."""
     checks = [validate.Length(max=max_length, error=f"{max_length} caractères au plus.")]
     if required:
-        checks.insert(0, validate.Length(min=min_length, error=REQUIRED if min_length == 1 else f"{min_length} caractères au moins."))
-    return TrimmedString(required=required, validate=checks, error_messages=_messages(invalid="Texte attendu."), **kw)
+        checks.insert(
+            0,
+            validate.Length(
+                min=min_length,
+                error=REQUIRED if min_length == 1 else f"{min_length} caractères au moins.",
+            ),
+        )
+    return TrimmedString(
+        required=required, validate=checks, error_messages=_messages(invalid="Texte attendu."), **kw
+    )
 
 
 def choice(values: Any, *, required: bool = True, **kw: Any) -> fields.String:
@@ -35,7 +45,9 @@ def email(*, required: bool = True, **kw: Any) -> fields.Email:
     return fields.Email(
         required=required,
         validate=validate.Length(max=254, error="Adresse e-mail trop longue."),
-        error_messages=_messages(invalid="Adresse e-mail invalide (exemple : prenom.nom@exemple.fr)."),
+        error_messages=_messages(
+            invalid="Adresse e-mail invalide (exemple : prenom.nom@exemple.fr)."
+        ),
         **kw,
     )
 

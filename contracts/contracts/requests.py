@@ -85,7 +85,9 @@ class SubmitReport(Schema):
     @validates_schema
     def _both_coordinates(self, data: dict, **_: object) -> None:
         if (data.get("latitude") is None) != (data.get("longitude") is None):
-            raise ValidationError("Indiquez la latitude et la longitude, ou aucune des deux.", "latitude")
+            raise ValidationError(
+                "Indiquez la latitude et la longitude, ou aucune des deux.", "latitude"
+            )
 
 
 class ChangeReportStatus(Schema):

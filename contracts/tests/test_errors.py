@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from nameko.exceptions import deserialize, serialize
+
 from contracts.base import load_or_invalid
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from contracts.requests import SubmitReport
-from nameko.exceptions import deserialize, serialize
 
 
-@pytest.mark.parametrize("error", [NotFound("Introuvable."), Forbidden("Interdit."), Conflict("Déjà fait.")])
+@pytest.mark.parametrize(
+    "error", [NotFound("Introuvable."), Forbidden("Interdit."), Conflict("Déjà fait.")]
+)
 def test_error_crosses_rpc_as_same_class(error):
     back = deserialize(serialize(error))
     assert type(back) is type(error)
@@ -24,7 +27,15 @@ def test_invalid_keeps_field_messages():
 
 def test_bad_report_gets_french_field_messages():
     with pytest.raises(Invalid) as caught:
-        load_or_invalid(SubmitReport(), {"category": "ovni", "address": "12 rue X", "description": "  ", "email": "pas-une-adresse"})
+        load_or_invalid(
+            SubmitReport(),
+            {
+                "category": "ovni",
+                "address": "12 rue X",
+                "description": "  ",
+                "email": "pas-une-adresse",
+            },
+        )
     fields = caught.value.fields
     assert fields["category"] == ["Choix inconnu."]
     assert fields["description"] == ["Ce champ est obligatoire."]
@@ -33,5 +44,14 @@ def test_bad_report_gets_french_field_messages():
 
 def test_coordinates_come_in_pairs():
     with pytest.raises(Invalid) as caught:
-        load_or_invalid(SubmitReport(), {"category": "tags", "address": "12 rue X", "description": "Tag", "email": "a@b.fr", "latitude": 45.8})
+        load_or_invalid(
+            SubmitReport(),
+            {
+                "category": "tags",
+                "address": "12 rue X",
+                "description": "Tag",
+                "email": "a@b.fr",
+                "latitude": 45.8,
+            },
+        )
     assert "latitude" in caught.value.fields

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from contracts.base import EXAMPLES_DIR, example
 from contracts.catalogue import EXAMPLES
 

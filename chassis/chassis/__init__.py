@@ -1,0 +1,10 @@
+"""What every service of the portal needs and nobody should write twice.
+
+- :mod:`chassis.config`: settings read once from the environment, failing fast in production;
+- :mod:`chassis.database`: a SQLAlchemy session per worker (``Database`` dependency);
+- :mod:`chassis.outbox`: events written in the state change's transaction, relayed with confirms;
+- :mod:`chassis.events`: idempotent event handlers with retry, backoff and a dead-letter table;
+- :mod:`chassis.identity`: the caller's identity and role checks;
+- :mod:`chassis.logging`: JSON logs carrying the correlation id;
+- :mod:`chassis.health`: ``GET /healthz`` and ``ping()`` for every service.
+"""

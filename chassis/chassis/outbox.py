@@ -1,0 +1,192 @@
+"""Transactional outbox: an event is stored with the state change, then relayed to RabbitMQ.
+
+    with self.db.session() as session:
+        report = domain.submit(...)
+        session.add(report)
+        self.outbox.add(session, REPORT_SUBMITTED, ReportSubmitted(), {...})
+
+``add`` writes a row in ``outbox_events`` inside the caller's transaction, so the event exists
+if and only if the change was committed. A relay thread publishes pending rows in creation order
+(a row that failed waits for its backoff, so consumers must not rely on order) on the
+service's nameko event exchange (``<service>.events``, routing key = event type), with publisher
+confirms and ``mandatory``, right after each worker that added events and every second
+otherwise. A row leaves the table's pending set only once the broker confirmed it; a failure
+(broker down, link cut, no queue bound yet) schedules the row again with backoff. Rows are
+claimed with ``FOR UPDATE SKIP LOCKED``, so several replicas never publish the same row twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from marshmallow import Schema
+from nameko.amqp.publish import Publisher
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.events import get_event_exchange
+from nameko.extensions import DependencyProvider
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from chassis import config, tables
+from chassis.database import Database, Sessions
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+IDLE_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 60.0
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0.5,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+
+
+def backoff_delay(attempts: int) -> timedelta:
+    """0.5 s, 1 s, 2 s... capped at a minute."""
+    return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** max(0, attempts - 1)))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class OutboxWriter:
+    """What a worker gets: ``add`` an event to the current transaction."""
+
+    def __init__(self, outbox: Outbox, correlation_id: str | None) -> None:
+        self._outbox = outbox
+        self._correlation_id = correlation_id
+        self.added = 0
+
+    def add(self, session: Session, event_type: str, schema: Schema, data: dict) -> dict:
+        """Validate and store the event ``data`` (without envelope); returns the full payload."""
+        envelope = {"event_id": str(uuid.uuid4()), "occurred_at": utcnow(), **data}
+        payload = schema.dump(envelope)
+        errors = schema.validate(payload)
+        if errors:
+            raise ValueError(f"event {event_type} does not follow its contract: {errors}")
+        session.execute(
+            self._outbox.table.insert().values(
+                event_id=payload["event_id"],
+                event_type=event_type,
+                payload=payload,
+                correlation_id=self._correlation_id,
+                created_at=envelope["occurred_at"],
+                attempts=0,
+            )
+        )
+        self.added += 1
+        return payload
+
+
+class Outbox(DependencyProvider):
+    """Outbox writer for workers, relay thread for the service. Needs a ``Database``."""
+
+    def setup(self) -> None:
+        database = next((d for d in self.container.dependencies if isinstance(d, Database)), None)
+        if database is None:
+            raise RuntimeError("Outbox needs a Database dependency on the same service")
+        self.database = database
+        self.table = tables.table(database.base.metadata, tables.OUTBOX)
+        self.exchange = get_event_exchange(self.container.service_name, self.container.config)
+        amqp_uri = self.container.config.get("OUTBOX_AMQP_URI") or config.setting("OUTBOX_AMQP_URI")
+        self.publisher = Publisher(
+            amqp_uri or self.container.config[AMQP_URI_CONFIG_KEY],
+            use_confirms=True,
+            mandatory=True,
+            retry=True,
+            retry_policy=PUBLISH_RETRY_POLICY,
+            declare=[self.exchange],
+        )
+        self._wake = threading.Event()
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+
+    def stop(self) -> None:
+        self._running = False
+        self._wake.set()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def get_dependency(self, worker_ctx) -> OutboxWriter:
+        return OutboxWriter(self, worker_ctx.data.get("correlation_id"))
+
+    def worker_teardown(self, worker_ctx) -> None:
+        writer = worker_ctx.service.__dict__.get(self.attr_name)
+        if isinstance(writer, OutboxWriter) and writer.added:
+            self._wake.set()
+
+    def _run(self) -> None:
+        while self._running:
+            self._wake.clear()
+            try:
+                while (
+                    self._running
+                    and relay_once(self.database.sessions, self.table, self._publish) == BATCH_SIZE
+                ):
+                    pass
+            except Exception:
+                log.exception("outbox relay pass failed; retrying")
+            self._wake.wait(IDLE_SECONDS)
+
+    def _publish(self, event_type: str, payload: dict, correlation_id: str | None) -> None:
+        headers = {"nameko.correlation_id": correlation_id} if correlation_id else {}
+        self.publisher.publish(
+            payload, exchange=self.exchange, routing_key=event_type, headers=headers
+        )
+
+
+def relay_once(sessions: Sessions, table, publish) -> int:
+    """Publish one batch of due rows, in order; returns how many rows were looked at."""
+    now = utcnow()
+    with sessions.session() as session:
+        rows = session.execute(
+            select(table)
+            .where(table.c.published_at.is_(None))
+            .where(or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now))
+            .order_by(table.c.id)
+            .limit(BATCH_SIZE)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            try:
+                publish(row.event_type, row.payload, row.correlation_id)
+            except Exception as exc:
+                attempts = row.attempts + 1
+                log.warning(
+                    "event %s (%s) not published, attempt %d: %s",
+                    row.event_id,
+                    row.event_type,
+                    attempts,
+                    exc,
+                )
+                session.execute(
+                    table.update()
+                    .where(table.c.id == row.id)
+                    .values(
+                        attempts=attempts,
+                        next_attempt_at=utcnow() + backoff_delay(attempts),
+                        last_error=str(exc)[:2000],
+                    )
+                )
+                if (
+                    isinstance(exc, OSError | ConnectionError)
+                    or "connection" in type(exc).__name__.lower()
+                ):
+                    return 0
+                continue
+            session.execute(
+                table.update()
+                .where(table.c.id == row.id)
+                .values(published_at=utcnow(), attempts=row.attempts + 1)
+            )
+        return len(rows)

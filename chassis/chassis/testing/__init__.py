@@ -1,0 +1,1 @@
+"""Test support shared by every service: pytest plugins for eventlet, PostgreSQL and RabbitMQ."""

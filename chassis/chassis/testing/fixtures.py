@@ -1,0 +1,146 @@
+"""pytest plugin: real PostgreSQL databases and RabbitMQ vhosts, made and removed by the tests.
+
+    pytest -p chassis.testing.eventlet_patch -p chassis.testing.fixtures
+
+- ``amqp_uri``: a fresh RabbitMQ vhost for the test session, deleted afterwards;
+- ``postgres_database(service, alembic_ini)``: URL of a fresh database migrated to head,
+  dropped at the end of the session;
+- ``free_port()`` and ``assert_models_match_migrations(...)`` as plain helpers.
+
+The servers are the ones on localhost (``TEST_POSTGRES_URL``, ``TEST_AMQP_HOST``), as on a
+developer machine and in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.engine import make_url
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+AMQP_HOST = os.environ.get("TEST_AMQP_HOST", "127.0.0.1:5672")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+def create_vhost(prefix: str = "test") -> tuple[str, str]:
+    """A new vhost usable by guest; returns (name, amqp uri)."""
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    _rabbitmqctl("add_vhost", name)
+    _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    return name, f"amqp://guest:guest@{AMQP_HOST}/{name}"
+
+
+def delete_vhost(name: str) -> None:
+    _rabbitmqctl("delete_vhost", name)
+
+
+def create_database(prefix: str) -> str:
+    """An empty PostgreSQL database; returns its URL."""
+    name = f"t_{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def alembic_config(alembic_ini: str | Path, url: str):
+    from alembic.config import Config
+
+    cfg = Config(str(alembic_ini))
+    cfg.set_main_option("script_location", str(Path(alembic_ini).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(alembic_ini: str | Path, url: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(alembic_ini, url), "head")
+
+
+def assert_models_match_migrations(alembic_ini: str | Path, metadata: MetaData, url: str) -> None:
+    """Fail with the differences when autogenerate would produce a new migration."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    migrate(alembic_ini, url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
+    engine.dispose()
+    assert differences == [], f"models and migrations differ: {differences}"
+
+
+@pytest.fixture(scope="session")
+def amqp_uri() -> Iterator[str]:
+    name, uri = create_vhost()
+    yield uri
+    delete_vhost(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[Callable[[str, str | Path], str]]:
+    made: list[str] = []
+
+    def make(service: str, alembic_ini: str | Path | None = None) -> str:
+        url = create_database(service)
+        made.append(url)
+        if alembic_ini is not None:
+            migrate(alembic_ini, url)
+        return url
+
+    yield make
+    for url in made:
+        drop_database(url)
+
+
+@pytest.fixture
+def service_container() -> Iterator[Callable[..., object]]:
+    """Start nameko containers in the test process; stopped when the test ends.
+
+    nameko's own ``container_factory`` needs the RabbitMQ management API; this one only needs
+    the broker the ``config`` points at::
+
+        container = service_container(RequestsService, {"AMQP_URI": amqp_uri, ...})
+    """
+    from nameko.containers import ServiceContainer
+
+    started: list[ServiceContainer] = []
+
+    def start(service_cls: type, config: dict) -> ServiceContainer:
+        container = ServiceContainer(service_cls, config)
+        container.start()
+        started.append(container)
+        return container
+
+    yield start
+    for container in reversed(started):
+        container.stop()

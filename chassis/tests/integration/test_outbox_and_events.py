@@ -1,0 +1,265 @@
+"""Outbox, relay and idempotent handlers on real PostgreSQL and RabbitMQ.
+
+Two small services exercise the chassis the way real services do.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from marshmallow import fields
+from nameko.exceptions import RemoteError
+from nameko.rpc import rpc
+from nameko.standalone.events import event_dispatcher as standalone_dispatcher
+from nameko.standalone.rpc import ServiceRpcProxy
+from nameko_amqp_retry import Backoff
+from sqlalchemy import String, create_engine, select, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from chassis import tables
+from chassis.database import Database
+from chassis.events import handle_event
+from chassis.health import Health
+from chassis.logging import Correlation
+from chassis.outbox import Outbox
+from chassis.testing.fixtures import create_vhost, delete_vhost, free_port
+from chassis.testing.proxy import ProxyProcess
+from contracts.base import Event
+
+PRODUCER = "chassis_producer"
+THING_CREATED = "thing_created"
+
+
+class ThingCreated(Event):
+    thing_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class ProducerBase(DeclarativeBase):
+    pass
+
+
+class Thing(ProducerBase):
+    __tablename__ = "things"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+tables.install(ProducerBase.metadata)
+
+
+class ConsumerBase(DeclarativeBase):
+    pass
+
+
+class Seen(ConsumerBase):
+    __tablename__ = "seen"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(100))
+
+
+tables.install(ConsumerBase.metadata)
+
+
+class QuickBackoff(Backoff):
+    schedule = (200,)
+    limit = 2
+
+
+class ProducerService(Health):
+    name = PRODUCER
+    db = Database(ProducerBase)
+    outbox = Outbox()
+    correlation = Correlation()
+
+    @rpc
+    def create(self, name: str) -> int:
+        with self.db.session() as session:
+            thing = Thing(name=name)
+            session.add(thing)
+            session.flush()
+            self.outbox.add(
+                session, THING_CREATED, ThingCreated(), {"thing_id": thing.id, "name": name}
+            )
+        return thing.id
+
+    @rpc
+    def create_then_fail(self, name: str) -> None:
+        with self.db.session() as session:
+            session.add(Thing(name=name))
+            self.outbox.add(session, THING_CREATED, ThingCreated(), {"thing_id": 0, "name": name})
+            raise ValueError("rolled back")
+
+
+class ConsumerService:
+    name = "chassis_consumer"
+    db = Database(ConsumerBase)
+    correlation = Correlation()
+
+    @handle_event(PRODUCER, THING_CREATED, ThingCreated, backoff=QuickBackoff)
+    def on_thing_created(self, session, event: dict) -> None:
+        if event["name"] == "boom":
+            raise RuntimeError("this handler always fails on boom")
+        session.add(Seen(event_id=str(event["event_id"]), name=event["name"]))
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def scalar(url: str, query: str):
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        value = connection.execute(text(query)).scalar()
+    engine.dispose()
+    return value
+
+
+@pytest.fixture
+def databases(postgres_database):
+    producer, consumer = postgres_database("producer"), postgres_database("consumer")
+    for url, base in ((producer, ProducerBase), (consumer, ConsumerBase)):
+        engine = create_engine(url)
+        base.metadata.create_all(engine)
+        engine.dispose()
+    return producer, consumer
+
+
+@pytest.fixture
+def start(service_container, amqp_uri, databases):
+    producer_url, consumer_url = databases
+
+    def start_service(cls, **extra):
+        url = producer_url if cls is ProducerService else consumer_url
+        config = {
+            "AMQP_URI": amqp_uri,
+            "DATABASE_URL": url,
+            "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+            **extra,
+        }
+        return service_container(cls, config)
+
+    return start_service
+
+
+def seen_names(url: str) -> list[str]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        names = list(connection.execute(select(Seen.name).order_by(Seen.id)).scalars())
+    engine.dispose()
+    return names
+
+
+def test_event_is_published_after_commit_and_handled_once(start, amqp_uri, databases):
+    producer_url, consumer_url = databases
+    start(ConsumerService)
+    start(ProducerService)
+    with ServiceRpcProxy(PRODUCER, {"AMQP_URI": amqp_uri}, timeout=10) as producer:
+        producer.create("lampadaire")
+    assert wait_for(lambda: seen_names(consumer_url) == ["lampadaire"])
+    assert (
+        scalar(producer_url, "select count(*) from outbox_events where published_at is null") == 0
+    )
+
+
+def test_rolled_back_change_publishes_nothing(start, amqp_uri, databases):
+    producer_url, consumer_url = databases
+    start(ConsumerService)
+    start(ProducerService)
+    with ServiceRpcProxy(PRODUCER, {"AMQP_URI": amqp_uri}, timeout=10) as producer:
+        with pytest.raises(RemoteError):
+            producer.create_then_fail("jamais")
+        producer.create("ensuite")
+    wait_for(lambda: seen_names(consumer_url) == ["ensuite"])
+    assert scalar(producer_url, "select count(*) from things") == 1
+    assert scalar(producer_url, "select count(*) from outbox_events") == 1
+
+
+def event(name: str, event_id: str | None = None) -> dict:
+    return {
+        "event_id": event_id or str(uuid.uuid4()),
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "thing_id": 1,
+        "name": name,
+    }
+
+
+def test_redelivered_event_has_no_second_effect(start, amqp_uri, databases):
+    _, consumer_url = databases
+    start(ConsumerService)
+    dispatch = standalone_dispatcher({"AMQP_URI": amqp_uri})
+    payload = event("deux fois")
+    dispatch(PRODUCER, THING_CREATED, payload)
+    dispatch(PRODUCER, THING_CREATED, payload)
+    dispatch(PRODUCER, THING_CREATED, event("témoin"))
+    wait_for(lambda: "témoin" in seen_names(consumer_url))
+    time.sleep(0.5)
+    assert sorted(seen_names(consumer_url)) == ["deux fois", "témoin"]
+
+
+def test_failing_handler_is_retried_then_dead_lettered(start, amqp_uri, databases):
+    _, consumer_url = databases
+    start(ConsumerService)
+    dispatch = standalone_dispatcher({"AMQP_URI": amqp_uri})
+    dispatch(PRODUCER, THING_CREATED, event("boom"))
+    dispatch(PRODUCER, THING_CREATED, {"event_id": "pas-un-uuid", "name": 3})
+    query = "select count(*) from dead_letter_events"
+    wait_for(lambda: scalar(consumer_url, query) == 2, timeout=20)
+    assert scalar(consumer_url, "select count(*) from seen") == 0
+    assert scalar(consumer_url, "select count(*) from processed_events") == 0
+
+
+def test_events_wait_in_the_outbox_while_the_broker_link_is_cut(start, amqp_uri, databases):
+    producer_url, consumer_url = databases
+    host, _vhost = amqp_uri.split("@", 1)[1].split("/", 1)
+    proxy = ProxyProcess((host.split(":")[0], int(host.split(":")[1])))
+    try:
+        start(ConsumerService)
+        start(ProducerService, OUTBOX_AMQP_URI=amqp_uri.replace(host, f"127.0.0.1:{proxy.port}"))
+        with ServiceRpcProxy(PRODUCER, {"AMQP_URI": amqp_uri}, timeout=10) as producer:
+            producer.create("avant")
+            wait_for(lambda: seen_names(consumer_url) == ["avant"])
+            proxy.cut()
+            for number in range(5):
+                producer.create(f"pendant {number}")
+            pending = (
+                "select count(*) from outbox_events where published_at is null and attempts > 0"
+            )
+            wait_for(lambda: scalar(producer_url, pending) >= 1, timeout=20)
+            assert seen_names(consumer_url) == ["avant"]
+            proxy.restore()
+        wait_for(lambda: len(seen_names(consumer_url)) == 6, timeout=30)
+        assert sorted(seen_names(consumer_url)) == ["avant"] + [f"pendant {n}" for n in range(5)]
+    finally:
+        proxy.close()
+
+
+def test_event_with_no_queue_yet_is_kept_until_a_consumer_exists(start, databases):
+    producer_url, consumer_url = databases
+    vhost, uri = create_vhost("empty")
+    try:
+        start(ProducerService, AMQP_URI=uri)
+        with ServiceRpcProxy(PRODUCER, {"AMQP_URI": uri}, timeout=10) as producer:
+            producer.create("en attente")
+        failed = "select count(*) from outbox_events where published_at is null and attempts > 0"
+        wait_for(lambda: scalar(producer_url, failed) == 1)
+        start(ConsumerService, AMQP_URI=uri)
+        wait_for(lambda: seen_names(consumer_url) == ["en attente"], timeout=30)
+    finally:
+        delete_vhost(vhost)
+
+
+def test_health_reports_database(start, amqp_uri):
+    start(ProducerService)
+    with ServiceRpcProxy(PRODUCER, {"AMQP_URI": amqp_uri}, timeout=10) as producer:
+        assert producer.ping() == {"service": PRODUCER, "status": "ok", "database": "ok"}

@@ -1,0 +1,1 @@
+"""Stand-ins for the outside world on a developer machine and in tests."""

@@ -1,0 +1,235 @@
+"""Local run of the whole portal (`make run` calls `python -m devstack.run`).
+
+1. makes sure RabbitMQ answers (uses the one on localhost:5672, else starts Debian's
+   ``rabbitmq-server``, installing it first when running as root with apt-get);
+2. creates ``var/`` with a generated gateway secret key and a demo agent password;
+3. exports the development settings (SQLite databases under ``var/``);
+4. migrates every service's database (``services/*/alembic.ini``);
+5. prints the addresses and the demo login, then replaces itself with
+   ``honcho start`` on ``devstack/devstack/Procfile``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PROCFILE = Path(__file__).resolve().parent / "Procfile"
+DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
+PUBLIC_URL = "http://localhost:8000"
+MAIL_PAGE_URL = "http://localhost:1080"
+LOCAL_PORTS = {8000: "gateway", 1025: "SMTP sink", 1080: "SMTP sink (web)"}
+
+# Words for a readable demo password (no accents, so it is easy to type anywhere).
+WORDS = [
+    "tilleul",
+    "platane",
+    "saone",
+    "rhone",
+    "colline",
+    "fontaine",
+    "traboule",
+    "belvedere",
+    "lavoir",
+    "jardin",
+    "marronnier",
+    "cerisier",
+    "ecluse",
+    "passerelle",
+    "montee",
+    "terrasse",
+    "clocher",
+    "verger",
+    "muguet",
+    "lilas",
+    "glycine",
+    "peuplier",
+    "bouleau",
+    "noisetier",
+    "mirabelle",
+]
+
+
+def say(message: str) -> None:
+    print(f"[devstack] {message}", flush=True)
+
+
+def answers(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for(host: str, port: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if answers(host, port):
+            return True
+        time.sleep(1)
+    return False
+
+
+def _rabbitmq_server() -> str | None:
+    return shutil.which("rabbitmq-server") or next(
+        (
+            p
+            for p in ("/usr/sbin/rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server")
+            if os.access(p, os.X_OK)
+        ),
+        None,
+    )
+
+
+def ensure_rabbitmq(amqp_uri: str | None = None, wait_seconds: float = 90) -> bool:
+    """Make sure a RabbitMQ answers at ``amqp_uri``; return False (after saying what to
+    install) when that cannot be done here."""
+    url = urlsplit(amqp_uri or os.environ.get("AMQP_URI") or DEFAULT_AMQP_URI)
+    host, port = url.hostname or "localhost", url.port or 5672
+    if answers(host, port):
+        say(f"RabbitMQ répond / answers on {host}:{port}")
+        return True
+    if host not in ("localhost", "127.0.0.1", "::1"):
+        say(f"RabbitMQ ne répond pas sur {host}:{port} / RabbitMQ does not answer (AMQP_URI)")
+        return False
+
+    server = _rabbitmq_server()
+    if server is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        say("Installation de RabbitMQ / installing RabbitMQ (apt-get install rabbitmq-server)")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "rabbitmq-server"], check=True, env=env)
+        server = _rabbitmq_server()
+        if answers(host, port):  # the package may have started it already
+            say(f"RabbitMQ répond / answers on {host}:{port}")
+            return True
+    if server is None:
+        say(
+            "RabbitMQ est introuvable / RabbitMQ is missing.\n"
+            "  Debian/Ubuntu : sudo apt-get install rabbitmq-server\n"
+            "  ou / or : docker run -d -p 5672:5672 rabbitmq:3\n"
+            "  puis relancez / then run again."
+        )
+        return False
+
+    say(f"Démarrage de RabbitMQ / starting RabbitMQ ({server} -detached)")
+    subprocess.run([server, "-detached"], check=False)
+    if wait_for(host, port, wait_seconds):
+        say(f"RabbitMQ répond / answers on {host}:{port}")
+        return True
+    say(
+        f"RabbitMQ ne répond toujours pas sur {host}:{port} après {wait_seconds:.0f} s / "
+        "RabbitMQ still does not answer; see /var/log/rabbitmq/"
+    )
+    return False
+
+
+def read_or_create(path: Path, make) -> str:
+    if path.exists():
+        value = path.read_text(encoding="utf-8").strip()
+        if value:
+            return value
+    value = make()
+    path.write_text(value + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return value
+
+
+def demo_password() -> str:
+    return "-".join(secrets.choice(WORDS) for _ in range(3)) + f"-{secrets.randbelow(90) + 10}"
+
+
+def service_dirs(root: Path = REPO_ROOT) -> list[Path]:
+    """Every service with its own migrations: ``services/<name>/alembic.ini``."""
+    return sorted(p.parent for p in root.glob("services/*/alembic.ini"))
+
+
+def database_variable(service_dir: Path) -> str:
+    return service_dir.name.upper().replace("-", "_") + "_DATABASE_URL"
+
+
+def local_environment(root: Path = REPO_ROOT) -> dict[str, str]:
+    """The settings of the local run; anything already set in the environment wins."""
+    var = root / "var"
+    var.mkdir(exist_ok=True)
+    (var / "mail").mkdir(exist_ok=True)
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
+    defaults = {
+        "PORTAL_ENV": "development",
+        "PYTHONUNBUFFERED": "1",
+        "AMQP_URI": DEFAULT_AMQP_URI,
+        "GATEWAY_SECRET_KEY": read_or_create(
+            var / "gateway_secret_key", lambda: secrets.token_urlsafe(48)
+        ),
+        "GATEWAY_AGENT_PASSWORD": read_or_create(var / "agent_password", demo_password),
+        "GATEWAY_PUBLIC_URL": PUBLIC_URL,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": "1025",
+    }
+    for service_dir in service_dirs(root):
+        name = service_dir.name
+        defaults[database_variable(service_dir)] = f"sqlite:///{var.resolve()}/{name}.sqlite"
+    for key, value in defaults.items():
+        env.setdefault(key, value)
+    return env
+
+
+def migrate(env: dict[str, str], root: Path = REPO_ROOT) -> None:
+    alembic = shutil.which("alembic", path=env["PATH"]) or "alembic"
+    for service_dir in service_dirs(root):
+        say(f"Migrations : {service_dir.relative_to(root)}")
+        subprocess.run(
+            [alembic, "-c", "alembic.ini", "upgrade", "head"], cwd=service_dir, env=env, check=True
+        )
+
+
+def banner(env: dict[str, str]) -> str:
+    url = env["GATEWAY_PUBLIC_URL"]
+    password = env["GATEWAY_AGENT_PASSWORD"]
+    line = "=" * 72
+    return f"""
+{line}
+  Portail citoyen de {env.get("TOWN_NAME", "Caluire-et-Cuire")} : démarrage local
+  Citizen portal: local run
+
+  Portail / portal ............... {url}
+  Espace agents / agent page ..... {url}/agents/connexion
+      mot de passe / password .... {password}
+  Courriels reçus / received mail  {MAIL_PAGE_URL}
+
+  Arrêt / stop: Ctrl+C
+{line}
+"""
+
+
+def main() -> None:
+    os.chdir(REPO_ROOT)
+    if not ensure_rabbitmq():
+        sys.exit(1)
+    env = local_environment()
+    for port, what in LOCAL_PORTS.items():
+        if answers("127.0.0.1", port, timeout=0.3):
+            say(f"Attention : le port {port} ({what}) est déjà pris / port already in use")
+    try:
+        migrate(env)
+    except subprocess.CalledProcessError as error:
+        say(f"Échec des migrations / migrations failed: {error}")
+        sys.exit(1)
+    print(banner(env), flush=True)
+    honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
+    os.execvpe(honcho, [honcho, "start", "-f", str(PROCFILE), "-d", str(REPO_ROOT)], env)
+
+
+if __name__ == "__main__":
+    main()

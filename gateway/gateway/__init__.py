@@ -1,0 +1,48 @@
+"""The citizen portal's web gateway: French pages, the JSON API, RPC to the services.
+
+``create_app()`` reads the settings once from the environment and wires the extensions and
+blueprints; nothing connects to the broker until the first RPC call. Run it with::
+
+    gunicorn -k gthread --threads 4 -w 2 -b 0.0.0.0:8000 'gateway:create_app()'
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from gateway import errors, formatting, logs, security, settings
+from gateway.rpc import RpcClient
+from gateway.views import agents, api, health, home, reports
+
+MAX_CONTENT_LENGTH = 40 * 1024 * 1024
+"""A whole request (form with a photo, or JSON with a base64 photo) is capped at 40 Mio."""
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` overrides settings; its ``RPC_CLIENT`` replaces the pool."""
+    logs.configure()
+    overrides = dict(test_config or {})
+    rpc_client = overrides.pop("RPC_CLIENT", None)
+    config = {"MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH, **settings.from_environ(os.environ)}
+    config.update(overrides)
+    settings.check(config)
+
+    app = Flask(__name__)
+    app.config.update(config)
+    app.json.ensure_ascii = False
+    logs.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    formatting.init_app(app)
+    if rpc_client is None:
+        RpcClient(app)
+    else:
+        app.extensions["rpc"] = rpc_client
+
+    for blueprint in (home.bp, health.bp, reports.bp, agents.bp, api.bp):
+        app.register_blueprint(blueprint)
+    security.csrf.exempt(api.bp)
+    return app

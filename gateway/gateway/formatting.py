@@ -1,0 +1,57 @@
+"""What templates need: French dates in Europe/Paris, the town, the labels of the contracts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+
+from contracts.requests import CATEGORIES, STATUSES
+
+PARIS = ZoneInfo("Europe/Paris")
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["paris_datetime"] = paris_datetime
+    app.jinja_env.filters["paris_date"] = paris_date
+    app.jinja_env.filters["paris_iso"] = paris_iso
+    app.context_processor(_template_globals)
+
+
+def _template_globals() -> dict:
+    config = current_app.config
+    return {
+        "town_name": config["TOWN_NAME"],
+        "categories": CATEGORIES,
+        "statuses": STATUSES,
+    }
+
+
+def to_paris(value: str | datetime) -> datetime:
+    """An ISO 8601 instant (as services send them) in Europe/Paris time."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: services send UTC instants")
+    return moment.astimezone(PARIS)
+
+
+def paris_datetime(value: str | datetime) -> str:
+    """« 26 novembre 2026 à 9 h 15 », the way French administrations write a time."""
+    moment = to_paris(value)
+    return f"{paris_date(moment)} à {moment.hour} h {moment.minute:02d}"
+
+
+def paris_date(value: str | datetime) -> str:
+    moment = to_paris(value)
+    day = "1er" if moment.day == 1 else str(moment.day)
+    return f"{day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def paris_iso(value: str | datetime) -> str:
+    """The machine-readable form for ``<time datetime=...>``."""
+    return to_paris(value).isoformat(timespec="minutes")

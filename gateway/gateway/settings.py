@@ -1,0 +1,112 @@
+"""Gateway settings: read once from the environment when the app is created.
+
+Every setting becomes a Flask config key. ``check`` runs after test overrides are merged, so
+production refuses to start without its secrets while development gets a usable default.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+ENVIRONMENTS = ("development", "production")
+COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+MIN_SECRET_LENGTH = 32
+AA_CONTRAST = 4.5
+
+log = logging.getLogger("gateway.settings")
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed: the gateway must not start."""
+
+
+def from_environ(env: Mapping[str, str]) -> dict[str, Any]:
+    """The gateway's config keys, parsed from environment variables."""
+    return {
+        "PORTAL_ENV": env.get("PORTAL_ENV", "development"),
+        "SECRET_KEY": env.get("GATEWAY_SECRET_KEY", ""),
+        "PUBLIC_URL": env.get("GATEWAY_PUBLIC_URL", "").rstrip("/"),
+        "AMQP_URI": env.get("AMQP_URI", "amqp://guest:guest@localhost:5672/"),
+        "RPC_TIMEOUT": _number(env, "RPC_TIMEOUT", "10", float, minimum=0.1),
+        "RPC_POOL_SIZE": _number(env, "RPC_POOL_SIZE", "8", int),
+        "READY_SERVICES": _names(env.get("GATEWAY_READY_SERVICES", "requests,notifications")),
+        "READY_TIMEOUT": _number(env, "GATEWAY_READY_TIMEOUT", "2", float, minimum=0.1),
+        "TRUSTED_PROXIES": _number(env, "GATEWAY_TRUSTED_PROXIES", "0", int, minimum=0),
+        "AGENT_PASSWORD": env.get("GATEWAY_AGENT_PASSWORD", ""),
+        "TOWN_NAME": env.get("TOWN_NAME", "Caluire-et-Cuire"),
+        "TOWN_COLOR": env.get("TOWN_COLOR", "#00567a"),
+        "TOWN_COLOR_DARK": env.get("TOWN_COLOR_DARK", "#003a52"),
+    }
+
+
+def check(config: dict[str, Any]) -> None:
+    """Fail fast on what production needs; fill development defaults with a warning."""
+    if config["PORTAL_ENV"] not in ENVIRONMENTS:
+        raise SettingsError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}.")
+    production = config["PORTAL_ENV"] == "production"
+    _check_secret_key(config, production)
+    if not config["PUBLIC_URL"]:
+        if production:
+            raise SettingsError("GATEWAY_PUBLIC_URL is required when PORTAL_ENV=production.")
+        config["PUBLIC_URL"] = "http://localhost:8000"
+    if not config["AGENT_PASSWORD"]:
+        log.warning("GATEWAY_AGENT_PASSWORD is not set: the agent login is disabled.")
+    for key in ("TOWN_COLOR", "TOWN_COLOR_DARK"):
+        _check_color(key, config[key])
+
+
+def _check_secret_key(config: dict[str, Any], production: bool) -> None:
+    key = config["SECRET_KEY"]
+    if production and len(key) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"GATEWAY_SECRET_KEY is required when PORTAL_ENV=production and must have at least "
+            f"{MIN_SECRET_LENGTH} characters (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')."
+        )
+    if not key:
+        config["SECRET_KEY"] = secrets.token_urlsafe(48)
+        log.warning(
+            "GATEWAY_SECRET_KEY is not set: using a random key. Sessions will not survive a "
+            "restart nor be shared between workers."
+        )
+
+
+def _check_color(key: str, value: str) -> None:
+    """Colours go into a stylesheet: only hex colours, and warn below WCAG AA on white."""
+    if not COLOR.match(value):
+        raise SettingsError(f"{key} must be a hex colour such as #00567a, not {value!r}.")
+    ratio = contrast_with_white(value)
+    if ratio < AA_CONTRAST:
+        log.warning(
+            "%s %s has a contrast of %.1f:1 with white text (AA needs 4.5:1).", key, value, ratio
+        )
+
+
+def contrast_with_white(color: str) -> float:
+    """WCAG 2.1 contrast ratio between ``color`` and white."""
+    digits = color.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def _number(env: Mapping[str, str], name: str, default: str, kind: type, minimum: float = 1):
+    raw = env.get(name, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}.") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum:g}, not {raw!r}.")
+    return value
+
+
+def _names(raw: str) -> list[str]:
+    return [name.strip() for name in raw.split(",") if name.strip()]

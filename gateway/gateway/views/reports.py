@@ -1,0 +1,98 @@
+"""Citizen pages for public-space reports: the report form and the private tracking page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+
+from contracts.errors import Invalid
+from contracts.fields_fr import REQUIRED
+from contracts.identity import ANONYMOUS
+from gateway import forms, photos, submissions
+from gateway.views import no_store, public_url, rpc
+
+bp = Blueprint("reports", __name__)
+
+TRACK_LABELS = {"numero": "Numéro de suivi", "cle": "Clé de suivi"}
+PHOTO_AGAIN = (
+    "Pour votre sécurité, le navigateur n'a pas gardé la photo : choisissez-la de nouveau."
+)
+
+
+@bp.route("/signalements/nouveau", methods=["GET", "POST"])
+def new_report():
+    """Show the form; on POST send the report and go to its tracking page."""
+    if request.method == "GET":
+        return _form_page({}, {})
+    try:
+        payload = submissions.from_form(request.form, request.files)
+        report = rpc().call("requests", "submit_report", ANONYMOUS, payload)
+    except Invalid as exc:
+        errors = forms.by_form_field(exc.fields)
+        photo = request.files.get("photo")
+        if photo and photo.filename and "photo" not in errors:
+            errors["photo_again"] = [PHOTO_AGAIN]
+        return _form_page(request.form.to_dict(), errors), 422
+    target = url_for(
+        ".track", tracking_number=report["tracking_number"], cle=report["tracking_key"], nouveau=1
+    )
+    return redirect(target, 303)
+
+
+def _form_page(values: dict, errors: dict) -> str:
+    notice = errors.pop("photo_again", None)
+    return render_template(
+        "reports/new.html",
+        values=values,
+        errors=errors,
+        summary=forms.error_summary(errors, submissions.LABELS),
+        photo_notice=notice[0] if notice else None,
+    )
+
+
+@bp.get("/suivi")
+def track_form():
+    """Ask for the tracking number and key printed on the confirmation, then show the report."""
+    number = request.args.get("numero", "").strip().upper()
+    key = request.args.get("cle", "").strip()
+    if number and key:
+        return redirect(url_for(".track", tracking_number=number, cle=key), 303)
+    errors: dict[str, list[str]] = {}
+    if "numero" in request.args or "cle" in request.args:
+        errors = {
+            name: [REQUIRED] for name, value in (("numero", number), ("cle", key)) if not value
+        }
+    page = render_template(
+        "reports/track_form.html",
+        values={"numero": number, "cle": key},
+        errors=errors,
+        summary=forms.error_summary(errors, TRACK_LABELS),
+    )
+    return page, 422 if errors else 200
+
+
+@bp.get("/suivi/<tracking_number>")
+def track(tracking_number: str):
+    """The report's status and history, for whoever holds its private link."""
+    key = request.args.get("cle", "").strip()
+    if not key:
+        return redirect(url_for(".track_form", numero=tracking_number))
+    report = rpc().call("requests", "get_tracked_report", ANONYMOUS, tracking_number, key)
+    link = public_url(url_for(".track", tracking_number=report["tracking_number"], cle=key))
+    page = render_template(
+        "reports/track.html",
+        report=report,
+        tracking_key=key,
+        private_link=link,
+        is_new=request.args.get("nouveau") == "1",
+    )
+    return no_store(make_response(page))
+
+
+@bp.get("/suivi/<tracking_number>/photo")
+def track_photo(tracking_number: str):
+    """The report's photo (re-encoded JPEG without metadata), behind the same private key."""
+    key = request.args.get("cle", "").strip()
+    if not key:
+        raise Invalid("La clé de suivi est obligatoire.", {"cle": [REQUIRED]})
+    photo = rpc().call("requests", "get_tracked_report_photo", ANONYMOUS, tracking_number, key)
+    return photos.response(photo)

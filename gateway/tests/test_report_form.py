@@ -1,0 +1,103 @@
+"""The report form: values kept and French messages on errors, photo capped before any RPC."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from contracts.errors import Invalid
+from contracts.identity import ANONYMOUS
+from contracts.requests import PHOTO_MAX_BYTES
+
+GOOD = {
+    "category": "eclairage_public",
+    "address": "12 avenue Général de Gaulle",
+    "latitude": "45,7953",
+    "longitude": "4.8467",
+    "description": "Le lampadaire ne s'allume plus.",
+    "email": "camille.martin@example.org",
+}
+
+
+def post(client, data, photo=None):
+    form = dict(data)
+    if photo is not None:
+        form["photo"] = (io.BytesIO(photo[1]), photo[0])
+    return client.post("/signalements/nouveau", data=form, content_type="multipart/form-data")
+
+
+def test_report_goes_to_the_service_then_to_its_tracking_page(client, rpc):
+    response = post(client, GOOD)
+    assert response.status_code == 303
+    assert response.headers["Location"] == (
+        "/suivi/ESP-2026-000123?cle=q9Jw3nM2xZ7pK1vR5tY8uB4cD6eF0gHs&nouveau=1"
+    )
+    [call] = rpc.calls
+    assert (call["service"], call["method"]) == ("requests", "submit_report")
+    caller, payload = call["args"]
+    assert caller == ANONYMOUS
+    assert payload["latitude"] == 45.7953 and payload["longitude"] == 4.8467
+    assert payload["photo"] is None
+    assert payload["address"] == "12 avenue Général de Gaulle"
+
+
+def test_photo_travels_as_base64_with_its_name(client, rpc, jpeg):
+    post(client, GOOD, photo=("lampadaire.jpg", jpeg))
+    payload = rpc.calls[0]["args"][1]
+    assert payload["photo"]["filename"] == "lampadaire.jpg"
+    assert base64.b64decode(payload["photo"]["data"]) == jpeg
+
+
+def test_missing_fields_come_back_in_french_with_typed_values_kept(client, rpc):
+    data = {**GOOD, "category": "", "email": "pas-une-adresse", "longitude": ""}
+    del data["category"]
+    response = post(client, data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert rpc.calls == []
+    assert 'role="alert"' in html
+    assert '<a href="#field-category">Catégorie : Ce champ est obligatoire.</a>' in html
+    assert "Adresse e-mail invalide" in html
+    assert 'value="pas-une-adresse"' in html
+    assert 'value="12 avenue Général de Gaulle"' in html
+    assert "Le lampadaire ne s&#39;allume plus.</textarea>" in html
+    assert 'aria-describedby="field-email-hint field-email-error" aria-invalid="true"' in html
+
+
+def test_service_refusal_redisplays_the_form_with_its_messages(client, rpc):
+    rpc.answer("submit_report", Invalid("Erreurs", {"address": ["Adresse hors de la commune."]}))
+    response = post(client, GOOD)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Adresse : Adresse hors de la commune." in html
+    assert 'value="eclairage_public" id="field-category-eclairage_public" checked' in html
+    assert 'value="45,7953"' in html
+
+
+def test_photo_over_10_mo_is_refused_before_any_rpc(client, rpc):
+    response = post(client, GOOD, photo=("enorme.jpg", b"\xff" * (PHOTO_MAX_BYTES + 1)))
+    assert response.status_code == 422
+    assert rpc.calls == []
+    assert "La photo dépasse 10 Mo." in response.get_data(as_text=True)
+
+
+def test_photo_must_be_chosen_again_after_another_error(client, rpc, jpeg):
+    response = post(client, {**GOOD, "email": ""}, photo=("lampadaire.jpg", jpeg))
+    assert response.status_code == 422
+    assert "choisissez-la de nouveau" in response.get_data(as_text=True)
+
+
+def test_single_coordinate_is_explained(client, rpc):
+    response = post(client, {**GOOD, "longitude": ""})
+    assert response.status_code == 422
+    assert "Indiquez la latitude et la longitude, ou aucune des deux." in response.get_data(
+        as_text=True
+    )
+
+
+def test_request_over_the_size_cap_is_a_french_413(make_app, rpc):
+    client = make_app(MAX_CONTENT_LENGTH=1024).test_client()
+    response = post(client, GOOD, photo=("grande.jpg", b"\xff" * 4096))
+    assert response.status_code == 413
+    assert "40 Mo" in response.get_data(as_text=True)
+    assert rpc.calls == []

@@ -1,0 +1,91 @@
+"""Settings: read once from the environment, strict in production, no connection at start."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from gateway import create_app
+from gateway.rpc import RpcClient
+from gateway.settings import SettingsError, contrast_with_white
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("GATEWAY_PUBLIC_URL", "https://portail.example.fr")
+    with pytest.raises(SettingsError, match="GATEWAY_SECRET_KEY is required"):
+        create_app()
+
+
+def test_production_refuses_a_short_secret_key(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("GATEWAY_SECRET_KEY", "dev")
+    monkeypatch.setenv("GATEWAY_PUBLIC_URL", "https://portail.example.fr")
+    with pytest.raises(SettingsError, match="at least 32 characters"):
+        create_app()
+
+
+def test_production_needs_the_public_url(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("GATEWAY_SECRET_KEY", "s" * 48)
+    with pytest.raises(SettingsError, match="GATEWAY_PUBLIC_URL"):
+        create_app()
+
+
+def test_production_starts_with_its_settings(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("GATEWAY_SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("GATEWAY_PUBLIC_URL", "https://portail.example.fr/")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "s" * 48
+    assert app.config["PUBLIC_URL"] == "https://portail.example.fr"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_generates_a_key_and_warns(caplog):
+    with caplog.at_level(logging.WARNING, logger="gateway.settings"):
+        app = create_app()
+    assert len(app.config["SECRET_KEY"]) >= 32
+    assert any("GATEWAY_SECRET_KEY is not set" in r.getMessage() for r in caplog.records)
+
+
+def test_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("RPC_TIMEOUT", "3.5")
+    monkeypatch.setenv("RPC_POOL_SIZE", "4")
+    monkeypatch.setenv("AMQP_URI", "amqp://u:p@broker:5672/portail")
+    monkeypatch.setenv("TOWN_NAME", "Sathonay")
+    monkeypatch.setenv("GATEWAY_READY_SERVICES", "requests")
+    app = create_app()
+    assert app.config["RPC_TIMEOUT"] == 3.5 and app.config["RPC_POOL_SIZE"] == 4
+    assert app.config["TOWN_NAME"] == "Sathonay"
+    assert app.config["READY_SERVICES"] == ["requests"]
+    assert app.config["MAX_CONTENT_LENGTH"] == 40 * 1024 * 1024
+
+
+def test_create_app_does_not_connect_to_the_broker(monkeypatch):
+    monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@127.0.0.1:1/")
+    app = create_app()
+    assert isinstance(app.extensions["rpc"], RpcClient)
+    assert app.test_client().get("/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RPC_TIMEOUT", "dix"),
+        ("RPC_POOL_SIZE", "0"),
+        ("TOWN_COLOR", "red;}"),
+        ("PORTAL_ENV", "prod"),
+    ],
+)
+def test_malformed_settings_stop_the_start(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        create_app()
+
+
+def test_default_colours_pass_wcag_aa_with_white_text():
+    assert contrast_with_white("#00567a") >= 4.5
+    assert contrast_with_white("#003a52") >= 4.5
+    assert contrast_with_white("#ffcc00") < 4.5

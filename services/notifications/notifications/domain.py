@@ -1,0 +1,116 @@
+"""Rules of outgoing e-mails, free of nameko, SQLAlchemy and SMTP.
+
+What each event says to the citizen (the template context), and when a message that could not
+be sent is tried again: exponential backoff from ``FIRST_RETRY`` up to ``LONGEST_WAIT``, given
+up after ``MAX_ATTEMPTS`` tries (about 70 minutes in all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+FIRST_RETRY = timedelta(seconds=2)
+LONGEST_WAIT = timedelta(minutes=5)
+MAX_ATTEMPTS = 20
+REPORT_SUBMITTED_TEMPLATE = "report_submitted"
+REPORT_STATUS_CHANGED_TEMPLATE = "report_status_changed"
+
+
+@dataclass(frozen=True)
+class Mail:
+    """What to write, to whom, with what: a template name and its context."""
+
+    template: str
+    recipient: str
+    context: dict
+
+
+def tracking_link(public_url: str, tracking_number: str, tracking_key: str) -> str:
+    """The private link to follow a report: ``{public_url}/suivi/<number>?cle=<key>``."""
+    base = public_url.rstrip("/")
+    return f"{base}/suivi/{quote(tracking_number, safe='')}?cle={quote(tracking_key, safe='')}"
+
+
+def paris_time(moment: datetime) -> str:
+    """``26/11/2026 à 09 h 15``, in the town's time."""
+    local = moment.astimezone(PARIS)
+    return f"{local:%d/%m/%Y} à {local:%H} h {local:%M}"
+
+
+def report_submitted_mail(event: dict, public_url: str) -> Mail:
+    """Confirmation of a report, with its number and private tracking link."""
+    context = {
+        "tracking_number": event["tracking_number"],
+        "tracking_link": tracking_link(public_url, event["tracking_number"], event["tracking_key"]),
+        "category_label": event["category_label"],
+        "address": event["address"],
+        "description": event["description"],
+        "submitted_at": paris_time(event["submitted_at"]),
+    }
+    return Mail(REPORT_SUBMITTED_TEMPLATE, event["email"], context)
+
+
+def report_status_changed_mail(event: dict, public_url: str) -> Mail:
+    """News of a report: its new status and the agent's public comment."""
+    context = {
+        "tracking_number": event["tracking_number"],
+        "tracking_link": tracking_link(public_url, event["tracking_number"], event["tracking_key"]),
+        "status": event["status"],
+        "status_label": event["status_label"],
+        "comment": event["comment"],
+        "changed_at": paris_time(event["changed_at"]),
+    }
+    return Mail(REPORT_STATUS_CHANGED_TEMPLATE, event["email"], context)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait after the ``attempts``-th failed try: 2 s, 4 s, 8 s... at most 5 minutes."""
+    return min(FIRST_RETRY * 2 ** max(0, attempts - 1), LONGEST_WAIT)
+
+
+def record_failure(message: Any, error: str, now: datetime) -> None:
+    """Count a failed try; schedule the next one, or give up after ``MAX_ATTEMPTS``."""
+    message.attempts += 1
+    message.last_error = error
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = FAILED
+        message.next_attempt_at = None
+    else:
+        message.next_attempt_at = now + retry_delay(message.attempts)
+
+
+def record_success(message: Any, now: datetime) -> None:
+    message.attempts += 1
+    message.status = SENT
+    message.sent_at = now
+    message.next_attempt_at = None
+    message.last_error = None
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """An aware UTC datetime (SQLite gives back naive ones)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def message_view(message: Any) -> dict:
+    """What ``contracts.notifications.OutgoingMessage`` and ``MessageSent`` dump."""
+    return {
+        "id": message.id,
+        "message_id": message.id,
+        "source_event_id": message.source_event_id,
+        "template": message.template,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "status": message.status,
+        "attempts": message.attempts,
+        "created_at": as_utc(message.created_at),
+        "sent_at": as_utc(message.sent_at),
+    }

@@ -1,0 +1,77 @@
+"""E-mails written from Jinja2 templates in French, one folder per template name.
+
+Each folder under ``templates/`` holds ``subject.txt``, ``body.txt`` and ``body.html``; the
+HTML is autoescaped, so text typed by a citizen or an agent cannot inject markup.
+
+    class NotificationsService:
+        composer = Composer()      # self.composer.report_submitted(event) -> Rendered
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from nameko.extensions import DependencyProvider
+
+from chassis import config
+from notifications import domain
+
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message ready to store: template, recipient, subject and both bodies."""
+
+    template: str
+    recipient: str
+    subject: str
+    text: str
+    html: str
+
+
+def make_environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("notifications", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+class MailComposer:
+    """Turns events into e-mails; links point at the gateway's public address."""
+
+    def __init__(self, environment: Environment, public_url: str) -> None:
+        self.environment = environment
+        self.public_url = public_url
+
+    def render(self, mail: domain.Mail) -> Rendered:
+        folder = mail.template
+
+        def fill(name: str) -> str:
+            return self.environment.get_template(f"{folder}/{name}").render(mail.context)
+
+        subject = " ".join(fill("subject.txt").split())
+        return Rendered(folder, mail.recipient, subject, fill("body.txt"), fill("body.html"))
+
+    def report_submitted(self, event: dict) -> Rendered:
+        return self.render(domain.report_submitted_mail(event, self.public_url))
+
+    def report_status_changed(self, event: dict) -> Rendered:
+        return self.render(domain.report_status_changed_mail(event, self.public_url))
+
+
+class Composer(DependencyProvider):
+    """Gives workers a :class:`MailComposer`; reads ``GATEWAY_PUBLIC_URL`` once, at start."""
+
+    def setup(self) -> None:
+        public_url = self.container.config.get("GATEWAY_PUBLIC_URL") or config.setting(
+            "GATEWAY_PUBLIC_URL", DEFAULT_PUBLIC_URL, required_in_production=True
+        )
+        self.composer = MailComposer(make_environment(), public_url)
+
+    def get_dependency(self, worker_ctx) -> MailComposer:
+        return self.composer

@@ -1,0 +1,108 @@
+"""Integration tier: the service in-process with real PostgreSQL, RabbitMQ and an SMTP server.
+
+The SMTP server is aiosmtpd in a child process writing to a maildir, so a test can start it
+late (to play an SMTP outage) and count exactly what arrived.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from nameko.standalone.events import event_dispatcher
+from sqlalchemy import create_engine
+
+from chassis.testing.fixtures import free_port
+from contracts.base import example
+from notifications.service import NotificationsService
+
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
+
+def wait_until(condition, timeout: float = 20, message: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {message}")
+        time.sleep(0.1)
+
+
+class SmtpSink:
+    """aiosmtpd on ``port``, storing every message it accepts in a maildir."""
+
+    def __init__(self, port: int, maildir: Path) -> None:
+        self.port = port
+        self.maildir = maildir
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> SmtpSink:
+        command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}"]
+        command += ["-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)]
+        self.process = subprocess.Popen(command)
+        wait_until(self._listening, message=f"SMTP server on port {self.port}")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def messages(self) -> list:
+        return list(mailbox.Maildir(self.maildir)) if self.maildir.exists() else []
+
+    def _listening(self) -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", self.port)) == 0
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    """An SMTP server, not started: call ``start()`` (the port is reserved for it)."""
+    sink = SmtpSink(free_port(), tmp_path / "maildir")
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def database_url(postgres_database):
+    return postgres_database("notifications", ALEMBIC_INI)
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def container(service_container, amqp_uri, database_url, smtp):
+    config = {
+        "AMQP_URI": amqp_uri,
+        "DATABASE_URL": database_url,
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": smtp.port,
+        "GATEWAY_PUBLIC_URL": "https://portail.example.org",
+        "max_workers": 4,
+    }
+    return service_container(NotificationsService, config)
+
+
+@pytest.fixture
+def dispatch(amqp_uri):
+    """Publish an event on ``requests.events`` as the requests service would."""
+    publish = event_dispatcher({"AMQP_URI": amqp_uri}, mandatory=True)
+    return lambda event_type, payload: publish("requests", event_type, payload)
+
+
+@pytest.fixture
+def report_submitted():
+    """The golden ``report_submitted`` event, with an event id of its own."""
+    return {**example("report_submitted"), "event_id": str(uuid.uuid4())}

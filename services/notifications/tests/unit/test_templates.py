@@ -1,0 +1,47 @@
+"""E-mails are written in French, with the tracking number and the private link."""
+
+from __future__ import annotations
+
+from contracts.base import example
+from contracts.requests import ReportStatusChanged, ReportSubmitted
+from notifications.rendering import MailComposer, make_environment
+
+PUBLIC_URL = "https://portail.ville-caluire.fr/"
+LINK = "https://portail.ville-caluire.fr/suivi/ESP-2026-000123?cle=q9Jw3nM2xZ7pK1vR5tY8uB4cD6eF0gHs"
+
+
+def composer() -> MailComposer:
+    return MailComposer(make_environment(), PUBLIC_URL)
+
+
+def test_confirmation_contient_numero_et_lien_prive():
+    mail = composer().report_submitted(ReportSubmitted().load(example("report_submitted")))
+    assert mail.template == "report_submitted"
+    assert mail.recipient == "camille.martin@example.org"
+    assert mail.subject == "Votre signalement ESP-2026-000123 a bien été reçu"
+    for body in (mail.text, mail.html):
+        assert "ESP-2026-000123" in body
+        assert "Éclairage public" in body
+    assert LINK in mail.text
+    assert f'href="{LINK}"' in mail.html
+    assert "26/11/2026 à 09 h 15" in mail.text
+
+
+def test_changement_de_statut_donne_le_libelle_et_le_commentaire():
+    mail = composer().report_status_changed(
+        ReportStatusChanged().load(example("report_status_changed"))
+    )
+    assert mail.subject == "Votre signalement ESP-2026-000123 : En cours"
+    assert "Nouveau statut : En cours" in mail.text
+    assert "Une équipe passe demain matin." in mail.text
+    assert "Une équipe passe demain matin." in mail.html
+    assert LINK in mail.text
+
+
+def test_html_echappe_le_texte_saisi():
+    event = ReportStatusChanged().load(example("report_status_changed"))
+    event["comment"] = '<script>alert("x")</script>'
+    mail = composer().report_status_changed(event)
+    assert "<script>" not in mail.html
+    assert "&lt;script&gt;" in mail.html
+    assert '<script>alert("x")</script>' in mail.text

@@ -1,0 +1,186 @@
+"""Rules of public-space reports, free of nameko and SQLAlchemy.
+
+Functions take a ``reports`` store (``repository.Reports`` in the service, a fake in unit
+tests) and return plain objects, so every rule can be tested without a database.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from contracts.errors import Conflict, Invalid, NotFound
+from contracts.requests import CATEGORIES, STATUSES
+
+PARIS = ZoneInfo("Europe/Paris")
+INITIAL_STATUS = "nouveau"
+TRANSITIONS = {
+    "nouveau": frozenset({"en_cours", "resolu", "rejete"}),
+    "en_cours": frozenset({"resolu", "rejete"}),
+    "resolu": frozenset({"en_cours"}),
+    "rejete": frozenset({"en_cours"}),
+}
+"""Allowed status changes; ``resolu`` or ``rejete`` back to ``en_cours`` reopens a report."""
+
+TRACKING_NOT_FOUND = "Aucun signalement ne correspond à ce numéro et à cette clé de suivi."
+REPORT_NOT_FOUND = "Ce signalement n'existe pas."
+
+
+class Reports(Protocol):
+    """The storage the rules need."""
+
+    def next_sequence(self, year: int) -> int: ...
+    def add(self, **fields: Any) -> Any: ...
+    def add_status_change(self, report: Any, **fields: Any) -> Any: ...
+    def get(self, report_id: int) -> Any | None: ...
+    def find_by_number(self, tracking_number: str) -> Any | None: ...
+
+
+def categories() -> list[dict]:
+    """The categories a citizen can choose, in display order."""
+    return [{"code": code, "label": label} for code, label in CATEGORIES.items()]
+
+
+def tracking_number(year: int, sequence: int) -> str:
+    """``ESP-<year>-<6 digits>``: short enough to read over the phone."""
+    return f"ESP-{year}-{sequence:06d}"
+
+
+def new_tracking_key() -> str:
+    """The secret that makes a tracking link private (32 URL-safe characters)."""
+    return secrets.token_urlsafe(24)
+
+
+def submit_report(reports: Reports, caller: dict, data: dict, photo: Any, now: datetime) -> Any:
+    """Store a new report, numbered in the Paris year of ``now``, with its first history row."""
+    year = now.astimezone(PARIS).year
+    report = reports.add(
+        tracking_number=tracking_number(year, reports.next_sequence(year)),
+        tracking_key=new_tracking_key(),
+        category=data["category"],
+        address=data["address"],
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        description=data["description"],
+        email=data["email"],
+        account_id=caller.get("account_id"),
+        status=INITIAL_STATUS,
+        submitted_at=now,
+        updated_at=now,
+        photo=photo,
+    )
+    reports.add_status_change(
+        report, status=INITIAL_STATUS, comment="", changed_by=None, changed_at=now
+    )
+    return report
+
+
+def find_tracked_report(reports: Reports, number: Any, key: Any) -> Any:
+    """The report behind a tracking link; a wrong key looks exactly like an unknown number."""
+    report = reports.find_by_number(number) if isinstance(number, str) else None
+    expected = report.tracking_key if report is not None else new_tracking_key()
+    given = key if isinstance(key, str) else ""
+    if not hmac.compare_digest(expected.encode(), given.encode()) or report is None:
+        raise NotFound(TRACKING_NOT_FOUND)
+    return report
+
+
+def get_report(reports: Reports, report_id: Any) -> Any:
+    """The report with ``report_id``; NotFound for an unknown or malformed id."""
+    valid = isinstance(report_id, int) and not isinstance(report_id, bool)
+    report = reports.get(report_id) if valid else None
+    if report is None:
+        raise NotFound(REPORT_NOT_FOUND)
+    return report
+
+
+def status_filter(status: Any) -> str | None:
+    """The status an agent's list is restricted to (None: every status)."""
+    if status is None or status in STATUSES:
+        return status
+    raise Invalid("Le filtre est invalide.", {"status": ["Choix inconnu."]})
+
+
+def check_transition(current: str, new: str) -> None:
+    """Refuse a change to the same status or along a transition that does not exist."""
+    if new == current:
+        raise Conflict(f"Le signalement est déjà au statut « {STATUSES[current]} ».")
+    if new not in TRANSITIONS[current]:
+        raise Conflict(
+            f"Un signalement « {STATUSES[current]} » ne peut pas passer à « {STATUSES[new]} »."
+        )
+
+
+def change_status(reports: Reports, report: Any, caller: dict, data: dict, now: datetime) -> str:
+    """Move ``report`` to ``data["status"]`` with a history row; returns the previous status."""
+    previous = report.status
+    check_transition(previous, data["status"])
+    report.status = data["status"]
+    report.updated_at = now
+    reports.add_status_change(
+        report,
+        status=data["status"],
+        comment=data.get("comment", ""),
+        changed_by=caller.get("account_id"),
+        changed_at=now,
+    )
+    return previous
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime (SQLite gives back naive ones)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def history_view(change: Any) -> dict:
+    return {
+        "status": change.status,
+        "status_label": STATUSES[change.status],
+        "comment": change.comment,
+        "changed_at": as_utc(change.changed_at),
+    }
+
+
+def report_view(report: Any) -> dict:
+    """Everything the report schemas dump; each schema keeps only the fields it declares."""
+    return {
+        "id": report.id,
+        "tracking_number": report.tracking_number,
+        "tracking_key": report.tracking_key,
+        "category": report.category,
+        "category_label": CATEGORIES[report.category],
+        "address": report.address,
+        "latitude": report.latitude,
+        "longitude": report.longitude,
+        "description": report.description,
+        "email": report.email,
+        "account_id": report.account_id,
+        "status": report.status,
+        "status_label": STATUSES[report.status],
+        "has_photo": report.photo is not None,
+        "submitted_at": as_utc(report.submitted_at),
+        "updated_at": as_utc(report.updated_at),
+        "history": [history_view(change) for change in report.history],
+    }
+
+
+def submitted_event(report: Any) -> dict:
+    """Data of ``report_submitted`` (without envelope)."""
+    view = report_view(report)
+    return {**view, "report_id": view["id"]}
+
+
+def status_changed_event(report: Any, previous_status: str) -> dict:
+    """Data of ``report_status_changed`` (without envelope), about the latest history row."""
+    view = report_view(report)
+    latest = view["history"][-1]
+    return {
+        **view,
+        "report_id": view["id"],
+        "previous_status": previous_status,
+        "comment": latest["comment"],
+        "changed_at": latest["changed_at"],
+    }

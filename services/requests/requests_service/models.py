@@ -1,0 +1,87 @@
+"""Tables of the ``requests`` database: reports, their history, photos and number counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from chassis import tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+tables.install(Base.metadata)
+
+
+class Report(Base):
+    """A problem in a public space, reported by a citizen."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(20), unique=True)
+    tracking_key: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(300))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(String(254))
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    history: Mapped[list[ReportStatusChange]] = relationship(
+        back_populates="report",
+        order_by=lambda: (ReportStatusChange.changed_at, ReportStatusChange.id),
+        cascade="all, delete-orphan",
+    )
+    photo: Mapped[ReportPhoto | None] = relationship(
+        back_populates="report", cascade="all, delete-orphan"
+    )
+
+
+class ReportStatusChange(Base):
+    """One step of a report's life, with the comment shown to its author."""
+
+    __tablename__ = "report_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    report: Mapped[Report] = relationship(back_populates="history")
+
+
+class ReportPhoto(Base):
+    """The re-encoded JPEG of a report; its bytes load only when asked for."""
+
+    __tablename__ = "report_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+    report: Mapped[Report] = relationship(back_populates="photo")
+
+
+class TrackingCounter(Base):
+    """The last tracking number given in a year (``ESP-<year>-<sequence>``)."""
+
+    __tablename__ = "tracking_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer)

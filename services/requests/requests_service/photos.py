@@ -1,0 +1,115 @@
+"""Photos sent by citizens, made safe to store and show.
+
+A photo is accepted only if its decoded bytes fit in ``PHOTO_MAX_BYTES`` and Pillow recognises
+them as JPEG, PNG or WebP (the file name is not trusted). It is then turned upright, shrunk to
+at most ``MAX_SIDE`` pixels on its longest side and re-encoded as a JPEG with no metadata, so
+nothing the camera wrote (EXIF, GPS position, thumbnails) leaves the citizen's device.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from contracts.errors import Invalid
+from contracts.requests import PHOTO_MAX_BYTES
+
+FIELD = "photo"
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+MAX_SIDE = 2560
+MAX_PIXELS = 40_000_000
+"""Refuse images whose declared size would take too much memory to decode (bombs)."""
+JPEG_QUALITY = 85
+
+NOT_AN_IMAGE = "Le fichier n'est pas une image JPEG, PNG ou WebP."
+TOO_BIG = f"La photo dépasse {PHOTO_MAX_BYTES // (1024 * 1024)} Mo."
+BAD_ENCODING = "La photo n'a pas pu être lue : encodage base64 invalide."
+TOO_MANY_PIXELS = "L'image est trop grande (plus de 40 millions de pixels)."
+UNREADABLE = "L'image est endommagée et n'a pas pu être lue."
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    """A re-encoded photo, ready to store."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    width: int
+    height: int
+
+
+def refuse(message: str) -> Invalid:
+    return Invalid("La photo ne peut pas être acceptée.", {FIELD: [message]})
+
+
+def decode(encoded: str) -> bytes:
+    """The bytes of a base64 upload (a ``data:`` URL prefix is allowed), size-capped."""
+    if encoded.startswith("data:") and "," in encoded:
+        encoded = encoded.split(",", 1)[1]
+    if len(encoded) > (PHOTO_MAX_BYTES // 3 + 1) * 4 + 64:
+        raise refuse(TOO_BIG)
+    try:
+        raw = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise refuse(BAD_ENCODING) from None
+    if len(raw) > PHOTO_MAX_BYTES:
+        raise refuse(TOO_BIG)
+    if not raw:
+        raise refuse(NOT_AN_IMAGE)
+    return raw
+
+
+def open_image(raw: bytes) -> Image.Image:
+    """Pillow's reading of ``raw``, restricted to the accepted formats and sizes."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(raw), formats=ACCEPTED_FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise refuse(TOO_MANY_PIXELS) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise refuse(NOT_AN_IMAGE) from None
+    if image.width * image.height > MAX_PIXELS:
+        raise refuse(TOO_MANY_PIXELS)
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError):
+        raise refuse(UNREADABLE) from None
+    return image
+
+
+def flatten(image: Image.Image) -> Image.Image:
+    """An RGB copy; transparent areas become white (JPEG has no alpha)."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def reencode(image: Image.Image) -> tuple[bytes, int, int]:
+    """Upright, at most ``MAX_SIDE`` px, JPEG without any metadata."""
+    upright = ImageOps.exif_transpose(image)
+    clean = flatten(upright)
+    clean.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    clean.info.clear()
+    out = io.BytesIO()
+    clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, exif=b"")
+    return out.getvalue(), clean.width, clean.height
+
+
+def prepare(upload: dict | None) -> CleanPhoto | None:
+    """The safe version of an uploaded photo (``contracts.requests.PhotoUpload``), or None."""
+    if upload is None:
+        return None
+    image = open_image(decode(upload["data"]))
+    data, width, height = reencode(image)
+    stem = (upload.get("filename") or "photo").rsplit(".", 1)[0] or "photo"
+    return CleanPhoto(f"{stem[:200]}.jpg", "image/jpeg", data, width, height)

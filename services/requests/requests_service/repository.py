@@ -1,0 +1,80 @@
+"""Queries of the ``requests`` database, behind the small interface ``domain.Reports``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from requests_service.models import Report, ReportPhoto, ReportStatusChange, TrackingCounter
+from requests_service.photos import CleanPhoto
+
+_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+class Reports:
+    """Reports of one session (one transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def next_sequence(self, year: int) -> int:
+        """The next number of ``year``, atomically, even with concurrent submissions."""
+        insert = _UPSERTS[self.session.get_bind().dialect.name](TrackingCounter)
+        statement = (
+            insert.values(year=year, last_value=1)
+            .on_conflict_do_update(
+                index_elements=[TrackingCounter.year],
+                set_={"last_value": TrackingCounter.last_value + 1},
+            )
+            .returning(TrackingCounter.last_value)
+        )
+        return self.session.execute(statement).scalar_one()
+
+    def add(self, *, photo: CleanPhoto | None, **fields: Any) -> Report:
+        report = Report(**fields)
+        if photo is not None:
+            report.photo = ReportPhoto(
+                filename=photo.filename,
+                content_type=photo.content_type,
+                width=photo.width,
+                height=photo.height,
+                size=len(photo.data),
+                data=photo.data,
+            )
+        self.session.add(report)
+        self.session.flush()
+        return report
+
+    def add_status_change(self, report: Report, **fields: Any) -> ReportStatusChange:
+        change = ReportStatusChange(**fields)
+        report.history.append(change)
+        self.session.flush()
+        return change
+
+    def get(self, report_id: int) -> Report | None:
+        return self.session.scalars(self._query().where(Report.id == report_id)).one_or_none()
+
+    def find_by_number(self, tracking_number: str) -> Report | None:
+        query = self._query().where(Report.tracking_number == tracking_number)
+        return self.session.scalars(query).one_or_none()
+
+    def list(self, status: str | None = None) -> list[Report]:
+        """Newest first, optionally with one status only."""
+        query = self._query().order_by(Report.submitted_at.desc(), Report.id.desc())
+        if status is not None:
+            query = query.where(Report.status == status)
+        return list(self.session.scalars(query))
+
+    def photo_data(self, report: Report) -> bytes | None:
+        """The stored JPEG of ``report`` (deferred column, loaded only here)."""
+        if report.photo is None:
+            return None
+        query = select(ReportPhoto.data).where(ReportPhoto.id == report.photo.id)
+        return self.session.scalars(query).one()
+
+    @staticmethod
+    def _query():
+        return select(Report).options(selectinload(Report.history), selectinload(Report.photo))

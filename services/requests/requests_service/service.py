@@ -1,0 +1,114 @@
+"""Entrypoints of the ``requests`` service: load, authorize, decide, store with its event, dump.
+
+The RPC methods are those listed in :mod:`contracts.requests`; the rules live in
+:mod:`requests_service.domain`, photo handling in :mod:`requests_service.photos`.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+from nameko.rpc import rpc
+
+from chassis import health, identity
+from chassis.database import Database
+from chassis.logging import Correlation
+from chassis.outbox import Outbox
+from contracts import requests
+from contracts.base import load_or_invalid
+from contracts.errors import EXPECTED, NotFound
+from requests_service import domain, photos
+from requests_service.models import Base
+from requests_service.repository import Reports
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class RequestsService(health.Health):
+    """Public-space reports: submitted by anyone, followed by link, processed by agents."""
+
+    name = requests.SERVICE
+
+    db = Database(Base)
+    outbox = Outbox()
+    correlation = Correlation()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_report_categories(self, caller):
+        """The categories a citizen may choose (contracts.requests.Category)."""
+        identity.load(caller)
+        return requests.Category(many=True).dump(domain.categories())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def submit_report(self, caller, payload):
+        """Record a citizen's report and announce it (contracts.requests.SubmitReport)."""
+        who = identity.load(caller)
+        data = load_or_invalid(requests.SubmitReport(), payload)
+        photo = photos.prepare(data.pop("photo"))
+        with self.db.session() as session:
+            report = domain.submit_report(Reports(session), who, data, photo, utcnow())
+            event = domain.submitted_event(report)
+            self.outbox.add(session, requests.REPORT_SUBMITTED, requests.ReportSubmitted(), event)
+            view = domain.report_view(report)
+        return requests.SubmittedReport().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_tracked_report(self, caller, tracking_number, tracking_key):
+        """A report as its author follows it, given its number and private key."""
+        identity.load(caller)
+        with self.db.session() as session:
+            reports = Reports(session)
+            view = domain.report_view(
+                domain.find_tracked_report(reports, tracking_number, tracking_key)
+            )
+        return requests.Report().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_tracked_report_photo(self, caller, tracking_number, tracking_key):
+        """The photo of a tracked report, as a base64 JPEG (contracts.requests.Photo)."""
+        identity.load(caller)
+        with self.db.session() as session:
+            reports = Reports(session)
+            report = domain.find_tracked_report(reports, tracking_number, tracking_key)
+            data = reports.photo_data(report)
+            content_type = report.photo.content_type if data is not None else None
+        if data is None:
+            raise NotFound("Ce signalement n'a pas de photo.")
+        photo = {"content_type": content_type, "data": base64.b64encode(data).decode("ascii")}
+        return requests.Photo().dump(photo)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_reports(self, caller, status=None):
+        """Reports for agents, newest first, optionally with one status only."""
+        identity.require_role(caller, requests.AGENT_ROLES)
+        status = domain.status_filter(status)
+        with self.db.session() as session:
+            views = [domain.report_view(report) for report in Reports(session).list(status)]
+        return requests.AgentReport(many=True).dump(views)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_report(self, caller, report_id):
+        """One report with its author's e-mail, for agents."""
+        identity.require_role(caller, requests.AGENT_ROLES)
+        with self.db.session() as session:
+            view = domain.report_view(domain.get_report(Reports(session), report_id))
+        return requests.AgentReport().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_report_status(self, caller, report_id, payload):
+        """Move a report to a new status with a public comment (ChangeReportStatus)."""
+        agent = identity.require_role(caller, requests.AGENT_ROLES)
+        data = load_or_invalid(requests.ChangeReportStatus(), payload)
+        with self.db.session() as session:
+            reports = Reports(session)
+            report = domain.get_report(reports, report_id)
+            previous = domain.change_status(reports, report, agent, data, utcnow())
+            event = domain.status_changed_event(report, previous)
+            self.outbox.add(
+                session, requests.REPORT_STATUS_CHANGED, requests.ReportStatusChanged(), event
+            )
+            view = domain.report_view(report)
+        return requests.AgentReport().dump(view)

@@ -1,0 +1,118 @@
+"""Reports submitted, followed and processed through the real service, database and broker."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from nameko.testing.services import entrypoint_hook
+from PIL import Image
+from sqlalchemy import text
+
+from contracts.base import example
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+
+CITIZEN = example("caller")
+AGENT = {"account_id": "agent-1", "roles": ["agent_espace_public"], "family_id": None}
+
+
+def call(container, method, *args):
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args)
+
+
+def count(engine, table):
+    with engine.connect() as connection:
+        return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def photo_upload():
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), "orange").save(out, "PNG")
+    return {"filename": "lampadaire.png", "data": base64.b64encode(out.getvalue()).decode()}
+
+
+def submit(container, **changes):
+    return call(container, "submit_report", CITIZEN, {**example("submit_report"), **changes})
+
+
+def test_signalement_annonce_report_submitted_avec_son_numero(container, events):
+    report = submit(container, photo=photo_upload())
+    assert report["tracking_number"].startswith("ESP-")
+    event_type, payload = events.next()
+    assert event_type == "report_submitted"
+    assert payload["tracking_number"] == report["tracking_number"]
+    assert payload["tracking_key"] == report["tracking_key"]
+    assert payload["email"] == "camille.martin@example.org"
+
+
+def test_suivi_par_lien_prive_et_photo(container):
+    report = submit(container, photo=photo_upload())
+    number, key = report["tracking_number"], report["tracking_key"]
+    tracked = call(container, "get_tracked_report", CITIZEN, number, key)
+    assert (tracked["has_photo"], tracked["status"]) == (True, "nouveau")
+    assert "email" not in tracked and "tracking_key" not in tracked
+    photo = call(container, "get_tracked_report_photo", CITIZEN, number, key)
+    assert photo["content_type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(base64.b64decode(photo["data"]))).format == "JPEG"
+    with pytest.raises(NotFound):
+        call(container, "get_tracked_report", CITIZEN, number, "mauvaise-cle")
+
+
+def test_numeros_se_suivent(container):
+    first, second = submit(container), submit(container)
+    assert int(second["tracking_number"][-6:]) == int(first["tracking_number"][-6:]) + 1
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"email": "pas-une-adresse"},
+        {"category": "ovni"},
+        {"photo": {"filename": "scan.jpg", "data": base64.b64encode(b"%PDF-1.4 faux").decode()}},
+    ],
+)
+def test_saisie_invalide_n_enregistre_rien(container, engine, changes):
+    with pytest.raises(Invalid):
+        submit(container, **changes)
+    for table in ("reports", "report_photos", "report_status_changes", "outbox_events"):
+        assert count(engine, table) == 0
+
+
+def test_changements_de_statut_ajoutent_historique_et_evenements(container, engine, events):
+    report = submit(container)
+    assert events.next()[0] == "report_submitted"
+    payload = {"status": "en_cours", "comment": "Une équipe passe demain matin."}
+    call(container, "change_report_status", AGENT, report["id"], payload)
+    done = call(
+        container, "change_report_status", AGENT, report["id"], example("change_report_status")
+    )
+    assert [step["status"] for step in done["history"]] == ["nouveau", "en_cours", "resolu"]
+    assert done["history"][-1]["comment"] == "L'ampoule a été remplacée."
+    changes = [events.next(), events.next()]
+    assert [(t, p["previous_status"], p["status"]) for t, p in changes] == [
+        ("report_status_changed", "nouveau", "en_cours"),
+        ("report_status_changed", "en_cours", "resolu"),
+    ]
+    with pytest.raises(Conflict):
+        call(container, "change_report_status", AGENT, report["id"], {"status": "resolu"})
+    assert count(engine, "report_status_changes") == 3
+    listed = call(container, "list_reports", AGENT, "resolu")
+    assert [r["tracking_number"] for r in listed] == [report["tracking_number"]]
+
+
+AGENT_ONLY = [
+    ("list_reports", ()),
+    ("get_report", (1,)),
+    ("change_report_status", (1, {"status": "en_cours"})),
+]
+
+
+@pytest.mark.parametrize(("method", "args"), AGENT_ONLY)
+@pytest.mark.parametrize("caller", [CITIZEN, None, {"account_id": "42", "roles": ["agent_regie"]}])
+def test_methodes_agent_refusees_aux_autres(container, engine, method, args, caller):
+    submit(container)
+    with pytest.raises(Forbidden):
+        call(container, method, caller, *args)
+    assert count(engine, "report_status_changes") == 1
