@@ -8,6 +8,7 @@ RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) f
 - ``get_tracked_report_photo(caller, tracking_number, tracking_key)`` -> ``Photo`` (JPEG)
 - ``list_reports(caller, status=None)`` -> list of ``AgentReport`` (agents)
 - ``get_report(caller, report_id)`` -> ``AgentReport`` (agents)
+- ``get_report_photo(caller, report_id)`` -> ``Photo`` (agents)
 - ``change_report_status(caller, report_id, payload: ChangeReportStatus)`` -> ``AgentReport``
 
 Events (exchange ``requests.events``): ``report_submitted``, ``report_status_changed``.

@@ -10,6 +10,7 @@ Settings, read once at start: ``SMTP_HOST``, ``SMTP_PORT``, ``MAIL_FROM``.
 from __future__ import annotations
 
 import smtplib
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
@@ -21,6 +22,10 @@ from notifications.domain import as_utc
 
 DEFAULT_MAIL_FROM = "Ville de Caluire-et-Cuire <ne-pas-repondre@ville-caluire.fr>"
 TIMEOUT_SECONDS = 15
+
+# Python 3.11 loses a space when it folds a long encoded subject ("reçu — éclairage" arrives
+# as "reçu —éclairage"); headers may run to 998 characters, so do not fold them.
+SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 class DeliveryFailed(Exception):
@@ -35,7 +40,7 @@ def message_id(message: Any, sender: str) -> str:
 
 def build_email(message: Any, sender: str) -> EmailMessage:
     """The MIME e-mail of an outgoing message row."""
-    email = EmailMessage()
+    email = EmailMessage(policy=SMTP_POLICY)
     email["From"] = sender
     email["To"] = message.recipient
     email["Subject"] = message.subject

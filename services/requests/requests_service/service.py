@@ -27,6 +27,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def photo_of(reports: Reports, report) -> dict:
+    """The report's re-encoded photo as a ``Photo`` payload; NotFound when it has none."""
+    data = reports.photo_data(report)
+    if data is None:
+        raise NotFound("Ce signalement n'a pas de photo.")
+    photo = {"content_type": report.photo.content_type, "data": base64.b64encode(data).decode()}
+    return requests.Photo().dump(photo)
+
+
 class RequestsService(health.Health):
     """Public-space reports: submitted by anyone, followed by link, processed by agents."""
 
@@ -73,12 +82,15 @@ class RequestsService(health.Health):
         with self.db.session() as session:
             reports = Reports(session)
             report = domain.find_tracked_report(reports, tracking_number, tracking_key)
-            data = reports.photo_data(report)
-            content_type = report.photo.content_type if data is not None else None
-        if data is None:
-            raise NotFound("Ce signalement n'a pas de photo.")
-        photo = {"content_type": content_type, "data": base64.b64encode(data).decode("ascii")}
-        return requests.Photo().dump(photo)
+            return photo_of(reports, report)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_report_photo(self, caller, report_id):
+        """The photo of a report, for agents (contracts.requests.Photo)."""
+        identity.require_role(caller, requests.AGENT_ROLES)
+        with self.db.session() as session:
+            reports = Reports(session)
+            return photo_of(reports, domain.get_report(reports, report_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_reports(self, caller, status=None):

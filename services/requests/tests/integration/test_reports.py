@@ -58,6 +58,8 @@ def test_suivi_par_lien_prive_et_photo(container):
     assert Image.open(io.BytesIO(base64.b64decode(photo["data"]))).format == "JPEG"
     with pytest.raises(NotFound):
         call(container, "get_tracked_report", CITIZEN, number, "mauvaise-cle")
+    agent_photo = call(container, "get_report_photo", AGENT, report["id"])
+    assert agent_photo == photo
 
 
 def test_numeros_se_suivent(container):
@@ -105,6 +107,7 @@ def test_changements_de_statut_ajoutent_historique_et_evenements(container, engi
 AGENT_ONLY = [
     ("list_reports", ()),
     ("get_report", (1,)),
+    ("get_report_photo", (1,)),
     ("change_report_status", (1, {"status": "en_cours"})),
 ]
 

@@ -1,0 +1,222 @@
+"""pytest plugin: the whole portal, started once per test session, as in production.
+
+    pytest -p devstack.stack tests/e2e tests/browser
+
+The session fixture ``stack`` makes a fresh RabbitMQ vhost and fresh PostgreSQL databases
+(migrated with alembic), then starts the SMTP sink, every service (``nameko run``) and the
+gateway (gunicorn, ``PORTAL_ENV=production``) on free ports, and waits until the gateway's
+``/readyz`` answers 200. The requests service's outbox relay reaches RabbitMQ through a TCP
+proxy (``OUTBOX_AMQP_URI``), so a test can cut that link alone. Every process logs to a file
+under the session's temporary folder; a startup failure raises with the tail of the logs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from chassis.testing.fixtures import (
+    AMQP_HOST,
+    create_database,
+    create_vhost,
+    delete_vhost,
+    drop_database,
+    free_port,
+)
+from chassis.testing.proxy import ProxyProcess
+from devstack.processes import Process, StartupError, report, run_once, wait_until
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SERVICES = {"requests": "requests_service.service", "notifications": "notifications.service"}
+STARTUP_SECONDS = 90.0
+
+
+class Stack:
+    """The running portal and the helpers tests use to look at it and disturb it."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.logdir = workdir / "logs"
+        self.logdir.mkdir()
+        self.processes: dict[str, Process] = {}
+        self.database_urls: dict[str, str] = {}
+        self.agent_password = f"agent-{secrets.token_urlsafe(12)}"
+        self.gateway_url = ""
+        self.sink_url = ""
+        self.health_urls: dict[str, str] = {}
+        self.vhost: str | None = None
+        self.proxy: ProxyProcess | None = None
+        self._engines: dict = {}
+
+    # -- mail (SMTP sink JSON API)
+    def messages(self, to: str | None = None) -> list[dict]:
+        params = {"to": to} if to else None
+        response = requests.get(f"{self.sink_url}/api/messages", params=params, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def clear(self) -> None:
+        requests.delete(f"{self.sink_url}/api/messages", timeout=10).raise_for_status()
+
+    def wait_for_messages(
+        self, count: int, to: str | None = None, timeout: float = 30.0
+    ) -> list[dict]:
+        """At least ``count`` messages (for ``to``), polled until ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.messages(to)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                subjects = [m["subject"] for m in found]
+                raise AssertionError(
+                    f"{len(found)} message(s) for {to or 'anyone'} after {timeout:.0f} s, "
+                    f"expected {count}: {subjects}\n{report(list(self.processes.values()))}"
+                )
+            time.sleep(0.25)
+
+    # -- services
+    def stop_service(self, name: str) -> None:
+        self.processes[name].stop()
+
+    def start_service(self, name: str) -> None:
+        process = self.processes[name]
+        process.start()
+        url = self.health_urls[name]
+        wait_until(lambda: _ok(url), STARTUP_SECONDS, f"{name} /healthz", [process])
+
+    def cut_relay_link(self) -> None:
+        """Reset and refuse the requests relay's connections to RabbitMQ (RPC keeps going)."""
+        self.proxy.cut()
+
+    def restore_relay_link(self) -> None:
+        self.proxy.restore()
+
+    # -- databases and logs
+    def count_rows(self, service: str, table: str, where: str = "", **params: object) -> int:
+        """``SELECT count(*) FROM table [WHERE ...]`` in a service's database."""
+        engine = self._engines.get(service)
+        if engine is None:
+            engine = self._engines[service] = create_engine(self.database_urls[service])
+        sql = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")
+        with engine.connect() as connection:
+            return int(connection.execute(text(sql), params).scalar_one())
+
+    def logs(self, name: str) -> str:
+        return self.processes[name].log_path.read_text("utf-8", errors="replace")
+
+    def close(self) -> None:
+        for process in reversed(list(self.processes.values())):
+            process.stop()
+        for engine in self._engines.values():
+            engine.dispose()
+        for url in self.database_urls.values():
+            drop_database(url)
+        if self.vhost:
+            delete_vhost(self.vhost)
+        if self.proxy:
+            self.proxy.close()
+
+
+def _ok(url: str) -> bool:
+    return requests.get(url, timeout=2).status_code == 200
+
+
+def _base_env(stack: Stack, amqp_uri: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PATH=os.pathsep.join([str(BIN), env.get("PATH", "")]),
+        PYTHONUNBUFFERED="1",
+        PORTAL_ENV="production",
+        AMQP_URI=amqp_uri,
+        GATEWAY_PUBLIC_URL=stack.gateway_url,
+    )
+    for service, url in stack.database_urls.items():
+        env[f"{service.upper()}_DATABASE_URL"] = url
+    return env
+
+
+def _prepare(stack: Stack) -> str:
+    """Vhost, migrated databases and relay proxy; returns the AMQP URI."""
+    stack.vhost, amqp_uri = create_vhost("e2e")
+    for service in SERVICES:
+        stack.database_urls[service] = create_database(service)
+    env = _base_env(stack, amqp_uri)
+    for service in SERVICES:
+        command = [str(BIN / "alembic"), "-c", "alembic.ini", "upgrade", "head"]
+        log = stack.logdir / f"migrate-{service}.log"
+        run_once(f"migrations of {service}", command, REPO_ROOT / "services" / service, env, log)
+    host, port = AMQP_HOST.rsplit(":", 1)
+    stack.proxy = ProxyProcess((host, int(port)))
+    return amqp_uri
+
+
+def _add(stack: Stack, name: str, command: list[str], cwd: Path, env: dict) -> Process:
+    process = Process(name, command, cwd, env, stack.logdir / f"{name}.log")
+    stack.processes[name] = process
+    process.start()
+    return process
+
+
+def _start_processes(stack: Stack, amqp_uri: str) -> None:
+    smtp_port, http_port = free_port(), free_port()
+    gateway_address = stack.gateway_url.removeprefix("http://")
+    stack.sink_url = f"http://127.0.0.1:{http_port}"
+    env = _base_env(stack, amqp_uri)
+    env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
+    sink = [sys.executable, "-P", "-m", "devstack.smtp_sink", "--smtp-port", str(smtp_port)]
+    sink += ["--http-port", str(http_port), "--maildir", str(stack.workdir / "mail")]
+    _add(stack, "smtp", sink, stack.workdir, env)
+    vhost = amqp_uri.rsplit("/", 1)[1]
+    for service, module in SERVICES.items():
+        port = free_port()
+        stack.health_urls[service] = f"http://127.0.0.1:{port}/healthz"
+        service_env = {**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+        if service == "requests":
+            service_env["OUTBOX_AMQP_URI"] = f"amqp://guest:guest@127.0.0.1:{stack.proxy.port}/{vhost}"
+        command = [str(BIN / "nameko"), "run", "--config", "config.yml", module]
+        _add(stack, service, command, REPO_ROOT / "services" / service, service_env)
+    gateway_env = {
+        **env,
+        "GATEWAY_SECRET_KEY": secrets.token_urlsafe(48),
+        "GATEWAY_AGENT_PASSWORD": stack.agent_password,
+    }
+    gunicorn = [str(BIN / "gunicorn"), "-k", "gthread", "--threads", "4", "-w", "2"]
+    gunicorn += ["-b", gateway_address, "--timeout", "30", "--pythonpath", "gateway"]
+    _add(stack, "gateway", [*gunicorn, "gateway:create_app()"], REPO_ROOT, gateway_env)
+
+
+def start_stack(workdir: Path) -> Stack:
+    """Everything up and ready, or a StartupError with the logs (and nothing left behind)."""
+    stack = Stack(workdir)
+    stack.gateway_url = f"http://127.0.0.1:{free_port()}"
+    try:
+        amqp_uri = _prepare(stack)
+        _start_processes(stack, amqp_uri)
+        processes = list(stack.processes.values())
+        wait_until(lambda: _ok(f"{stack.gateway_url}/readyz"), STARTUP_SECONDS, "/readyz", processes)
+        wait_until(lambda: _ok(f"{stack.sink_url}/healthz"), 10, "SMTP sink", processes)
+    except BaseException:
+        stack.close()
+        raise
+    return stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The whole portal, started once for the test session."""
+    try:
+        running = start_stack(tmp_path_factory.mktemp("stack"))
+    except StartupError as error:
+        pytest.fail(f"the portal did not start: {error}", pytrace=False)
+    yield running
+    running.close()
