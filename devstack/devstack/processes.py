@@ -54,11 +54,19 @@ class Process:
 
     def stop(self, seconds: float = STOP_SECONDS) -> None:
         """One SIGTERM, a wait, then SIGKILL for the whole process group."""
+        self.terminate()
+        self.wait_or_kill(seconds)
+
+    def terminate(self) -> None:
+        """Send the one SIGTERM (a second one would make nameko hang)."""
+        if self.running:
+            with contextlib.suppress(ProcessLookupError):
+                self._popen.send_signal(signal.SIGTERM)
+
+    def wait_or_kill(self, seconds: float = STOP_SECONDS) -> None:
         popen, self._popen = self._popen, None
-        if popen is None or popen.poll() is not None:
+        if popen is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            popen.send_signal(signal.SIGTERM)
         try:
             popen.wait(timeout=seconds)
         except subprocess.TimeoutExpired:

@@ -17,6 +17,7 @@ import secrets
 import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ from chassis.testing.fixtures import (
     free_port,
 )
 from chassis.testing.proxy import ProxyProcess
-from devstack.processes import Process, StartupError, report, run_once, wait_until
+from devstack.processes import Process, report, run_once, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -115,16 +116,24 @@ class Stack:
         return self.processes[name].log_path.read_text("utf-8", errors="replace")
 
     def close(self) -> None:
-        for process in reversed(list(self.processes.values())):
-            process.stop()
-        for engine in self._engines.values():
-            engine.dispose()
-        for url in self.database_urls.values():
-            drop_database(url)
+        """Stop every process (one SIGTERM each, in parallel), drop what was made."""
+        for process in self.processes.values():
+            process.terminate()
+        steps = [process.wait_or_kill for process in self.processes.values()]
+        steps += [engine.dispose for engine in self._engines.values()]
+        steps += [partial(drop_database, url) for url in self.database_urls.values()]
         if self.vhost:
-            delete_vhost(self.vhost)
+            steps.append(partial(delete_vhost, self.vhost))
         if self.proxy:
-            self.proxy.close()
+            steps.append(self.proxy.close)
+        errors = []
+        for step in steps:  # every step runs, even after one failed
+            try:
+                step()
+            except Exception as error:
+                errors.append(error)
+        if errors:
+            raise errors[0]
 
 
 def _ok(url: str) -> bool:
@@ -182,7 +191,9 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
         stack.health_urls[service] = f"http://127.0.0.1:{port}/healthz"
         service_env = {**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
         if service == "requests":
-            service_env["OUTBOX_AMQP_URI"] = f"amqp://guest:guest@127.0.0.1:{stack.proxy.port}/{vhost}"
+            service_env["OUTBOX_AMQP_URI"] = (
+                f"amqp://guest:guest@127.0.0.1:{stack.proxy.port}/{vhost}"
+            )
         command = [str(BIN / "nameko"), "run", "--config", "config.yml", module]
         _add(stack, service, command, REPO_ROOT / "services" / service, service_env)
     gateway_env = {
@@ -203,7 +214,9 @@ def start_stack(workdir: Path) -> Stack:
         amqp_uri = _prepare(stack)
         _start_processes(stack, amqp_uri)
         processes = list(stack.processes.values())
-        wait_until(lambda: _ok(f"{stack.gateway_url}/readyz"), STARTUP_SECONDS, "/readyz", processes)
+        wait_until(
+            lambda: _ok(f"{stack.gateway_url}/readyz"), STARTUP_SECONDS, "/readyz", processes
+        )
         wait_until(lambda: _ok(f"{stack.sink_url}/healthz"), 10, "SMTP sink", processes)
     except BaseException:
         stack.close()
@@ -216,7 +229,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The whole portal, started once for the test session."""
     try:
         running = start_stack(tmp_path_factory.mktemp("stack"))
-    except StartupError as error:
-        pytest.fail(f"the portal did not start: {error}", pytrace=False)
+    except Exception as error:
+        pytest.fail(f"the portal did not start: {type(error).__name__}: {error}", pytrace=False)
     yield running
     running.close()

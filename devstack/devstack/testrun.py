@@ -64,7 +64,9 @@ TIERS = [
     ),
     Tier("contract", ["tests/contract"]),
     # One process, so that the stack started by the end-to-end fixtures is shared.
-    Tier("e2e+browser", ["tests/e2e", "tests/browser"], needs_broker=True),
+    Tier(
+        "e2e+browser", ["tests/e2e", "tests/browser"], ["-p", "devstack.stack"], needs_broker=True
+    ),
 ]
 
 

@@ -247,15 +247,18 @@ def test_events_wait_in_the_outbox_while_the_broker_link_is_cut(start, amqp_uri,
 def test_event_with_no_queue_yet_is_kept_until_a_consumer_exists(start, databases):
     producer_url, consumer_url = databases
     vhost, uri = create_vhost("empty")
+    containers = []
     try:
-        start(ProducerService, AMQP_URI=uri)
+        containers.append(start(ProducerService, AMQP_URI=uri))
         with ServiceRpcProxy(PRODUCER, {"AMQP_URI": uri}, timeout=10) as producer:
             producer.create("en attente")
         failed = "select count(*) from outbox_events where published_at is null and attempts > 0"
         wait_for(lambda: scalar(producer_url, failed) == 1)
-        start(ConsumerService, AMQP_URI=uri)
+        containers.append(start(ConsumerService, AMQP_URI=uri))
         wait_for(lambda: seen_names(consumer_url) == ["en attente"], timeout=30)
     finally:
+        for container in containers:  # before the vhost goes, or they reconnect forever
+            container.stop()
         delete_vhost(vhost)
 
 

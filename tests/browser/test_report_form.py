@@ -1,0 +1,130 @@
+"""A citizen reports a problem in a real browser; every page passes axe-core (no serious or
+critical violation) and the form fits a phone screen."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+TRACKING_NUMBER = re.compile(r"ESP-\d{4}-\d{6}")
+
+
+def fill_report(page: Page, photo: bytes) -> str:
+    """Fill and send the form like a citizen; returns the e-mail used."""
+    email = f"navigateur-{uuid.uuid4().hex[:8]}@exemple.fr"
+    page.goto("/signalements/nouveau")
+    page.get_by_label("Espaces verts").check()
+    page.get_by_label("Adresse ou lieu précis").fill("Parc de la Jonchère, Caluire-et-Cuire")
+    page.get_by_label("Description du problème").fill("Une branche cassée pend au-dessus du banc.")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.locator("#field-photo").set_input_files(
+        files=[{"name": "branche.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    return email
+
+
+def test_le_citoyen_envoie_un_signalement_et_voit_son_numero(page, photo_jpeg, stack):
+    email = fill_report(page, photo_jpeg)
+
+    expect(page).to_have_url(re.compile(r"/suivi/ESP-\d{4}-\d{6}\?cle=.+&nouveau=1"))
+    expect(
+        page.get_by_role("heading", name="Votre signalement a bien été enregistré")
+    ).to_be_visible()
+    number = page.locator(".notice .tracking-number").inner_text()
+    assert TRACKING_NUMBER.fullmatch(number), number
+    expect(page.locator("img.photo")).to_be_visible()
+    assert page.locator("img.photo").evaluate("img => img.naturalWidth") > 0
+    mail = stack.wait_for_messages(1, to=email)[0]
+    assert number in mail["subject"]
+
+
+def log_in_as_agent(page: Page, password: str) -> None:
+    page.goto("/agents/connexion")
+    page.get_by_label("Mot de passe de l'espace agents").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="Signalements", exact=True)).to_be_visible()
+
+
+def open_home(page, stack, photo):
+    page.goto("/")
+
+
+def open_empty_form(page, stack, photo):
+    page.goto("/signalements/nouveau")
+
+
+def open_form_with_errors(page, stack, photo):
+    page.goto("/signalements/nouveau")
+    page.get_by_label("Adresse e-mail").fill("pas-une-adresse")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator("#field-email-error")).to_contain_text("Adresse e-mail invalide")
+
+
+def open_confirmation(page, stack, photo):
+    fill_report(page, photo)
+    expect(page.locator(".notice .tracking-number")).to_have_text(TRACKING_NUMBER)
+
+
+def open_tracking_form(page, stack, photo):
+    page.goto("/suivi")
+
+
+def open_agent_login(page, stack, photo):
+    page.goto("/agents/connexion")
+
+
+def open_agent_list(page, stack, photo):
+    fill_report(page, photo)
+    log_in_as_agent(page, stack.agent_password)
+    expect(page.locator("table")).to_be_visible()
+
+
+def open_agent_detail(page, stack, photo):
+    open_agent_list(page, stack, photo)
+    page.locator("tbody th a").first.click()
+    expect(page.get_by_role("heading", name="Changer le statut")).to_be_visible()
+
+
+PAGES = {
+    "accueil": open_home,
+    "formulaire_vide": open_empty_form,
+    "formulaire_avec_erreurs": open_form_with_errors,
+    "confirmation_et_suivi": open_confirmation,
+    "formulaire_de_suivi": open_tracking_form,
+    "connexion_agent": open_agent_login,
+    "liste_agent": open_agent_list,
+    "fiche_agent": open_agent_detail,
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_sans_violation_grave_d_accessibilite(name, page, stack, photo_jpeg, axe_violations):
+    PAGES[name](page, stack, photo_jpeg)
+    assert page.title(), "the page has no title"
+
+    assert axe_violations(page) == []
+
+
+def test_formulaire_sans_defilement_horizontal_sur_mobile(new_page):
+    page = new_page(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
+    page.goto("/signalements/nouveau")
+    expect(page.get_by_role("button", name="Envoyer le signalement")).to_be_visible()
+
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"horizontal scroll: content {widths[0]} px > {widths[1]} px"
+
+
+def test_axe_detecte_une_violation_grave(page, axe_violations):
+    """The check above can fail: a field without a label and an image without alt are caught."""
+    page.set_content('<html lang="fr"><title>t</title><img src="x.png"><input type="text"></html>')
+
+    found = " ".join(axe_violations(page))
+
+    assert "image-alt" in found and "label" in found, found

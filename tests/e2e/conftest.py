@@ -1,0 +1,235 @@
+"""Helpers of the end-to-end tests: everything goes through the gateway's HTTP interface.
+
+The running portal is the session fixture ``stack`` of the ``devstack.stack`` plugin
+(``pytest -p devstack.stack tests/e2e``).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import time
+import uuid
+from collections.abc import Callable
+from html.parser import HTMLParser
+
+import pytest
+import requests
+from PIL import ExifTags, Image
+
+TRACKING_NUMBER = re.compile(r"ESP-(\d{4})-(\d{6})")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+TIMEOUT = 30
+
+
+class Page(HTMLParser):
+    """What the tests read in an HTML page: form values, texts by element id, links."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.values: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
+        self.links: list[str] = []
+        self._open: list[tuple[str, str]] = []  # (tag, key) of elements whose text we keep
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = {name: value or "" for name, value in attrs}
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        if (tag == "input" and a.get("type") not in ("radio", "checkbox", "file")) or (
+            tag == "input" and "checked" in a
+        ):
+            self.values[a.get("name", "")] = a.get("value", "")
+        if tag == "textarea":
+            self.values[a.get("name", "")] = ""
+            self._open.append((tag, "value:" + a.get("name", "")))
+        elif "id" in a and tag not in ("input", "br", "img", "meta", "link"):
+            self._open.append((tag, "id:" + a["id"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self._open) - 1, -1, -1):
+            if self._open[index][0] == tag:
+                del self._open[index]
+                return
+
+    def handle_data(self, data: str) -> None:
+        for _, key in self._open:
+            kind, name = key.split(":", 1)
+            target = self.values if kind == "value" else self.texts
+            target[name] = target.get(name, "") + data
+
+    def text(self, element_id: str) -> str:
+        return " ".join(self.texts.get(element_id, "").split())
+
+
+class Portal:
+    """The gateway as a citizen, a partner app or an agent uses it."""
+
+    def __init__(self, stack) -> None:
+        self.stack = stack
+        self.base = stack.gateway_url
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def get(self, path: str, session: requests.Session | None = None, **kw) -> requests.Response:
+        return (session or requests).get(self.url(path), timeout=TIMEOUT, **kw)
+
+    def csrf(self, session: requests.Session, path: str) -> str:
+        page = session.get(self.url(path), timeout=TIMEOUT)
+        assert page.status_code == 200, f"GET {path}: {page.status_code}"
+        found = CSRF.search(page.text)
+        assert found, f"no CSRF token on {path}"
+        return found.group(1)
+
+    def submit_form(
+        self,
+        fields: dict[str, str],
+        photo: tuple[str, bytes, str] | None = None,
+        session: requests.Session | None = None,
+        headers: dict | None = None,
+    ) -> requests.Response:
+        """POST the report form as a browser does (CSRF token from the page); no redirect."""
+        session = session or requests.Session()
+        token = self.csrf(session, "/signalements/nouveau")
+        files = {"photo": photo} if photo else {"photo": ("", b"", "application/octet-stream")}
+        return session.post(
+            self.url("/signalements/nouveau"),
+            data={**fields, "csrf_token": token},
+            files=files,
+            headers=headers,
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+
+    def submit_api(self, body: dict, headers: dict | None = None) -> requests.Response:
+        return requests.post(
+            self.url("/api/v1/reports"), json=body, headers=headers, timeout=TIMEOUT
+        )
+
+    def agent_session(self) -> requests.Session:
+        session = requests.Session()
+        token = self.csrf(session, "/agents/connexion")
+        answer = session.post(
+            self.url("/agents/connexion"),
+            data={"password": self.stack.agent_password, "csrf_token": token},
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+        assert answer.status_code == 303, f"agent login: {answer.status_code}"
+        return session
+
+    def count_reports(self) -> int:
+        return self.stack.count_rows("requests", "reports")
+
+    def count_outbox(self) -> int:
+        return self.stack.count_rows("requests", "outbox_events")
+
+
+def report_fields(email: str, overrides: dict | None = None) -> dict[str, str]:
+    """A valid report as the form sends it (French decimal commas in the coordinates)."""
+    fields = {
+        "category": "voirie",
+        "address": "12 avenue Général de Gaulle, Caluire-et-Cuire",
+        "latitude": "45,7953",
+        "longitude": "4,8467",
+        "description": "Nid-de-poule profond sur la chaussée, devant le numéro 12.",
+        "email": email,
+    }
+    fields.update(overrides or {})
+    return fields
+
+
+def api_body(email: str, photo: bytes | None = None, overrides: dict | None = None) -> dict:
+    body = {
+        "category": "eclairage_public",
+        "address": "Place Jules Ferry, Caluire-et-Cuire",
+        "latitude": 45.7953,
+        "longitude": 4.8467,
+        "description": "Le lampadaire à l'angle de la place ne s'allume plus le soir.",
+        "email": email,
+    }
+    if photo is not None:
+        body["photo"] = {"filename": "lampadaire.jpg", "data": base64.b64encode(photo).decode()}
+    body.update(overrides or {})
+    return body
+
+
+def make_jpeg_with_gps() -> bytes:
+    """A small real JPEG whose EXIF carries a camera make and a GPS position."""
+    image = Image.new("RGB", (320, 240), (200, 120, 40))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Appareil de test"
+    exif.get_ifd(ExifTags.IFD.GPSInfo).update(
+        {
+            ExifTags.GPS.GPSLatitudeRef: "N",
+            ExifTags.GPS.GPSLatitude: (45.0, 47.0, 43.0),
+            ExifTags.GPS.GPSLongitudeRef: "E",
+            ExifTags.GPS.GPSLongitude: (4.0, 50.0, 48.0),
+        }
+    )
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    data = out.getvalue()
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo), "no GPS written"
+    return data
+
+
+def poll(check: Callable[[], object], timeout: float, what: str) -> object:
+    """The first truthy result of ``check``, or an AssertionError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: still not true after {timeout:.0f} s")
+        time.sleep(0.25)
+
+
+def assert_stays(count: Callable[[], int], expected: int, seconds: float, what: str) -> None:
+    """``count()`` equals ``expected`` during ``seconds`` (a late duplicate fails at once)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = count()
+        assert found == expected, f"{what}: {found}, expected exactly {expected}"
+        time.sleep(0.25)
+
+
+@pytest.fixture(scope="session")
+def portal(stack) -> Portal:
+    return Portal(stack)
+
+
+@pytest.fixture(scope="session")
+def jpeg_with_gps() -> bytes:
+    return make_jpeg_with_gps()
+
+
+@pytest.fixture
+def new_email(request) -> Callable[[str], str]:
+    """Unique recipients, so that tests never see each other's mail."""
+    base = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40]
+
+    def make(tag: str = "") -> str:
+        return f"{base}{'-' + tag if tag else ''}-{uuid.uuid4().hex[:8]}@exemple.fr"
+
+    return make
+
+
+@pytest.fixture
+def helpers():
+    """The module-level helpers above, for test modules (conftest cannot be imported)."""
+    return HelperSet
+
+
+class HelperSet:
+    Page = Page
+    TRACKING_NUMBER = TRACKING_NUMBER
+    report_fields = staticmethod(report_fields)
+    api_body = staticmethod(api_body)
+    poll = staticmethod(poll)
+    assert_stays = staticmethod(assert_stays)
