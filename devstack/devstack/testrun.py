@@ -49,7 +49,6 @@ TIERS = [
     Tier(
         "unit",
         [
-            "contracts/tests",
             "gateway/tests",
             "devstack/tests",
             "services/*/tests/unit",
@@ -62,7 +61,7 @@ TIERS = [
         INTEGRATION_PLUGINS,
         needs_broker=True,
     ),
-    Tier("contract", ["tests/contract"]),
+    Tier("contract", ["contracts/tests", "tests/contract"]),
     # One process, so that the stack started by the end-to-end fixtures is shared.
     Tier(
         "e2e+browser", ["tests/e2e", "tests/browser"], ["-p", "devstack.stack"], needs_broker=True
