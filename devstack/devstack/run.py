@@ -5,7 +5,8 @@
 2. creates ``var/`` with a generated gateway secret key and a demo agent password;
 3. exports the development settings (SQLite databases under ``var/``);
 4. migrates every service's database (``services/*/alembic.ini``);
-5. prints the addresses and the demo login, then replaces itself with
+5. starts :mod:`devstack.seed` in the background (demo reports, once);
+6. prints the addresses and the demo login, then replaces itself with
    ``honcho start`` on ``devstack/devstack/Procfile``.
 """
 
@@ -226,6 +227,10 @@ def main() -> None:
     except subprocess.CalledProcessError as error:
         say(f"Échec des migrations / migrations failed: {error}")
         sys.exit(1)
+    subprocess.Popen(
+        [sys.executable, "-m", "devstack.seed", env["GATEWAY_PUBLIC_URL"], "var/demo-seeded"],
+        env=env,
+    )
     print(banner(env), flush=True)
     honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
     os.execvpe(honcho, [honcho, "start", "-f", str(PROCFILE), "-d", str(REPO_ROOT)], env)

@@ -1,0 +1,79 @@
+"""Demo data for the local run: a few reports, submitted through the public API.
+
+``make run`` starts this in the background: it waits until the gateway is ready, submits the
+demo reports once (``var/demo-seeded`` remembers it), and exits. Going through the API means
+the demo exercises the real path: the services store the reports, the outbox relays their
+events and the confirmation e-mails show up in the SMTP sink.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+DEMO_REPORTS = [
+    {
+        "category": "eclairage_public",
+        "address": "12 avenue Général de Gaulle, 69300 Caluire-et-Cuire",
+        "latitude": 45.7953,
+        "longitude": 4.8467,
+        "description": "Le lampadaire devant le numéro 12 ne s'allume plus depuis trois jours.",
+        "email": "camille.martin@example.org",
+    },
+    {
+        "category": "voiture_ventouse",
+        "address": "Rue Jean Moulin, 69300 Caluire-et-Cuire",
+        "description": "Une camionnette blanche sans plaque est garée au même endroit depuis un mois.",
+        "email": "lucas.bernard@example.org",
+    },
+    {
+        "category": "tags",
+        "address": "Montée des Forts, 69300 Caluire-et-Cuire",
+        "description": "Tags sur le mur de soutènement, à hauteur de l'escalier.",
+        "email": "ines.petit@example.org",
+    },
+]
+
+
+def wait_until_ready(base_url: str, timeout: float = 120.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base_url}/readyz", timeout=3) as answer:
+                if answer.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    return False
+
+
+def submit(base_url: str, report: dict) -> str:
+    request = urllib.request.Request(
+        f"{base_url}/api/v1/reports",
+        data=json.dumps(report).encode(),
+        headers={"Content-Type": "application/json", "X-Request-ID": "demo-seed"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=15) as answer:
+        return json.load(answer)["tracking_number"]
+
+
+def main(base_url: str, marker: Path) -> int:
+    if marker.exists():
+        return 0
+    if not wait_until_ready(base_url):
+        print("[seed] le portail ne répond pas : pas de données de démonstration", flush=True)
+        return 1
+    numbers = [submit(base_url, report) for report in DEMO_REPORTS]
+    marker.write_text("\n".join(numbers) + "\n", encoding="utf-8")
+    print(f"[seed] signalements de démonstration : {', '.join(numbers)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], Path(sys.argv[2])))
