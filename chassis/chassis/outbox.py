@@ -11,7 +11,9 @@ if and only if the change was committed. A relay thread publishes pending rows i
 service's nameko event exchange (``<service>.events``, routing key = event type), with publisher
 confirms and ``mandatory``, right after each worker that added events and every second
 otherwise. A row leaves the table's pending set only once the broker confirmed it; a failure
-(broker down, link cut, no queue bound yet) schedules the row again with backoff. Rows are
+(broker down, link cut) schedules the row again with backoff. An event for which no queue is
+bound yet is retried for ``UNROUTABLE_GRACE`` (a consumer deployed with the producer has
+declared its queue by then), then set aside with ``last_error`` saying so. Rows are
 claimed with ``FOR UPDATE SKIP LOCKED``, so several replicas never publish the same row twice.
 """
 
@@ -23,7 +25,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from marshmallow import Schema
-from nameko.amqp.publish import Publisher
+from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import get_event_exchange
 from nameko.extensions import DependencyProvider
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 100
 IDLE_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 60.0
+UNROUTABLE_GRACE = timedelta(minutes=15)
+UNROUTABLE = "unroutable: no queue is bound for this event type"
 PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0.5,
@@ -160,33 +164,44 @@ def relay_once(sessions: Sessions, table, publish) -> int:
         for row in rows:
             try:
                 publish(row.event_type, row.payload, row.correlation_id)
+            except UndeliverableMessage:
+                session.execute(_unroutable(table, row))
             except Exception as exc:
-                attempts = row.attempts + 1
-                log.warning(
-                    "event %s (%s) not published, attempt %d: %s",
-                    row.event_id,
-                    row.event_type,
-                    attempts,
-                    exc,
-                )
-                session.execute(
-                    table.update()
-                    .where(table.c.id == row.id)
-                    .values(
-                        attempts=attempts,
-                        next_attempt_at=utcnow() + backoff_delay(attempts),
-                        last_error=str(exc)[:2000],
-                    )
-                )
-                if (
-                    isinstance(exc, OSError | ConnectionError)
-                    or "connection" in type(exc).__name__.lower()
-                ):
-                    return 0
-                continue
-            session.execute(
-                table.update()
-                .where(table.c.id == row.id)
-                .values(published_at=utcnow(), attempts=row.attempts + 1)
-            )
+                log.warning("event %s (%s) not published: %r", row.event_id, row.event_type, exc)
+                session.execute(_retry_later(table, row, repr(exc)))
+                return 0  # the broker is unreachable: the rest of the batch would fail too
+            else:
+                session.execute(_mark(table, row, published_at=utcnow(), attempts=row.attempts + 1))
         return len(rows)
+
+
+def _mark(table, row, **values):
+    return table.update().where(table.c.id == row.id).values(**values)
+
+
+def _retry_later(table, row, error: str):
+    attempts = row.attempts + 1
+    next_attempt = utcnow() + backoff_delay(attempts)
+    return _mark(table, row, attempts=attempts, next_attempt_at=next_attempt, last_error=error)
+
+
+def _unroutable(table, row):
+    """No queue is bound for this event yet: wait for a consumer, then give up on it.
+
+    A consumer deployed together with the producer declares its queue within the grace
+    period; an event nobody subscribes to (yet) is set aside, not retried forever.
+    """
+    age = utcnow() - _aware(row.created_at)
+    if age > UNROUTABLE_GRACE:
+        log.info(
+            "event %s (%s): no consumer after %s, set aside", row.event_id, row.event_type, age
+        )
+        return _mark(table, row, published_at=utcnow(), last_error=UNROUTABLE)
+    if row.attempts == 0:
+        log.info("event %s (%s): no consumer queue yet, will retry", row.event_id, row.event_type)
+    return _retry_later(table, row, UNROUTABLE)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
