@@ -1,0 +1,45 @@
+"""Settings fail fast in production; identities are checked, never guessed."""
+
+from __future__ import annotations
+
+import pytest
+
+from chassis import config, identity
+from contracts.errors import Forbidden, Invalid
+
+
+def test_development_falls_back_to_a_local_sqlite_file(monkeypatch):
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    monkeypatch.delenv("REQUESTS_DATABASE_URL", raising=False)
+    assert config.database_url("requests").endswith("/var/requests.sqlite")
+
+
+def test_production_refuses_to_start_without_a_database_url(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.delenv("REQUESTS_DATABASE_URL", raising=False)
+    with pytest.raises(config.MissingSetting, match="REQUESTS_DATABASE_URL"):
+        config.database_url("requests")
+
+
+def test_production_uses_the_given_url(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("REQUESTS_DATABASE_URL", "postgresql://requests@db/requests")
+    assert config.database_url("requests") == "postgresql://requests@db/requests"
+
+
+@pytest.mark.parametrize("caller", [None, "admin", ["admin"]])
+def test_missing_or_malformed_identity_is_forbidden(caller):
+    with pytest.raises(Forbidden):
+        identity.load(caller)
+
+
+def test_unknown_role_is_invalid():
+    with pytest.raises(Invalid):
+        identity.load({"account_id": "1", "roles": ["maire"]})
+
+
+def test_role_is_required_for_agent_work():
+    agent = {"account_id": "7", "roles": ["agent_espace_public"], "family_id": None}
+    assert identity.require_role(agent, ["agent_espace_public", "admin"])["account_id"] == "7"
+    with pytest.raises(Forbidden):
+        identity.require_role({"account_id": "8", "roles": []}, ["admin"])
