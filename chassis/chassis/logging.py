@@ -17,9 +17,16 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import time
 from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
+from nameko.timer import Timer
+
+log = logging.getLogger("chassis.worker")
+
+# Attributes every LogRecord has; anything else was passed with ``extra=`` and is logged too.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "correlation_id", default=None
@@ -39,20 +46,45 @@ class JsonFormatter(logging.Formatter):
         cid = getattr(record, "correlation_id", None) or correlation_id.get()
         if cid:
             entry["correlation_id"] = cid
+        entry.update(
+            {k: v for k, v in vars(record).items() if k not in _STANDARD and k not in entry}
+        )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 class Correlation(DependencyProvider):
-    """Sets the log correlation id for the duration of each worker."""
+    """Sets the log correlation id for each worker, and logs one line when it ends.
+
+    The line names the entrypoint, its duration and its outcome, so every RPC and event
+    handled leaves a trace carrying the id of the gateway request that caused it (timers,
+    which tick every second, log at DEBUG).
+    """
+
+    def setup(self) -> None:
+        self._started: dict = {}
 
     def worker_setup(self, worker_ctx) -> None:
         cid = worker_ctx.data.get("correlation_id") or worker_ctx.call_id
         worker_ctx.data.setdefault("correlation_id", cid)
         correlation_id.set(cid)
+        self._started[worker_ctx] = time.monotonic()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
+        started = self._started.pop(worker_ctx, None)
+        entrypoint = worker_ctx.entrypoint
+        level = logging.DEBUG if isinstance(entrypoint, Timer) else logging.INFO
+        extra = {
+            "entrypoint": f"{self.container.service_name}.{entrypoint.method_name}",
+            "outcome": "ok" if exc_info is None else type(exc_info[1]).__name__,
+        }
+        if started is not None:
+            extra["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
+        log.log(level, "worker done", extra=extra)
 
     def worker_teardown(self, worker_ctx) -> None:
+        self._started.pop(worker_ctx, None)
         correlation_id.set(None)
 
     def get_dependency(self, worker_ctx) -> str | None:

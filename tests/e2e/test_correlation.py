@@ -33,11 +33,13 @@ def test_x_request_id_suit_la_demande_jusqu_au_service(stack, portal, helpers, n
     # The id did reach the service: its outbox row for report_submitted carries it.
     where = "correlation_id = :request_id"
     assert stack.count_rows("requests", "outbox_events", where, request_id=request_id) == 1
-    found = helpers.poll(
-        lambda: with_id(stack, "requests", request_id),
-        5,
-        f"a JSON log line of the requests service with correlation_id {request_id} "
-        "(PRODUCT BUG: the requests service writes no log line at all while it handles "
-        "submit_report, so the id that reached it cannot be found in its log)",
-    )
-    assert all(entry["level"] and entry["logger"] for entry in found)
+    for service, entrypoint in (
+        ("requests", "requests.submit_report"),
+        ("notifications", "notifications.on_report_submitted"),
+    ):
+        found = helpers.poll(
+            lambda service=service: with_id(stack, service, request_id),
+            10,
+            f"a JSON log line of the {service} service with correlation_id {request_id}",
+        )
+        assert entrypoint in {entry.get("entrypoint") for entry in found}
