@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from contracts import identity, notifications, requests
+from contracts import accounts, identity, notifications, requests, timeline
 
 EXAMPLES: dict[str, type[Schema]] = {
     "caller": identity.Caller,
@@ -16,4 +16,17 @@ EXAMPLES: dict[str, type[Schema]] = {
     "report_status_changed": requests.ReportStatusChanged,
     "outgoing_message": notifications.OutgoingMessage,
     "message_sent": notifications.MessageSent,
+    "timeline_entry": timeline.TimelineEntry,
+    "register": accounts.Register,
+    "account": accounts.Account,
+    "session_opened": accounts.SessionOpened,
+    "franceconnect_login": accounts.FranceConnectLogin,
+    "account_registered": accounts.AccountRegistered,
+    "duplicate_registration_attempted": accounts.DuplicateRegistrationAttempted,
+    "password_reset_requested": accounts.PasswordResetRequested,
+    "password_changed": accounts.PasswordChanged,
+    "email_change_requested": accounts.EmailChangeRequested,
+    "account_email_changed": accounts.AccountEmailChanged,
+    "notification_preferences_changed": accounts.NotificationPreferencesChanged,
+    "account_closed": accounts.AccountClosed,
 }

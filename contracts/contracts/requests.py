@@ -10,6 +10,11 @@ RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) f
 - ``get_report(caller, report_id)`` -> ``AgentReport`` (agents)
 - ``get_report_photo(caller, report_id)`` -> ``Photo`` (agents)
 - ``change_report_status(caller, report_id, payload: ChangeReportStatus)`` -> ``AgentReport``
+- ``list_account_requests(caller)`` -> list of ``contracts.timeline.TimelineEntry`` (the
+  caller's own account; reports submitted while logged in carry ``account_id``)
+
+Consumes ``accounts.account_closed``: the account's reports lose their author's identity
+(e-mail, account) and are kept for the town's records.
 
 Events (exchange ``requests.events``): ``report_submitted``, ``report_status_changed``.
 """
