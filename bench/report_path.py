@@ -1,0 +1,153 @@
+"""Benchmark of a citizen's report path, from the gateway to the confirmation e-mail.
+
+    .venv/bin/python -P bench/report_path.py [--seconds N] [--clients N] [--json FILE]
+
+Starts the whole portal once, as in production (``devstack.stack.start_stack``), measures
+each scenario with 1 client and with ``--clients`` concurrent clients, prints a table where
+every row is compared with the ``/healthz`` baseline of the same run, and optionally writes
+the figures as JSON. See ``bench/README.md`` for what each scenario measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import sys
+import tempfile
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+# -P keeps the repository root off sys.path (its folders shadow the installed packages);
+# this script's own folder holds only the bench modules, so it is safe to add.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import requests
+from endtoend import measure_confirmations, report_body, wait_for_backlog
+from loadgen import WARMUP_REQUESTS, run_load
+from procstats import cpu_seconds, stack_memory
+from tables import print_report, with_baseline
+
+from devstack.stack import start_stack
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="per scenario and level")
+    parser.add_argument("--clients", type=int, default=4, help="the concurrent level")
+    parser.add_argument("--max-requests", type=int, default=3000, help="per scenario and level")
+    parser.add_argument("--reports", type=int, default=20, help="end-to-end reports")
+    parser.add_argument("--drain-seconds", type=float, default=60.0, help="e-mail backlog wait")
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    return parser.parse_args(argv)
+
+
+def scenarios(base: str, number: str, key: str) -> list[tuple[str, object, int]]:
+    """(name, send, expected status): the baseline first, the write last."""
+    body = report_body("bench-load@example.org")
+    report_url = f"{base}/api/v1/reports/{number}"
+    return [
+        ("GET /healthz", lambda s: s.get(f"{base}/healthz", timeout=30), 200),
+        ("GET /readyz", lambda s: s.get(f"{base}/readyz", timeout=30), 200),
+        ("GET report", lambda s: s.get(report_url, params={"key": key}, timeout=30), 200),
+        ("POST report", lambda s: s.post(f"{base}/api/v1/reports", json=body, timeout=30), 201),
+    ]
+
+
+def run(stack, args: argparse.Namespace, stop: threading.Event) -> dict:
+    """Every measurement on the running stack; the writes last, since they leave e-mails
+    to send: the end-to-end path is measured before them, on an idle stack."""
+    created = requests.post(
+        f"{stack.gateway_url}/api/v1/reports", json=report_body("bench-get@example.org"), timeout=30
+    )
+    created.raise_for_status()
+    report = created.json()
+    rows, end_to_end = [], None
+    for name, send, status in scenarios(
+        stack.gateway_url, report["tracking_number"], report["tracking_key"]
+    ):
+        if name == "POST report":
+            print(f"end to end, {args.reports} reports ...", flush=True)
+            end_to_end = measure_confirmations(stack, args.reports, stop)
+        for clients in sorted({1, args.clients}):
+            print(f"{name}, {clients} client(s) ...", flush=True)
+            rows.append(measure_level(stack, args, stop, (name, send, status), clients))
+    return {"load": with_baseline(rows), "end_to_end": end_to_end}
+
+
+def measure_level(stack, args, stop, scenario: tuple, clients: int) -> dict:
+    """One scenario at one concurrency, with the CPU each process spent on it. After a write
+    load, wait for its e-mails, so the next measurement starts on an idle stack again."""
+    name, send, status = scenario
+    before = cpu_seconds(stack)
+    summary = run_load(name, send, status, clients, args.seconds, args.max_requests, stop).summary()
+    sent = summary["requests"] + WARMUP_REQUESTS * clients  # the warm-up is in the window
+    summary["cpu_ms_per_request"] = cpu_per_request(before, stack, sent)
+    if name == "POST report":
+        print("  waiting for its e-mails ...", flush=True)
+        summary["email_backlog"] = wait_for_backlog(stack, args.drain_seconds)
+    return summary
+
+
+def cpu_per_request(before: dict[str, float], stack, requests_done: int) -> dict:
+    """CPU ms each process spent per request since ``before`` (work left queued after the
+    window, such as e-mails, is not in it)."""
+    after = cpu_seconds(stack)
+    count = max(requests_done, 1)
+    return {name: round((after[name] - before.get(name, 0.0)) * 1000 / count, 2) for name in after}
+
+
+def describe_machine(args: argparse.Namespace) -> dict:
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "settings": {k: v for k, v in vars(args).items() if k != "json"},
+        "stack": "gunicorn gthread 2 workers x 4 threads, RPC pool 8 per worker, "
+        "nameko services requests + notifications, PostgreSQL, RabbitMQ, SMTP sink",
+    }
+
+
+def measure(args: argparse.Namespace) -> dict:
+    """Start the stack in a temporary folder, measure, read the memory, always close it."""
+    stop = threading.Event()
+    with tempfile.TemporaryDirectory(prefix="bench-report-path-") as workdir:
+        print("starting the stack ...", flush=True)
+        stack = start_stack(Path(workdir))  # closes what it started if it fails
+        try:
+            figures = run(stack, args, stop)
+            figures["processes"] = stack_memory(stack)
+            return figures
+        finally:
+            stop.set()
+            stack.close()
+
+
+def _interrupt(signum, frame) -> None:
+    """SIGTERM behaves like Ctrl+C, so the stack is closed either way."""
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    figures = describe_machine(args)
+    try:
+        figures |= measure(args)
+    except KeyboardInterrupt:
+        print("interrupted: the stack was closed", file=sys.stderr)
+        return 130
+    print_report(figures)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n")
+        print(f"\nfigures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The benchmark's figures as plain-text tables, each row compared with the baseline.
+
+The baseline is ``GET /healthz`` at the same number of clients, measured in the same run:
+gunicorn, Flask and the client itself, with no RPC. A row's extra milliseconds over it are
+what the RPC, the service and the database add.
+"""
+
+from __future__ import annotations
+
+BASELINE = "GET /healthz"
+
+
+def print_report(figures: dict) -> None:
+    """Machine, load table, end-to-end path, e-mail backlog and memory."""
+    print(
+        f"\n{figures['date']}  cores: {figures['cpu_count']}  "
+        f"load average at start: {figures['load_average_at_start']}"
+    )
+    print_load(figures.get("load", []))
+    print_cpu(figures.get("load", []))
+    if figures.get("end_to_end"):
+        print_end_to_end(figures["end_to_end"])
+    for row in figures.get("load", []):
+        if row.get("email_backlog"):
+            backlog = row["email_backlog"]
+            print(
+                f"\nAfter POST x{row['clients']}: {backlog['pending_after_load']} e-mails pending, "
+                f"{backlog['still_pending']} left after {backlog['waited_s']} s "
+                f"({backlog['emails_per_s']} e-mails/s while draining)"
+            )
+    print_memory(figures.get("processes", []))
+
+
+def with_baseline(rows: list[dict]) -> list[dict]:
+    """Each row plus ``x_healthz_p50`` and ``extra_p50_ms`` against its level's baseline."""
+    base = {r["clients"]: r for r in rows if r["scenario"] == BASELINE}
+    out = []
+    for row in rows:
+        ref = base.get(row["clients"], {})
+        p50, ref_p50 = row["p50_ms"], ref.get("p50_ms")
+        ratio = round(p50 / ref_p50, 1) if p50 and ref_p50 else None
+        extra = round(p50 - ref_p50, 2) if p50 and ref_p50 else None
+        out.append(row | {"x_healthz_p50": ratio, "extra_p50_ms": extra})
+    return out
+
+
+def print_load(rows: list[dict]) -> None:
+    header = (
+        f"\n{'scenario':<14}{'clients':>8}{'requests':>9}{'errors':>7}{'req/s':>8}"
+        f"{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'x healthz':>10}{'+ms p50':>9}"
+    )
+    print(header)
+    print("-" * (len(header) - 1))
+    for r in with_baseline(rows):
+        print(
+            f"{r['scenario']:<14}{r['clients']:>8}{r['requests']:>9}{r['errors']:>7}"
+            f"{r['requests_per_s']:>8}{_num(r['p50_ms']):>8}{_num(r['p95_ms']):>8}"
+            f"{_num(r['p99_ms']):>8}{_num(r['x_healthz_p50']):>10}{_num(r['extra_p50_ms']):>9}"
+        )
+
+
+def print_cpu(rows: list[dict]) -> None:
+    """CPU milliseconds per request of each process, during each scenario's window."""
+    names = list(rows[0].get("cpu_ms_per_request", {})) if rows else []
+    if not names:
+        return
+    print(f"\nCPU ms per request{'':<8}" + "".join(f"{n[:13]:>14}" for n in names))
+    for r in rows:
+        cpu = r["cpu_ms_per_request"]
+        label = f"{r['scenario']} x{r['clients']}"
+        print(f"{label:<26}" + "".join(f"{_num(cpu.get(n)):>14}" for n in names))
+
+
+def print_end_to_end(e2e: dict) -> None:
+    print(f"\n{e2e['scenario']}: {e2e['reports']} reports, one at a time, {e2e['errors']} errors")
+    stages = (
+        ("until the e-mail", "total_ms"),
+        ("  until the row", "until_message_row_ms"),
+        ("  row to e-mail", "row_to_email_ms"),
+    )
+    for label, key in stages:
+        stats = e2e[key]
+        print(
+            f"  {label:<24} p50 {_num(stats['p50'])} ms  p95 {_num(stats['p95'])} ms  "
+            f"min {_num(stats['min'])}  max {_num(stats['max'])}"
+        )
+
+
+def print_memory(processes: list[dict]) -> None:
+    if not processes:
+        return
+    print(f"\n{'process':<20}{'peak RSS MiB':>13}{'RSS MiB':>9}")
+    for p in processes:
+        print(f"{p['process']:<20}{_num(p['peak_rss_mib']):>13}{_num(p['rss_mib']):>9}")
+    total = sum(p["peak_rss_mib"] for p in processes)
+    print(f"{'sum of peaks':<20}{total:>13.1f}")
+
+
+def _num(value) -> str:
+    return "-" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
