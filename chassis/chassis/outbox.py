@@ -60,10 +60,15 @@ def utcnow() -> datetime:
 
 
 class OutboxWriter:
-    """What a worker gets: ``add`` an event to the current transaction."""
+    """What a worker gets: ``add`` an event to the current transaction.
 
-    def __init__(self, outbox: Outbox, correlation_id: str | None) -> None:
-        self._outbox = outbox
+    Code running outside nameko (a command-line tool) builds one on the service's outbox
+    table, ``OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))``; the running service's
+    relay publishes what it wrote.
+    """
+
+    def __init__(self, table, correlation_id: str | None = None) -> None:
+        self._table = table
         self._correlation_id = correlation_id
         self.added = 0
 
@@ -75,7 +80,7 @@ class OutboxWriter:
         if errors:
             raise ValueError(f"event {event_type} does not follow its contract: {errors}")
         session.execute(
-            self._outbox.table.insert().values(
+            self._table.insert().values(
                 event_id=payload["event_id"],
                 event_type=event_type,
                 payload=payload,
@@ -122,7 +127,7 @@ class Outbox(DependencyProvider):
         self.stop()
 
     def get_dependency(self, worker_ctx) -> OutboxWriter:
-        return OutboxWriter(self, worker_ctx.data.get("correlation_id"))
+        return OutboxWriter(self.table, worker_ctx.data.get("correlation_id"))
 
     def worker_teardown(self, worker_ctx) -> None:
         writer = worker_ctx.service.__dict__.get(self.attr_name)
@@ -191,7 +196,7 @@ def _unroutable(table, row):
     A consumer deployed together with the producer declares its queue within the grace
     period; an event nobody subscribes to (yet) is set aside, not retried forever.
     """
-    age = utcnow() - _aware(row.created_at)
+    age = utcnow() - row.created_at
     if age > UNROUTABLE_GRACE:
         log.info(
             "event %s (%s): no consumer after %s, set aside", row.event_id, row.event_type, age
@@ -200,8 +205,3 @@ def _unroutable(table, row):
     if row.attempts == 0:
         log.info("event %s (%s): no consumer queue yet, will retry", row.event_id, row.event_type)
     return _retry_later(table, row, UNROUTABLE)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -23,6 +22,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from chassis.types import UtcDateTime
 
 OUTBOX = "outbox_events"
 PROCESSED = "processed_events"
@@ -44,10 +45,10 @@ def install(metadata: MetaData) -> None:
         Column("event_type", String(100), nullable=False),
         Column("payload", JSON, nullable=False),
         Column("correlation_id", String(100), nullable=True),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("published_at", UtcDateTime(), nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
-        Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+        Column("next_attempt_at", UtcDateTime(), nullable=True),
         Column("last_error", Text, nullable=True),
         Index("ix_outbox_events_pending", "published_at", "id"),
     )
@@ -57,7 +58,7 @@ def install(metadata: MetaData) -> None:
         Column("event_id", String(36), primary_key=True),
         Column("event_type", String(100), nullable=False),
         Column("handler", String(200), primary_key=True),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime(), nullable=False),
     )
     Table(
         DEAD_LETTERS,
@@ -69,7 +70,7 @@ def install(metadata: MetaData) -> None:
         Column("handler", String(200), nullable=False),
         Column("payload", JSON, nullable=False),
         Column("error", Text, nullable=False),
-        Column("failed_at", DateTime(timezone=True), nullable=False),
+        Column("failed_at", UtcDateTime(), nullable=False),
     )
 
 

@@ -5,7 +5,8 @@
 - ``amqp_uri``: a fresh RabbitMQ vhost for the test session, deleted afterwards;
 - ``postgres_database(service, alembic_ini)``: URL of a fresh database migrated to head,
   dropped at the end of the session;
-- ``free_port()`` and ``assert_models_match_migrations(...)`` as plain helpers.
+- ``free_port()``, ``wait_until(condition)`` and ``assert_models_match_migrations(...)`` as
+  plain helpers.
 
 The servers are the ones on localhost (``TEST_POSTGRES_URL``, ``TEST_AMQP_HOST``), as on a
 developer machine and in CI.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +30,17 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
 AMQP_HOST = os.environ.get("TEST_AMQP_HOST", "127.0.0.1:5672")
+
+
+def wait_until(condition, timeout: float = 20, message: str = "condition"):
+    """Poll ``condition`` until it returns something true, and return that; the effects of
+    events arrive asynchronously, so tests wait for them with a deadline, never a sleep."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+        time.sleep(0.1)
+    return value
 
 
 def free_port() -> int:

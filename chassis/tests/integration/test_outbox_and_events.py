@@ -25,7 +25,7 @@ from chassis.events import handle_event
 from chassis.health import Health
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
-from chassis.testing.fixtures import create_vhost, delete_vhost, free_port
+from chassis.testing.fixtures import create_vhost, delete_vhost, free_port, wait_until
 from chassis.testing.proxy import ProxyProcess
 from contracts.base import Event
 
@@ -107,16 +107,6 @@ class ConsumerService:
         session.add(Seen(event_id=str(event["event_id"]), name=event["name"]))
 
 
-def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
 def scalar(url: str, query: str):
     engine = create_engine(url)
     with engine.connect() as connection:
@@ -166,7 +156,7 @@ def test_event_is_published_after_commit_and_handled_once(start, amqp_uri, datab
     start(ProducerService)
     with ServiceRpcProxy(PRODUCER, {"AMQP_URI": amqp_uri}, timeout=10) as producer:
         producer.create("lampadaire")
-    assert wait_for(lambda: seen_names(consumer_url) == ["lampadaire"])
+    assert wait_until(lambda: seen_names(consumer_url) == ["lampadaire"])
     assert (
         scalar(producer_url, "select count(*) from outbox_events where published_at is null") == 0
     )
@@ -180,7 +170,7 @@ def test_rolled_back_change_publishes_nothing(start, amqp_uri, databases):
         with pytest.raises(RemoteError):
             producer.create_then_fail("jamais")
         producer.create("ensuite")
-    wait_for(lambda: seen_names(consumer_url) == ["ensuite"])
+    wait_until(lambda: seen_names(consumer_url) == ["ensuite"])
     assert scalar(producer_url, "select count(*) from things") == 1
     assert scalar(producer_url, "select count(*) from outbox_events") == 1
 
@@ -202,7 +192,7 @@ def test_redelivered_event_has_no_second_effect(start, amqp_uri, databases):
     dispatch(PRODUCER, THING_CREATED, payload)
     dispatch(PRODUCER, THING_CREATED, payload)
     dispatch(PRODUCER, THING_CREATED, event("témoin"))
-    wait_for(lambda: "témoin" in seen_names(consumer_url))
+    wait_until(lambda: "témoin" in seen_names(consumer_url))
     time.sleep(0.5)
     assert sorted(seen_names(consumer_url)) == ["deux fois", "témoin"]
 
@@ -214,7 +204,7 @@ def test_failing_handler_is_retried_then_dead_lettered(start, amqp_uri, database
     dispatch(PRODUCER, THING_CREATED, event("boom"))
     dispatch(PRODUCER, THING_CREATED, {"event_id": "pas-un-uuid", "name": 3})
     query = "select count(*) from dead_letter_events"
-    wait_for(lambda: scalar(consumer_url, query) == 2, timeout=20)
+    wait_until(lambda: scalar(consumer_url, query) == 2, timeout=20)
     assert scalar(consumer_url, "select count(*) from seen") == 0
     assert scalar(consumer_url, "select count(*) from processed_events") == 0
 
@@ -228,17 +218,17 @@ def test_events_wait_in_the_outbox_while_the_broker_link_is_cut(start, amqp_uri,
         start(ProducerService, OUTBOX_AMQP_URI=amqp_uri.replace(host, f"127.0.0.1:{proxy.port}"))
         with ServiceRpcProxy(PRODUCER, {"AMQP_URI": amqp_uri}, timeout=10) as producer:
             producer.create("avant")
-            wait_for(lambda: seen_names(consumer_url) == ["avant"])
+            wait_until(lambda: seen_names(consumer_url) == ["avant"])
             proxy.cut()
             for number in range(5):
                 producer.create(f"pendant {number}")
             pending = (
                 "select count(*) from outbox_events where published_at is null and attempts > 0"
             )
-            wait_for(lambda: scalar(producer_url, pending) >= 1, timeout=20)
+            wait_until(lambda: scalar(producer_url, pending) >= 1, timeout=20)
             assert seen_names(consumer_url) == ["avant"]
             proxy.restore()
-        wait_for(lambda: len(seen_names(consumer_url)) == 6, timeout=30)
+        wait_until(lambda: len(seen_names(consumer_url)) == 6, timeout=30)
         assert sorted(seen_names(consumer_url)) == ["avant"] + [f"pendant {n}" for n in range(5)]
     finally:
         proxy.close()
@@ -253,9 +243,9 @@ def test_event_with_no_queue_yet_is_kept_until_a_consumer_exists(start, database
         with ServiceRpcProxy(PRODUCER, {"AMQP_URI": uri}, timeout=10) as producer:
             producer.create("en attente")
         failed = "select count(*) from outbox_events where published_at is null and attempts > 0"
-        wait_for(lambda: scalar(producer_url, failed) == 1)
+        wait_until(lambda: scalar(producer_url, failed) == 1)
         containers.append(start(ConsumerService, AMQP_URI=uri))
-        wait_for(lambda: seen_names(consumer_url) == ["en attente"], timeout=30)
+        wait_until(lambda: seen_names(consumer_url) == ["en attente"], timeout=30)
     finally:
         for container in containers:  # before the vhost goes, or they reconnect forever
             container.stop()
