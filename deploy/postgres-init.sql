@@ -14,6 +14,7 @@
 
 \getenv requests_password REQUESTS_DB_PASSWORD
 \getenv notifications_password NOTIFICATIONS_DB_PASSWORD
+\getenv accounts_password ACCOUNTS_DB_PASSWORD
 
 REVOKE ALL ON DATABASE postgres FROM PUBLIC;
 
@@ -24,3 +25,7 @@ REVOKE ALL ON DATABASE requests FROM PUBLIC;
 CREATE ROLE notifications LOGIN PASSWORD :'notifications_password';
 CREATE DATABASE notifications OWNER notifications;
 REVOKE ALL ON DATABASE notifications FROM PUBLIC;
+
+CREATE ROLE accounts LOGIN PASSWORD :'accounts_password';
+CREATE DATABASE accounts OWNER accounts;
+REVOKE ALL ON DATABASE accounts FROM PUBLIC;

@@ -1,0 +1,1 @@
+"""The ``accounts`` service: citizen and agent accounts, sessions and FranceConnect links."""

@@ -1,0 +1,238 @@
+"""Entrypoints of the ``accounts`` service: load, authorize, decide, store with its events, dump.
+
+The RPC methods are those listed in :mod:`contracts.accounts`; the rules live in
+:mod:`accounts.domain`, :mod:`accounts.credentials`, :mod:`accounts.franceconnect` and
+:mod:`accounts.agents`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from nameko.rpc import rpc
+
+from accounts import agents, credentials, domain, franceconnect, sessions, tokens
+from accounts.events import emitter
+from accounts.models import Base
+from accounts.repository import Accounts
+from accounts.views import account_view, identity_view
+from chassis import health, identity
+from chassis.database import Database
+from chassis.logging import Correlation
+from chassis.outbox import Outbox
+from contracts import accounts
+from contracts.base import load_or_invalid
+from contracts.errors import EXPECTED
+
+ADMIN = ("admin",)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccountsService(health.Health):
+    """Citizen and agent accounts, their sessions and FranceConnect links."""
+
+    name = accounts.SERVICE
+
+    db = Database(Base)
+    outbox = Outbox()
+    correlation = Correlation()
+
+    # anonymous citizens
+
+    @rpc(expected_exceptions=EXPECTED)
+    def register(self, caller, payload):
+        """Create an account (contracts.accounts.Register); the answer never tells it existed."""
+        identity.load(caller)
+        data = load_or_invalid(accounts.Register(), payload)
+        with self.db.session() as session:
+            registered = domain.register(
+                Accounts(session), emitter(self.outbox, session), data, utcnow()
+            )
+        return accounts.Registered().dump(registered)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def verify_email(self, caller, token, client_ip=""):
+        """Confirm an address from its e-mailed link; wrong links are counted per IP."""
+        identity.load(caller)
+        with self.db.session() as session:
+            store, emit = Accounts(session), emitter(self.outbox, session)
+            outcome = domain.verify_email(store, emit, token, str(client_ip or ""), utcnow())
+        return accounts.Account().dump(outcome.unwrap())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def login(self, caller, payload):
+        """Open a session with e-mail and password (contracts.accounts.Login)."""
+        identity.load(caller)
+        data = load_or_invalid(accounts.Login(), payload)
+        with self.db.session() as session:
+            store, emit = Accounts(session), emitter(self.outbox, session)
+            outcome = credentials.login(store, emit, data, utcnow())
+        return accounts.SessionOpened().dump(outcome.unwrap())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def request_password_reset(self, caller, payload):
+        """E-mail a reset link if the account exists; always answers ``{}``."""
+        identity.load(caller)
+        data = load_or_invalid(accounts.RequestPasswordReset(), payload)
+        with self.db.session() as session:
+            store, emit = Accounts(session), emitter(self.outbox, session)
+            return credentials.request_password_reset(store, emit, data, utcnow())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reset_password(self, caller, payload):
+        """Set a new password from a reset link; every session of the account ends."""
+        identity.load(caller)
+        data = load_or_invalid(accounts.ResetPassword(), payload)
+        with self.db.session() as session:
+            store, emit = Accounts(session), emitter(self.outbox, session)
+            return credentials.reset_password(store, emit, data, utcnow())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def franceconnect_login(self, caller, payload):
+        """Open a session for a FranceConnect identity the gateway has verified."""
+        identity.load(caller)
+        data = load_or_invalid(accounts.FranceConnectLogin(), payload)
+        with self.db.session() as session:
+            opened = franceconnect.login(
+                Accounts(session), data["identity"], data["client_ip"], utcnow()
+            )
+        return accounts.SessionOpened().dump(opened)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def resolve_session(self, caller, session_token):
+        """Who the session cookie belongs to (SessionIdentity); NotFound once it has ended."""
+        identity.load(caller)
+        with self.db.session() as session:
+            row = sessions.resolve(Accounts(session), session_token, utcnow())
+            view = identity_view(row.account, row.via_franceconnect)
+        return accounts.SessionIdentity().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def logout(self, caller, session_token):
+        """End the session of this token, if it is one."""
+        identity.load(caller)
+        with self.db.session() as session:
+            if isinstance(session_token, str):
+                found = Accounts(session).find_session(tokens.token_hash(session_token))
+                sessions.revoke(found, utcnow())
+        return {}
+
+    # logged-in citizens and agents
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_account(self, caller):
+        who = identity.load(caller)
+        with self.db.session() as session:
+            account = domain.caller_account(Accounts(session), who)
+            return accounts.Account().dump(account_view(account))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_profile(self, caller, payload):
+        """Household details that prefill every form (contracts.accounts.Profile)."""
+        who = identity.load(caller)
+        data = load_or_invalid(accounts.Profile(), payload)
+        with self.db.session() as session:
+            account = domain.caller_account(Accounts(session), who)
+            domain.update_profile(account, data)
+            return accounts.Account().dump(account_view(account))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_preferences(self, caller, payload):
+        """Whether the citizen gets progress e-mails (contracts.accounts.Preferences)."""
+        who = identity.load(caller)
+        data = load_or_invalid(accounts.Preferences(), payload)
+        with self.db.session() as session:
+            account = domain.caller_account(Accounts(session), who)
+            domain.update_preferences(emitter(self.outbox, session), account, data)
+            return accounts.Account().dump(account_view(account))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_password(self, caller, payload):
+        """New password; every other session ends and the caller gets a new one."""
+        who = identity.load(caller)
+        data = load_or_invalid(accounts.ChangePassword(), payload)
+        with self.db.session() as session:
+            store, emit = Accounts(session), emitter(self.outbox, session)
+            opened = credentials.change_password(store, emit, who, data, utcnow())
+        return accounts.SessionOpened().dump(opened)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_email(self, caller, payload):
+        """Send a confirmation link to the new address; it changes when the link is followed."""
+        who = identity.load(caller)
+        data = load_or_invalid(accounts.ChangeEmail(), payload)
+        with self.db.session() as session:
+            store, emit = Accounts(session), emitter(self.outbox, session)
+            domain.change_email(store, emit, domain.caller_account(store, who), data, utcnow())
+        return {}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def link_franceconnect(self, caller, payload):
+        """Tie a verified FranceConnect identity to the logged-in account."""
+        who = identity.load(caller)
+        data = load_or_invalid(accounts.FranceConnectLogin(), payload)
+        with self.db.session() as session:
+            store = Accounts(session)
+            account = domain.caller_account(store, who)
+            franceconnect.link(store, account, data["identity"], utcnow())
+            return accounts.Account().dump(account_view(account))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def unlink_franceconnect(self, caller):
+        """Remove the FranceConnect link, unless it is the only way in."""
+        who = identity.load(caller)
+        with self.db.session() as session:
+            store = Accounts(session)
+            account = domain.caller_account(store, who)
+            franceconnect.unlink(store, account)
+            return accounts.Account().dump(account_view(account))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_data(self, caller):
+        """Everything kept about the account, for the citizen to download (AccountExport)."""
+        who = identity.load(caller)
+        with self.db.session() as session:
+            store = Accounts(session)
+            export = domain.export_data(store, domain.caller_account(store, who), utcnow())
+            return accounts.AccountExport().dump(export)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def close_account(self, caller, payload):
+        """Anonymize the account and end its sessions (contracts.accounts.CloseAccount)."""
+        who = identity.load(caller)
+        data = load_or_invalid(accounts.CloseAccount(), payload)
+        with self.db.session() as session:
+            store, emit = Accounts(session), emitter(self.outbox, session)
+            domain.close_account(store, emit, domain.caller_account(store, who), data, utcnow())
+        return {}
+
+    # administrators
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_agent(self, caller, payload):
+        """An agent account with roles; the agent is invited by e-mail (CreateAgent)."""
+        identity.require_role(caller, ADMIN)
+        data = load_or_invalid(accounts.CreateAgent(), payload)
+        with self.db.session() as session:
+            store, emit = Accounts(session), emitter(self.outbox, session)
+            agent = agents.create_agent(store, emit, data, utcnow())
+            return accounts.Account().dump(account_view(agent))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_agents(self, caller):
+        identity.require_role(caller, ADMIN)
+        with self.db.session() as session:
+            views = [account_view(agent) for agent in Accounts(session).agents()]
+        return accounts.Account(many=True).dump(views)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_agent_roles(self, caller, account_id, payload):
+        """Replace an agent's roles (contracts.accounts.AgentRoles)."""
+        admin = identity.require_role(caller, ADMIN)
+        data = load_or_invalid(accounts.AgentRoles(), payload)
+        with self.db.session() as session:
+            agent = agents.set_roles(Accounts(session), admin, account_id, data["roles"])
+            return accounts.Account().dump(account_view(agent))

@@ -1,0 +1,101 @@
+"""Agents, roles and who may call what, through the real service; the command line too."""
+
+from __future__ import annotations
+
+import pytest
+from accounts import cli
+
+from contracts.errors import Forbidden
+from contracts.identity import ANONYMOUS
+
+PASSWORD = "Tilleul-Platane-Saône-2026"
+AGENT = {
+    "email": "dominique.agent@ville-caluire.fr",
+    "given_name": "Dominique",
+    "family_name": "Agent",
+    "roles": ["agent_regie"],
+}
+
+
+@pytest.fixture
+def admin(portal, database_url, monkeypatch):
+    """An administrator made with the command line, logged in: its RPC caller."""
+    monkeypatch.setenv("ACCOUNTS_DATABASE_URL", database_url)
+    arguments = ["create-agent", "--email", "admin@ville-caluire.fr", "--given-name", "Ada"]
+    arguments += ["--family-name", "Admin", "--role", "admin", "--password", PASSWORD]
+    assert cli.main(arguments) == 0
+    opened = portal.login(email="admin@ville-caluire.fr")
+    assert opened["identity"]["roles"] == ["admin"] and opened["identity"]["kind"] == "agent"
+    who = opened["identity"]
+    return {"account_id": who["account_id"], "roles": who["roles"], "family_id": None}
+
+
+def test_agent_invite_definit_son_mot_de_passe_et_recoit_ses_roles(portal, admin):
+    created = portal.call("create_agent", admin, AGENT)
+    assert (created["kind"], created["roles"], created["has_password"]) == (
+        "agent",
+        ["agent_regie"],
+        False,
+    )
+    invitation = portal.events.next("password_reset_requested")
+    assert invitation["reason"] == "agent_invitation"
+    reset = {"token": invitation["reset_token"], "password": "Regie-Municipale-Caluire-2026"}
+    portal.call("reset_password", ANONYMOUS, reset)
+    opened = portal.login(email=AGENT["email"], password=reset["password"])
+    changed = portal.call(
+        "set_agent_roles", admin, created["id"], {"roles": ["agent_regie", "admin"]}
+    )
+    assert changed["roles"] == ["admin", "agent_regie"]
+    who = portal.call("resolve_session", ANONYMOUS, opened["session_token"])
+    assert who["roles"] == ["admin", "agent_regie"]
+    listed = portal.call("list_agents", admin)
+    assert [agent["email"] for agent in listed] == ["admin@ville-caluire.fr", AGENT["email"]]
+
+
+def test_ligne_de_commande_invite_par_l_outbox(portal, database_url, monkeypatch):
+    monkeypatch.setenv("ACCOUNTS_DATABASE_URL", database_url)
+    arguments = ["create-agent", "--email", AGENT["email"], "--given-name", "Dominique"]
+    assert cli.main([*arguments, "--family-name", "Agent", "--role", "agent_regie"]) == 0
+    invitation = portal.events.next("password_reset_requested")
+    assert (invitation["email"], invitation["reason"]) == (AGENT["email"], "agent_invitation")
+    assert cli.main([*arguments, "--family-name", "Agent", "--role", "admin"]) == 1
+
+
+ADMIN_ONLY = [
+    ("create_agent", (AGENT,)),
+    ("list_agents", ()),
+    ("set_agent_roles", ("inconnu", {"roles": ["admin"]})),
+]
+LOGGED_IN_ONLY = [
+    ("get_account", ()),
+    ("update_profile", ({"given_name": "X"},)),
+    ("update_preferences", ({"email_notifications": False},)),
+    ("change_password", ({"new_password": "Encore-Une-Phrase-De-Passe-1", "session_token": "x"},)),
+    ("change_email", ({"new_email": "nouvelle@example.org"},)),
+    ("link_franceconnect", ({"identity": {"sub": "abc", "email": "x@example.org"}},)),
+    ("unlink_franceconnect", ()),
+    ("export_data", ()),
+    ("close_account", ({"confirm": True},)),
+]
+NOBODY = [None, ANONYMOUS, {"account_id": "inconnu", "roles": [], "family_id": None}]
+
+
+@pytest.mark.parametrize(("method", "args"), ADMIN_ONLY)
+@pytest.mark.parametrize("who", ["citoyen", "agent", "anonyme", "aucun"])
+def test_methodes_administrateur_refusees_aux_autres(portal, as_caller, method, args, who):
+    callers = {"anonyme": ANONYMOUS, "aucun": None}
+    if who == "citoyen":
+        callers[who] = as_caller(portal.citizen())
+    if who == "agent":
+        callers[who] = {"account_id": "agent-1", "roles": ["agent_regie"], "family_id": None}
+    with pytest.raises(Forbidden):
+        portal.call(method, callers[who], *args)
+    assert portal.count("outbox_events WHERE event_type = 'password_reset_requested'") == 0
+
+
+@pytest.mark.parametrize(("method", "args"), LOGGED_IN_ONLY)
+@pytest.mark.parametrize("caller", NOBODY, ids=["aucun", "anonyme", "compte_inconnu"])
+def test_methodes_du_compte_refusees_sans_connexion(portal, method, args, caller):
+    with pytest.raises(Forbidden):
+        portal.call(method, caller, *args)
+    assert portal.count("accounts") == portal.count("outbox_events") == 0
