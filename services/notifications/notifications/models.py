@@ -1,13 +1,23 @@
-"""Tables of the ``notifications`` database: outgoing messages and their delivery attempts."""
+"""Tables of the ``notifications`` database: outgoing messages, their delivery attempts, and a
+projection of accounts (contacts) fed by the ``accounts`` events."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from chassis import tables
+from chassis.types import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -35,10 +45,10 @@ class OutgoingMessage(Base):
     html_body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     delivery_attempts: Mapped[list[DeliveryAttempt]] = relationship(
         back_populates="message", cascade="all, delete-orphan"
@@ -52,7 +62,26 @@ class DeliveryAttempt(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("outgoing_messages.id"), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     error: Mapped[str | None] = mapped_column(Text)
 
     message: Mapped[OutgoingMessage] = relationship(back_populates="delivery_attempts")
+
+
+class Contact(Base):
+    """What this service knows of an account: its e-mail and whether it wants progress e-mails.
+
+    A local copy built from the ``accounts`` events (never from the accounts database). Each
+    fact remembers when it was true (``*_as_of``, the event's ``occurred_at``), so an older event
+    delivered late does not overwrite a newer one. ``email`` stays unknown (None) until an event
+    gives it, and is forgotten when the account is closed.
+    """
+
+    __tablename__ = "contacts"
+
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_notifications: Mapped[bool] = mapped_column(Boolean)
+    closed: Mapped[bool] = mapped_column(Boolean)
+    email_as_of: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    preference_as_of: Mapped[datetime | None] = mapped_column(UtcDateTime())

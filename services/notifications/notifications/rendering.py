@@ -4,7 +4,10 @@ Each folder under ``templates/`` holds ``subject.txt``, ``body.txt`` and ``body.
 HTML is autoescaped, so text typed by a citizen or an agent cannot inject markup.
 
     class NotificationsService:
-        composer = Composer()      # self.composer.report_submitted(event) -> Rendered
+        composer = Composer()
+
+        self.composer.report_submitted(event)                     # -> Rendered
+        self.composer.account_mail("account_registered", event)   # -> Rendered
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from nameko.extensions import DependencyProvider
 
 from chassis import config
-from notifications import domain
+from notifications import account_mails, domain
 
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
@@ -62,6 +65,10 @@ class MailComposer:
 
     def report_status_changed(self, event: dict) -> Rendered:
         return self.render(domain.report_status_changed_mail(event, self.public_url))
+
+    def account_mail(self, event_type: str, event: dict) -> Rendered:
+        """The e-mail of an ``accounts`` event (see :mod:`notifications.account_mails`)."""
+        return self.render(account_mails.account_mail(event_type, event, self.public_url))
 
 
 class Composer(DependencyProvider):

@@ -1,4 +1,4 @@
-"""Queries of the ``notifications`` database."""
+"""Queries of the ``notifications`` database: outgoing messages and the accounts projection."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notifications.contacts import new_contact_fields
 from notifications.domain import PENDING
-from notifications.models import DeliveryAttempt, OutgoingMessage
+from notifications.models import Contact, DeliveryAttempt, OutgoingMessage
 from notifications.rendering import Rendered
 
 LIST_LIMIT = 200
@@ -58,3 +59,27 @@ class Messages:
         if recipient is not None:
             query = query.where(OutgoingMessage.recipient == recipient)
         return list(self.session.scalars(query))
+
+
+class Contacts:
+    """The accounts projection, in one session (one transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def find(self, account_id: str) -> Contact | None:
+        return self.session.get(Contact, account_id)
+
+    def lock(self, account_id: str) -> Contact:
+        """The account's row, locked until commit; created when no event has named it yet.
+
+        Two handlers creating the same row at once: one fails on the primary key and is retried
+        by ``handle_event``, then finds the row.
+        """
+        query = select(Contact).where(Contact.account_id == account_id).with_for_update()
+        contact = self.session.scalars(query).one_or_none()
+        if contact is None:
+            contact = Contact(**new_contact_fields(account_id))
+            self.session.add(contact)
+            self.session.flush()
+        return contact

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from chassis import tables
+from chassis.types import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -18,7 +19,11 @@ tables.install(Base.metadata)
 
 
 class Report(Base):
-    """A problem in a public space, reported by a citizen."""
+    """A problem in a public space, reported by a citizen.
+
+    ``account_id`` is set when the citizen was logged in. Once that account is closed, the
+    report keeps no trace of its author: ``email`` is empty and ``account_id`` None.
+    """
 
     __tablename__ = "reports"
 
@@ -31,10 +36,10 @@ class Report(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     description: Mapped[str] = mapped_column(Text)
     email: Mapped[str] = mapped_column(String(254))
-    account_id: Mapped[str | None] = mapped_column(String(64))
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     history: Mapped[list[ReportStatusChange]] = relationship(
         back_populates="report",
@@ -56,7 +61,7 @@ class ReportStatusChange(Base):
     status: Mapped[str] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(Text)
     changed_by: Mapped[str | None] = mapped_column(String(64))
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     report: Mapped[Report] = relationship(back_populates="history")
 

@@ -1,4 +1,5 @@
-"""Queries of the ``requests`` database, behind the small interface ``domain.Reports``."""
+"""Queries of the ``requests`` database, behind the small interfaces ``domain.Reports`` and
+``authors.AccountReports``."""
 
 from __future__ import annotations
 
@@ -66,6 +67,15 @@ class Reports:
         query = self._query().order_by(Report.submitted_at.desc(), Report.id.desc())
         if status is not None:
             query = query.where(Report.status == status)
+        return list(self.session.scalars(query))
+
+    def list_by_account(self, account_id: str) -> list[Report]:
+        """The reports of one account, newest first."""
+        query = (
+            self._query()
+            .where(Report.account_id == account_id)
+            .order_by(Report.submitted_at.desc(), Report.id.desc())
+        )
         return list(self.session.scalars(query))
 
     def photo_data(self, report: Report) -> bytes | None:

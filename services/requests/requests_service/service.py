@@ -1,7 +1,9 @@
 """Entrypoints of the ``requests`` service: load, authorize, decide, store with its event, dump.
 
 The RPC methods are those listed in :mod:`contracts.requests`; the rules live in
-:mod:`requests_service.domain`, photo handling in :mod:`requests_service.photos`.
+:mod:`requests_service.domain`, what ties reports to accounts in :mod:`requests_service.authors`,
+photo handling in :mod:`requests_service.photos`. ``accounts.account_closed`` is consumed once
+per ``event_id`` (``chassis.events.handle_event``).
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from nameko.rpc import rpc
 
 from chassis import health, identity
 from chassis.database import Database
+from chassis.events import handle_event
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
-from contracts import requests
+from contracts import accounts, requests, timeline
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, NotFound
-from requests_service import domain, photos
+from requests_service import authors, domain, photos
 from requests_service.models import Base
 from requests_service.repository import Reports
 
@@ -124,3 +127,16 @@ class RequestsService(health.Health):
             )
             view = domain.report_view(report)
         return requests.AgentReport().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_account_requests(self, caller):
+        """The caller's own reports for "Mon espace", newest first (contracts.timeline)."""
+        account_id = authors.account_of(identity.load(caller))
+        with self.db.session() as session:
+            entries = authors.account_timeline(Reports(session), account_id)
+        return timeline.TimelineEntry(many=True).dump(entries)
+
+    @handle_event(accounts.SERVICE, accounts.ACCOUNT_CLOSED, accounts.AccountClosed)
+    def on_account_closed(self, session, event):
+        """Anonymize the closed account's reports; they stay, with history, for the records."""
+        authors.forget_author(Reports(session), event["account_id"])

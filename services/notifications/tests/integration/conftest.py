@@ -10,7 +10,6 @@ import mailbox
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -18,19 +17,11 @@ import pytest
 from nameko.standalone.events import event_dispatcher
 from sqlalchemy import create_engine
 
-from chassis.testing.fixtures import free_port
+from chassis.testing.fixtures import free_port, wait_until
 from contracts.base import example
 from notifications.service import NotificationsService
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
-
-
-def wait_until(condition, timeout: float = 20, message: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {message}")
-        time.sleep(0.1)
 
 
 class SmtpSink:
@@ -97,9 +88,13 @@ def container(service_container, amqp_uri, database_url, smtp):
 
 @pytest.fixture
 def dispatch(amqp_uri):
-    """Publish an event on ``requests.events`` as the requests service would."""
+    """Publish an event on ``<source>.events`` as that service would (``requests`` by default)."""
     publish = event_dispatcher({"AMQP_URI": amqp_uri}, mandatory=True)
-    return lambda event_type, payload: publish("requests", event_type, payload)
+
+    def dispatch(event_type: str, payload: dict, source: str = "requests") -> None:
+        publish(source, event_type, payload)
+
+    return dispatch
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import text
 
+from chassis.testing.fixtures import wait_until
 from contracts.base import example
 from contracts.errors import Forbidden
-
-from .conftest import wait_until
 
 
 def rows(engine, query):

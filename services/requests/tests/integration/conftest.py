@@ -12,12 +12,20 @@ from pathlib import Path
 import pytest
 from kombu import Connection, Queue
 from nameko.events import get_event_exchange
+from nameko.standalone.events import event_dispatcher
+from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine
 
 from chassis.testing.fixtures import free_port
 from requests_service.service import RequestsService
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
+
+def call(container, method, *args):
+    """Call one RPC method of the running service in-process."""
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args)
 
 
 @pytest.fixture
@@ -73,3 +81,10 @@ def container(service_container, amqp_uri, database_url, events):
         "max_workers": 4,
     }
     return service_container(RequestsService, config)
+
+
+@pytest.fixture
+def dispatch(amqp_uri):
+    """Publish an event on ``<source>.events`` as that service would."""
+    publish = event_dispatcher({"AMQP_URI": amqp_uri}, mandatory=True)
+    return lambda source, event_type, payload: publish(source, event_type, payload)

@@ -6,20 +6,16 @@ import base64
 import io
 
 import pytest
-from nameko.testing.services import entrypoint_hook
 from PIL import Image
 from sqlalchemy import text
 
 from contracts.base import example
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 
+from .conftest import call
+
 CITIZEN = example("caller")
 AGENT = {"account_id": "agent-1", "roles": ["agent_espace_public"], "family_id": None}
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
 
 
 def count(engine, table):
@@ -113,7 +109,15 @@ AGENT_ONLY = [
 
 
 @pytest.mark.parametrize(("method", "args"), AGENT_ONLY)
-@pytest.mark.parametrize("caller", [CITIZEN, None, {"account_id": "42", "roles": ["agent_regie"]}])
+@pytest.mark.parametrize(
+    "caller",
+    [
+        CITIZEN,
+        None,
+        {"account_id": "citoyen-connecte", "roles": [], "family_id": None},
+        {"account_id": "42", "roles": ["agent_regie"]},
+    ],
+)
 def test_methodes_agent_refusees_aux_autres(container, engine, method, args, caller):
     submit(container)
     with pytest.raises(Forbidden):

@@ -131,3 +131,12 @@ def test_filtre_de_statut_inconnu_est_invalide():
     with pytest.raises(Invalid) as caught:
         domain.status_filter("archive")
     assert caught.value.fields == {"status": ["Choix inconnu."]}
+
+
+def test_signalement_connecte_garde_le_compte_et_l_annonce():
+    citizen = {**CITIZEN, "account_id": "compte-1"}
+    report = domain.submit_report(
+        FakeReports(), citizen, REPORT_DATA, None, datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    assert report.account_id == "compte-1"
+    assert domain.submitted_event(report)["account_id"] == "compte-1"
