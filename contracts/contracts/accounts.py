@@ -4,7 +4,8 @@ RPC (service ``accounts``), each taking ``caller`` (contracts.identity.Caller) f
 
 Citizens, anonymous caller:
 - ``register(caller, Register)`` -> ``Registered`` (same answer whether the e-mail is new or not)
-- ``verify_email(caller, token)`` -> ``Account`` (NotFound for an unknown, used or expired token)
+- ``verify_email(caller, token, client_ip="")`` -> ``Account`` (NotFound for an unknown, used or
+  expired token; Conflict when a new address was taken meanwhile)
 - ``login(caller, Login)`` -> ``SessionOpened`` (Forbidden with one generic message otherwise)
 - ``request_password_reset(caller, RequestPasswordReset)`` -> ``{}`` (always)
 - ``reset_password(caller, ResetPassword)`` -> ``{}`` (every session of the account ends)

@@ -13,9 +13,35 @@ from typing import Any
 
 from flask import Flask
 
-from gateway import errors, formatting, logs, security, settings
+from gateway import errors, formatting, logs, security, sessions, settings
+from gateway.franceconnect import FranceConnect
 from gateway.rpc import RpcClient
-from gateway.views import agents, api, health, home, reports
+from gateway.views import (
+    account,
+    account_security,  # noqa: F401 - adds the sensitive pages to the account blueprint
+    admin,
+    agents,
+    api,
+    auth,
+    franceconnect_views,
+    health,
+    home,
+    registration,
+    reports,
+)
+
+BLUEPRINTS = (
+    home.bp,
+    health.bp,
+    reports.bp,
+    auth.bp,
+    registration.bp,
+    account.bp,
+    franceconnect_views.bp,
+    agents.bp,
+    admin.bp,
+    api.bp,
+)
 
 MAX_CONTENT_LENGTH = 40 * 1024 * 1024
 """A whole request (form with a photo, or JSON with a base64 photo) is capped at 40 Mio."""
@@ -37,12 +63,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)
+    sessions.init_app(app)
+    FranceConnect().init_app(app)
     if rpc_client is None:
         RpcClient(app)
     else:
         app.extensions["rpc"] = rpc_client
 
-    for blueprint in (home.bp, health.bp, reports.bp, agents.bp, api.bp):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     security.csrf.exempt(api.bp)
     return app

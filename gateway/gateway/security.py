@@ -1,5 +1,10 @@
 """Browser-facing protections: CSRF on forms, security headers, cookie flags.
 
+Two cookies: ``portail_session`` carries the accounts session token (see
+:mod:`gateway.sessions`); ``portail_etat`` is Flask's signed cookie holding the CSRF token,
+flash messages and the FranceConnect state. Both are HttpOnly, SameSite=Lax, and Secure when
+the portal is served over HTTPS.
+
 The JSON API is exempt from CSRF because it reads no cookie: a forged cross-site request
 carries no authority there. Every page is served with a strict Content-Security-Policy, so
 templates use no inline script or style; the town colours come from ``/theme.css``.
@@ -39,7 +44,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 def init_app(app: Flask) -> None:
     """Configure cookies, CSRF and headers from the settings already in ``app.config``."""
     app.config.update(
-        SESSION_COOKIE_NAME="portail_session",
+        SESSION_COOKIE_NAME="portail_etat",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=app.config["PUBLIC_URL"].startswith("https://"),

@@ -36,7 +36,6 @@ def from_environ(env: Mapping[str, str]) -> dict[str, Any]:
         "READY_SERVICES": _names(env.get("GATEWAY_READY_SERVICES", "requests,notifications")),
         "READY_TIMEOUT": _number(env, "GATEWAY_READY_TIMEOUT", "2", float, minimum=0.1),
         "TRUSTED_PROXIES": _number(env, "GATEWAY_TRUSTED_PROXIES", "0", int, minimum=0),
-        "AGENT_PASSWORD": env.get("GATEWAY_AGENT_PASSWORD", ""),
         "TOWN_NAME": env.get("TOWN_NAME", "Caluire-et-Cuire"),
         "TOWN_COLOR": env.get("TOWN_COLOR", "#00567a"),
         "TOWN_COLOR_DARK": env.get("TOWN_COLOR_DARK", "#003a52"),
@@ -53,8 +52,6 @@ def check(config: dict[str, Any]) -> None:
         if production:
             raise SettingsError("GATEWAY_PUBLIC_URL is required when PORTAL_ENV=production.")
         config["PUBLIC_URL"] = "http://localhost:8000"
-    if not config["AGENT_PASSWORD"]:
-        log.warning("GATEWAY_AGENT_PASSWORD is not set: the agent login is disabled.")
     for key in ("TOWN_COLOR", "TOWN_COLOR_DARK"):
         _check_color(key, config[key])
 

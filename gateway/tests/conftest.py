@@ -11,12 +11,12 @@ import copy
 import re
 
 import pytest
-from flask import g
+from flask import g, session
 
 from contracts.base import example
 from gateway import create_app
+from gateway.franceconnect import FranceConnectResult
 
-AGENT_PASSWORD = "mot-de-passe-des-agents"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60 + b"\xff\xd9"
 
 
@@ -27,9 +27,79 @@ def tracked_report() -> dict:
     return report
 
 
+CITIZEN_TOKEN = "jeton-de-session-du-citoyen"
+NEW_TOKEN = "jeton-de-session-tout-neuf"
+AGENT_ID = "7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+
+
+def citizen_identity() -> dict:
+    """A ``SessionIdentity`` of a citizen (the golden example)."""
+    return example("session_opened")["identity"]
+
+
+def agent_identity(*roles: str) -> dict:
+    return {
+        **citizen_identity(),
+        "account_id": AGENT_ID,
+        "kind": "agent",
+        "roles": list(roles or ["agent_espace_public"]),
+        "email": "agent@ville-caluire.fr",
+        "display_name": "Dominique Agent",
+    }
+
+
+def caller_of(identity: dict) -> dict:
+    """The RPC caller the gateway must derive from ``identity``."""
+    return {
+        "account_id": identity["account_id"],
+        "roles": identity["roles"],
+        "family_id": identity["family_id"],
+    }
+
+
+def agent_account() -> dict:
+    return {**example("account"), "id": AGENT_ID, "kind": "agent", "roles": ["agent_regie"]}
+
+
+def account_answers() -> dict:
+    account = example("account")
+    opened_again = {"session_token": NEW_TOKEN, "identity": citizen_identity()}
+    fc_opened = example("session_opened")
+    fc_opened["identity"]["via_franceconnect"] = True
+    return {
+        "resolve_session": citizen_identity(),
+        "login": example("session_opened"),
+        "franceconnect_login": fc_opened,
+        "logout": {},
+        "register": {"email": account["email"]},
+        "verify_email": account,
+        "request_password_reset": {},
+        "reset_password": {},
+        "get_account": account,
+        "update_profile": account,
+        "update_preferences": account,
+        "change_password": opened_again,
+        "change_email": {},
+        "link_franceconnect": {**account, "franceconnect_linked": True},
+        "unlink_franceconnect": account,
+        "export_data": {
+            "account": account,
+            "franceconnect": None,
+            "sessions": [{"created_at": "2026-11-26T08:00:00+00:00", "client_ip": "203.0.113.7"}],
+            "exported_at": "2026-11-26T10:00:00+00:00",
+        },
+        "close_account": {},
+        "list_agents": [agent_account()],
+        "create_agent": agent_account(),
+        "set_agent_roles": agent_account(),
+        "list_account_requests": [example("timeline_entry")],
+    }
+
+
 def default_answers() -> dict:
     photo = {"content_type": "image/jpeg", "data": base64.b64encode(JPEG).decode()}
     return {
+        **account_answers(),
         "submit_report": example("submitted_report"),
         "get_tracked_report": tracked_report(),
         "get_tracked_report_photo": photo,
@@ -70,12 +140,47 @@ class FakeRpc:
     def methods(self) -> list[str]:
         return [c["method"] for c in self.calls]
 
+    def last(self, method: str) -> dict:
+        """The last call of ``method``."""
+        return [c for c in self.calls if c["method"] == method][-1]
+
+
+class FakeFranceConnect:
+    """Stands in for ``gateway.franceconnect.FranceConnect``: same methods, no provider."""
+
+    AUTHORIZE = "https://fc.example.fr/api/v2/authorize?state=etat-de-connexion"
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.error: Exception | None = None
+        self.result = FranceConnectResult(
+            identity=example("franceconnect_login")["identity"], id_token="id-token-de-fc"
+        )
+        self.logout_states: set[str] = set()
+
+    def authorize_url(self) -> str:
+        session["fc_state"] = "etat-de-connexion"
+        return self.AUTHORIZE
+
+    def finish(self, args) -> FranceConnectResult:
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+    def logout_url(self, id_token: str) -> str:
+        self.logout_states.add("etat-de-deconnexion")
+        return f"https://fc.example.fr/api/v2/session/end?id_token_hint={id_token}"
+
+    def check_logout_state(self, state: str | None) -> bool:
+        return state in self.logout_states
+
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
     """Tests see the documented defaults, not the developer's shell."""
     for name in (
-        "PORTAL_ENV", "GATEWAY_SECRET_KEY", "GATEWAY_PUBLIC_URL", "GATEWAY_AGENT_PASSWORD",
+        "PORTAL_ENV", "GATEWAY_SECRET_KEY", "GATEWAY_PUBLIC_URL", "FRANCECONNECT_ISSUER",
+        "FRANCECONNECT_CLIENT_ID", "FRANCECONNECT_CLIENT_SECRET",
         "AMQP_URI", "RPC_TIMEOUT", "RPC_POOL_SIZE", "TOWN_NAME", "TOWN_COLOR",
         "TOWN_COLOR_DARK", "GATEWAY_READY_SERVICES", "GATEWAY_READY_TIMEOUT",
         "GATEWAY_TRUSTED_PROXIES",
@@ -89,7 +194,12 @@ def rpc() -> FakeRpc:
 
 
 @pytest.fixture
-def make_app(rpc):
+def franceconnect() -> FakeFranceConnect:
+    return FakeFranceConnect()
+
+
+@pytest.fixture
+def make_app(rpc, franceconnect):
     """Build an app with test settings; keyword arguments override them."""
 
     def build(**overrides):
@@ -97,12 +207,13 @@ def make_app(rpc):
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "clé-de-test-assez-longue-pour-les-tests-unitaires",
-            "AGENT_PASSWORD": AGENT_PASSWORD,
             "PUBLIC_URL": "https://portail.example.fr",
             "RPC_CLIENT": rpc,
         }
         config.update(overrides)
-        return create_app(config)
+        app = create_app(config)
+        app.extensions["franceconnect"] = franceconnect
+        return app
 
     return build
 
@@ -117,12 +228,36 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def agent_client(client):
-    """A client whose session belongs to a logged-in agent."""
-    response = client.post("/agents/connexion", data={"password": AGENT_PASSWORD})
-    assert response.status_code == 303
+def log_in(client, rpc, identity: dict, token: str = CITIZEN_TOKEN):
+    """Give ``client`` a session cookie that the accounts service resolves to ``identity``."""
+    client.set_cookie("portail_session", token)
+    rpc.answer("resolve_session", identity)
     return client
+
+
+@pytest.fixture
+def citizen_client(client, rpc):
+    """A client whose session belongs to a logged-in citizen (the golden example)."""
+    return log_in(client, rpc, citizen_identity())
+
+
+@pytest.fixture
+def agent_client(client, rpc):
+    """A client whose session belongs to a public-space agent."""
+    return log_in(client, rpc, agent_identity("agent_espace_public"))
+
+
+@pytest.fixture
+def admin_client(client, rpc):
+    return log_in(client, rpc, agent_identity("admin"))
+
+
+def session_cookie(response) -> str | None:
+    """The ``Set-Cookie`` header that sets or clears ``portail_session``, if any."""
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith("portail_session="):
+            return header
+    return None
 
 
 def csrf_token_from(html: str) -> str:

@@ -1,25 +1,35 @@
-"""The agents' back office: shared password, the role given to services, status changes."""
+"""The agents' back office: agent accounts only, the session's roles given to services."""
 
 from __future__ import annotations
 
 import pytest
 
+from contracts.base import example
 from contracts.errors import Forbidden, Invalid
 
-from .conftest import AGENT_PASSWORD
-
-AGENT_CALLER = {"account_id": None, "roles": ["agent_espace_public"], "family_id": None}
-
-
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("get", "/agents/signalements"),
-        ("get", "/agents/signalements/123"),
-        ("get", "/agents/signalements/123/photo"),
-        ("post", "/agents/signalements/123/statut"),
-    ],
+from .conftest import (
+    CITIZEN_TOKEN,
+    agent_identity,
+    caller_of,
+    citizen_identity,
+    session_cookie,
 )
+
+AGENT_CALLER = caller_of(agent_identity("agent_espace_public"))
+AGENT_PAGES = [
+    ("get", "/agents/signalements"),
+    ("get", "/agents/signalements/123"),
+    ("get", "/agents/signalements/123/photo"),
+    ("post", "/agents/signalements/123/statut"),
+]
+CREDENTIALS = {"email": "agent@ville-caluire.fr", "password": "Tilleul-Platane-Saône-2026"}
+
+
+def agent_opened(*roles: str) -> dict:
+    return {"session_token": "jeton-agent", "identity": agent_identity(*roles)}
+
+
+@pytest.mark.parametrize(("method", "path"), AGENT_PAGES)
 def test_anonymous_visitors_are_sent_to_the_login_page(client, rpc, method, path):
     response = getattr(client, method)(path)
     assert response.status_code == 302
@@ -27,33 +37,56 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, rpc, method, path
     assert rpc.calls == []
 
 
-def test_wrong_password_is_refused_in_french(client):
-    response = client.post("/agents/connexion", data={"password": "devine"})
-    assert response.status_code == 422
+@pytest.mark.parametrize(("method", "path"), AGENT_PAGES)
+def test_citizens_are_refused_the_agent_pages(citizen_client, rpc, method, path):
+    response = getattr(citizen_client, method)(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/agents/connexion")
+    assert rpc.methods() == ["resolve_session"]
+
+
+def test_agent_login_goes_through_the_accounts_service(client, rpc):
+    rpc.answer("login", agent_opened("agent_espace_public"))
+    response = client.post("/agents/connexion", data=CREDENTIALS)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/agents/signalements"
+    call = rpc.last("login")
+    assert call["service"] == "accounts"
+    assert call["args"][1] == {**CREDENTIALS, "client_ip": "127.0.0.1"}
+    assert "portail_session=jeton-agent" in session_cookie(response)
+
+
+def test_citizen_credentials_get_the_generic_refusal_and_no_session(client, rpc):
+    rpc.answer("login", example("session_opened"))
+    response = client.post("/agents/connexion", data=CREDENTIALS)
+    assert response.status_code == 403
     html = response.get_data(as_text=True)
-    assert "Mot de passe incorrect." in html and 'role="alert"' in html
+    assert "Adresse e-mail ou mot de passe incorrect." in html
+    assert 'value="agent@ville-caluire.fr"' in html and "Tilleul" not in html
+    assert session_cookie(response) is None
+    logout = rpc.last("logout")
+    assert logout["args"][1] == example("session_opened")["session_token"]
+
+
+def test_refused_login_shows_the_service_message(client, rpc):
+    rpc.answer("login", Forbidden("Adresse e-mail ou mot de passe incorrect."))
+    response = client.post("/agents/connexion", data=CREDENTIALS)
+    assert response.status_code == 403
+    assert 'role="alert"' in response.get_data(as_text=True)
     assert client.get("/agents/signalements").status_code == 302
 
 
-def test_login_is_disabled_without_a_configured_password(make_app):
-    client = make_app(AGENT_PASSWORD="").test_client()
-    response = client.post("/agents/connexion", data={"password": ""})
-    assert "La connexion des agents n&#39;est pas configurée" in response.get_data(as_text=True)
-    assert client.get("/agents/signalements").status_code == 302
-
-
-def test_login_goes_back_to_the_requested_agent_page(client):
+def test_login_goes_back_to_the_requested_agent_page(client, rpc):
+    rpc.answer("login", agent_opened())
     response = client.post(
-        "/agents/connexion?suite=/agents/signalements?statut%3Dnouveau",
-        data={"password": AGENT_PASSWORD},
+        "/agents/connexion?suite=/agents/signalements?statut%3Dnouveau", data=CREDENTIALS
     )
     assert response.headers["Location"] == "/agents/signalements?statut=nouveau"
 
 
-def test_login_never_redirects_off_site(client):
-    response = client.post(
-        "/agents/connexion?suite=//ailleurs.example.com/", data={"password": AGENT_PASSWORD}
-    )
+def test_login_never_redirects_off_site(client, rpc):
+    rpc.answer("login", agent_opened())
+    response = client.post("/agents/connexion?suite=//ailleurs.example.com/", data=CREDENTIALS)
     assert response.headers["Location"] == "/agents/signalements"
 
 
@@ -81,6 +114,13 @@ def test_detail_shows_the_author_email_and_photo(agent_client, rpc):
     photo = agent_client.get("/agents/signalements/123/photo")
     assert photo.mimetype == "image/jpeg"
     assert rpc.calls[-1]["args"] == (AGENT_CALLER, 123)
+
+
+def test_detail_of_a_closed_account_report_says_the_author_is_anonymized(agent_client, rpc):
+    rpc.answer("get_report", {**example("agent_report"), "email": ""})
+    html = agent_client.get("/agents/signalements/123").get_data(as_text=True)
+    assert "Auteur anonymisé" in html
+    assert "mailto:" not in html
 
 
 def test_status_change_goes_to_the_service_then_back_with_a_message(agent_client, rpc):
@@ -116,7 +156,25 @@ def test_forbidden_by_the_service_is_a_french_403(agent_client, rpc):
     assert "Vous n&#39;avez pas accès à cette page." in response.get_data(as_text=True)
 
 
-def test_logout_ends_the_agent_session(agent_client):
+def test_logout_ends_the_agent_session(agent_client, rpc):
     response = agent_client.post("/agents/deconnexion")
     assert response.status_code == 303
-    assert agent_client.get("/agents/signalements").status_code == 302
+    assert rpc.last("logout")["args"] == (AGENT_CALLER, CITIZEN_TOKEN)
+    assert "portail_session=;" in session_cookie(response)
+
+
+def test_each_agent_page_passes_the_session_roles(client, rpc):
+    from .conftest import log_in
+
+    log_in(client, rpc, agent_identity("agent_etat_civil", "agent_espace_public"))
+    client.get("/agents/signalements")
+    assert rpc.last("list_reports")["args"][0] == {
+        "account_id": agent_identity()["account_id"],
+        "roles": ["agent_etat_civil", "agent_espace_public"],
+        "family_id": None,
+    }
+
+
+def test_citizen_identity_is_not_an_agent(citizen_client):
+    assert citizen_identity()["kind"] == "citizen"
+    assert citizen_client.get("/agents/connexion").status_code == 200

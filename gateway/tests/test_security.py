@@ -33,10 +33,18 @@ def test_form_post_with_the_page_token_is_accepted(make_app, rpc, csrf_token_in)
     assert rpc.methods() == ["submit_report"]
 
 
-def test_agent_login_needs_the_csrf_token_too(make_app):
+def test_login_needs_the_csrf_token_too(make_app, rpc):
     client = make_app(WTF_CSRF_ENABLED=True).test_client()
-    response = client.post("/agents/connexion", data={"password": "x"})
-    assert response.status_code == 400
+    for path in ("/connexion", "/agents/connexion", "/compte/creer", "/mot-de-passe-oublie"):
+        assert client.post(path, data={"email": "a@b.fr", "password": "x"}).status_code == 400
+    assert rpc.calls == []
+
+
+def test_logout_needs_the_csrf_token(make_app, rpc):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    client.set_cookie("portail_session", "jeton")
+    assert client.post("/deconnexion").status_code == 400
+    assert "logout" not in rpc.methods()
 
 
 def test_json_api_is_exempt_from_csrf(make_app, rpc):
@@ -63,19 +71,16 @@ def test_hsts_only_over_https(client):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_session_cookie_is_httponly_lax_and_secure_behind_https(client):
-    response = client.post(
-        "/agents/connexion",
-        data={"password": "mot-de-passe-des-agents"},
-        base_url="https://portail.example.fr",
-    )
-    cookie = response.headers["Set-Cookie"]
+def test_flask_cookie_is_httponly_lax_and_secure_behind_https(client):
+    response = client.get("/connexion", base_url="https://portail.example.fr")
+    [cookie] = response.headers.getlist("Set-Cookie")
+    assert cookie.startswith("portail_etat=")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
 
 
-def test_session_cookie_not_secure_on_a_plain_http_portal(make_app):
+def test_flask_cookie_not_secure_on_a_plain_http_portal(make_app):
     client = make_app(PUBLIC_URL="http://localhost:8000").test_client()
-    response = client.post("/agents/connexion", data={"password": "mot-de-passe-des-agents"})
+    response = client.get("/connexion")
     assert "Secure" not in response.headers["Set-Cookie"]
 
 

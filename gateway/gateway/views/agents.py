@@ -1,47 +1,34 @@
-"""Minimal back office for public-space agents, behind one shared password.
+"""Back office for public-space agents, behind an agent account.
 
-Until citizen and agent accounts exist, an agent proves they know ``GATEWAY_AGENT_PASSWORD``;
-the session then carries ``agent=True`` and every RPC is made with the role
-``agent_espace_public``. The requests service decides what that role may see and change.
+Agents log in with their e-mail and password through the accounts service; only an identity
+of kind ``agent`` opens this area (a citizen's credentials get the generic refusal and their
+new session is revoked at once). Every RPC carries the session's roles, so the requests
+service decides what each agent may see and change.
 """
 
 from __future__ import annotations
 
-import hmac
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-
-from contracts.errors import Invalid
-from contracts.fields_fr import REQUIRED
+from contracts.errors import Forbidden, Invalid
 from contracts.requests import STATUSES
-from gateway import forms, photos
+from gateway import forms, pages, photos, sessions
 from gateway.views import no_store, rpc
 
 bp = Blueprint("agents", __name__, url_prefix="/agents")
 
-AGENT_CALLER = {"account_id": None, "roles": ["agent_espace_public"], "family_id": None}
 STATUS_LABELS = {"status": "Nouveau statut", "comment": "Commentaire"}
-WRONG_PASSWORD = "Mot de passe incorrect."
-LOGIN_DISABLED = "La connexion des agents n'est pas configurée sur ce serveur."
+LOGIN_LABELS = {"email": "Adresse e-mail", "password": "Mot de passe"}
+NOT_AN_AGENT = "Adresse e-mail ou mot de passe incorrect."
+"""The accounts service's generic refusal: a citizen's credentials learn nothing more here."""
 
 
 @bp.before_request
 def require_agent():
-    """Everything but the login page needs a logged-in agent."""
-    if request.endpoint == "agents.login" or session.get("agent"):
+    """Everything but the login page needs an agent session."""
+    if request.endpoint == "agents.login" or sessions.is_agent():
         return None
-    back = request.full_path.rstrip("?") if request.method == "GET" else None
-    return redirect(url_for("agents.login", suite=back))
+    return redirect(url_for("agents.login", suite=pages.back_here()))
 
 
 @bp.after_request
@@ -51,25 +38,44 @@ def private(response):
 
 @bp.route("/connexion", methods=["GET", "POST"])
 def login():
-    """Check the shared password in constant time, then open the agent session."""
-    configured = current_app.config["AGENT_PASSWORD"]
-    error = None if configured else LOGIN_DISABLED
-    if request.method == "POST" and configured:
-        typed = request.form.get("password", "")
-        if hmac.compare_digest(typed.encode(), configured.encode()):
-            session.clear()
-            session["agent"] = True
-            return redirect(_safe_next(request.args.get("suite")), 303)
-        error = WRONG_PASSWORD if typed else REQUIRED
-    page = render_template("agents/login.html", error=error)
-    return page, 422 if request.method == "POST" else 200
+    """Open an agent session with the accounts service; refuse any other kind of account."""
+    values = {"email": (request.form.get("email") or "").strip()}
+    if request.method == "GET":
+        return _login_page(values)
+    credentials = {
+        "email": values["email"],
+        "password": request.form.get("password", ""),
+        "client_ip": sessions.client_ip(),
+    }
+    try:
+        opened = rpc().call("accounts", "login", sessions.current_caller(), credentials)
+    except Invalid as exc:
+        return pages.invalid_page("agents/login.html", LOGIN_LABELS, values, exc, **_context())
+    except Forbidden as exc:
+        return _login_page(values, exc.message, 403)
+    if opened["identity"]["kind"] != "agent":
+        caller = {"account_id": opened["identity"]["account_id"], "roles": [], "family_id": None}
+        rpc().call("accounts", "logout", caller, opened["session_token"])
+        return _login_page(values, NOT_AN_AGENT, 403)
+    sessions.begin(opened)
+    return redirect(_safe_next(request.args.get("suite")), 303)
+
+
+def _login_page(values: dict, message: str | None = None, status: int | None = None):
+    return pages.form_page(
+        "agents/login.html", LOGIN_LABELS, values, None, message, status, **_context()
+    )
+
+
+def _context() -> dict:
+    return {"summary_title": "Connexion impossible"}
 
 
 @bp.post("/deconnexion")
 def logout():
-    session.clear()
-    flash("Vous êtes déconnecté.")
-    return redirect(url_for("home.index"), 303)
+    """End the agent's session (same as ``/deconnexion``), then back to the agent login."""
+    sessions.end()
+    return redirect(url_for("agents.login"), 303)
 
 
 @bp.get("/signalements")
@@ -78,7 +84,7 @@ def reports():
     status = request.args.get("statut") or None
     if status not in STATUSES:
         status = None
-    found = rpc().call("requests", "list_reports", AGENT_CALLER, status)
+    found = rpc().call("requests", "list_reports", sessions.current_caller(), status)
     return render_template("agents/list.html", reports=found, status=status)
 
 
@@ -92,7 +98,7 @@ def change_status(report_id: int):
     """Move the report to a new status; the comment is shown to its author."""
     change = {"status": request.form.get("status", ""), "comment": request.form.get("comment", "")}
     try:
-        rpc().call("requests", "change_report_status", AGENT_CALLER, report_id, change)
+        rpc().call("requests", "change_report_status", sessions.current_caller(), report_id, change)
     except Invalid as exc:
         return _detail_page(report_id, change, exc.fields), 422
     flash("Statut mis à jour.")
@@ -101,12 +107,12 @@ def change_status(report_id: int):
 
 @bp.get("/signalements/<int:report_id>/photo")
 def report_photo(report_id: int):
-    photo = rpc().call("requests", "get_report_photo", AGENT_CALLER, report_id)
+    photo = rpc().call("requests", "get_report_photo", sessions.current_caller(), report_id)
     return photos.response(photo)
 
 
 def _detail_page(report_id: int, values: dict, errors: dict):
-    found = rpc().call("requests", "get_report", AGENT_CALLER, report_id)
+    found = rpc().call("requests", "get_report", sessions.current_caller(), report_id)
     summary = forms.error_summary(forms.by_form_field(errors), STATUS_LABELS)
     page = render_template(
         "agents/detail.html", report=found, values=values, errors=errors, summary=summary
@@ -115,7 +121,7 @@ def _detail_page(report_id: int, values: dict, errors: dict):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site, so the login cannot bounce an agent elsewhere."""
-    if target and target.startswith("/agents/") and "\\" not in target:
-        return target
+    """Only a path of the agent area, so the login cannot bounce an agent elsewhere."""
+    if target and target.startswith(("/agents/", "/admin/")):
+        return pages.safe_path(target, url_for("agents.reports"))
     return url_for("agents.reports")

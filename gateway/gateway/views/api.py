@@ -1,6 +1,7 @@
 """JSON API under ``/api/v1``: the same reports as the pages, for apps and partners.
 
-No cookie gives authority here (CSRF-exempt for that reason); errors come back as
+No cookie gives authority here (CSRF-exempt for that reason): every call is made as
+``contracts.identity.ANONYMOUS``, never with the ``portail_session`` caller. Errors come back as
 ``{"error": {"code", "message", "fields"}}`` from :mod:`gateway.errors`.
 """
 

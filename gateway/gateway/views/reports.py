@@ -1,4 +1,8 @@
-"""Citizen pages for public-space reports: the report form and the private tracking page."""
+"""Citizen pages for public-space reports: the report form and the private tracking page.
+
+A logged-in citizen finds the form prefilled from their account (e-mail, address), and the
+report is sent with their caller, so it is attached to the account and shows in Mon espace.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 
 from contracts.errors import Invalid
 from contracts.fields_fr import REQUIRED
-from contracts.identity import ANONYMOUS
-from gateway import forms, photos, submissions
+from gateway import forms, photos, sessions, submissions
 from gateway.views import no_store, public_url, rpc
 
 bp = Blueprint("reports", __name__)
@@ -22,10 +25,10 @@ PHOTO_AGAIN = (
 def new_report():
     """Show the form; on POST send the report and go to its tracking page."""
     if request.method == "GET":
-        return _form_page({}, {})
+        return _form_page(_prefill(), {})
     try:
         payload = submissions.from_form(request.form, request.files)
-        report = rpc().call("requests", "submit_report", ANONYMOUS, payload)
+        report = rpc().call("requests", "submit_report", sessions.current_caller(), payload)
     except Invalid as exc:
         errors = forms.by_form_field(exc.fields)
         photo = request.files.get("photo")
@@ -36,6 +39,16 @@ def new_report():
         ".track", tracking_number=report["tracking_number"], cle=report["tracking_key"], nouveau=1
     )
     return redirect(target, 303)
+
+
+def _prefill() -> dict:
+    """The account's e-mail and postal address, so a citizen never types them twice."""
+    if sessions.current_identity() is None:
+        return {}
+    account = rpc().call("accounts", "get_account", sessions.current_caller())
+    town = " ".join(part for part in (account["postal_code"], account["city"]) if part)
+    address = ", ".join(part for part in (account["street"], town) if part)
+    return {"email": account["email"], "address": address}
 
 
 def _form_page(values: dict, errors: dict) -> str:
@@ -76,7 +89,9 @@ def track(tracking_number: str):
     key = request.args.get("cle", "").strip()
     if not key:
         return redirect(url_for(".track_form", numero=tracking_number))
-    report = rpc().call("requests", "get_tracked_report", ANONYMOUS, tracking_number, key)
+    report = rpc().call(
+        "requests", "get_tracked_report", sessions.current_caller(), tracking_number, key
+    )
     link = public_url(url_for(".track", tracking_number=report["tracking_number"], cle=key))
     page = render_template(
         "reports/track.html",
@@ -94,5 +109,7 @@ def track_photo(tracking_number: str):
     key = request.args.get("cle", "").strip()
     if not key:
         raise Invalid("La clé de suivi est obligatoire.", {"cle": [REQUIRED]})
-    photo = rpc().call("requests", "get_tracked_report_photo", ANONYMOUS, tracking_number, key)
+    photo = rpc().call(
+        "requests", "get_tracked_report_photo", sessions.current_caller(), tracking_number, key
+    )
     return photos.response(photo)

@@ -1,0 +1,91 @@
+"""Administration of agent accounts: list them, create one, change an agent's roles.
+
+Only an agent session with the role ``admin`` opens these pages; the accounts service checks
+the role again on every call. A new agent receives an invitation link to choose a password.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+
+from contracts.errors import Forbidden, Invalid
+from gateway import pages, sessions
+from gateway.views import no_store, rpc
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_LABELS = {  # one French label per role of contracts.identity.ROLES, in that order
+    "agent_espace_public": "Espace public (signalements)",
+    "agent_etat_civil": "État civil",
+    "agent_simplicite": "Simplicité (vie pratique)",
+    "agent_regie": "Régie (factures et paiements)",
+    "admin": "Administration des agents",
+}
+
+CREATE_LABELS = {
+    "email": "Adresse e-mail",
+    "given_name": "Prénom",
+    "family_name": "Nom",
+    "roles": "Rôles",
+}
+ADMIN_ONLY = "Cette page est réservée aux administrateurs."
+
+
+@bp.before_request
+def require_admin():
+    """Agents without the role ``admin`` are refused; anyone else goes to the agent login."""
+    if not sessions.is_agent():
+        return redirect(url_for("agents.login", suite=pages.back_here()))
+    if not sessions.has_role("admin"):
+        raise Forbidden(ADMIN_ONLY)
+    return None
+
+
+@bp.after_request
+def private(response):
+    return no_store(response)
+
+
+@bp.route("/agents", methods=["GET", "POST"])
+def agents():
+    """The agents and their roles; a POST creates an agent (``create_agent``)."""
+    if request.method == "GET":
+        return _page({"roles": []})
+    values = pages.text_values(request.form, ("email", "given_name", "family_name"))
+    values["roles"] = request.form.getlist("roles")
+    try:
+        rpc().call("accounts", "create_agent", sessions.current_caller(), values)
+    except Invalid as exc:
+        return _page(values, exc.fields, None if exc.fields else exc.message)
+    flash(f"Compte agent créé : une invitation a été envoyée à {values['email']}.")
+    return redirect(url_for(".agents"), 303)
+
+
+@bp.post("/agents/<agent_id>/roles")
+def agent_roles(agent_id: str):
+    """Give an agent exactly the roles ticked (``set_agent_roles``)."""
+    roles = {"roles": request.form.getlist("roles")}
+    try:
+        agent = rpc().call(
+            "accounts", "set_agent_roles", sessions.current_caller(), agent_id, roles
+        )
+    except Invalid as exc:
+        messages = [m for found in exc.fields.values() for m in found] or [exc.message]
+        return _page({"roles": []}, role_errors={agent_id: messages})
+    flash(f"Rôles de {agent['given_name']} {agent['family_name']} enregistrés.")
+    return redirect(url_for(".agents"), 303)
+
+
+def _page(values: dict, errors=None, message=None, role_errors=None):
+    found = rpc().call("accounts", "list_agents", sessions.current_caller())
+    return pages.form_page(
+        "admin/agents.html",
+        CREATE_LABELS,
+        values,
+        errors,
+        message,
+        422 if (errors or message or role_errors) else None,
+        agents=found,
+        role_labels=ROLE_LABELS,
+        role_errors=role_errors or {},
+    )

@@ -1,0 +1,85 @@
+"""The admin page for agents: admins only, roles as checkboxes with French labels."""
+
+from __future__ import annotations
+
+from contracts.errors import Invalid
+from contracts.identity import ROLES
+from gateway.views.admin import ROLE_LABELS
+
+from .conftest import AGENT_ID, agent_identity, caller_of, citizen_identity, log_in
+
+ADMIN_CALLER = caller_of(agent_identity("admin"))
+
+
+def test_anonymous_and_citizens_go_to_the_agent_login(client, rpc):
+    for identity in (None, citizen_identity()):
+        if identity:
+            log_in(client, rpc, identity)
+        response = client.get("/admin/agents")
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/agents/connexion?suite=/admin/agents"
+    assert rpc.methods() == ["resolve_session"]
+
+
+def test_agents_without_the_admin_role_are_refused(agent_client, rpc):
+    response = agent_client.get("/admin/agents")
+    assert response.status_code == 403
+    assert "Cette page est réservée aux administrateurs." in response.get_data(as_text=True)
+    assert agent_client.post("/admin/agents", data={}).status_code == 403
+    assert agent_client.post(f"/admin/agents/{AGENT_ID}/roles", data={}).status_code == 403
+    assert rpc.methods() == ["resolve_session"] * 3
+
+
+def test_admin_page_lists_agents_with_their_roles(admin_client, rpc):
+    response = admin_client.get("/admin/agents")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert rpc.last("list_agents")["args"] == (ADMIN_CALLER,)
+    assert f'action="/admin/agents/{AGENT_ID}/roles"' in html
+    assert f'id="agent-{AGENT_ID}-roles-agent_regie" checked' in html
+    for role in ROLES:
+        assert f'value="{role}"' in html
+    assert "État civil" in html and "Régie (factures et paiements)" in html
+    assert 'href="/admin/agents"' in html  # the header shows admins the way here
+
+
+def test_admin_creates_an_agent(admin_client, rpc):
+    form = {"email": "nouvel.agent@ville-caluire.fr", "given_name": "Alex", "family_name": "Durand",
+            "roles": ["agent_etat_civil", "agent_regie"]}  # fmt: skip
+    response = admin_client.post("/admin/agents", data=form)
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/agents"
+    assert rpc.last("create_agent")["args"] == (ADMIN_CALLER, form)
+
+
+def test_refused_creation_shows_french_messages(admin_client, rpc):
+    rpc.answer("create_agent", Invalid("Erreurs", {"roles": ["Choisissez au moins un rôle."]}))
+    response = admin_client.post("/admin/agents", data={"email": "a@b.fr"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<a href="#field-roles">Rôles : Choisissez au moins un rôle.</a>' in html
+    assert 'id="field-roles-error"' in html and 'value="a@b.fr"' in html
+
+
+def test_admin_changes_roles(admin_client, rpc):
+    response = admin_client.post(f"/admin/agents/{AGENT_ID}/roles", data={"roles": ["admin"]})
+    assert response.status_code == 303
+    assert rpc.last("set_agent_roles")["args"] == (ADMIN_CALLER, AGENT_ID, {"roles": ["admin"]})
+
+
+def test_refused_roles_are_shown_next_to_that_agent(admin_client, rpc):
+    rpc.answer("set_agent_roles", Invalid("Erreurs", {"roles": ["Choisissez au moins un rôle."]}))
+    response = admin_client.post(f"/admin/agents/{AGENT_ID}/roles", data={})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="agent-{AGENT_ID}-roles-error"' in html
+
+
+def test_admin_role_can_also_see_the_agent_pages(client, rpc):
+    log_in(client, rpc, agent_identity("admin"))
+    assert client.get("/agents/signalements").status_code == 200
+    assert rpc.last("list_reports")["args"][0] == ADMIN_CALLER
+
+
+def test_every_role_has_a_french_label():
+    assert tuple(ROLE_LABELS) == ROLES
