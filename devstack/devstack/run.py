@@ -2,11 +2,13 @@
 
 1. makes sure RabbitMQ answers (uses the one on localhost:5672, else starts Debian's
    ``rabbitmq-server``, installing it first when running as root with apt-get);
-2. creates ``var/`` with a generated gateway secret key and a demo agent password;
-3. exports the development settings (SQLite databases under ``var/``);
+2. creates ``var/`` with a generated gateway secret key and the demo accounts' passwords;
+3. exports the development settings (SQLite databases under ``var/``, FranceConnect through
+   the test provider :mod:`devstack.franceconnect` on port 8200);
 4. migrates every service's database (``services/*/alembic.ini``);
-5. starts :mod:`devstack.seed` in the background (demo reports, once);
-6. prints the addresses and the demo login, then replaces itself with
+5. creates, once, a demo administrator and a demo public-space agent (accounts CLI);
+6. starts :mod:`devstack.seed` in the background (demo reports, once);
+7. prints the addresses and the demo logins, then replaces itself with
    ``honcho start`` on ``devstack/devstack/Procfile``.
 """
 
@@ -22,12 +24,34 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from devstack import franceconnect_state
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = Path(__file__).resolve().parent / "Procfile"
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 PUBLIC_URL = "http://localhost:8000"
 MAIL_PAGE_URL = "http://localhost:1080"
-LOCAL_PORTS = {8000: "gateway", 1025: "SMTP sink", 1080: "SMTP sink (web)"}
+FRANCECONNECT_URL = "http://localhost:8200"
+LOCAL_PORTS = {
+    8000: "gateway",
+    1025: "SMTP sink",
+    1080: "SMTP sink (web)",
+    8200: "FranceConnect test provider",
+}
+READY_SERVICES = "accounts,requests,notifications"
+# Demo agent accounts of the local run: (file of the password in var/, e-mail, given name,
+# family name, roles).
+DEMO_ACCOUNTS = [
+    ("demo_admin_password", "administrateur@exemple.fr", "Camille", "Admin", ["admin"]),
+    (
+        "demo_agent_password",
+        "agent@exemple.fr",
+        "Dominique",
+        "Agent",
+        ["agent_espace_public"],
+    ),
+]
+DEMO_ACCOUNTS_MARKER = "demo-accounts-created"
 
 # Words for a readable demo password (no accents, so it is easy to type anywhere).
 WORDS = [
@@ -173,8 +197,12 @@ def local_environment(root: Path = REPO_ROOT) -> dict[str, str]:
         "GATEWAY_SECRET_KEY": read_or_create(
             var / "gateway_secret_key", lambda: secrets.token_urlsafe(48)
         ),
-        "GATEWAY_AGENT_PASSWORD": read_or_create(var / "agent_password", demo_password),
         "GATEWAY_PUBLIC_URL": PUBLIC_URL,
+        "GATEWAY_READY_SERVICES": READY_SERVICES,
+        # The test provider's defaults (python -m devstack.franceconnect, Procfile).
+        "FRANCECONNECT_ISSUER": franceconnect_state.DEFAULT_ISSUER,
+        "FRANCECONNECT_CLIENT_ID": franceconnect_state.DEFAULT_CLIENT_ID,
+        "FRANCECONNECT_CLIENT_SECRET": franceconnect_state.DEFAULT_CLIENT_SECRET,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": "1025",
     }
@@ -195,18 +223,51 @@ def migrate(env: dict[str, str], root: Path = REPO_ROOT) -> None:
         )
 
 
-def banner(env: dict[str, str]) -> str:
+def demo_logins(root: Path = REPO_ROOT) -> list[tuple[str, str, list[str]]]:
+    """(e-mail, password, roles) of the demo agents; the passwords are kept in ``var/``."""
+    var = root / "var"
+    return [
+        (email, read_or_create(var / filename, demo_password), roles)
+        for filename, email, _, _, roles in DEMO_ACCOUNTS
+    ]
+
+
+def create_demo_accounts(env: dict[str, str], root: Path = REPO_ROOT) -> None:
+    """The demo administrator and agent, with the accounts CLI, each once: the e-mails
+    created are listed in ``var/demo-accounts-created``."""
+    marker = root / "var" / DEMO_ACCOUNTS_MARKER
+    done = set(marker.read_text(encoding="utf-8").split()) if marker.exists() else set()
+    passwords = {email: password for email, password, _ in demo_logins(root)}
+    for _, email, given_name, family_name, roles in DEMO_ACCOUNTS:
+        if email in done:
+            continue
+        command = [sys.executable, "-m", "accounts.cli", "create-agent", "--email", email]
+        command += ["--given-name", given_name, "--family-name", family_name]
+        command += [part for role in roles for part in ("--role", role)]
+        command += ["--password", passwords[email]]
+        if subprocess.run(command, cwd=root, env=env, check=False).returncode != 0:
+            say(f"Compte de démonstration non créé / demo account not created: {email}")
+            continue
+        with marker.open("a", encoding="utf-8") as created:
+            created.write(email + "\n")
+
+
+def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str:
     url = env["GATEWAY_PUBLIC_URL"]
-    password = env["GATEWAY_AGENT_PASSWORD"]
     line = "=" * 72
+    accounts = "\n".join(
+        f"      {email} / {password} ({', '.join(roles)})" for email, password, roles in logins
+    )
     return f"""
 {line}
   Portail citoyen de {env.get("TOWN_NAME", "Caluire-et-Cuire")} : démarrage local
   Citizen portal: local run
 
   Portail / portal ............... {url}
+  Créer un compte / sign up ...... {url}/compte/creer
   Espace agents / agent page ..... {url}/agents/connexion
-      mot de passe / password .... {password}
+{accounts}
+  FranceConnect (test) ........... {FRANCECONNECT_URL}
   Courriels reçus / received mail  {MAIL_PAGE_URL}
 
   Arrêt / stop: Ctrl+C
@@ -227,11 +288,12 @@ def main() -> None:
     except subprocess.CalledProcessError as error:
         say(f"Échec des migrations / migrations failed: {error}")
         sys.exit(1)
+    create_demo_accounts(env)
     subprocess.Popen(
         [sys.executable, "-m", "devstack.seed", env["GATEWAY_PUBLIC_URL"], "var/demo-seeded"],
         env=env,
     )
-    print(banner(env), flush=True)
+    print(banner(env, demo_logins()), flush=True)
     honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
     os.execvpe(honcho, [honcho, "start", "-f", str(PROCFILE), "-d", str(REPO_ROOT)], env)
 

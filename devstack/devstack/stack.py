@@ -3,11 +3,13 @@
     pytest -p devstack.stack tests/e2e tests/browser
 
 The session fixture ``stack`` makes a fresh RabbitMQ vhost and fresh PostgreSQL databases
-(migrated with alembic), then starts the SMTP sink, every service (``nameko run``) and the
-gateway (gunicorn, ``PORTAL_ENV=production``) on free ports, and waits until the gateway's
-``/readyz`` answers 200. The requests service's outbox relay reaches RabbitMQ through a TCP
-proxy (``OUTBOX_AMQP_URI``), so a test can cut that link alone. Every process logs to a file
-under the session's temporary folder; a startup failure raises with the tail of the logs.
+(migrated with alembic), creates an administrator and a public-space agent with the accounts
+CLI, then starts the SMTP sink, the FranceConnect test provider (with its test hooks), every
+service (``nameko run``) and the gateway (gunicorn, ``PORTAL_ENV=production``, one trusted
+proxy as behind the Ingress) on free ports, and waits until the gateway's ``/readyz``
+answers 200. The requests service's outbox relay reaches RabbitMQ through a TCP proxy
+(``OUTBOX_AMQP_URI``), so a test can cut that link alone. Every process logs to a file under
+the session's temporary folder; a startup failure raises with the tail of the logs.
 """
 
 from __future__ import annotations
@@ -37,8 +39,18 @@ from devstack.processes import Process, report, run_once, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-SERVICES = {"requests": "requests_service.service", "notifications": "notifications.service"}
+SERVICES = {
+    "accounts": "accounts.service",
+    "requests": "requests_service.service",
+    "notifications": "notifications.service",
+}
 STARTUP_SECONDS = 90.0
+FRANCECONNECT_MODES = ("normal", "wrong_key", "bad_nonce", "sub_mismatch", "access_denied")
+
+
+def _password(label: str) -> str:
+    """A password the accounts policy accepts (13+ characters of four kinds)."""
+    return f"{label}-Caluire-{secrets.token_hex(6)}-Zq9!"
 
 
 class Stack:
@@ -50,9 +62,13 @@ class Stack:
         self.logdir.mkdir()
         self.processes: dict[str, Process] = {}
         self.database_urls: dict[str, str] = {}
-        self.agent_password = f"agent-{secrets.token_urlsafe(12)}"
+        # (e-mail, password) of the accounts the CLI creates before the services start.
+        self.admin_login = ("administrateur@exemple.fr", _password("Admin"))
+        self.agent_login = ("agent-espace-public@exemple.fr", _password("Agent"))
         self.gateway_url = ""
         self.sink_url = ""
+        self.franceconnect_url = ""  # the provider's issuer, e.g. http://127.0.0.1:<port>/api/v2
+        self.franceconnect_client = (f"portail-e2e-{secrets.token_hex(4)}", secrets.token_hex(24))
         self.health_urls: dict[str, str] = {}
         self.vhost: str | None = None
         self.proxy: ProxyProcess | None = None
@@ -84,6 +100,40 @@ class Stack:
                     f"expected {count}: {subjects}\n{report(list(self.processes.values()))}"
                 )
             time.sleep(0.25)
+
+    def wait_for_message(self, to: str, subject: str, timeout: float = 30.0) -> dict:
+        """The latest message with ``subject`` sent to ``to``, polled until ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.messages(to)
+            matching = [m for m in found if m["subject"] == subject]
+            if matching:
+                return matching[-1]
+            if time.monotonic() > deadline:
+                subjects = [m["subject"] for m in found]
+                raise AssertionError(
+                    f"no {subject!r} for {to} after {timeout:.0f} s, only {subjects}\n"
+                    f"{report(list(self.processes.values()))}"
+                )
+            time.sleep(0.25)
+
+    # -- FranceConnect test provider (its /_test hooks)
+    def _franceconnect_hooks(self) -> str:
+        return self.franceconnect_url.split("/api/", 1)[0] + "/_test"
+
+    def set_franceconnect_mode(self, mode: str) -> None:
+        """How the provider answers next: ``normal`` or one of the failures it can play."""
+        if mode not in FRANCECONNECT_MODES:
+            raise ValueError(f"unknown FranceConnect mode {mode!r}")
+        url = f"{self._franceconnect_hooks()}/mode"
+        requests.post(url, json={"mode": mode}, timeout=10).raise_for_status()
+
+    def last_franceconnect_logout(self) -> dict:
+        """The provider's record of its last ``session/end`` call (``called``, ``accepted``...)."""
+        url = f"{self._franceconnect_hooks()}/last-logout"
+        response = requests.get(url, timeout=10)
+        response.raise_for_status()
+        return response.json()
 
     # -- services
     def stop_service(self, name: str) -> None:
@@ -164,9 +214,38 @@ def _prepare(stack: Stack) -> str:
         command = [str(BIN / "alembic"), "-c", "alembic.ini", "upgrade", "head"]
         log = stack.logdir / f"migrate-{service}.log"
         run_once(f"migrations of {service}", command, REPO_ROOT / "services" / service, env, log)
+    _create_agents(stack, env)
     host, port = AMQP_HOST.rsplit(":", 1)
     stack.proxy = ProxyProcess((host, int(port)))
     return amqp_uri
+
+
+def _create_agents(stack: Stack, env: dict[str, str]) -> None:
+    """The administrator and the public-space agent, with their passwords (accounts CLI)."""
+    accounts = [
+        (stack.admin_login, "Camille", "Administratrice", ["admin"]),
+        (stack.agent_login, "Dominique", "Agent", ["agent_espace_public"]),
+    ]
+    for (email, password), given_name, family_name, roles in accounts:
+        command = [sys.executable, "-P", "-m", "accounts.cli", "create-agent", "--email", email]
+        command += ["--given-name", given_name, "--family-name", family_name]
+        command += [part for role in roles for part in ("--role", role)]
+        command += ["--password", password]
+        log = stack.logdir / "accounts-cli.log"
+        run_once(f"creation of {email}", command, stack.workdir, env, log)
+
+
+def _start_franceconnect(stack: Stack, env: dict[str, str]) -> None:
+    """The FranceConnect-shaped provider, knowing only this gateway's URIs."""
+    port = free_port()
+    stack.franceconnect_url = f"http://127.0.0.1:{port}/api/v2"
+    client_id, client_secret = stack.franceconnect_client
+    command = [sys.executable, "-P", "-m", "devstack.franceconnect", "--port", str(port)]
+    command += ["--issuer", stack.franceconnect_url, "--client-id", client_id]
+    command += ["--client-secret", client_secret, "--test-hooks"]
+    command += ["--redirect-uri", f"{stack.gateway_url}/auth/franceconnect/callback"]
+    command += ["--post-logout-redirect-uri", f"{stack.gateway_url}/auth/franceconnect/logout"]
+    _add(stack, "franceconnect", command, stack.workdir, env)
 
 
 def _add(stack: Stack, name: str, command: list[str], cwd: Path, env: dict) -> Process:
@@ -185,6 +264,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
     sink = [sys.executable, "-P", "-m", "devstack.smtp_sink", "--smtp-port", str(smtp_port)]
     sink += ["--http-port", str(http_port), "--maildir", str(stack.workdir / "mail")]
     _add(stack, "smtp", sink, stack.workdir, env)
+    _start_franceconnect(stack, env)
     vhost = amqp_uri.rsplit("/", 1)[1]
     for service, module in SERVICES.items():
         port = free_port()
@@ -196,10 +276,17 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
             )
         command = [str(BIN / "nameko"), "run", "--config", "config.yml", module]
         _add(stack, service, command, REPO_ROOT / "services" / service, service_env)
+    client_id, client_secret = stack.franceconnect_client
     gateway_env = {
         **env,
         "GATEWAY_SECRET_KEY": secrets.token_urlsafe(48),
-        "GATEWAY_AGENT_PASSWORD": stack.agent_password,
+        "GATEWAY_READY_SERVICES": ",".join(sorted(SERVICES)),
+        # One reverse proxy in front, as behind the Ingress: each test client can then play
+        # its own address (X-Forwarded-For), so per-IP rate limits do not add up across tests.
+        "GATEWAY_TRUSTED_PROXIES": "1",
+        "FRANCECONNECT_ISSUER": stack.franceconnect_url,
+        "FRANCECONNECT_CLIENT_ID": client_id,
+        "FRANCECONNECT_CLIENT_SECRET": client_secret,
     }
     gunicorn = [str(BIN / "gunicorn"), "-k", "gthread", "--threads", "4", "-w", "2"]
     gunicorn += ["-b", gateway_address, "--timeout", "30", "--pythonpath", "gateway"]
@@ -218,6 +305,8 @@ def start_stack(workdir: Path) -> Stack:
             lambda: _ok(f"{stack.gateway_url}/readyz"), STARTUP_SECONDS, "/readyz", processes
         )
         wait_until(lambda: _ok(f"{stack.sink_url}/healthz"), 10, "SMTP sink", processes)
+        discovery = f"{stack.franceconnect_url}/.well-known/openid-configuration"
+        wait_until(lambda: _ok(discovery), 10, "FranceConnect provider", processes)
     except BaseException:
         stack.close()
         raise

@@ -42,9 +42,11 @@ def test_le_citoyen_envoie_un_signalement_et_voit_son_numero(page, photo_jpeg, s
     assert number in mail["subject"]
 
 
-def log_in_as_agent(page: Page, password: str) -> None:
+def log_in_as_agent(page: Page, login: tuple[str, str]) -> None:
+    email, password = login
     page.goto("/agents/connexion")
-    page.get_by_label("Mot de passe de l'espace agents").fill(password)
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("heading", name="Signalements", exact=True)).to_be_visible()
 
@@ -80,7 +82,7 @@ def open_agent_login(page, stack, photo):
 
 def open_agent_list(page, stack, photo):
     fill_report(page, photo)
-    log_in_as_agent(page, stack.agent_password)
+    log_in_as_agent(page, stack.agent_login)
     expect(page.locator("table")).to_be_visible()
 
 

@@ -24,7 +24,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 K8S = ROOT / "k8s"
 POSTGRES_INIT = ROOT / "deploy" / "postgres-init.sql"
 
-KNOWN_SERVICES = {"requests", "notifications"}
+KNOWN_SERVICES = {"accounts", "requests", "notifications"}
 # Python packages whose name differs from their folder (docs/design.md, "Layout and names").
 PACKAGES = {"requests": "requests_service"}
 
@@ -44,6 +44,18 @@ OPERATOR_FILES = {"backing-services.yaml"}
 
 # Distribution names of the packages that live in this repository, and their folders.
 LOCAL_PACKAGES = {"portail-contracts": "contracts", "portail-chassis": "chassis"}
+
+# The gateway's FranceConnect client: optional as a whole (disabled while all are empty).
+FRANCECONNECT_SETTINGS = ("FRANCECONNECT_ISSUER", "FRANCECONNECT_CLIENT_ID")
+FRANCECONNECT_SECRET = "FRANCECONNECT_CLIENT_SECRET"
+# Settings of issue 2 that must not come back (agents have accounts since issue 3).
+REMOVED_SETTINGS = ("GATEWAY_AGENT_PASSWORD", "agent-password")
+DEPLOYMENT_FILES = [
+    COMPOSE,
+    ROOT / "docs" / "deploy.md",
+    K8S / "README.md",
+    *sorted(K8S.glob("*.yaml")),
+]
 
 INTERPOLATION = re.compile(r"\$\{[^}]*\}")
 REQUIRED_INTERPOLATION = re.compile(r"^\$\{(?P<name>\w+):\?[^}]+\}$")
@@ -189,16 +201,45 @@ def test_postgres_init_creates_each_service_database_with_its_own_role(compose):
 
 def test_secrets_are_required_not_defaulted(compose):
     env = environment(compose["services"]["gateway"])
-    for key in ("GATEWAY_SECRET_KEY", "GATEWAY_AGENT_PASSWORD"):
-        match = REQUIRED_INTERPOLATION.match(env[key])
-        assert match and match["name"] == key, f"{key} must be ${{{key}:?...}}"
+    match = REQUIRED_INTERPOLATION.match(env["GATEWAY_SECRET_KEY"])
+    assert match and match["name"] == "GATEWAY_SECRET_KEY", "GATEWAY_SECRET_KEY must be required"
     for name, service in compose["services"].items():
         for key, value in environment(service).items():
             for reference in INTERPOLATION.findall(value):
+                if reference == f"${{{FRANCECONNECT_SECRET}:-}}":
+                    continue  # optional, and empty when absent: never a default value
                 if re.search(r"PASSWORD|SECRET", reference):
                     assert ":?" in reference, f"{name}: {key} has a default secret"
             if re.search(r"PASSWORD|SECRET", key):
                 assert INTERPOLATION.search(value), f"{name}: {key} is written in the file"
+
+
+def test_gateway_waits_for_and_pings_every_service(compose):
+    gateway = compose["services"]["gateway"]
+    for name in SERVICES:
+        assert gateway["depends_on"].get(name, {}).get("condition") == "service_healthy", name
+    ready = environment(gateway)["GATEWAY_READY_SERVICES"].split(",")
+    assert sorted(ready) == SERVICES
+
+
+def test_gateway_franceconnect_settings_are_optional(compose):
+    """All three from the environment, empty by default (FranceConnect disabled)."""
+    env = environment(compose["services"]["gateway"])
+    for key in (*FRANCECONNECT_SETTINGS, FRANCECONNECT_SECRET):
+        assert env.get(key) == f"${{{key}:-}}", f"{key} must be ${{{key}:-}}"
+
+
+@pytest.mark.parametrize("path", DEPLOYMENT_FILES, ids=lambda path: path.name)
+def test_the_shared_agent_password_is_gone(path):
+    text = path.read_text(encoding="utf-8")
+    assert [word for word in REMOVED_SETTINGS if word in text] == []
+
+
+def test_deploy_guide_makes_every_database_password():
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    recipe = text.split("cat > .env <<EOF", 1)[1].split("EOF", 1)[0]
+    for name in SERVICES:
+        assert f"{name.upper()}_DB_PASSWORD=$(secret)" in recipe, name
 
 
 def test_healthy_conditions_wait_on_services_that_have_a_healthcheck(compose):
@@ -500,9 +541,37 @@ def test_gateway_deployment_probes_and_secrets():
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert probe_port(container, container["readinessProbe"]) == 8000
     secrets = {
-        item["name"] for item in container["env"] if "secretKeyRef" in item.get("valueFrom", {})
+        item["name"]: item["valueFrom"]["secretKeyRef"]
+        for item in container["env"]
+        if "secretKeyRef" in item.get("valueFrom", {})
     }
-    assert {"GATEWAY_SECRET_KEY", "GATEWAY_AGENT_PASSWORD"} <= secrets
+    assert "optional" not in secrets["GATEWAY_SECRET_KEY"], "the session key is required"
+    assert secrets[FRANCECONNECT_SECRET].get("optional") is True, "FranceConnect is optional"
+
+
+def test_gateway_settings_in_the_config_map():
+    data = of_kind("ConfigMap")["portail-config"]["data"]
+    assert sorted(data["GATEWAY_READY_SERVICES"].split(",")) == SERVICES
+    for key in FRANCECONNECT_SETTINGS:  # plain settings, empty until the town is registered
+        assert key in data and not re.search(r"PASSWORD|SECRET", key)
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_backing_services_give_each_service_its_database_and_role(name):
+    (cluster,) = of_kind("Cluster").values()
+    roles = {role["name"]: role for role in cluster["spec"]["managed"]["roles"]}
+    assert name in roles, f"backing-services.yaml: no role {name}"
+    assert roles[name]["login"] is True
+    assert roles[name]["passwordSecret"]["name"] == f"portail-postgres-{name}"
+    databases = {doc["spec"]["name"]: doc for doc in of_kind("Database").values()}
+    assert databases.get(name, {}).get("spec", {}).get("owner") == name
+
+
+def test_k8s_readme_creates_the_secret_of_every_service():
+    text = (K8S / "README.md").read_text(encoding="utf-8")
+    loop = re.search(r"for service in ([\w ]+); do", text)
+    assert loop, "k8s/README.md: no loop creating the database Secrets"
+    assert sorted(loop.group(1).split()) == SERVICES
 
 
 def selects(selector: dict, labels: dict) -> bool:

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -21,6 +22,9 @@ from PIL import ExifTags, Image
 TRACKING_NUMBER = re.compile(r"ESP-(\d{4})-(\d{6})")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 TIMEOUT = 30
+MAIL_TIMEOUT = 30
+SESSION_COOKIE = "portail_session"
+CONFIRM_SUBJECT = "Confirmez votre adresse e-mail"
 
 
 class Page(HTMLParser):
@@ -110,23 +114,99 @@ class Portal:
             self.url("/api/v1/reports"), json=body, headers=headers, timeout=TIMEOUT
         )
 
-    def agent_session(self) -> requests.Session:
-        session = requests.Session()
-        token = self.csrf(session, "/agents/connexion")
-        answer = session.post(
-            self.url("/agents/connexion"),
-            data={"password": self.stack.agent_password, "csrf_token": token},
+    def post_form(
+        self, session: requests.Session, path: str, fields: dict, form_page: str | None = None
+    ) -> requests.Response:
+        """POST a form as a browser does, with the CSRF token of ``form_page`` (else ``path``)."""
+        token = self.csrf(session, form_page or path)
+        return session.post(
+            self.url(path),
+            data={**fields, "csrf_token": token},
             allow_redirects=False,
             timeout=TIMEOUT,
         )
-        assert answer.status_code == 303, f"agent login: {answer.status_code}"
+
+    def agent_session(self, login: tuple[str, str] | None = None) -> requests.Session:
+        """A session logged in on the agent page (the stack's public-space agent by default)."""
+        email, password = login or self.stack.agent_login
+        session = client()
+        answer = self.post_form(
+            session, "/agents/connexion", {"email": email, "password": password}
+        )
+        assert answer.status_code == 303, f"agent login of {email}: {answer.status_code}"
         return session
+
+    # -- accounts
+    def mail_link(self, email: str, subject: str, path: str) -> str:
+        """Path and query of the ``path?jeton=`` link in the e-mail ``subject`` to ``email``."""
+        text = self.stack.wait_for_message(email, subject, MAIL_TIMEOUT)["text"]
+        link = re.search(rf"https?://[^\s\"<>]+{re.escape(path)}\?jeton=[^\s\"<>]+", text)
+        assert link, f"no {path} link in {subject!r}: {text}"
+        url = urlsplit(link.group(0))
+        return f"{url.path}?{url.query}"
+
+    def register_and_confirm(self, email: str, password: str) -> None:
+        """Create an account with every field filled, then open its confirmation link."""
+        visitor = client()
+        answer = self.post_form(visitor, "/compte/creer", registration(email, password))
+        assert answer.status_code == 200, answer.text[:500]
+        assert email in answer.text
+        link = self.mail_link(email, CONFIRM_SUBJECT, "/compte/confirmation")
+        confirmed = self.get(link, visitor)
+        assert confirmed.status_code == 200, confirmed.text[:500]
+
+    def log_in(self, session: requests.Session, email: str, password: str) -> requests.Response:
+        return self.post_form(session, "/connexion", {"email": email, "password": password})
+
+    def citizen_session(self, email: str, password: str) -> requests.Session:
+        """A new visitor logged in with ``email`` and ``password`` (sent on to Mon espace)."""
+        session = client()
+        answer = self.log_in(session, email, password)
+        assert answer.status_code == 303, f"login of {email}: {answer.status_code}"
+        assert answer.headers["Location"].endswith("/mon-espace")
+        assert session.cookies.get(SESSION_COOKIE)
+        return session
+
+    def is_logged_out(self, session: requests.Session) -> bool:
+        """/compte sends a visitor without a valid session to the login page."""
+        answer = self.get("/compte", session, allow_redirects=False)
+        return answer.status_code in (302, 303) and "/connexion" in answer.headers["Location"]
 
     def count_reports(self) -> int:
         return self.stack.count_rows("requests", "reports")
 
     def count_outbox(self) -> int:
         return self.stack.count_rows("requests", "outbox_events")
+
+
+def client() -> requests.Session:
+    """A visitor with an address of its own (the gateway trusts one proxy's
+    X-Forwarded-For), so that per-IP rate limits never add up across tests."""
+    session = requests.Session()
+    session.headers["X-Forwarded-For"] = "10.{}.{}.{}".format(*uuid.uuid4().bytes[:3])
+    return session
+
+
+def new_password() -> str:
+    """Long and of four kinds of characters, as the password policy asks."""
+    return f"Tilleul-Saone-{uuid.uuid4().hex[:10]}-8!"
+
+
+def registration(email: str, password: str) -> dict[str, str]:
+    """Every field of the registration form."""
+    return {
+        "email": email,
+        "password": password,
+        "password_confirmation": password,
+        "civility": "madame",
+        "given_name": "Élise",
+        "family_name": "Montessuy",
+        "street": "3 rue Jean Moulin",
+        "postal_code": "69300",
+        "city": "Caluire-et-Cuire",
+        "phone": "04 78 98 88 00",
+        "email_notifications": "1",
+    }
 
 
 def report_fields(email: str, overrides: dict | None = None) -> dict[str, str]:
@@ -228,6 +308,9 @@ def helpers():
 
 class HelperSet:
     Page = Page
+    client = staticmethod(client)
+    new_password = staticmethod(new_password)
+    SESSION_COOKIE = SESSION_COOKIE
     TRACKING_NUMBER = TRACKING_NUMBER
     report_fields = staticmethod(report_fields)
     api_body = staticmethod(api_body)
