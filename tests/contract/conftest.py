@@ -1,0 +1,150 @@
+"""What the deployment checks share: the services, the built components, the k8s manifests.
+
+The checks are static and offline, a few seconds in all: docker-compose.yml
+(``test_compose.py``), the Dockerfiles and the deployment guides
+(``test_dockerfiles_and_docs.py``), the Kubernetes manifests in k8s/ (``test_kubernetes.py``).
+Nothing is built or started.
+
+A service is every folder services/<name>/ with a pyproject.toml, plus the services that
+exist already (so that the checks never pass on an empty list).
+
+pytest runs with ``--import-mode=importlib``, so test modules cannot import this file: they
+get its constants and functions from the ``helpers`` fixture, and a test runs once per
+service, component, manifest... by taking the matching argument (``PARAMETERS`` below).
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+K8S = ROOT / "k8s"
+
+KNOWN_SERVICES = {"accounts", "requests", "notifications"}
+
+# The oldest Kubernetes minor a managed cluster still commonly runs, and the newest one
+# kubernetes-validate knows: manifests must be valid on both.
+K8S_VERSIONS = ("1.33.0", "1.37.0")
+# Custom resources of the operators (k8s/backing-services.yaml) and kustomize's own file:
+# no schema in kubernetes-validate, so they are the only documents not validated.
+NOT_VALIDATED = {
+    ("kustomize.config.k8s.io/v1beta1", "Kustomization"),
+    ("postgresql.cnpg.io/v1", "Cluster"),
+    ("postgresql.cnpg.io/v1", "Database"),
+    ("rabbitmq.com/v1beta1", "RabbitmqCluster"),
+}
+
+# The gateway's FranceConnect client: optional as a whole (disabled while all are empty).
+FRANCECONNECT_SETTINGS = ("FRANCECONNECT_ISSUER", "FRANCECONNECT_CLIENT_ID")
+FRANCECONNECT_SECRET = "FRANCECONNECT_CLIENT_SECRET"
+
+# Every file that tells how to deploy: compose, the guides and the manifests.
+DEPLOYMENT_FILES = [
+    COMPOSE,
+    ROOT / "docs" / "deploy.md",
+    K8S / "README.md",
+    *sorted(K8S.glob("*.yaml")),
+]
+
+
+def discovered_services() -> list[str]:
+    found = {path.parent.name for path in ROOT.glob("services/*/pyproject.toml")}
+    return sorted(found | KNOWN_SERVICES)
+
+
+SERVICES = discovered_services()
+
+# Each built component: compose service name -> (Dockerfile, component folder).
+COMPONENTS = {
+    **{name: (f"services/{name}/Dockerfile", f"services/{name}") for name in SERVICES},
+    "gateway": ("gateway/Dockerfile", "gateway"),
+    "smtp-sink": ("devstack/Dockerfile", "devstack"),
+}
+
+
+def web_server_ports() -> dict[str, int]:
+    """Health ports of the services, from the settings table of docs/design.md."""
+    text = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| `WEB_SERVER_ADDRESS`"))
+    return {name: int(port) for name, port in re.findall(r"(\w+) `0\.0\.0\.0:(\d+)`", row)}
+
+
+def database_url_name(service: str) -> str:
+    return f"{service.upper()}_DATABASE_URL"
+
+
+def load_manifests() -> list[tuple[str, dict]]:
+    """(file name, document) of every non-empty YAML document in k8s/."""
+    documents = []
+    for path in sorted(K8S.glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if document:
+                documents.append((path.name, document))
+    return documents
+
+
+MANIFESTS = load_manifests()
+
+
+def of_kind(kind: str) -> dict[str, dict]:
+    """The manifests of that kind, by name."""
+    return {doc["metadata"]["name"]: doc for _, doc in MANIFESTS if doc["kind"] == kind}
+
+
+def manifest_id(item: tuple[str, dict]) -> str:
+    filename, doc = item
+    return f"{filename}:{doc['kind']}/{doc['metadata']['name']}"
+
+
+# Argument name -> (values, ids): a test that takes the argument runs once per value. With
+# two such arguments, the one listed first comes first in the test id.
+PARAMETERS = {
+    "service": (SERVICES, None),
+    "component": (sorted(COMPONENTS), None),
+    "deployment_name": (sorted(of_kind("Deployment")), None),
+    "k8s_version": (K8S_VERSIONS, None),
+    # (file name, document) of each manifest kubernetes-validate has a schema for
+    "manifest": (
+        [
+            item
+            for item in MANIFESTS
+            if (item[1]["apiVersion"], item[1]["kind"]) not in NOT_VALIDATED
+        ],
+        manifest_id,
+    ),
+    "deployment_file": (DEPLOYMENT_FILES, lambda path: path.name),
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test once per value of each PARAMETERS argument it takes."""
+    for argument, (values, ids) in PARAMETERS.items():
+        if argument in metafunc.fixturenames:
+            metafunc.parametrize(argument, values, ids=ids)
+
+
+class HelperSet:
+    """The module-level constants and functions above, as the ``helpers`` fixture gives them."""
+
+    ROOT = ROOT
+    COMPOSE = COMPOSE
+    K8S = K8S
+    SERVICES = SERVICES
+    COMPONENTS = COMPONENTS
+    NOT_VALIDATED = NOT_VALIDATED
+    MANIFESTS = MANIFESTS
+    FRANCECONNECT_SETTINGS = FRANCECONNECT_SETTINGS
+    FRANCECONNECT_SECRET = FRANCECONNECT_SECRET
+    web_server_ports = staticmethod(web_server_ports)
+    database_url_name = staticmethod(database_url_name)
+    of_kind = staticmethod(of_kind)
+    manifest_id = staticmethod(manifest_id)
+
+
+@pytest.fixture(scope="session")
+def helpers() -> type[HelperSet]:
+    """The shared helpers, for test modules (conftest cannot be imported)."""
+    return HelperSet

@@ -1,0 +1,177 @@
+"""docker-compose.yml agrees with the code: one image per component, one database per service.
+
+Read with PyYAML; nothing is built or started. Shared ground (services, components, ports)
+comes from conftest.py through the ``helpers`` fixture and the ``service``/``component``
+arguments.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+INTERPOLATION = re.compile(r"\$\{[^}]*\}")
+REQUIRED_INTERPOLATION = re.compile(r"^\$\{(?P<name>\w+):\?[^}]+\}$")
+
+
+@pytest.fixture(scope="module")
+def compose(helpers) -> dict:
+    return yaml.safe_load(helpers.COMPOSE.read_text(encoding="utf-8"))
+
+
+def environment(service: dict) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {key: str(value) for key, value in env.items()}
+
+
+def uninterpolated(value: str) -> str:
+    """The value with each ${...} replaced by a plain word, so that it parses as a URL."""
+    return INTERPOLATION.sub("x", value)
+
+
+def test_compose_builds_each_component_from_its_dockerfile(compose, helpers, component):
+    dockerfile, _ = helpers.COMPONENTS[component]
+    service = compose["services"].get(component)
+    assert service, f"docker-compose.yml has no service {component!r}"
+    assert service.get("build") == {"context": ".", "dockerfile": dockerfile}
+
+
+def test_service_gets_the_broker_and_its_own_database(compose, helpers, service):
+    env = environment(compose["services"][service])
+    assert env.get("PORTAL_ENV") == "production"
+    amqp = urlsplit(uninterpolated(env["AMQP_URI"]))
+    assert (amqp.scheme, amqp.hostname, amqp.port) == ("amqp", "rabbitmq", 5672)
+
+    url = urlsplit(uninterpolated(env[helpers.database_url_name(service)]))
+    assert url.scheme == "postgresql+psycopg2"
+    assert (url.hostname, url.port, url.path) == ("postgres", 5432, f"/{service}")
+    assert url.username == service, "each service logs in with its own role"
+    others = [key for key in env if key.endswith("_DATABASE_URL")]
+    assert others == [helpers.database_url_name(service)], "a service gets no other database"
+
+
+def test_service_waits_for_broker_database_and_its_migration(compose, service):
+    depends_on = compose["services"][service].get("depends_on", {})
+    assert depends_on.get("postgres", {}).get("condition") == "service_healthy"
+    assert depends_on.get("rabbitmq", {}).get("condition") == "service_healthy"
+    migrate = depends_on.get(f"{service}-migrate", {})
+    assert migrate.get("condition") == "service_completed_successfully"
+
+
+def test_migration_job_runs_alembic_once_with_the_service_image(compose, helpers, service):
+    definition = compose["services"][service]
+    job = compose["services"][f"{service}-migrate"]
+    assert job["command"] == ["alembic", "-c", "alembic.ini", "upgrade", "head"]
+    assert job["build"] == definition["build"]
+    assert job["image"] == definition["image"]
+    assert job.get("restart") == "no"
+    assert job["depends_on"]["postgres"]["condition"] == "service_healthy"
+    key = helpers.database_url_name(service)
+    assert environment(job)[key] == environment(definition)[key]
+    assert "command" not in definition, "the service runs the image's CMD, not its migrations"
+
+
+def test_no_two_services_share_a_database_or_a_role(compose):
+    databases, roles = {}, {}
+    for compose_name, service in compose["services"].items():
+        if compose_name.endswith("-migrate"):
+            continue
+        for key, value in environment(service).items():
+            if key.endswith("_DATABASE_URL"):
+                url = urlsplit(uninterpolated(value))
+                databases.setdefault(url.path, []).append(compose_name)
+                roles.setdefault(url.username, []).append(compose_name)
+    assert databases, "no service has a database"
+    assert {db: users for db, users in databases.items() if len(users) > 1} == {}
+    assert {role: users for role, users in roles.items() if len(users) > 1} == {}
+
+
+def test_postgres_init_creates_each_service_database_with_its_own_role(compose, helpers):
+    sql = (helpers.ROOT / "deploy" / "postgres-init.sql").read_text(encoding="utf-8")
+    owners = dict(re.findall(r"CREATE DATABASE (\w+) OWNER (\w+);", sql))
+    postgres = compose["services"]["postgres"]
+    mount = "./deploy/postgres-init.sql:/docker-entrypoint-initdb.d/"
+    assert any(volume.startswith(mount) for volume in postgres["volumes"])
+    postgres_env = environment(postgres)
+    for name in helpers.SERVICES:
+        assert owners.get(name) == name, f"postgres-init.sql does not create database {name}"
+        assert re.search(rf"CREATE ROLE {name} LOGIN PASSWORD :'(\w+)';", sql)
+        assert re.search(rf"REVOKE ALL ON DATABASE {name} FROM PUBLIC;", sql)
+        password = f"{name.upper()}_DB_PASSWORD"
+        assert f"\\getenv {name}_password {password}" in sql
+        assert REQUIRED_INTERPOLATION.match(postgres_env[password])
+
+
+def test_secrets_are_required_not_defaulted(compose, helpers):
+    env = environment(compose["services"]["gateway"])
+    match = REQUIRED_INTERPOLATION.match(env["GATEWAY_SECRET_KEY"])
+    assert match and match["name"] == "GATEWAY_SECRET_KEY", "GATEWAY_SECRET_KEY must be required"
+    for name, service in compose["services"].items():
+        for key, value in environment(service).items():
+            for reference in INTERPOLATION.findall(value):
+                if reference == f"${{{helpers.FRANCECONNECT_SECRET}:-}}":
+                    continue  # optional, and empty when absent: never a default value
+                if re.search(r"PASSWORD|SECRET", reference):
+                    assert ":?" in reference, f"{name}: {key} has a default secret"
+            if re.search(r"PASSWORD|SECRET", key):
+                assert INTERPOLATION.search(value), f"{name}: {key} is written in the file"
+
+
+def test_gateway_waits_for_and_pings_every_service(compose, helpers):
+    gateway = compose["services"]["gateway"]
+    for name in helpers.SERVICES:
+        assert gateway["depends_on"].get(name, {}).get("condition") == "service_healthy", name
+    ready = environment(gateway)["GATEWAY_READY_SERVICES"].split(",")
+    assert sorted(ready) == helpers.SERVICES
+
+
+def test_gateway_franceconnect_settings_are_optional(compose, helpers):
+    """All three from the environment, empty by default (FranceConnect disabled)."""
+    env = environment(compose["services"]["gateway"])
+    for key in (*helpers.FRANCECONNECT_SETTINGS, helpers.FRANCECONNECT_SECRET):
+        assert env.get(key) == f"${{{key}:-}}", f"{key} must be ${{{key}:-}}"
+
+
+def test_healthy_conditions_wait_on_services_that_have_a_healthcheck(compose, helpers):
+    for name, service in compose["services"].items():
+        for target, rule in service.get("depends_on", {}).items():
+            if rule.get("condition") != "service_healthy":
+                continue
+            check = compose["services"][target].get("healthcheck")
+            if check is None:
+                dockerfile = compose["services"][target]["build"]["dockerfile"]
+                assert "\nHEALTHCHECK " in (helpers.ROOT / dockerfile).read_text(encoding="utf-8")
+            else:
+                assert not check.get("disable"), f"{name} waits on {target}, never healthy"
+
+
+def test_published_ports(compose, helpers):
+    services = compose["services"]
+    assert "8000:8000" in services["gateway"]["ports"]
+    sink_ports = {port.rsplit(":", 2)[-1] for port in services["smtp-sink"]["ports"]}
+    assert sink_ports == {"1025", "1080"}
+    ports = helpers.web_server_ports()
+    for name in helpers.SERVICES:
+        address = environment(services[name])["WEB_SERVER_ADDRESS"]
+        assert address == f"0.0.0.0:{ports[name]}"
+
+
+def test_named_volumes_are_declared(compose):
+    declared = set(compose.get("volumes") or {})
+    used = {
+        volume.split(":", 1)[0]
+        for service in compose["services"].values()
+        for volume in service.get("volumes", [])
+        if not volume.startswith((".", "/"))
+    }
+    assert used <= declared
+    assert {"postgres-data", "rabbitmq-data"} <= used
+
+
+def test_long_running_services_restart(compose):
+    for name, service in compose["services"].items():
+        expected = "no" if name.endswith("-migrate") else "unless-stopped"
+        assert service.get("restart") == expected, name

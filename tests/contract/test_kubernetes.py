@@ -1,0 +1,223 @@
+"""The Kubernetes manifests in k8s/ are valid, hardened and agree with the code.
+
+Each manifest is validated with kubernetes-validate in strict mode on the oldest and newest
+supported versions, then checked for probes, limits, non-root pods, one database and role
+per service, and Services, budgets and autoscalers that match their Deployment. The
+manifests are loaded once, in conftest.py, which also runs a test per ``deployment_name``,
+``manifest`` and ``k8s_version``. Nothing is applied.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+import kubernetes_validate
+import pytest
+import yaml
+
+# Applied on its own, after the operators are installed (k8s/README.md).
+OPERATOR_FILES = {"backing-services.yaml"}
+
+
+def pod_spec(deployment: dict) -> dict:
+    return deployment["spec"]["template"]["spec"]
+
+
+def all_containers(deployment: dict) -> list[dict]:
+    spec = pod_spec(deployment)
+    return spec.get("initContainers", []) + spec["containers"]
+
+
+def env_is_resolvable(deployment: dict, config_maps: dict[str, dict]):
+    """Each $(VAR) in an env value names a variable defined before it or in a ConfigMap."""
+    for container in all_containers(deployment):
+        known = set()
+        for source in container.get("envFrom", []):
+            known |= set(config_maps[source["configMapRef"]["name"]]["data"])
+        for variable in container.get("env", []):
+            for reference in re.findall(r"\$\((\w+)\)", variable.get("value", "")):
+                assert reference in known, f"{container['name']}: $({reference}) is undefined"
+            if re.search(r"PASSWORD|SECRET", variable["name"]):
+                assert "secretKeyRef" in variable.get("valueFrom", {}), variable["name"]
+            known.add(variable["name"])
+
+
+def container_env(container: dict) -> dict[str, str]:
+    return {item["name"]: item.get("value", "") for item in container.get("env", [])}
+
+
+def probe_port(container: dict, probe: dict) -> int:
+    port = probe["httpGet"]["port"]
+    if isinstance(port, int):
+        return port
+    return next(p["containerPort"] for p in container["ports"] if p["name"] == port)
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    return selector.items() <= labels.items()
+
+
+def test_custom_resources_stay_out_of_the_kustomization(helpers):
+    assert helpers.MANIFESTS, "k8s/ has no manifest"
+    for filename, doc in helpers.MANIFESTS:
+        if (doc["apiVersion"], doc["kind"]) in helpers.NOT_VALIDATED:
+            assert filename in OPERATOR_FILES | {"kustomization.yaml"}, helpers.manifest_id(
+                (filename, doc)
+            )
+
+
+def test_manifest_is_valid_kubernetes(manifest, k8s_version):
+    _, doc = manifest
+    try:
+        kubernetes_validate.validate(doc, k8s_version, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        path = ".".join(str(part) for part in error.path)
+        pytest.fail(f"{path}: {error.message}")
+    except kubernetes_validate.SchemaNotFoundError as error:
+        pytest.fail(f"{error.message} (a custom resource? list it in NOT_VALIDATED)")
+
+
+def test_every_namespaced_object_is_in_portail(helpers):
+    for filename, doc in helpers.MANIFESTS:
+        if doc["kind"] in {"Namespace", "Kustomization"}:
+            continue
+        assert doc["metadata"].get("namespace") == "portail", f"{filename}: {doc['kind']}"
+    assert "portail" in helpers.of_kind("Namespace")
+
+
+def test_kustomization_lists_every_manifest_but_the_operator_resources(helpers):
+    k8s = helpers.K8S
+    kustomization = yaml.safe_load((k8s / "kustomization.yaml").read_text(encoding="utf-8"))
+    expected = {path.name for path in k8s.glob("*.yaml")} - OPERATOR_FILES
+    assert set(kustomization["resources"]) == expected - {"kustomization.yaml"}
+    images = {image["name"] for image in kustomization.get("images", [])}
+    used = {c["image"] for d in helpers.of_kind("Deployment").values() for c in all_containers(d)}
+    assert used <= images, "every image is set by the kustomization"
+
+
+def test_no_secret_is_committed(helpers):
+    assert helpers.of_kind("Secret") == {}, "Secrets are created by the operator (k8s/README.md)"
+
+
+def test_deployment_is_hardened_and_bounded(helpers, deployment_name):
+    deployment = helpers.of_kind("Deployment")[deployment_name]
+    spec = pod_spec(deployment)
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"].get("runAsUser", 0) != 0
+    assert spec.get("terminationGracePeriodSeconds", 0) >= 30
+    assert spec.get("automountServiceAccountToken") is False
+    for container in all_containers(deployment):
+        context = container["securityContext"]
+        assert context["allowPrivilegeEscalation"] is False
+        assert context["readOnlyRootFilesystem"] is True
+        assert context["capabilities"]["drop"] == ["ALL"]
+        for bound in ("requests", "limits"):
+            assert {"cpu", "memory"} <= set(container["resources"][bound]), container["name"]
+    for container in spec["containers"]:
+        for probe in ("livenessProbe", "readinessProbe"):
+            assert container[probe]["httpGet"]["path"], f"{container['name']} has no {probe}"
+
+
+def test_deployment_env_references_resolve(helpers, deployment_name):
+    deployment = helpers.of_kind("Deployment")[deployment_name]
+    env_is_resolvable(deployment, helpers.of_kind("ConfigMap"))
+
+
+def test_service_has_a_deployment_with_migrations_and_health_probes(helpers, service):
+    deployment = helpers.of_kind("Deployment").get(service)
+    assert deployment, f"k8s/ has no Deployment for services/{service}"
+    spec = pod_spec(deployment)
+    (container,) = [c for c in spec["containers"] if c["name"] == service]
+    port = helpers.web_server_ports()[service]
+    assert container_env(container)["WEB_SERVER_ADDRESS"] == f"0.0.0.0:{port}"
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert container[probe]["httpGet"]["path"] == "/healthz"
+        assert probe_port(container, container[probe]) == port
+    key = helpers.database_url_name(service)
+    url = urlsplit(re.sub(r"\$\(\w+\)", "x", container_env(container)[key]))
+    assert (url.scheme, url.username, url.path) == ("postgresql+psycopg2", service, f"/{service}")
+    assert "AMQP_URI" in container_env(container)
+
+    (migrate,) = spec["initContainers"]
+    assert migrate["image"] == container["image"]
+    assert migrate["command"] == ["alembic", "-c", "alembic.ini", "upgrade", "head"]
+    assert container_env(migrate)[key] == container_env(container)[key]
+
+
+def test_gateway_deployment_probes_and_secrets(helpers):
+    deployment = helpers.of_kind("Deployment")["gateway"]
+    (container,) = pod_spec(deployment)["containers"]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert probe_port(container, container["readinessProbe"]) == 8000
+    secrets = {
+        item["name"]: item["valueFrom"]["secretKeyRef"]
+        for item in container["env"]
+        if "secretKeyRef" in item.get("valueFrom", {})
+    }
+    assert "optional" not in secrets["GATEWAY_SECRET_KEY"], "the session key is required"
+    assert secrets[helpers.FRANCECONNECT_SECRET].get("optional") is True, (
+        "FranceConnect is optional"
+    )
+
+
+def test_gateway_settings_in_the_config_map(helpers):
+    data = helpers.of_kind("ConfigMap")["portail-config"]["data"]
+    assert sorted(data["GATEWAY_READY_SERVICES"].split(",")) == helpers.SERVICES
+    for key in helpers.FRANCECONNECT_SETTINGS:  # plain settings, empty until the town is registered
+        assert key in data and not re.search(r"PASSWORD|SECRET", key)
+
+
+def test_backing_services_give_each_service_its_database_and_role(helpers, service):
+    (cluster,) = helpers.of_kind("Cluster").values()
+    roles = {role["name"]: role for role in cluster["spec"]["managed"]["roles"]}
+    assert service in roles, f"backing-services.yaml: no role {service}"
+    assert roles[service]["login"] is True
+    assert roles[service]["passwordSecret"]["name"] == f"portail-postgres-{service}"
+    databases = {doc["spec"]["name"]: doc for doc in helpers.of_kind("Database").values()}
+    assert databases.get(service, {}).get("spec", {}).get("owner") == service
+
+
+def test_k8s_readme_creates_the_secret_of_every_service(helpers):
+    text = (helpers.K8S / "README.md").read_text(encoding="utf-8")
+    loop = re.search(r"for service in ([\w ]+); do", text)
+    assert loop, "k8s/README.md: no loop creating the database Secrets"
+    assert sorted(loop.group(1).split()) == helpers.SERVICES
+
+
+def test_deployment_has_a_service_and_a_disruption_budget(helpers, deployment_name):
+    deployment = helpers.of_kind("Deployment")[deployment_name]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert selects(deployment["spec"]["selector"]["matchLabels"], labels)
+    service = helpers.of_kind("Service")[deployment_name]
+    assert selects(service["spec"]["selector"], labels)
+    port_names = {p["name"] for c in pod_spec(deployment)["containers"] for p in c["ports"]}
+    for port in service["spec"]["ports"]:
+        assert port["targetPort"] in port_names
+    budget = helpers.of_kind("PodDisruptionBudget")[deployment_name]
+    assert selects(budget["spec"]["selector"]["matchLabels"], labels)
+
+
+@pytest.mark.parametrize("name", ["gateway", "requests"])
+def test_autoscaler_drives_an_existing_deployment(helpers, name):
+    autoscaler = helpers.of_kind("HorizontalPodAutoscaler")[name]
+    assert autoscaler["apiVersion"] == "autoscaling/v2"
+    target = autoscaler["spec"]["scaleTargetRef"]
+    deployment = helpers.of_kind("Deployment")[target["name"]]
+    assert target["kind"] == "Deployment"
+    assert "replicas" not in deployment["spec"], "the autoscaler owns the replica count"
+    assert autoscaler["spec"]["minReplicas"] >= 2
+    for container in pod_spec(deployment)["containers"]:
+        assert "cpu" in container["resources"]["requests"], "CPU utilization needs a request"
+
+
+def test_ingress_routes_to_the_gateway_service(helpers):
+    (ingress,) = helpers.of_kind("Ingress").values()
+    service = helpers.of_kind("Service")["gateway"]
+    port_names = {port["name"] for port in service["spec"]["ports"]}
+    for rule in ingress["spec"]["rules"]:
+        for path in rule["http"]["paths"]:
+            backend = path["backend"]["service"]
+            assert backend["name"] == "gateway"
+            assert backend["port"]["name"] in port_names
+    public_url = helpers.of_kind("ConfigMap")["portail-config"]["data"]["GATEWAY_PUBLIC_URL"]
+    assert urlsplit(public_url).hostname in {rule["host"] for rule in ingress["spec"]["rules"]}
