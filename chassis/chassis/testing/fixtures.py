@@ -5,6 +5,10 @@
 - ``amqp_uri``: a fresh RabbitMQ vhost for the test session, deleted afterwards;
 - ``postgres_database(service, alembic_ini)``: URL of a fresh database migrated to head,
   dropped at the end of the session;
+- ``engine``: a SQLAlchemy engine on the test's ``database_url``, a fixture the service's
+  conftest defines (usually from ``postgres_database``);
+- ``service_container(cls, config)``: a nameko container started for one test (the config
+  and the other service helpers are in ``chassis.testing.services``);
 - ``free_port()``, ``wait_until(condition)`` and ``assert_models_match_migrations(...)`` as
   plain helpers.
 
@@ -23,7 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 
 POSTGRES_URL = os.environ.get(
@@ -133,6 +137,15 @@ def postgres_database() -> Iterator[Callable[[str, str | Path], str]]:
     yield make
     for url in made:
         drop_database(url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on ``database_url`` for the test to look at the service's tables; the fixture
+    ``database_url`` is the service's own, so each conftest says which database it tests."""
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

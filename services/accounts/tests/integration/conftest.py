@@ -7,17 +7,14 @@ the ``portal`` fixture calls the service as the gateway would.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
 from accounts.service import AccountsService
-from kombu import Connection, Queue
-from nameko.events import get_event_exchange
-from nameko.testing.services import entrypoint_hook
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from chassis.testing.fixtures import free_port
+from chassis.testing import services
+from chassis.testing.services import call, service_config
 from contracts.base import example
 from contracts.identity import ANONYMOUS
 
@@ -30,56 +27,24 @@ def database_url(postgres_database):
     return postgres_database("accounts", ALEMBIC_INI)
 
 
-@pytest.fixture
-def engine(database_url):
-    engine = create_engine(database_url)
-    yield engine
-    engine.dispose()
-
-
-class EventQueue:
-    """A queue bound to every event of ``accounts.events``, read with a timeout."""
-
-    def __init__(self, amqp_uri: str) -> None:
-        self.connection = Connection(amqp_uri)
-        queue = Queue(
-            f"test-accounts-events-{uuid.uuid4().hex[:8]}",
-            exchange=get_event_exchange("accounts", {}),
-            routing_key="#",
-            auto_delete=True,
-        )
-        self.queue = self.connection.SimpleQueue(queue)
+class EventQueue(services.EventQueue):
+    """The events of ``accounts.events``; these tests read them by type."""
 
     def next(self, event_type: str, timeout: float = 15) -> dict:
         """The payload of the next event of ``event_type`` (others before it are skipped)."""
-        while True:
-            message = self.queue.get(timeout=timeout)
-            message.ack()
-            if message.delivery_info["routing_key"] == event_type:
-                return message.payload
-
-    def close(self) -> None:
-        self.queue.close()
-        self.connection.release()
+        return self.next_of(event_type, timeout)
 
 
 @pytest.fixture
 def events(amqp_uri):
-    queue = EventQueue(amqp_uri)
-    yield queue
-    queue.close()
+    with EventQueue(amqp_uri, "accounts") as queue:
+        yield queue
 
 
 @pytest.fixture
 def container(service_container, amqp_uri, database_url, events):
     """A started accounts service; the event queue is bound before it publishes anything."""
-    config = {
-        "AMQP_URI": amqp_uri,
-        "DATABASE_URL": database_url,
-        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
-        "max_workers": 4,
-    }
-    return service_container(AccountsService, config)
+    return service_container(AccountsService, service_config(amqp_uri, database_url))
 
 
 class Portal:
@@ -89,8 +54,7 @@ class Portal:
         self.container, self.events, self.engine = container, events, engine
 
     def call(self, method, *args):
-        with entrypoint_hook(self.container, method) as hook:
-            return hook(*args)
+        return call(self.container, method, *args)
 
     def sql(self, statement: str, **params):
         with self.engine.begin() as connection:

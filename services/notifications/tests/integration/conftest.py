@@ -14,10 +14,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from nameko.standalone.events import event_dispatcher
-from sqlalchemy import create_engine
 
 from chassis.testing.fixtures import free_port, wait_until
+from chassis.testing.services import dispatcher, service_config
 from contracts.base import example
 from notifications.service import NotificationsService
 
@@ -66,30 +65,21 @@ def database_url(postgres_database):
 
 
 @pytest.fixture
-def engine(database_url):
-    engine = create_engine(database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def container(service_container, amqp_uri, database_url, smtp):
-    config = {
-        "AMQP_URI": amqp_uri,
-        "DATABASE_URL": database_url,
-        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": smtp.port,
-        "GATEWAY_PUBLIC_URL": "https://portail.example.org",
-        "max_workers": 4,
-    }
+    config = service_config(
+        amqp_uri,
+        database_url,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp.port,
+        GATEWAY_PUBLIC_URL="https://portail.example.org",
+    )
     return service_container(NotificationsService, config)
 
 
 @pytest.fixture
 def dispatch(amqp_uri):
     """Publish an event on ``<source>.events`` as that service would (``requests`` by default)."""
-    publish = event_dispatcher({"AMQP_URI": amqp_uri}, mandatory=True)
+    publish = dispatcher(amqp_uri)
 
     def dispatch(event_type: str, payload: dict, source: str = "requests") -> None:
         publish(source, event_type, payload)

@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from chassis.testing.fixtures import wait_until
+from chassis.testing.services import call
 from contracts.base import example
 from contracts.errors import Forbidden
-
-from .conftest import call
 
 CAMILLE = {"account_id": str(uuid.uuid4()), "roles": [], "family_id": None}
 DOMINIQUE = {"account_id": str(uuid.uuid4()), "roles": [], "family_id": None}

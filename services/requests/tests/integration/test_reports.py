@@ -9,10 +9,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
+from chassis.testing.services import call
 from contracts.base import example
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
-
-from .conftest import call
 
 CITIZEN = example("caller")
 AGENT = {"account_id": "agent-1", "roles": ["agent_espace_public"], "family_id": None}

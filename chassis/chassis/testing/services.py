@@ -1,0 +1,101 @@
+"""Plain helpers for the integration tests of a nameko service run in the test process.
+
+Every service's integration conftest starts its service the same way and watches the same
+things; these are the shared pieces, with the fixtures of ``chassis.testing.fixtures``::
+
+    config = service_config(amqp_uri, database_url, SMTP_PORT=smtp.port)
+    container = service_container(NotificationsService, config)
+    call(container, "list_messages", caller)
+
+- ``service_config(amqp_uri, database_url, **extra)``: the nameko config of a service under
+  test, its web server on a free port;
+- ``call(container, method, *args)``: call one entrypoint of a running container in-process;
+- ``EventQueue(amqp_uri, service)``: every event ``service`` publishes, read with a timeout;
+- ``dispatcher(amqp_uri)``: publish an event as another service would.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from kombu import Connection, Queue
+from nameko.events import get_event_exchange
+from nameko.standalone.events import event_dispatcher
+from nameko.testing.services import entrypoint_hook
+
+from chassis.testing.fixtures import free_port
+
+
+def service_config(amqp_uri: str, database_url: str, **extra) -> dict:
+    """The nameko config of a service under test; ``extra`` adds or overrides keys.
+
+    The web server (``/healthz``) gets a free port so that containers of several tests, or
+    of several services, never collide.
+    """
+    return {
+        "AMQP_URI": amqp_uri,
+        "DATABASE_URL": database_url,
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+        "max_workers": 4,
+        **extra,
+    }
+
+
+def call(container, method: str, *args):
+    """Call one RPC method of the running service in-process, as a worker would run it."""
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args)
+
+
+def dispatcher(amqp_uri: str) -> Callable[[str, str, dict], None]:
+    """``publish(source, event_type, payload)`` on ``<source>.events``, as that service would.
+
+    Publishing is mandatory: an event that no queue receives is an error, not a silent loss.
+    """
+    return event_dispatcher({"AMQP_URI": amqp_uri}, mandatory=True)
+
+
+class EventQueue:
+    """A queue bound to every event of ``<service>.events``, read with a timeout.
+
+    Bind it before the service publishes anything (create it before starting the container):
+    events published earlier are not routed to it. Usable as a context manager.
+    """
+
+    def __init__(self, amqp_uri: str, service: str) -> None:
+        self.connection = Connection(amqp_uri)
+        queue = Queue(
+            f"test-{service}-events-{uuid.uuid4().hex[:8]}",
+            exchange=get_event_exchange(service, {}),
+            routing_key="#",
+            auto_delete=True,
+        )
+        self.queue = self.connection.SimpleQueue(queue)
+
+    def next(self, timeout: float = 15) -> tuple[str, dict]:
+        """The next event as (type, payload)."""
+        return self._receive(timeout)
+
+    def next_of(self, event_type: str, timeout: float = 15) -> dict:
+        """The payload of the next event of ``event_type`` (others before it are skipped)."""
+        while True:
+            found, payload = self._receive(timeout)
+            if found == event_type:
+                return payload
+
+    def _receive(self, timeout: float) -> tuple[str, dict]:
+        # Not ``next``: a conftest may redefine ``next`` in terms of ``next_of``.
+        message = self.queue.get(timeout=timeout)
+        message.ack()
+        return message.delivery_info["routing_key"], message.payload
+
+    def close(self) -> None:
+        self.queue.close()
+        self.connection.release()
+
+    def __enter__(self) -> EventQueue:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
