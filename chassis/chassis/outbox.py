@@ -9,18 +9,19 @@
 if and only if the change was committed. A relay thread publishes pending rows in creation order
 (a row that failed waits for its backoff, so consumers must not rely on order) on the
 service's nameko event exchange (``<service>.events``, routing key = event type), with publisher
-confirms and ``mandatory``, right after each worker that added events and every second
-otherwise. A row leaves the table's pending set only once the broker confirmed it; a failure
-(broker down, link cut) schedules the row again with backoff. An event for which no queue is
-bound yet is retried for ``UNROUTABLE_GRACE`` (a consumer deployed with the producer has
-declared its queue by then), then set aside with ``last_error`` saying so. Rows are
-claimed with ``FOR UPDATE SKIP LOCKED``, so several replicas never publish the same row twice.
+confirms and ``mandatory``, right after each worker that added events (or after ``wake``, for
+code that adds events outside a worker) and every second otherwise
+(:class:`chassis.background.WakeableLoop`). A row leaves the table's pending set only once the
+broker confirmed it; a failure (broker down, link cut) schedules the row again with backoff.
+An event for which no queue is bound yet is retried for ``UNROUTABLE_GRACE`` (a consumer
+deployed with the producer has declared its queue by then), then set aside with ``last_error``
+saying so. Rows are claimed with ``FOR UPDATE SKIP LOCKED``, so several replicas never
+publish the same row twice.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -33,6 +34,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from chassis import config, tables
+from chassis.background import WakeableLoop
 from chassis.database import Database, Sessions
 
 log = logging.getLogger(__name__)
@@ -112,19 +114,20 @@ class Outbox(DependencyProvider):
             retry_policy=PUBLISH_RETRY_POLICY,
             declare=[self.exchange],
         )
-        self._wake = threading.Event()
-        self._running = False
+        self.relay = WakeableLoop("outbox_relay", self._relay_batch, idle_seconds=IDLE_SECONDS)
 
     def start(self) -> None:
-        self._running = True
-        self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+        self.relay.start(self.container)
 
     def stop(self) -> None:
-        self._running = False
-        self._wake.set()
+        self.relay.stop()
 
     def kill(self) -> None:
-        self.stop()
+        self.relay.kill()
+
+    def wake(self) -> None:
+        """Relay now: for code that added events outside a worker (a background thread)."""
+        self.relay.wake()
 
     def get_dependency(self, worker_ctx) -> OutboxWriter:
         return OutboxWriter(self.table, worker_ctx.data.get("correlation_id"))
@@ -132,20 +135,11 @@ class Outbox(DependencyProvider):
     def worker_teardown(self, worker_ctx) -> None:
         writer = worker_ctx.service.__dict__.get(self.attr_name)
         if isinstance(writer, OutboxWriter) and writer.added:
-            self._wake.set()
+            self.relay.wake()
 
-    def _run(self) -> None:
-        while self._running:
-            self._wake.clear()
-            try:
-                while (
-                    self._running
-                    and relay_once(self.database.sessions, self.table, self._publish) == BATCH_SIZE
-                ):
-                    pass
-            except Exception:
-                log.exception("outbox relay pass failed; retrying")
-            self._wake.wait(IDLE_SECONDS)
+    def _relay_batch(self) -> bool:
+        """One batch; True when it was full, so more rows may be waiting."""
+        return relay_once(self.database.sessions, self.table, self._publish) == BATCH_SIZE
 
     def _publish(self, event_type: str, payload: dict, correlation_id: str | None) -> None:
         headers = {"nameko.correlation_id": correlation_id} if correlation_id else {}

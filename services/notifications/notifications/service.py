@@ -2,14 +2,12 @@
 
 Events of other services become outgoing messages, written in the handler's transaction (the
 handler runs once per ``event_id``). The ``accounts`` events also feed a local projection of
-each account's contact e-mail and progress e-mail preference (:mod:`notifications.contacts`). A timer sends what is due every second, one message per
-transaction, each row claimed with ``FOR UPDATE SKIP LOCKED`` so replicas never send the same
-message; each success is announced with ``message_sent`` through the outbox.
+each account's contact e-mail and progress e-mail preference (:mod:`notifications.contacts`).
+Messages are sent by :mod:`notifications.delivery`: right after the handler that queued them,
+by a background loop; the timer here is its safety net for retries that became due.
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -22,22 +20,15 @@ from chassis.outbox import Outbox
 from contracts import accounts, notifications, requests
 from contracts.errors import EXPECTED, Invalid
 from notifications import contacts, domain
-from notifications.mailer import DeliveryFailed, Mailer
+from notifications.delivery import Delivery, deliver_due
+from notifications.mailer import Mailer
 from notifications.models import Base
-from notifications.rendering import Composer, Rendered
+from notifications.rendering import Composer
 from notifications.repository import Contacts, Messages
 
 ADMIN_ROLES = ("admin",)
 DELIVERY_BATCH = 20
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def queue(session, event: dict, rendered: Rendered) -> None:
-    """Store the e-mail an event gives, due at once, in the handler's transaction."""
-    Messages(session).add(event["event_id"], rendered, utcnow())
+"""At most this many messages per timer tick (the safety net; the delivery loop has no cap)."""
 
 
 class NotificationsService(health.Health):
@@ -48,20 +39,21 @@ class NotificationsService(health.Health):
     db = Database(Base)
     outbox = Outbox()
     mailer = Mailer()
+    delivery = Delivery()
     composer = Composer()
     correlation = Correlation()
 
     @handle_event(requests.SERVICE, requests.REPORT_SUBMITTED, requests.ReportSubmitted)
     def on_report_submitted(self, session, event):
         """Confirm a report to its author, with the number and the private tracking link."""
-        queue(session, event, self.composer.report_submitted(event))
+        self.delivery.queue(session, event, self.composer.report_submitted(event))
 
     @handle_event(requests.SERVICE, requests.REPORT_STATUS_CHANGED, requests.ReportStatusChanged)
     def on_report_status_changed(self, session, event):
         """Tell a report's author its new status, unless their account declined such e-mails."""
         contact = Contacts(session).find(event["account_id"]) if event["account_id"] else None
         if contacts.progress_email_wanted(event, contact):
-            queue(session, event, self.composer.report_status_changed(event))
+            self.delivery.queue(session, event, self.composer.report_status_changed(event))
 
     @handle_event(accounts.SERVICE, accounts.ACCOUNT_REGISTERED, accounts.AccountRegistered)
     def on_account_registered(self, session, event):
@@ -118,37 +110,16 @@ class NotificationsService(health.Health):
         contacts.record_closure(Contacts(session).lock(event["account_id"]))
 
     def _queue_account_mail(self, session, event_type: str, event: dict) -> None:
-        queue(session, event, self.composer.account_mail(event_type, event))
+        self.delivery.queue(session, event, self.composer.account_mail(event_type, event))
 
     @timer(interval=1)
     def deliver_pending_messages(self):
-        """Send the messages that are due, up to a batch per tick."""
-        for _ in range(DELIVERY_BATCH):
-            with self.db.session() as session:
-                if not self._deliver_next(session):
-                    return
+        """Send the messages that are due, up to a batch per tick.
 
-    def _deliver_next(self, session) -> bool:
-        """Try the next due message; False when nothing is due."""
-        messages = Messages(session)
-        message = messages.claim_next_due(utcnow())
-        if message is None:
-            return False
-        try:
-            self.mailer.send(message)
-        except DeliveryFailed as exc:
-            messages.record_attempt(message, str(exc), utcnow())
-            domain.record_failure(message, str(exc), utcnow())
-            return True
-        messages.record_attempt(message, None, utcnow())
-        domain.record_success(message, utcnow())
-        self.outbox.add(
-            session,
-            notifications.MESSAGE_SENT,
-            notifications.MessageSent(),
-            domain.message_view(message),
-        )
-        return True
+        The delivery loop already sends each message right after its handler and looks for due
+        retries every second; this tick keeps due messages moving should the loop be stuck.
+        """
+        deliver_due(self.db, self.mailer, self.outbox, limit=DELIVERY_BATCH)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_messages(self, caller, recipient=None):
