@@ -14,7 +14,7 @@ through the Alembic config), so migrations and the running service always agree.
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 
 from chassis import config
 from chassis.database import make_engine
@@ -38,6 +38,18 @@ def run_migrations(metadata: MetaData, service: str) -> None:
                 render_as_batch=url.startswith("sqlite"),
             )
             with context.begin_transaction():
+                _lock_against_concurrent_runs(connection, service)
                 context.run_migrations()
     finally:
         engine.dispose()
+
+
+def _lock_against_concurrent_runs(connection, service: str) -> None:
+    """On PostgreSQL, one migration run per service database at a time.
+
+    Several pods may start their migration initContainers together; the transaction-scoped
+    advisory lock makes the others wait, then find the schema already at head.
+    """
+    if connection.dialect.name == "postgresql":
+        key = f"portail-migrations:{service}"
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
