@@ -9,8 +9,9 @@
                 ...
 
 The engine is created when the container starts (never at import) from
-``<SERVICE>_DATABASE_URL``; SQLite files (the local-run default) get WAL and a busy timeout so
-the service's worker threads and its relay can share one file.
+``<SERVICE>_DATABASE_URL``, always PostgreSQL (psycopg2 is cooperative under eventlet, so a
+worker waiting for a lock never blocks the others). Bound values may be personal data: the
+engine hides them from logs and from the text of its exceptions (``hide_parameters``).
 """
 
 from __future__ import annotations
@@ -19,26 +20,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from chassis import config
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with the settings every service wants for ``url``."""
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+    """An engine with the settings every service wants for the PostgreSQL ``url``."""
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
 
 
 class Sessions:

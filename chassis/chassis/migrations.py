@@ -35,7 +35,6 @@ def run_migrations(metadata: MetaData, service: str) -> None:
                 connection=connection,
                 target_metadata=metadata,
                 compare_type=True,
-                render_as_batch=url.startswith("sqlite"),
             )
             with context.begin_transaction():
                 _lock_against_concurrent_runs(connection, service)
@@ -45,11 +44,10 @@ def run_migrations(metadata: MetaData, service: str) -> None:
 
 
 def _lock_against_concurrent_runs(connection, service: str) -> None:
-    """On PostgreSQL, one migration run per service database at a time.
+    """One migration run per service database at a time.
 
     Several pods may start their migration initContainers together; the transaction-scoped
     advisory lock makes the others wait, then find the schema already at head.
     """
-    if connection.dialect.name == "postgresql":
-        key = f"portail-migrations:{service}"
-        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    key = f"portail-migrations:{service}"
+    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from marshmallow import Schema
 from nameko.amqp.publish import Publisher, UndeliverableMessage
@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from chassis import config, tables
 from chassis.background import WakeableLoop
 from chassis.database import Database, Sessions
+from chassis.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,6 @@ PUBLISH_RETRY_POLICY = {
 def backoff_delay(attempts: int) -> timedelta:
     """0.5 s, 1 s, 2 s... capped at a minute."""
     return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** max(0, attempts - 1)))
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class OutboxWriter:

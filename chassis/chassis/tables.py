@@ -29,9 +29,6 @@ OUTBOX = "outbox_events"
 PROCESSED = "processed_events"
 DEAD_LETTERS = "dead_letter_events"
 
-# BigInteger primary keys autoincrement on PostgreSQL; SQLite only does so for INTEGER.
-_Id = BigInteger().with_variant(Integer(), "sqlite")
-
 
 def install(metadata: MetaData) -> None:
     """Add the chassis tables to ``metadata`` (once)."""
@@ -40,7 +37,7 @@ def install(metadata: MetaData) -> None:
     Table(
         OUTBOX,
         metadata,
-        Column("id", _Id, primary_key=True, autoincrement=True),
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
         Column("event_id", String(36), nullable=False, unique=True),
         Column("event_type", String(100), nullable=False),
         Column("payload", JSON, nullable=False),
@@ -63,7 +60,7 @@ def install(metadata: MetaData) -> None:
     Table(
         DEAD_LETTERS,
         metadata,
-        Column("id", _Id, primary_key=True, autoincrement=True),
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
         Column("event_id", String(36), nullable=True),
         Column("source_service", String(100), nullable=False),
         Column("event_type", String(100), nullable=False),

@@ -1,9 +1,13 @@
-"""Column types every service shares.
+"""Column types and the clock every service shares.
 
-``UtcDateTime`` keeps times aware and in UTC on every database. PostgreSQL does so by itself
-(``timestamp with time zone``); SQLite, the local-run default, stores text and hands back
-naive datetimes, which then fail to compare with ``datetime.now(UTC)``. Models use it instead
-of ``DateTime(timezone=True)``; migrations see the same ``DateTime(timezone=True)``.
+Times are stored in UTC (``timestamp with time zone``). ``UtcDateTime`` refuses naive values
+on the way in, so a local time can never be stored by mistake, and hands back aware datetimes
+in UTC whatever the connection's ``TimeZone``. Models use it instead of
+``DateTime(timezone=True)``; migrations see the same ``DateTime(timezone=True)``.
+
+    from chassis.types import UtcDateTime, utcnow
+
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 """
 
 from __future__ import annotations
@@ -12,6 +16,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    """Now, aware and in UTC: the one clock of the services."""
+    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator):
@@ -28,6 +37,4 @@ class UtcDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return None if value is None else value.astimezone(UTC)

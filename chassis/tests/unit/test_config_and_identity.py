@@ -8,10 +8,22 @@ from chassis import config, identity
 from contracts.errors import Forbidden, Invalid
 
 
-def test_development_falls_back_to_a_local_sqlite_file(monkeypatch):
+def test_development_falls_back_to_the_local_run_database(monkeypatch):
     monkeypatch.delenv("PORTAL_ENV", raising=False)
     monkeypatch.delenv("REQUESTS_DATABASE_URL", raising=False)
-    assert config.database_url("requests").endswith("/var/requests.sqlite")
+    monkeypatch.delenv("LOCAL_POSTGRES_URL", raising=False)
+    assert config.database_url("requests") == (
+        "postgresql+psycopg2://postgres@localhost:5432/portail_requests"
+    )
+
+
+def test_the_local_run_database_follows_the_local_server(monkeypatch):
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    monkeypatch.delenv("ACCOUNTS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("LOCAL_POSTGRES_URL", "postgresql://dev:s3cret@127.0.0.1:5433/postgres")
+    assert (
+        config.database_url("accounts") == "postgresql://dev:s3cret@127.0.0.1:5433/portail_accounts"
+    )
 
 
 def test_production_refuses_to_start_without_a_database_url(monkeypatch):

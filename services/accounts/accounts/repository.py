@@ -8,12 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
 from accounts.models import Account, EmailToken, FranceConnectLink, LoginSession, LoginThrottle
-
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class Accounts:
@@ -115,11 +113,10 @@ class Accounts:
 
     def throttle(self, key: str) -> LoginThrottle:
         """The row of ``key``, created if needed and locked until the transaction ends."""
-        insert = _INSERTS[self.session.get_bind().dialect.name](LoginThrottle)
         self.session.execute(
-            insert.values(key=key, failures=0).on_conflict_do_nothing(
-                index_elements=[LoginThrottle.key]
-            )
+            insert(LoginThrottle)
+            .values(key=key, failures=0)
+            .on_conflict_do_nothing(index_elements=[LoginThrottle.key])
         )
         query = (
             select(LoginThrottle)

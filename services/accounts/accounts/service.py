@@ -7,8 +7,6 @@ The RPC methods are those listed in :mod:`contracts.accounts`; the rules live in
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from nameko.rpc import rpc
 
 from accounts import agents, credentials, domain, franceconnect, sessions, tokens
@@ -20,15 +18,12 @@ from chassis import health, identity
 from chassis.database import Database
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
+from chassis.types import utcnow
 from contracts import accounts
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED
 
 ADMIN = ("admin",)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class AccountsService(health.Health):

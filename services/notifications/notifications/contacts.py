@@ -16,8 +16,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from notifications.domain import as_utc
-
 
 def new_contact_fields(account_id: str) -> dict:
     """An account nothing is known about yet: e-mails wanted, as at registration by default."""
@@ -33,7 +31,7 @@ def new_contact_fields(account_id: str) -> dict:
 
 def _is_current(as_of: datetime | None, moment: datetime) -> bool:
     """Whether a fact from ``moment`` is at least as recent as the one recorded ``as_of``."""
-    return as_of is None or as_utc(moment) >= as_utc(as_of)
+    return as_of is None or moment >= as_of
 
 
 def record_email(contact: Any, email: str, moment: datetime) -> None:

@@ -23,13 +23,12 @@ recorded as an attempt and retried with backoff (:func:`notifications.domain.rec
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from nameko.extensions import DependencyProvider
 
 from chassis.background import WakeableLoop
 from chassis.database import Database, Sessions
 from chassis.outbox import Outbox, OutboxWriter
+from chassis.types import utcnow
 from contracts import notifications
 from notifications import domain
 from notifications.mailer import DeliveryFailed, Mailer, SmtpMailer
@@ -37,10 +36,6 @@ from notifications.rendering import Rendered
 from notifications.repository import Messages
 
 IDLE_SECONDS = 1.0
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class MessageQueue:

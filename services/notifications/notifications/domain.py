@@ -8,7 +8,7 @@ up after ``MAX_ATTEMPTS`` tries (about 70 minutes in all).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -93,13 +93,6 @@ def record_success(message: Any, now: datetime) -> None:
     message.last_error = None
 
 
-def as_utc(moment: datetime | None) -> datetime | None:
-    """An aware UTC datetime (SQLite gives back naive ones)."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def message_view(message: Any) -> dict:
     """What ``contracts.notifications.OutgoingMessage`` and ``MessageSent`` dump."""
     return {
@@ -111,6 +104,6 @@ def message_view(message: Any) -> dict:
         "subject": message.subject,
         "status": message.status,
         "attempts": message.attempts,
-        "created_at": as_utc(message.created_at),
-        "sent_at": as_utc(message.sent_at),
+        "created_at": message.created_at,
+        "sent_at": message.sent_at,
     }

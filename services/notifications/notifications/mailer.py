@@ -18,7 +18,6 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 
 from chassis import config
-from notifications.domain import as_utc
 
 DEFAULT_MAIL_FROM = "Ville de Caluire-et-Cuire <ne-pas-repondre@ville-caluire.fr>"
 TIMEOUT_SECONDS = 15
@@ -44,7 +43,7 @@ def build_email(message: Any, sender: str) -> EmailMessage:
     email["From"] = sender
     email["To"] = message.recipient
     email["Subject"] = message.subject
-    email["Date"] = format_datetime(as_utc(message.created_at))
+    email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = message_id(message, sender)
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.text_body, charset="utf-8")

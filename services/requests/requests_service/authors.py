@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 from contracts import requests
 from contracts.errors import Forbidden
-from requests_service.domain import as_utc
 
 TIMELINE_KIND = "signalement"
 ANONYMIZED_EMAIL = ""
@@ -49,8 +48,8 @@ def timeline_entry(report: Any) -> dict:
         "title": f"{requests.CATEGORIES[report.category]} – {report.address}",
         "status": report.status,
         "status_label": requests.STATUSES[report.status],
-        "submitted_at": as_utc(report.submitted_at),
-        "updated_at": as_utc(report.updated_at),
+        "submitted_at": report.submitted_at,
+        "updated_at": report.updated_at,
         "path": tracking_path(report),
     }
 

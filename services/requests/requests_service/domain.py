@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -130,17 +130,12 @@ def change_status(reports: Reports, report: Any, caller: dict, data: dict, now: 
     return previous
 
 
-def as_utc(moment: datetime) -> datetime:
-    """An aware UTC datetime (SQLite gives back naive ones)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def history_view(change: Any) -> dict:
     return {
         "status": change.status,
         "status_label": STATUSES[change.status],
         "comment": change.comment,
-        "changed_at": as_utc(change.changed_at),
+        "changed_at": change.changed_at,
     }
 
 
@@ -161,8 +156,8 @@ def report_view(report: Any) -> dict:
         "status": report.status,
         "status_label": STATUSES[report.status],
         "has_photo": report.photo is not None,
-        "submitted_at": as_utc(report.submitted_at),
-        "updated_at": as_utc(report.updated_at),
+        "submitted_at": report.submitted_at,
+        "updated_at": report.updated_at,
         "history": [history_view(change) for change in report.history],
     }
 

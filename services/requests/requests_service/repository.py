@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
 from requests_service.models import Report, ReportPhoto, ReportStatusChange, TrackingCounter
 from requests_service.photos import CleanPhoto
-
-_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class Reports:
@@ -23,9 +21,9 @@ class Reports:
 
     def next_sequence(self, year: int) -> int:
         """The next number of ``year``, atomically, even with concurrent submissions."""
-        insert = _UPSERTS[self.session.get_bind().dialect.name](TrackingCounter)
         statement = (
-            insert.values(year=year, last_value=1)
+            insert(TrackingCounter)
+            .values(year=year, last_value=1)
             .on_conflict_do_update(
                 index_elements=[TrackingCounter.year],
                 set_={"last_value": TrackingCounter.last_value + 1},

@@ -9,7 +9,6 @@ per ``event_id`` (``chassis.events.handle_event``).
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 
 from nameko.rpc import rpc
 
@@ -18,16 +17,13 @@ from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
+from chassis.types import utcnow
 from contracts import accounts, requests, timeline
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, NotFound
 from requests_service import authors, domain, photos
 from requests_service.models import Base
 from requests_service.repository import Reports
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def photo_of(reports: Reports, report) -> dict:

@@ -16,8 +16,9 @@ from chassis.database import Sessions
 from chassis.outbox import OutboxWriter
 from chassis.testing.fixtures import wait_until
 from chassis.testing.services import service_config
+from chassis.types import utcnow
 from contracts.base import example
-from notifications.delivery import deliver_due, utcnow
+from notifications.delivery import deliver_due
 from notifications.mailer import DEFAULT_MAIL_FROM, SmtpMailer
 from notifications.models import Base
 from notifications.rendering import Rendered

@@ -1,4 +1,4 @@
-"""The relay's decisions, on a SQLite database and a fake broker."""
+"""The relay's decisions, on a PostgreSQL database and a fake broker."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from sqlalchemy import MetaData, select
 
 from chassis import tables
 from chassis.database import Sessions, make_engine
-from chassis.outbox import UNROUTABLE, UNROUTABLE_GRACE, relay_once, utcnow
+from chassis.outbox import UNROUTABLE, UNROUTABLE_GRACE, relay_once
+from chassis.types import utcnow
 
 
 @pytest.fixture
-def outbox():
+def outbox(postgres_database):
     metadata = MetaData()
     tables.install(metadata)
-    engine = make_engine("sqlite://")
+    engine = make_engine(postgres_database("chassis_relay"))
     metadata.create_all(engine)
     sessions = Sessions(engine, metadata)
     yield sessions, metadata.tables[tables.OUTBOX]
