@@ -2,14 +2,18 @@
 
 1. makes sure RabbitMQ answers (uses the one on localhost:5672, else starts Debian's
    ``rabbitmq-server``, installing it first when running as root with apt-get);
-2. creates ``var/`` with a generated gateway secret key and the demo accounts' passwords;
-3. exports the development settings (SQLite databases under ``var/``, FranceConnect through
-   the test provider :mod:`devstack.franceconnect` on port 8200);
-4. migrates every service's database (``services/*/alembic.ini``);
-5. creates, once, a demo administrator and a demo public-space agent (accounts CLI);
-6. starts :mod:`devstack.seed` in the background (demo reports, once);
-7. prints the addresses and the demo logins, then replaces itself with
-   ``honcho start`` on ``devstack/devstack/Procfile``.
+2. makes sure PostgreSQL answers (the one at ``LOCAL_POSTGRES_URL``, by default
+   ``localhost:5432``, else an embedded server with its data in ``var/postgres``, see
+   :mod:`devstack.postgres`) and creates the databases ``portail_<service>`` that are missing;
+3. creates ``var/`` with a generated gateway secret key and the demo accounts' passwords;
+4. exports the development settings (those databases, FranceConnect through the test provider
+   :mod:`devstack.franceconnect` on port 8200);
+5. migrates every service's database (``services/*/alembic.ini``);
+6. creates, once, a demo administrator and a demo public-space agent (accounts CLI);
+7. starts :mod:`devstack.seed` in the background (demo reports, once);
+8. prints the addresses and the demo logins, then runs ``honcho start`` on
+   ``devstack/devstack/Procfile`` until Ctrl+C (or SIGTERM), and stops the embedded
+   PostgreSQL last, once every process of the portal has stopped.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
+import signal
 import subprocess
 import sys
 import time
@@ -25,6 +29,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from devstack import franceconnect_state
+from devstack.postgres import PostgresUnavailable, ensure_databases, local_postgres
+from devstack.processes import answers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = Path(__file__).resolve().parent / "Procfile"
@@ -85,14 +91,6 @@ WORDS = [
 
 def say(message: str) -> None:
     print(f"[devstack] {message}", flush=True)
-
-
-def answers(host: str, port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def wait_for(host: str, port: int, seconds: float) -> bool:
@@ -182,7 +180,7 @@ def database_variable(service_dir: Path) -> str:
     return service_dir.name.upper().replace("-", "_") + "_DATABASE_URL"
 
 
-def local_environment(root: Path = REPO_ROOT) -> dict[str, str]:
+def local_environment(database_urls: dict[str, str], root: Path = REPO_ROOT) -> dict[str, str]:
     """The settings of the local run; anything already set in the environment wins."""
     var = root / "var"
     var.mkdir(exist_ok=True)
@@ -207,8 +205,7 @@ def local_environment(root: Path = REPO_ROOT) -> dict[str, str]:
         "SMTP_PORT": "1025",
     }
     for service_dir in service_dirs(root):
-        name = service_dir.name
-        defaults[database_variable(service_dir)] = f"sqlite:///{var.resolve()}/{name}.sqlite"
+        defaults[database_variable(service_dir)] = database_urls[service_dir.name]
     for key, value in defaults.items():
         env.setdefault(key, value)
     return env
@@ -275,11 +272,49 @@ def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str
 """
 
 
+def prepare_databases(root: Path = REPO_ROOT):
+    """The local PostgreSQL (the embedded one, when started, is returned to be stopped) and
+    the URL of each service's database."""
+    (root / "var").mkdir(exist_ok=True)
+    server_url, embedded = local_postgres(root / "var" / "postgres")
+    where = "embarqué / embedded, var/postgres" if embedded else "local"
+    say(f"PostgreSQL ({where}) : {server_url}")
+    names = [service_dir.name for service_dir in service_dirs(root)]
+    return embedded, ensure_databases(server_url, names)
+
+
+def run_portal(env: dict[str, str]) -> int:
+    """``honcho start`` until it ends; Ctrl+C reaches honcho from the terminal, a SIGTERM sent
+    to this process is passed on to it."""
+    honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
+    command = [honcho, "start", "-f", str(PROCFILE), "-d", str(REPO_ROOT)]
+    process = subprocess.Popen(command, env=env)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: process.send_signal(signal.SIGTERM))
+    return process.wait()
+
+
 def main() -> None:
     os.chdir(REPO_ROOT)
     if not ensure_rabbitmq():
         sys.exit(1)
-    env = local_environment()
+    try:
+        embedded, database_urls = prepare_databases()
+    except (PostgresUnavailable, subprocess.CalledProcessError) as error:
+        say(f"PostgreSQL indisponible / unavailable: {error}")
+        sys.exit(1)
+    status = 1
+    try:
+        status = start(local_environment(database_urls))
+    finally:
+        if embedded is not None:
+            say("Arrêt de PostgreSQL (embarqué) / stopping the embedded PostgreSQL")
+            embedded.stop()
+    sys.exit(status)
+
+
+def start(env: dict[str, str]) -> int:
+    """Migrations, demo data, then the portal's processes until they stop."""
     for port, what in LOCAL_PORTS.items():
         if answers("127.0.0.1", port, timeout=0.3):
             say(f"Attention : le port {port} ({what}) est déjà pris / port already in use")
@@ -287,15 +322,14 @@ def main() -> None:
         migrate(env)
     except subprocess.CalledProcessError as error:
         say(f"Échec des migrations / migrations failed: {error}")
-        sys.exit(1)
+        return 1
     create_demo_accounts(env)
     subprocess.Popen(
         [sys.executable, "-m", "devstack.seed", env["GATEWAY_PUBLIC_URL"], "var/demo-seeded"],
         env=env,
     )
     print(banner(env, demo_logins()), flush=True)
-    honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
-    os.execvpe(honcho, [honcho, "start", "-f", str(PROCFILE), "-d", str(REPO_ROOT)], env)
+    return run_portal(env)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,57 @@
+"""The PostgreSQL of the local run: the machine's server when it answers, else an embedded one."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, text
+
+from chassis.testing.fixtures import POSTGRES_URL, free_port
+from devstack.postgres import ensure_databases, local_postgres
+from devstack.processes import answers
+
+
+def scalar(url: str, sql: str):
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_the_server_that_answers_is_used_as_it_is(tmp_path):
+    server_url, embedded = local_postgres(tmp_path / "postgres", POSTGRES_URL)
+    assert embedded is None
+    assert server_url == POSTGRES_URL
+    assert not (tmp_path / "postgres").exists()
+
+
+def test_an_embedded_server_starts_where_nothing_answers_and_keeps_its_data(tmp_path):
+    port = free_port()
+    wanted = f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
+    server_url, embedded = local_postgres(tmp_path / "postgres", wanted)
+    try:
+        assert embedded is not None and server_url == wanted
+        assert scalar(server_url, "SHOW server_version").startswith("16.")
+        urls = ensure_databases(server_url, ["accounts", "requests"])
+        assert (
+            urls["requests"] == f"postgresql+psycopg2://postgres@127.0.0.1:{port}/portail_requests"
+        )
+        assert scalar(urls["accounts"], "SELECT current_database()") == "portail_accounts"
+        engine = create_engine(urls["requests"])
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE kept (label text)"))
+            connection.execute(text("INSERT INTO kept VALUES ('conservé')"))
+        engine.dispose()
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    assert not answers("127.0.0.1", port)
+
+    # The next run finds its data directory and its databases again.
+    server_url, embedded = local_postgres(tmp_path / "postgres", wanted)
+    try:
+        urls = ensure_databases(server_url, ["accounts", "requests"])
+        assert scalar(urls["requests"], "SELECT label FROM kept") == "conservé"
+    finally:
+        embedded.stop()
+    assert not answers("127.0.0.1", port)
