@@ -312,6 +312,8 @@ class HelperSet:
     new_password = staticmethod(new_password)
     SESSION_COOKIE = SESSION_COOKIE
     TRACKING_NUMBER = TRACKING_NUMBER
+    registration = staticmethod(registration)
+    CONFIRM_SUBJECT = CONFIRM_SUBJECT
     report_fields = staticmethod(report_fields)
     api_body = staticmethod(api_body)
     poll = staticmethod(poll)
