@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from chassis.testing.fixtures import POSTGRES_URL, free_port
-from devstack.postgres import ensure_databases, local_postgres
+from devstack.postgres import PostgresUnavailable, ensure_databases, local_postgres
 from devstack.processes import answers
 
 
@@ -23,6 +25,14 @@ def test_the_server_that_answers_is_used_as_it_is(tmp_path):
     assert embedded is None
     assert server_url == POSTGRES_URL
     assert not (tmp_path / "postgres").exists()
+
+
+def test_a_server_that_refuses_the_connection_is_reported_not_replaced(tmp_path):
+    refusing = make_url(POSTGRES_URL).set(username="personne_de_connu").render_as_string()
+    server_url, embedded = local_postgres(tmp_path / "postgres", refusing)
+    assert embedded is None
+    with pytest.raises(PostgresUnavailable, match="LOCAL_POSTGRES_URL"):
+        ensure_databases(server_url, ["accounts"])
 
 
 def test_an_embedded_server_starts_where_nothing_answers_and_keeps_its_data(tmp_path):
