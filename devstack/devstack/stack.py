@@ -6,8 +6,8 @@ The session fixture ``stack`` makes a fresh RabbitMQ vhost and fresh PostgreSQL 
 (migrated with alembic), creates an administrator and a public-space agent with the accounts
 CLI, then starts the SMTP sink, the FranceConnect test provider (with its test hooks), every
 service (``python -m chassis.run``, that is ``nameko run``) and the gateway (gunicorn,
-``PORTAL_ENV=production``, one trusted proxy as behind the Ingress) on free ports, and waits until the gateway's ``/readyz``
-answers 200. The requests service's outbox relay reaches RabbitMQ through a TCP proxy
+``PORTAL_ENV=production``, one trusted proxy as behind the Ingress) on free ports, and waits
+until the gateway's ``/readyz`` answers 200. The requests service's outbox relay reaches RabbitMQ through a TCP proxy
 (``OUTBOX_AMQP_URI``), so a test can cut that link alone. Every process logs to a file under
 the session's temporary folder; a startup failure raises with the tail of the logs.
 """
