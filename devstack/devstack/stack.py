@@ -45,6 +45,7 @@ SERVICES = {
     "notifications": "notifications.service",
 }
 STARTUP_SECONDS = 90.0
+MAIL_FROM = "Ville de Caluire-et-Cuire <ne-pas-repondre@ville-caluire.fr>"
 FRANCECONNECT_MODES = ("normal", "wrong_key", "bad_nonce", "sub_mismatch", "access_denied")
 
 
@@ -268,7 +269,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
     gateway_address = stack.gateway_url.removeprefix("http://")
     stack.sink_url = f"http://127.0.0.1:{http_port}"
     env = _base_env(stack, amqp_uri)
-    env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
+    env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port), MAIL_FROM=MAIL_FROM)
     sink = [sys.executable, "-P", "-m", "devstack.smtp_sink", "--smtp-port", str(smtp_port)]
     sink += ["--http-port", str(http_port), "--maildir", str(stack.workdir / "mail")]
     _add(stack, "smtp", sink, stack.workdir, env)
