@@ -8,3 +8,11 @@
 - :mod:`chassis.logging`: JSON logs carrying the correlation id;
 - :mod:`chassis.health`: ``GET /healthz`` and ``ping()`` for every service.
 """
+
+import warnings
+
+# eventlet (pinned, required by nameko 2.14) prints a nine-line EventletDeprecationWarning
+# banner when it is imported, in every service, migration and command-line run. Any process
+# that imports chassis is a portal process that knows it: filtered by message (the warning is
+# a plain ``Warning`` whose text starts with a newline), before anything imports eventlet.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")

@@ -15,43 +15,26 @@ and the service declares ``correlation = Correlation()`` so each worker's log li
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import time
-from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
 
-log = logging.getLogger("chassis.worker")
+from contracts import logs
 
-# Attributes every LogRecord has; anything else was passed with ``extra=`` and is logged too.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+log = logging.getLogger("chassis.worker")
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "correlation_id", default=None
 )
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, correlation id, exception."""
+class JsonFormatter(logs.JsonFormatter):
+    """The portal's log line (:mod:`contracts.logs`), with the running worker's correlation id."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        cid = getattr(record, "correlation_id", None) or correlation_id.get()
-        if cid:
-            entry["correlation_id"] = cid
-        entry.update(
-            {k: v for k, v in vars(record).items() if k not in _STANDARD and k not in entry}
-        )
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+    def correlation_id(self, record: logging.LogRecord) -> str | None:
+        return super().correlation_id(record) or correlation_id.get()
 
 
 class Correlation(DependencyProvider):

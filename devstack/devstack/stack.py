@@ -5,9 +5,9 @@
 The session fixture ``stack`` makes a fresh RabbitMQ vhost and fresh PostgreSQL databases
 (migrated with alembic), creates an administrator and a public-space agent with the accounts
 CLI, then starts the SMTP sink, the FranceConnect test provider (with its test hooks), every
-service (``nameko run``) and the gateway (gunicorn, ``PORTAL_ENV=production``, one trusted
-proxy as behind the Ingress) on free ports, and waits until the gateway's ``/readyz``
-answers 200. The requests service's outbox relay reaches RabbitMQ through a TCP proxy
+service (``python -m chassis.run``, that is ``nameko run``) and the gateway (gunicorn,
+``PORTAL_ENV=production``, one trusted proxy as behind the Ingress) on free ports, and waits
+until the gateway's ``/readyz`` answers 200. The requests service's outbox relay reaches RabbitMQ through a TCP proxy
 (``OUTBOX_AMQP_URI``), so a test can cut that link alone. Every process logs to a file under
 the session's temporary folder; a startup failure raises with the tail of the logs.
 """
@@ -45,6 +45,7 @@ SERVICES = {
     "notifications": "notifications.service",
 }
 STARTUP_SECONDS = 90.0
+MAIL_FROM = "Ville de Caluire-et-Cuire <ne-pas-repondre@ville-caluire.fr>"
 FRANCECONNECT_MODES = ("normal", "wrong_key", "bad_nonce", "sub_mismatch", "access_denied")
 
 
@@ -102,13 +103,21 @@ class Stack:
             time.sleep(0.25)
 
     def wait_for_message(self, to: str, subject: str, timeout: float = 30.0) -> dict:
-        """The latest message with ``subject`` sent to ``to``, polled until ``timeout``."""
+        """The message ``subject`` sent to ``to``, polled until ``timeout``.
+
+        Found by recipient and subject, never by its place among the others: e-mails are
+        sent as their events are handled, and a retry or a replica may change their order.
+        Two messages with the same recipient and subject are an error (a duplicate, or a
+        test that does not tell its e-mails apart).
+        """
         deadline = time.monotonic() + timeout
         while True:
             found = self.messages(to)
             matching = [m for m in found if m["subject"] == subject]
+            if len(matching) > 1:
+                raise AssertionError(f"{len(matching)} messages {subject!r} for {to}, expected one")
             if matching:
-                return matching[-1]
+                return matching[0]
             if time.monotonic() > deadline:
                 subjects = [m["subject"] for m in found]
                 raise AssertionError(
@@ -260,7 +269,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
     gateway_address = stack.gateway_url.removeprefix("http://")
     stack.sink_url = f"http://127.0.0.1:{http_port}"
     env = _base_env(stack, amqp_uri)
-    env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
+    env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port), MAIL_FROM=MAIL_FROM)
     sink = [sys.executable, "-P", "-m", "devstack.smtp_sink", "--smtp-port", str(smtp_port)]
     sink += ["--http-port", str(http_port), "--maildir", str(stack.workdir / "mail")]
     _add(stack, "smtp", sink, stack.workdir, env)
@@ -274,7 +283,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
             service_env["OUTBOX_AMQP_URI"] = (
                 f"amqp://guest:guest@127.0.0.1:{stack.proxy.port}/{vhost}"
             )
-        command = [str(BIN / "nameko"), "run", "--config", "config.yml", module]
+        command = [sys.executable, "-P", "-m", "chassis.run", "--config", "config.yml", module]
         _add(stack, service, command, REPO_ROOT / "services" / service, service_env)
     client_id, client_secret = stack.franceconnect_client
     gateway_env = {

@@ -4,6 +4,9 @@ Tiers, in order: unit, integration, contract, e2e+browser. Each writes
 ``test-results/<tier>.xml`` (JUnit). Every tier runs even when an earlier one failed; the
 last line sums them up as ``total: N passed, M failed, K skipped`` (errors count as
 failed), and the exit status is non-zero when anything failed or when no test ran at all.
+A tier whose folder is missing, or that collects no test, counts as one failure: a renamed
+folder or a broken conftest must not turn a tier green by running nothing. A pattern with a
+``*`` (``services/*/tests/unit``) needs its folder in every directory the ``*`` stands for.
 
 Extra arguments are passed to every pytest run, e.g. ``python -m devstack.testrun -x``;
 ``TEST_TIERS=unit,contract`` runs only those tiers.
@@ -43,6 +46,25 @@ class Tier:
                 if path.is_dir():
                     found.append(str(path.relative_to(root)))
         return found
+
+    def missing(self, root: Path) -> list[str]:
+        """The folders the patterns ask for that do not exist."""
+        absent: list[str] = []
+        for pattern in self.patterns:
+            parts = Path(pattern).parts
+            wild = next((i for i, part in enumerate(parts) if "*" in part), None)
+            if wild is None:
+                if not (root / pattern).is_dir():
+                    absent.append(pattern)
+                continue
+            owners = [p for p in sorted(root.glob(str(Path(*parts[: wild + 1])))) if p.is_dir()]
+            if not owners:
+                absent.append(pattern)
+            rest = Path(*parts[wild + 1 :]) if len(parts) > wild + 1 else None
+            for owner in owners if rest is not None else []:
+                if not any(p.is_dir() for p in owner.glob(str(rest))):
+                    absent.append(str((owner / rest).relative_to(root)))
+        return absent
 
 
 TIERS = [
@@ -97,8 +119,10 @@ def read_junit(path: Path) -> tuple[int, int, int]:
 def run_tier(tier: Tier, root: Path, extra: list[str]) -> Outcome:
     outcome = Outcome(tier.name)
     paths = tier.paths(root)
+    missing = tier.missing(root)
     if not paths:
-        outcome.note = "no test folder yet"
+        outcome.failed = 1
+        outcome.note = f"missing folder: {', '.join(missing)}"
         return outcome
     junit = root / tier.junit
     junit.unlink(missing_ok=True)
@@ -127,12 +151,18 @@ def run_tier(tier: Tier, root: Path, extra: list[str]) -> Outcome:
         except (ET.ParseError, ValueError) as error:
             outcome.note = f"unreadable {tier.junit}: {error}"
     if outcome.returncode == 5 and outcome.failed == 0:
+        outcome.failed = 1
         outcome.note = outcome.note or "no test collected"
     elif outcome.returncode != 0 and outcome.failed == 0:
         # pytest stopped without a failing test to show for it (crash, usage error,
         # interrupted session): count the tier itself as one failure.
         outcome.failed = 1
         outcome.note = f"pytest exited with {outcome.returncode}"
+    if missing:
+        outcome.failed += 1
+        outcome.note = "; ".join(
+            filter(None, [outcome.note, f"missing folder: {', '.join(missing)}"])
+        )
     return outcome
 
 
@@ -170,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n===== summary", flush=True)
     for o in outcomes:
         if o.returncode is None:
-            print(f"  {o.tier:<12} not run ({o.note})")
+            print(f"  {o.tier:<12} not run, counted as failed ({o.note})")
             continue
         detail = f"passed {o.passed}, failed {o.failed}, skipped {o.skipped}"
         note = f"; {o.note}" if o.note else ""

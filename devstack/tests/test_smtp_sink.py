@@ -180,3 +180,34 @@ def test_messages_keep_their_order(sink):
     messages = sink.messages()
     assert [m["subject"] for m in messages] == ["n°0", "n°1", "n°2"]
     assert [m["text"].strip() for m in messages] == ["corps é0", "corps é1", "corps é2"]
+
+
+def send_plain(port: int, to: str, subject: str) -> None:
+    msg = EmailMessage()
+    msg["From"] = "ne-pas-repondre@ville-caluire.fr"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(subject)
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+        smtp.send_message(msg)
+
+
+def test_the_e2e_stack_finds_a_mail_by_recipient_and_subject_in_any_order(sink, tmp_path):
+    from devstack.stack import Stack
+
+    stack = Stack(tmp_path)
+    stack.sink_url = sink.url
+    citizen = "camille@example.org"
+    # Sent in the reverse order of the steps, with someone else's mail in between.
+    send_plain(sink.smtp_port, citizen, "Votre signalement ESP-2026-000001 : Résolu")
+    send_plain(sink.smtp_port, "autre@example.org", "Votre signalement ESP-2026-000001 : En cours")
+    send_plain(sink.smtp_port, citizen, "Votre signalement ESP-2026-000001 : En cours")
+
+    for label in ("En cours", "Résolu"):
+        subject = f"Votre signalement ESP-2026-000001 : {label}"
+        mail = stack.wait_for_message(citizen, subject, timeout=5)
+        assert mail["subject"] == subject and mail["to"] == [citizen]
+
+    send_plain(sink.smtp_port, citizen, "Votre signalement ESP-2026-000001 : Résolu")
+    with pytest.raises(AssertionError, match="2 messages"):
+        stack.wait_for_message(citizen, "Votre signalement ESP-2026-000001 : Résolu", timeout=5)

@@ -1,44 +1,27 @@
 """JSON logs: one line per record, one access line per request, all with the correlation id.
 
+The line's shape is the portal's own, shared with the services (:mod:`contracts.logs`).
+
 Log collectors read one JSON object per line; the correlation id lets an operator follow a
 request from the gateway into every service it called (see ``gateway.rpc.bind_context``).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 
 from flask import Flask, Response, g, has_request_context, request
 
+from contracts.logs import JsonFormatter
+
 REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 access_log = logging.getLogger("gateway.access")
-
-
-class JsonFormatter(logging.Formatter):
-    """Formats a record as one JSON object, with any ``extra=`` fields as keys."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key, value in vars(record).items():
-            if key not in STANDARD_ATTRIBUTES and not key.startswith("_"):
-                entry[key] = value
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 class CorrelationFilter(logging.Filter):

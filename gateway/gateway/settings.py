@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 ENVIRONMENTS = ("development", "production")
+DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 MIN_SECRET_LENGTH = 32
 AA_CONTRAST = 4.5
@@ -27,10 +28,10 @@ class SettingsError(RuntimeError):
 def from_environ(env: Mapping[str, str]) -> dict[str, Any]:
     """The gateway's config keys, parsed from environment variables."""
     return {
-        "PORTAL_ENV": env.get("PORTAL_ENV", "development"),
+        "PORTAL_ENV": env.get("PORTAL_ENV", "").strip() or "development",
         "SECRET_KEY": env.get("GATEWAY_SECRET_KEY", ""),
         "PUBLIC_URL": env.get("GATEWAY_PUBLIC_URL", "").rstrip("/"),
-        "AMQP_URI": env.get("AMQP_URI", "amqp://guest:guest@localhost:5672/"),
+        "AMQP_URI": env.get("AMQP_URI", "").strip(),
         "RPC_TIMEOUT": _number(env, "RPC_TIMEOUT", "10", float, minimum=0.1),
         "RPC_POOL_SIZE": _number(env, "RPC_POOL_SIZE", "8", int),
         "READY_SERVICES": _names(env.get("GATEWAY_READY_SERVICES", "requests,notifications")),
@@ -45,8 +46,14 @@ def from_environ(env: Mapping[str, str]) -> dict[str, Any]:
 def check(config: dict[str, Any]) -> None:
     """Fail fast on what production needs; fill development defaults with a warning."""
     if config["PORTAL_ENV"] not in ENVIRONMENTS:
-        raise SettingsError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}.")
+        raise SettingsError(
+            f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {config['PORTAL_ENV']!r}."
+        )
     production = config["PORTAL_ENV"] == "production"
+    if not config["AMQP_URI"]:
+        if production:
+            raise SettingsError("AMQP_URI is required when PORTAL_ENV=production.")
+        config["AMQP_URI"] = DEFAULT_AMQP_URI
     _check_secret_key(config, production)
     if not config["PUBLIC_URL"]:
         if production:

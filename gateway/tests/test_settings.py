@@ -11,30 +11,53 @@ from gateway.rpc import RpcClient
 from gateway.settings import SettingsError, contrast_with_white
 
 
-def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+@pytest.fixture
+def production(monkeypatch):
+    """PORTAL_ENV=production with a broker address; each test sets the rest."""
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("AMQP_URI", "amqp://gateway:secret@rabbitmq:5672/")
+
+
+@pytest.mark.parametrize("portal_env", ["prod", "Production", "staging", "test"])
+def test_an_unknown_portal_env_is_refused(monkeypatch, portal_env):
+    monkeypatch.setenv("PORTAL_ENV", portal_env)
+    with pytest.raises(SettingsError, match=f"PORTAL_ENV must be one of .*not {portal_env!r}"):
+        create_app()
+
+
+def test_production_refuses_to_start_without_the_broker_address(production, monkeypatch):
+    monkeypatch.delenv("AMQP_URI")
+    monkeypatch.setenv("GATEWAY_SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("GATEWAY_PUBLIC_URL", "https://portail.example.fr")
+    with pytest.raises(SettingsError, match="AMQP_URI is required"):
+        create_app()
+
+
+def test_development_uses_the_local_broker(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", " ")
+    assert create_app().config["AMQP_URI"] == "amqp://guest:guest@localhost:5672/"
+
+
+def test_production_refuses_to_start_without_a_secret_key(production, monkeypatch):
     monkeypatch.setenv("GATEWAY_PUBLIC_URL", "https://portail.example.fr")
     with pytest.raises(SettingsError, match="GATEWAY_SECRET_KEY is required"):
         create_app()
 
 
-def test_production_refuses_a_short_secret_key(monkeypatch):
-    monkeypatch.setenv("PORTAL_ENV", "production")
+def test_production_refuses_a_short_secret_key(production, monkeypatch):
     monkeypatch.setenv("GATEWAY_SECRET_KEY", "dev")
     monkeypatch.setenv("GATEWAY_PUBLIC_URL", "https://portail.example.fr")
     with pytest.raises(SettingsError, match="at least 32 characters"):
         create_app()
 
 
-def test_production_needs_the_public_url(monkeypatch):
-    monkeypatch.setenv("PORTAL_ENV", "production")
+def test_production_needs_the_public_url(production, monkeypatch):
     monkeypatch.setenv("GATEWAY_SECRET_KEY", "s" * 48)
     with pytest.raises(SettingsError, match="GATEWAY_PUBLIC_URL"):
         create_app()
 
 
-def test_production_starts_with_its_settings(monkeypatch):
-    monkeypatch.setenv("PORTAL_ENV", "production")
+def test_production_starts_with_its_settings(production, monkeypatch):
     monkeypatch.setenv("GATEWAY_SECRET_KEY", "s" * 48)
     monkeypatch.setenv("GATEWAY_PUBLIC_URL", "https://portail.example.fr/")
     app = create_app()

@@ -112,12 +112,37 @@ def test_secrets_are_required_not_defaulted(compose, helpers):
     for name, service in compose["services"].items():
         for key, value in environment(service).items():
             for reference in INTERPOLATION.findall(value):
-                if reference == f"${{{helpers.FRANCECONNECT_SECRET}:-}}":
+                if reference in optional_secrets(helpers):
                     continue  # optional, and empty when absent: never a default value
                 if re.search(r"PASSWORD|SECRET", reference):
                     assert ":?" in reference, f"{name}: {key} has a default secret"
             if re.search(r"PASSWORD|SECRET", key):
                 assert INTERPOLATION.search(value), f"{name}: {key} is written in the file"
+
+
+def optional_secrets(helpers) -> set[str]:
+    """Secrets a deployment may not have at all: empty when absent, never defaulted."""
+    return {f"${{{name}:-}}" for name in (helpers.FRANCECONNECT_SECRET, "SMTP_PASSWORD")}
+
+
+def test_the_smtp_sink_runs_only_in_the_development_profile(compose):
+    services = compose["services"]
+    assert services["smtp-sink"].get("profiles") == ["dev"]
+    for name, service in services.items():
+        if "profiles" in service:
+            continue  # started by default: must not need what only `dev` starts
+        needed = set(service.get("depends_on", {}))
+        assert not needed & {n for n, s in services.items() if "profiles" in s}, name
+        for key, value in environment(service).items():
+            assert "smtp-sink" not in value, f"{name}: {key} defaults to the development sink"
+
+
+def test_notifications_requires_its_relay_and_sender(compose):
+    env = environment(compose["services"]["notifications"])
+    for key in ("SMTP_HOST", "MAIL_FROM"):
+        match = REQUIRED_INTERPOLATION.match(env[key])
+        assert match and match["name"] == key, f"{key} must be required"
+    assert env["SMTP_STARTTLS"] == "${SMTP_STARTTLS:-true}", "STARTTLS unless said otherwise"
 
 
 def test_gateway_waits_for_and_pings_every_service(compose, helpers):

@@ -10,6 +10,7 @@ from sqlalchemy import MetaData, select
 
 from chassis import tables
 from chassis.database import Sessions, make_engine
+from chassis.events import EventBackoff
 from chassis.outbox import UNROUTABLE, UNROUTABLE_GRACE, relay_once
 from chassis.types import utcnow
 
@@ -85,3 +86,10 @@ def test_event_without_consumer_is_set_aside_after_the_grace_period(outbox):
     relay_once(sessions, table, unroutable)
     row = rows(sessions, table)["old"]
     assert row.published_at is not None and row.last_error == UNROUTABLE
+
+
+def test_handler_retries_follow_the_documented_schedule():
+    """docs/design.md: 1 s, 2 s, 5 s, 10 s, 30 s, 1 min, then every 2 min; 12 retries, ~14 min."""
+    delays = [EventBackoff.get_next_schedule_item(i) / 1000 for i in range(EventBackoff.limit)]
+    assert delays == [1, 2, 5, 10, 30, 60, 120, 120, 120, 120, 120, 120]
+    assert EventBackoff().max_delay / 1000 == 828

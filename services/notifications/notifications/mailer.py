@@ -4,7 +4,9 @@ Each e-mail is multipart (plain text and HTML, UTF-8) and carries a ``Message-ID
 from the outgoing message's id, so a copy sent again after a crash (sent, but not yet marked
 as sent) can be recognised as the same message by the server and the mail reader.
 
-Settings, read once at start: ``SMTP_HOST``, ``SMTP_PORT``, ``MAIL_FROM``.
+Settings, read and checked once at start (:mod:`notifications.smtp_settings`): the relay,
+the sender, STARTTLS or implicit TLS, and a login; production refuses to start without the
+relay and the sender.
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
-from chassis import config
+from notifications.smtp_settings import SmtpSettings, read_settings
 
-DEFAULT_MAIL_FROM = "Ville de Caluire-et-Cuire <ne-pas-repondre@ville-caluire.fr>"
 TIMEOUT_SECONDS = 15
 
 # Python 3.11 loses a space when it folds a long encoded subject ("reçu — éclairage" arrives
@@ -54,32 +55,36 @@ def build_email(message: Any, sender: str) -> EmailMessage:
 class SmtpMailer:
     """What a worker gets: ``send`` one message, or raise :class:`DeliveryFailed`."""
 
-    def __init__(self, host: str, port: int, sender: str) -> None:
-        self.host = host
-        self.port = port
-        self.sender = sender
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self.sender = settings.sender
 
     def send(self, message: Any) -> None:
         email = build_email(message, self.sender)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_SECONDS) as smtp:
+            with self._connect() as smtp:
+                if self.settings.starttls:
+                    smtp.starttls(context=self.settings.tls_context())
+                if self.settings.username:
+                    smtp.login(self.settings.username, self.settings.password or "")
                 smtp.send_message(email)
-        except (smtplib.SMTPException, OSError) as exc:
+        except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError is an OSError
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+
+    def _connect(self) -> smtplib.SMTP:
+        host, port = self.settings.host, self.settings.port
+        if self.settings.implicit_tls:
+            context = self.settings.tls_context()
+            return smtplib.SMTP_SSL(host, port, timeout=TIMEOUT_SECONDS, context=context)
+        return smtplib.SMTP(host, port, timeout=TIMEOUT_SECONDS)
 
 
 class Mailer(DependencyProvider):
-    """The SMTP server of ``SMTP_HOST``/``SMTP_PORT``, writing as ``MAIL_FROM``."""
+    """The relay of ``SMTP_*``, writing as ``MAIL_FROM`` (nameko config first, then the
+    environment); a missing or inconsistent setting stops the service's start."""
 
     def setup(self) -> None:
-        def value(name: str, default: str) -> str:
-            return str(self.container.config.get(name) or config.setting(name, default))
-
-        self.mailer = SmtpMailer(
-            value("SMTP_HOST", "localhost"),
-            int(value("SMTP_PORT", "1025")),
-            value("MAIL_FROM", DEFAULT_MAIL_FROM),
-        )
+        self.mailer = SmtpMailer(read_settings(self.container.config.get))
 
     def get_dependency(self, worker_ctx) -> SmtpMailer:
         return self.mailer

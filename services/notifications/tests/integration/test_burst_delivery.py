@@ -19,11 +19,12 @@ from chassis.testing.services import service_config
 from chassis.types import utcnow
 from contracts.base import example
 from notifications.delivery import deliver_due
-from notifications.mailer import DEFAULT_MAIL_FROM, SmtpMailer
+from notifications.mailer import SmtpMailer
 from notifications.models import Base
 from notifications.rendering import Rendered
 from notifications.repository import Messages
 from notifications.service import DELIVERY_BATCH, NotificationsService
+from notifications.smtp_settings import DEFAULT_MAIL_FROM, SmtpSettings
 
 BURST = 60
 
@@ -127,7 +128,7 @@ def test_une_passe_envoie_tout_ce_qui_est_du_sans_plafond(database_url, smtp, en
                 "report_submitted", f"rafale-{i}@example.org", f"Rafale {i}", "texte", "<p>x</p>"
             )
             messages.add(str(uuid.uuid4()), rendered, utcnow())
-    mailer = SmtpMailer("127.0.0.1", smtp.port, DEFAULT_MAIL_FROM)
+    mailer = SmtpMailer(SmtpSettings("127.0.0.1", smtp.port, DEFAULT_MAIL_FROM))
     outbox = OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))
 
     assert BURST > DELIVERY_BATCH

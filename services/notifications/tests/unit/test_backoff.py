@@ -53,3 +53,9 @@ def test_succes_marque_le_message_envoye():
 def test_lien_de_suivi_sans_double_barre():
     link = domain.tracking_link("http://localhost:8000/", "ESP-2026-000001", "a-b_c")
     assert link == "http://localhost:8000/suivi/ESP-2026-000001?cle=a-b_c"
+
+
+def test_le_vingtieme_essai_vient_environ_64_minutes_apres_le_premier():
+    """docs/design.md, "E-mails": 20 attempts, about 64 minutes from the first to the last."""
+    waits = [domain.retry_delay(n) for n in range(1, domain.MAX_ATTEMPTS)]
+    assert sum(waits, timedelta()) == timedelta(seconds=3810)

@@ -1,0 +1,51 @@
+"""Start a service: ``python -m chassis.run --config config.yml accounts.service``.
+
+The same as ``nameko run`` (same arguments, same process, same signals), after what must
+happen before nameko starts:
+
+- the settings every service needs are checked (:func:`chassis.config.check_service`): an
+  unknown ``PORTAL_ENV``, or production without ``AMQP_URI``, stops the start with a one-line
+  message and exit status 2 instead of running on ``config.yml``'s development defaults;
+- eventlet's deprecation banner is filtered (importing :mod:`chassis` does it, before nameko
+  imports eventlet);
+- the amqp library's "Received method ... during closing channel" warning is dropped: the
+  broker's late answer (a publisher confirm, a returned message) to a channel kombu is
+  already closing, after an unroutable ``mandatory`` publish for instance. Nothing is lost
+  there (the outbox keeps such an event and says why in ``last_error``), and one line per
+  publish would flood the terminal of ``make run``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from amqp.abstract_channel import IGNORED_METHOD_DURING_CHANNEL_CLOSE
+
+from chassis import config
+
+
+class ClosingChannelNoise(logging.Filter):
+    """Drops amqp's "method ignored during closing channel" records, and only those."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != IGNORED_METHOD_DURING_CHANNEL_CLOSE
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Check the settings, quiet the known noise, then hand over to ``nameko run``."""
+    arguments = sys.argv[1:] if argv is None else argv
+    try:
+        config.check_service()
+    except config.SettingError as error:
+        print(f"Démarrage refusé / start refused: {error}", file=sys.stderr)
+        sys.exit(2)
+    logging.getLogger("amqp").addFilter(ClosingChannelNoise())
+    from nameko.cli.main import main as nameko_main
+
+    sys.argv = ["nameko", "run", *arguments]
+    nameko_main()
+
+
+if __name__ == "__main__":
+    main()
