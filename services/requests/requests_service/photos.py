@@ -12,7 +12,8 @@ decode to more than ``MAX_DECODED_PIXELS``. A JPEG is decoded directly at a redu
 (``draft``: 1/2, 1/4 or 1/8, still above ``MAX_SIDE``), other formats are reduced by an integer
 factor right after decoding, before any copy (turning, flattening) is made. Decoding runs off
 eventlet's hub, at most ``PHOTO_DECODE_CONCURRENCY`` photos at a time in the process (2 by
-default), so the worst case stays near 2 × 64 MiB above the idle service.
+default), and the memory a decoding freed goes back to the system at once, so the worst case
+stays near 2 × 96 MiB above the idle service (``bench/memory.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ MAX_PIXELS = 40_000_000
 """Refuse images whose declared size is more than any camera photo needs (bombs)."""
 MAX_DECODED_PIXELS = 16_000_000
 """Pixels actually decoded (after ``draft`` for a JPEG): 64 MiB at 4 bytes a pixel."""
-DECODING = BoundedWork("PHOTO_DECODE_CONCURRENCY", default=2)
+DECODING = BoundedWork("PHOTO_DECODE_CONCURRENCY", default=2, release_memory=True)
 REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA")
 JPEG_QUALITY = 85
 
@@ -112,17 +113,16 @@ def _target_size(size: tuple[int, int]) -> tuple[int, int]:
 
 
 def decode_reduced(image: Image.Image) -> Image.Image:
-    """The decoded pixels, reduced by an integer factor that keeps ``MAX_SIDE`` pixels."""
+    """The decoded pixels, shrunk in place to at most ``MAX_SIDE`` px before any copy."""
     try:
         image.load()
     except (OSError, SyntaxError, ValueError):
         raise refuse(UNREADABLE) from None
-    factor = max(image.size) // MAX_SIDE
-    if factor < 2:
-        return image
-    if image.mode not in REDUCIBLE_MODES:  # palette, 1-bit, 16-bit: average real colours
+    if image.mode not in REDUCIBLE_MODES:  # palette, 1-bit, 16-bit: resize real colours
         image = flatten(image)
-    return image.reduce(factor)
+    # Reduces by an integer factor first (reducing_gap), then resamples what is left.
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return image
 
 
 def flatten(image: Image.Image) -> Image.Image:
@@ -139,7 +139,6 @@ def reencode(image: Image.Image) -> tuple[bytes, int, int]:
     """Upright, at most ``MAX_SIDE`` px, JPEG without any metadata."""
     upright = ImageOps.exif_transpose(decode_reduced(image))
     clean = flatten(upright)
-    clean.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     clean.info.clear()
     out = io.BytesIO()
     clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, exif=b"")
