@@ -9,7 +9,7 @@ browsers would, with ``--clients`` concurrent clients (each its own address):
 
 ``VmHWM`` (peak RSS) only grows, so each step is read after the lighter ones: the growth
 between two rows is what the heavier load added. With ``--unbounded`` a first stack runs with
-``PHOTO_DECODE_CONCURRENCY`` and ``PASSWORD_HASH_CONCURRENCY`` raised to the services'
+``PHOTO_DECODE_CONCURRENCY`` and ``ARGON2_CONCURRENCY`` raised to the services'
 ``max_workers`` (10), as before they existed, beside the second with the defaults.
 
     .venv/bin/python -P bench/memory.py [--clients 20] [--unbounded] [--json FILE]
@@ -39,7 +39,7 @@ from devstack.stack import start_stack
 
 TIMEOUT = 120
 CSRF = 'name="csrf_token" value="'
-SETTINGS = ("PHOTO_DECODE_CONCURRENCY", "PASSWORD_HASH_CONCURRENCY")
+SETTINGS = ("PHOTO_DECODE_CONCURRENCY", "ARGON2_CONCURRENCY")
 
 
 def png(size: tuple[int, int]) -> bytes:

@@ -1,6 +1,6 @@
 """CPU- and memory-heavy work run off eventlet's hub, a bounded number of jobs at a time.
 
-    hashing = BoundedWork("PASSWORD_HASH_CONCURRENCY", default=2)
+    hashing = BoundedWork("ARGON2_CONCURRENCY", default=2)
     digest = hashing.run(hasher.hash, password)
 
 Under ``nameko run`` every worker is a greenthread of one OS thread: a function that computes

@@ -26,7 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from chassis.offload import BoundedWork
 
-HASHING = BoundedWork("PASSWORD_HASH_CONCURRENCY", default=2)
+HASHING = BoundedWork("ARGON2_CONCURRENCY", default=2)
 """argon2 work runs off the hub, two at a time by default: each hash holds 64 MiB (argon2-cffi's
 default ``memory_cost``), so twenty simultaneous registrations must not hold 20 × 64 MiB."""
 

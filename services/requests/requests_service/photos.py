@@ -37,7 +37,7 @@ MAX_PIXELS = 40_000_000
 """Refuse images whose declared size is more than any camera photo needs (bombs)."""
 MAX_DECODED_PIXELS = 16_000_000
 """Pixels actually decoded (after ``draft`` for a JPEG): 64 MiB at 4 bytes a pixel."""
-DECODING = BoundedWork("PHOTO_DECODE_CONCURRENCY", default=2, release_memory=True)
+DECODING = BoundedWork("PHOTO_DECODE_CONCURRENCY", default=1, release_memory=True)
 REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA")
 JPEG_QUALITY = 85
 
