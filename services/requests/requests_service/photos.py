@@ -9,11 +9,11 @@ Memory is bounded whatever the file claims: a PNG of a few hundred kilobytes may
 40 million pixels, 160 MiB once decoded. The size written in the header is checked before any
 pixel is decoded: more than ``MAX_PIXELS`` is refused, and so is an image that would still
 decode to more than ``MAX_DECODED_PIXELS``. A JPEG is decoded directly at a reduced scale
-(``draft``: 1/2, 1/4 or 1/8, still above ``MAX_SIDE``), other formats are reduced by an integer
-factor right after decoding, before any copy (turning, flattening) is made. Decoding runs off
-eventlet's hub, at most ``PHOTO_DECODE_CONCURRENCY`` photos at a time in the process (2 by
-default), and the memory a decoding freed goes back to the system at once, so the worst case
-stays near 2 × 96 MiB above the idle service (``bench/memory.py``).
+(``draft``: 1/2, 1/4 or 1/8, still above ``MAX_SIDE``), other formats are shrunk in place right
+after decoding, before any copy (turning, flattening) is made. Decoding runs off eventlet's
+hub, at most ``PHOTO_DECODE_CONCURRENCY`` photos at a time in the process (1 by default), and
+the memory a decoding freed goes back to the system at once: twenty simultaneous 16-megapixel
+PNGs take the service from 90 to 243 MiB (``bench/memory.py``).
 """
 
 from __future__ import annotations
