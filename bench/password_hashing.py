@@ -4,7 +4,7 @@ Under eventlet (as ``nameko run`` runs the service), a ticker greenthread sleeps
 loop while other greenthreads hash passwords, as concurrent logins would. The extra delay of
 each tick is what any other request of the same process would wait. Baseline, measured in
 the same run: hashing directly in the greenthreads; then through
-``accounts.passwords.off_the_hub`` (eventlet's thread pool), which the service uses.
+``chassis.offload.off_the_hub`` (eventlet's thread pool), which the service uses.
 
     .venv/bin/python -P bench/password_hashing.py [--hashers 2] [--hashes 8]
 """
@@ -24,7 +24,9 @@ import math  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
-from accounts.passwords import hasher, off_the_hub  # noqa: E402
+from accounts.passwords import hasher  # noqa: E402
+
+from chassis.offload import off_the_hub  # noqa: E402
 
 PASSWORD = "Tilleul-Platane-Saone-2026"
 TICK = 0.01

@@ -23,7 +23,6 @@ import functools
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from marshmallow import Schema, ValidationError
 from nameko_amqp_retry import Backoff
@@ -33,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from chassis import tables
 from chassis.database import Database, Sessions
+from chassis.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def record_dead_letter(
                 handler=handler,
                 payload=payload,
                 error=error[:4000],
-                failed_at=datetime.now(UTC),
+                failed_at=utcnow(),
             )
         )
     log.error("event %s from %s dead-lettered by %s: %s", event_type, source, handler, error)
@@ -163,7 +163,7 @@ def _run_once(
                     event_id=event_id,
                     event_type=event_type,
                     handler=handler,
-                    processed_at=datetime.now(UTC),
+                    processed_at=utcnow(),
                 )
             )
     except IntegrityError:

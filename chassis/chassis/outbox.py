@@ -16,7 +16,8 @@ broker confirmed it; a failure (broker down, link cut) schedules the row again w
 An event for which no queue is bound yet is retried for ``UNROUTABLE_GRACE`` (a consumer
 deployed with the producer has declared its queue by then), then set aside with ``last_error``
 saying so. Rows are claimed with ``FOR UPDATE SKIP LOCKED``, so several replicas never
-publish the same row twice.
+publish the same row twice. A row published (or set aside) keeps its payload without the
+fields its event declares ``redacted_once_published`` (``chassis.retention.redact``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ from sqlalchemy.orm import Session
 from chassis import config, tables
 from chassis.background import WakeableLoop
 from chassis.database import Database, Sessions
+from chassis.retention import redact
 from chassis.types import utcnow
+from contracts.catalogue import redacted_once_published
 
 log = logging.getLogger(__name__)
 
@@ -167,12 +170,18 @@ def relay_once(sessions: Sessions, table, publish) -> int:
                 session.execute(_retry_later(table, row, repr(exc)))
                 return 0  # the broker is unreachable: the rest of the batch would fail too
             else:
-                session.execute(_mark(table, row, published_at=utcnow(), attempts=row.attempts + 1))
+                published = {"published_at": utcnow(), "attempts": row.attempts + 1}
+                session.execute(_mark(table, row, payload=_redacted(row), **published))
         return len(rows)
 
 
 def _mark(table, row, **values):
     return table.update().where(table.c.id == row.id).values(**values)
+
+
+def _redacted(row) -> dict:
+    """What the stored copy keeps once the event is out: no tokens, free text or addresses."""
+    return redact(row.payload, redacted_once_published(row.event_type))
 
 
 def _retry_later(table, row, error: str):
@@ -192,7 +201,8 @@ def _unroutable(table, row):
         log.info(
             "event %s (%s): no consumer after %s, set aside", row.event_id, row.event_type, age
         )
-        return _mark(table, row, published_at=utcnow(), last_error=UNROUTABLE)
+        done = {"published_at": utcnow(), "last_error": UNROUTABLE}
+        return _mark(table, row, payload=_redacted(row), **done)
     if row.attempts == 0:
         log.info("event %s (%s): no consumer queue yet, will retry", row.event_id, row.event_type)
     return _retry_later(table, row, UNROUTABLE)

@@ -230,6 +230,8 @@ class AccountExport(Schema):
 
 
 class AccountRegistered(Event):
+    redacted_once_published = ("email", "given_name", "verification_token")
+
     account_id = fields.String(required=True)
     email = fields.String(required=True)
     given_name = fields.String(required=True)
@@ -239,11 +241,15 @@ class AccountRegistered(Event):
 
 
 class DuplicateRegistrationAttempted(Event):
+    redacted_once_published = ("email",)
+
     account_id = fields.String(required=True)
     email = fields.String(required=True)
 
 
 class PasswordResetRequested(Event):
+    redacted_once_published = ("email", "reset_token")
+
     account_id = fields.String(required=True)
     email = fields.String(required=True)
     reset_token = fields.String(required=True)
@@ -252,11 +258,15 @@ class PasswordResetRequested(Event):
 
 
 class PasswordChanged(Event):
+    redacted_once_published = ("email",)
+
     account_id = fields.String(required=True)
     email = fields.String(required=True)
 
 
 class EmailChangeRequested(Event):
+    redacted_once_published = ("new_email", "verification_token")
+
     account_id = fields.String(required=True)
     new_email = fields.String(required=True)
     verification_token = fields.String(required=True)
@@ -264,6 +274,8 @@ class EmailChangeRequested(Event):
 
 
 class AccountEmailChanged(Event):
+    redacted_once_published = ("previous_email", "email")
+
     account_id = fields.String(required=True)
     previous_email = fields.String(required=True)
     email = fields.String(required=True)
@@ -275,4 +287,9 @@ class NotificationPreferencesChanged(Event):
 
 
 class AccountClosed(Event):
+    """``email``: the address the account had, so that each service forgets its copies of it."""
+
+    redacted_once_published = ("email",)
+
     account_id = fields.String(required=True)
+    email = fields.String(load_default="")

@@ -12,10 +12,17 @@ from contracts.errors import Invalid
 
 
 class Event(Schema):
-    """Fields every event carries. Consumers ignore fields they do not know."""
+    """Fields every event carries. Consumers ignore fields they do not know.
+
+    ``redacted_once_published`` names the fields (tokens, free text, addresses, names) that the
+    producer's stored copy of the event loses once it is published: consumers got them, the
+    outbox row kept for operators needs only ids, types and times.
+    """
 
     class Meta:
         unknown = EXCLUDE
+
+    redacted_once_published: tuple[str, ...] = ()
 
     event_id = fields.UUID(required=True)
     occurred_at = fields.AwareDateTime(required=True, format="iso")

@@ -1,10 +1,11 @@
-"""Which schema each golden example follows; tests walk this table."""
+"""Which schema each golden example follows, and each event type; tests walk these tables."""
 
 from __future__ import annotations
 
 from marshmallow import Schema
 
 from contracts import accounts, identity, notifications, requests, timeline
+from contracts.base import Event
 
 EXAMPLES: dict[str, type[Schema]] = {
     "caller": identity.Caller,
@@ -30,3 +31,24 @@ EXAMPLES: dict[str, type[Schema]] = {
     "notification_preferences_changed": accounts.NotificationPreferencesChanged,
     "account_closed": accounts.AccountClosed,
 }
+
+EVENTS: dict[str, type[Event]] = {
+    requests.REPORT_SUBMITTED: requests.ReportSubmitted,
+    requests.REPORT_STATUS_CHANGED: requests.ReportStatusChanged,
+    notifications.MESSAGE_SENT: notifications.MessageSent,
+    accounts.ACCOUNT_REGISTERED: accounts.AccountRegistered,
+    accounts.DUPLICATE_REGISTRATION_ATTEMPTED: accounts.DuplicateRegistrationAttempted,
+    accounts.PASSWORD_RESET_REQUESTED: accounts.PasswordResetRequested,
+    accounts.PASSWORD_CHANGED: accounts.PasswordChanged,
+    accounts.EMAIL_CHANGE_REQUESTED: accounts.EmailChangeRequested,
+    accounts.ACCOUNT_EMAIL_CHANGED: accounts.AccountEmailChanged,
+    accounts.NOTIFICATION_PREFERENCES_CHANGED: accounts.NotificationPreferencesChanged,
+    accounts.ACCOUNT_CLOSED: accounts.AccountClosed,
+}
+"""Every event type published by a service, with its schema."""
+
+
+def redacted_once_published(event_type: str) -> tuple[str, ...]:
+    """The fields the producer's stored copy of ``event_type`` loses once published."""
+    schema = EVENTS.get(event_type)
+    return schema.redacted_once_published if schema is not None else ()

@@ -33,6 +33,8 @@ class OutgoingMessage(Schema):
 
 
 class MessageSent(Event):
+    redacted_once_published = ("recipient", "subject")
+
     message_id = fields.Integer(required=True)
     source_event_id = fields.UUID(required=True)
     template = fields.String(required=True)

@@ -143,6 +143,8 @@ class AgentReport(Report):
 
 
 class ReportSubmitted(Event):
+    redacted_once_published = ("tracking_key", "address", "description", "email")
+
     report_id = fields.Integer(required=True)
     tracking_number = fields.String(required=True)
     tracking_key = fields.String(required=True)
@@ -156,6 +158,8 @@ class ReportSubmitted(Event):
 
 
 class ReportStatusChanged(Event):
+    redacted_once_published = ("tracking_key", "email", "comment")
+
     report_id = fields.Integer(required=True)
     tracking_number = fields.String(required=True)
     tracking_key = fields.String(required=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 
 from accounts import agents
 from accounts.events import emitter
@@ -23,6 +22,7 @@ from accounts.repository import Accounts
 from chassis import config, tables
 from chassis.database import Sessions, make_engine
 from chassis.outbox import OutboxWriter
+from chassis.types import utcnow
 from contracts import accounts
 from contracts.base import load_or_invalid
 from contracts.errors import PortalError
@@ -56,7 +56,7 @@ def create_agent(arguments: argparse.Namespace, database_url: str) -> dict:
     outbox = OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))
     try:
         with sessions.session() as session:
-            now = datetime.now(UTC)
+            now = utcnow()
             emit = emitter(outbox, session)
             agent = agents.create_agent(
                 Accounts(session), emit, data, now, password=arguments.password

@@ -8,7 +8,7 @@ an ``emit(event_type, data)`` that adds an event to the current transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -42,6 +42,7 @@ class Store(Protocol):
     def find_token(self, token_hash: str, purposes: Any) -> Any | None: ...
     def tokens(self, account: Any, purpose: str) -> list: ...
     def delete_tokens(self, account: Any) -> None: ...
+    def forget_in_event_copies(self, values: Iterable[str]) -> None: ...
     def add_session(self, account: Any, **fields: Any) -> Any: ...
     def find_session(self, token_hash: str) -> Any | None: ...
     def sessions(self, account: Any) -> list: ...
@@ -215,6 +216,7 @@ def update_preferences(emit: Emit, account: Any, data: dict) -> None:
 def close_account(store: Store, emit: Emit, account: Any, data: dict, now: datetime) -> None:
     """Anonymize the account (the row stays for the town's records) and end its sessions."""
     check_current_password(account, data["current_password"])
+    address = account.email
     account.email = f"closed-{account.id}@invalid"
     for name in ("given_name", "family_name", "street", "postal_code", "city", "phone"):
         setattr(account, name, "")
@@ -224,7 +226,8 @@ def close_account(store: Store, emit: Emit, account: Any, data: dict, now: datet
     sessions.revoke_all(store, account, now)
     for row in store.sessions(account):
         row.client_ip = ""
-    emit(events.ACCOUNT_CLOSED, {"account_id": account.id})
+    store.forget_in_event_copies([address])
+    emit(events.ACCOUNT_CLOSED, {"account_id": account.id, "email": address})
 
 
 def export_data(store: Store, account: Any, now: datetime) -> dict:

@@ -23,7 +23,12 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from eventlet import patcher, tpool
+
+from chassis.offload import BoundedWork
+
+HASHING = BoundedWork("ARGON2_CONCURRENCY", default=2)
+"""argon2 work runs off the hub, two at a time by default: each hash holds 64 MiB (argon2-cffi's
+default ``memory_cost``), so twenty simultaneous registrations must not hold 20 × 64 MiB."""
 
 MIN_ENTROPY_BITS = 80
 CLASSES = (
@@ -99,7 +104,7 @@ class Passwords:
         self.hasher = hasher or PasswordHasher()
 
     def hash(self, password: str) -> str:
-        return off_the_hub(self.hasher.hash, password)
+        return HASHING.run(self.hasher.hash, password)
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         """True when ``password`` matches; with no hash, the same work is done for nothing.
@@ -108,7 +113,7 @@ class Passwords:
         to refuse as a known one, so timing does not reveal which e-mails have accounts.
         """
         try:
-            matches = off_the_hub(self.hasher.verify, password_hash or _dummy_hash(), password)
+            matches = HASHING.run(self.hasher.verify, password_hash or _dummy_hash(), password)
             return matches and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False
@@ -116,18 +121,6 @@ class Passwords:
     def needs_rehash(self, password_hash: str) -> bool:
         """True when the hash was made with other parameters than the current ones."""
         return self.hasher.check_needs_rehash(password_hash)
-
-
-def off_the_hub(function, *args):
-    """Run ``function`` in a real thread when the process runs under eventlet.
-
-    An argon2 hash takes tens of milliseconds of CPU; in a greenthread it would stall every
-    other request of the service meanwhile. argon2-cffi releases the GIL, so eventlet's
-    thread pool lets the hub keep serving while the hash is computed.
-    """
-    if patcher.is_monkey_patched("thread"):
-        return tpool.execute(function, *args)
-    return function(*args)
 
 
 @cache

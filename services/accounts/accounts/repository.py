@@ -11,7 +11,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
-from accounts.models import Account, EmailToken, FranceConnectLink, LoginSession, LoginThrottle
+from accounts.models import (
+    Account,
+    Base,
+    EmailToken,
+    FranceConnectLink,
+    LoginSession,
+    LoginThrottle,
+)
+from chassis import retention
 
 
 class Accounts:
@@ -125,6 +133,12 @@ class Accounts:
             .execution_options(populate_existing=True)
         )
         return self.session.scalars(query).one()
+
+    # copies of events
+
+    def forget_in_event_copies(self, values: Iterable[str]) -> None:
+        """Remove ``values`` from the outbox rows and dead letters of this database."""
+        retention.forget_values(self.session, Base.metadata, values)
 
     @staticmethod
     def _accounts():

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from nameko.rpc import rpc
 
-from accounts import agents, credentials, domain, franceconnect, sessions, tokens
+from accounts import agents, credentials, domain, franceconnect, purges, sessions, tokens
 from accounts.events import emitter
 from accounts.models import Base
 from accounts.repository import Accounts
 from accounts.views import account_view, identity_view
-from chassis import health, identity
+from chassis import health, identity, retention
 from chassis.database import Database
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
@@ -26,10 +26,11 @@ from contracts.errors import EXPECTED
 ADMIN = ("admin",)
 
 
-class AccountsService(health.Health):
+class AccountsService(health.Health, retention.Retention):
     """Citizen and agent accounts, their sessions and FranceConnect links."""
 
     name = accounts.SERVICE
+    retention_rules = purges.RULES
 
     db = Database(Base)
     outbox = Outbox()

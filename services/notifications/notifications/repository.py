@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from notifications.contacts import new_contact_fields
@@ -59,6 +59,27 @@ class Messages:
         if recipient is not None:
             query = query.where(OutgoingMessage.recipient == recipient)
         return list(self.session.scalars(query))
+
+    def forget_recipient(self, addresses: set[str]) -> None:
+        """Drop the pending messages to ``addresses``; the others keep only their template,
+        subject, status and dates (the record that the town wrote), not who nor what."""
+        if not addresses:
+            return
+        to_them = select(OutgoingMessage.id).where(OutgoingMessage.recipient.in_(addresses))
+        pending = to_them.where(OutgoingMessage.status == PENDING)
+        self.session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.message_id.in_(pending)))
+        self.session.execute(delete(OutgoingMessage).where(OutgoingMessage.id.in_(pending)))
+        error = DeliveryAttempt.error
+        for address in addresses:
+            self.session.execute(
+                update(DeliveryAttempt)
+                .where(DeliveryAttempt.message_id.in_(to_them))
+                .values(error=func.replace(error, address, ""))
+            )
+        blank = {"recipient": "", "text_body": "", "html_body": "", "last_error": None}
+        self.session.execute(
+            update(OutgoingMessage).where(OutgoingMessage.recipient.in_(addresses)).values(**blank)
+        )
 
 
 class Contacts:

@@ -12,14 +12,14 @@ from __future__ import annotations
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from chassis import health, identity
+from chassis import health, identity, retention
 from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
 from contracts import accounts, notifications, requests
 from contracts.errors import EXPECTED, Invalid
-from notifications import contacts, domain
+from notifications import contacts, domain, purges
 from notifications.delivery import Delivery, deliver_due
 from notifications.mailer import Mailer
 from notifications.models import Base
@@ -31,10 +31,11 @@ DELIVERY_BATCH = 20
 """At most this many messages per timer tick (the safety net; the delivery loop has no cap)."""
 
 
-class NotificationsService(health.Health):
+class NotificationsService(health.Health, retention.Retention):
     """E-mails to citizens at each step of their requests, and about their accounts."""
 
     name = notifications.SERVICE
+    retention_rules = purges.RULES
 
     db = Database(Base)
     outbox = Outbox()
@@ -106,8 +107,13 @@ class NotificationsService(health.Health):
 
     @handle_event(accounts.SERVICE, accounts.ACCOUNT_CLOSED, accounts.AccountClosed)
     def on_account_closed(self, session, event):
-        """Stop progress e-mails to a closed account and forget its address."""
-        contacts.record_closure(Contacts(session).lock(event["account_id"]))
+        """Stop progress e-mails to a closed account and forget its address everywhere: the
+        projection, the messages sent to it (pending ones are dropped) and event copies."""
+        contact = Contacts(session).lock(event["account_id"])
+        addresses = {address for address in (contact.email, event["email"]) if address}
+        contacts.record_closure(contact)
+        Messages(session).forget_recipient(addresses)
+        retention.forget_values(session, Base.metadata, addresses)
 
     def _queue_account_mail(self, session, event_type: str, event: dict) -> None:
         self.delivery.queue(session, event, self.composer.account_mail(event_type, event))

@@ -59,13 +59,15 @@ def account_timeline(reports: AccountReports, account_id: str) -> list[dict]:
     return [timeline_entry(report) for report in reports.list_by_account(account_id)]
 
 
-def forget_author(reports: AccountReports, account_id: str) -> int:
-    """Detach a closed account from its reports and drop its e-mail; returns how many changed.
+def forget_author(reports: AccountReports, account_id: str) -> set[str]:
+    """Detach a closed account from its reports and drop its e-mail; returns the addresses
+    forgotten, for the copies of events that still hold them.
 
     Running it again finds nothing left to change, so a redelivered event is harmless.
     """
     forgotten = reports.list_by_account(account_id)
+    addresses = {report.email for report in forgotten if report.email}
     for report in forgotten:
         report.email = ANONYMIZED_EMAIL
         report.account_id = None
-    return len(forgotten)
+    return addresses

@@ -12,7 +12,7 @@ import base64
 
 from nameko.rpc import rpc
 
-from chassis import health, identity
+from chassis import health, identity, retention
 from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
@@ -35,7 +35,7 @@ def photo_of(reports: Reports, report) -> dict:
     return requests.Photo().dump(photo)
 
 
-class RequestsService(health.Health):
+class RequestsService(health.Health, retention.Retention):
     """Public-space reports: submitted by anyone, followed by link, processed by agents."""
 
     name = requests.SERVICE
@@ -134,5 +134,8 @@ class RequestsService(health.Health):
 
     @handle_event(accounts.SERVICE, accounts.ACCOUNT_CLOSED, accounts.AccountClosed)
     def on_account_closed(self, session, event):
-        """Anonymize the closed account's reports; they stay, with history, for the records."""
-        authors.forget_author(Reports(session), event["account_id"])
+        """Anonymize the closed account's reports; they stay, with history, for the records.
+
+        Its addresses also leave the copies of events (outbox rows, dead letters)."""
+        addresses = authors.forget_author(Reports(session), event["account_id"])
+        retention.forget_values(session, Base.metadata, {*addresses, event["email"]})

@@ -24,6 +24,7 @@ class FakeStore:
         self.email_tokens: list[SimpleNamespace] = []
         self.login_sessions: list[SimpleNamespace] = []
         self.throttles: dict[str, SimpleNamespace] = {}
+        self.forgotten: list[str] = []
 
     def add(self, **fields):
         account = SimpleNamespace(id=str(uuid.uuid4()), franceconnect=None, **fields)
@@ -66,6 +67,9 @@ class FakeStore:
 
     def delete_tokens(self, account):
         self.email_tokens = [t for t in self.email_tokens if t.account is not account]
+
+    def forget_in_event_copies(self, values):
+        self.forgotten.extend(values)
 
     def add_session(self, account, **fields):
         row = SimpleNamespace(account=account, account_id=account.id, revoked_at=None, **fields)

@@ -174,12 +174,15 @@ def test_delier_franceconnect_refuse_quand_seul_moyen(store, emit):
 
 def test_fermeture_anonymise(store, emit):
     account = registered(store, emit)
+    address = account.email
     login(store, emit)
     domain.close_account(store, emit, account, {"current_password": PASSWORD}, NOW)
     assert account.email == f"closed-{account.id}@invalid"
     assert (account.given_name, account.phone, account.password_hash) == ("", "", None)
     assert all(row.revoked_at == NOW and row.client_ip == "" for row in store.login_sessions)
-    assert emit.of("account_closed") == [{"account_id": account.id}]
+    # The other services learn which address to forget; this one forgets its own copies.
+    assert emit.of("account_closed") == [{"account_id": account.id, "email": address}]
+    assert store.forgotten == [address]
 
 
 def test_agent_invite_pour_72_heures_et_ne_retire_pas_son_propre_admin(store, emit):

@@ -8,20 +8,14 @@ import pytest
 
 from contracts import accounts
 from contracts.base import example
+from contracts.catalogue import EVENTS
 from notifications.account_mails import duration_fr
 from notifications.rendering import MailComposer, make_environment
 
 PUBLIC_URL = "https://portail.ville-caluire.fr/"
 CONFIRMATION = "https://portail.ville-caluire.fr/compte/confirmation?jeton="
 NEW_PASSWORD = "https://portail.ville-caluire.fr/mot-de-passe/nouveau?jeton="
-SCHEMAS = {
-    accounts.ACCOUNT_REGISTERED: accounts.AccountRegistered,
-    accounts.DUPLICATE_REGISTRATION_ATTEMPTED: accounts.DuplicateRegistrationAttempted,
-    accounts.PASSWORD_RESET_REQUESTED: accounts.PasswordResetRequested,
-    accounts.PASSWORD_CHANGED: accounts.PasswordChanged,
-    accounts.EMAIL_CHANGE_REQUESTED: accounts.EmailChangeRequested,
-    accounts.ACCOUNT_EMAIL_CHANGED: accounts.AccountEmailChanged,
-}
+SCHEMAS = EVENTS
 
 
 def golden(event_type: str, **changes) -> dict:

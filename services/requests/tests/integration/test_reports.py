@@ -122,3 +122,19 @@ def test_methodes_agent_refusees_aux_autres(container, engine, method, args, cal
     with pytest.raises(Forbidden):
         call(container, method, caller, *args)
     assert count(engine, "report_status_changes") == 1
+
+
+def test_bombe_png_refusee_avec_message_sur_le_champ_photo_sans_rien_ecrire(container, engine):
+    out = io.BytesIO()
+    Image.new("RGB", (6300, 6300), "green").save(out, "PNG")
+    bomb = {"filename": "rue.png", "data": base64.b64encode(out.getvalue()).decode()}
+    with pytest.raises(Invalid) as caught:
+        submit(container, photo=bomb)
+    assert caught.value.fields == {
+        "photo": [
+            "L'image est trop grande (plus de 16 millions de pixels) : "
+            "réduisez-la ou envoyez-la en JPEG."
+        ]
+    }
+    assert count(engine, "reports") == 0
+    assert submit(container, photo=photo_upload())["has_photo"] is True

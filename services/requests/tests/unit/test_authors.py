@@ -54,7 +54,7 @@ def test_espace_refuse_sans_compte(caller):
 def test_compte_ferme_perd_adresse_et_compte_une_seule_fois():
     mine, other = report(), report(account_id="compte-2", email="dominique@example.org")
     reports = AccountReports(mine, other)
-    assert authors.forget_author(reports, "compte-1") == 1
+    assert authors.forget_author(reports, "compte-1") == {"camille.martin@example.org"}
     assert (mine.email, mine.account_id) == ("", None)
     assert (other.email, other.account_id) == ("dominique@example.org", "compte-2")
-    assert authors.forget_author(reports, "compte-1") == 0
+    assert authors.forget_author(reports, "compte-1") == set()

@@ -85,3 +85,54 @@ def test_bombe_de_decompression_est_refusee():
     with pytest.raises(Invalid) as caught:
         photos.prepare(encoded(out.getvalue()))
     assert caught.value.fields == {"photo": [photos.TOO_MANY_PIXELS]}
+
+
+def png_of(size, mode="RGB") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size, "green" if mode == "RGB" else 0).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_png_de_6300_pixels_de_cote_est_refuse_avant_decodage():
+    raw = png_of((6300, 6300))
+    assert len(raw) < 200_000  # a few hundred kilobytes that would decode to 150 MiB
+    with pytest.raises(Invalid) as caught:
+        photos.prepare(encoded(raw))
+    assert caught.value.fields == {"photo": [photos.TOO_MANY_PIXELS_TO_DECODE]}
+    assert "16 millions de pixels" in photos.TOO_MANY_PIXELS_TO_DECODE
+
+
+def test_image_de_plus_de_40_megapixels_est_refusee_meme_en_jpeg():
+    out = io.BytesIO()
+    Image.new("L", (8000, 5100)).save(out, "JPEG")
+    with pytest.raises(Invalid) as caught:
+        photos.prepare(encoded(out.getvalue()))
+    assert caught.value.fields == {"photo": [photos.TOO_MANY_PIXELS]}
+
+
+def test_grand_jpeg_est_decode_a_echelle_reduite():
+    out = io.BytesIO()
+    Image.new("RGB", (6000, 4000), (200, 30, 30)).save(out, "JPEG")
+    image = photos.open_image(out.getvalue())
+    assert image.size == (3000, 2000)  # decoded at 1/2 scale, never at full size
+    photo = photos.prepare(encoded(out.getvalue()))
+    assert (photo.width, photo.height) == (2560, 1707)
+
+
+def test_grand_png_est_reduit_des_le_decodage():
+    image = photos.open_image(png_of((5200, 3000)))
+    reduced = photos.decode_reduced(image)
+    assert reduced.size == (2560, 1477)  # shrunk before being turned or flattened
+    photo = photos.prepare(encoded(png_of((5200, 3000))))
+    assert (photo.width, photo.height) == (2560, 1477)
+
+
+def test_png_a_palette_reduit_garde_ses_couleurs():
+    image = Image.new("P", (5200, 300))
+    image.putpalette([0, 0, 0, 255, 200, 0] + [0] * 762)
+    image.paste(1, (0, 0, 5200, 300))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    photo = photos.prepare(encoded(out.getvalue()))
+    result = Image.open(io.BytesIO(photo.data))
+    assert result.getpixel((100, 50)) == pytest.approx((255, 200, 0), abs=6)
