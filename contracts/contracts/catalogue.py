@@ -15,7 +15,6 @@ EXAMPLES: dict[str, type[Schema]] = {
     "report_submitted": requests.ReportSubmitted,
     "report_status_changed": requests.ReportStatusChanged,
     "outgoing_message": notifications.OutgoingMessage,
-    "message_sent": notifications.MessageSent,
     "timeline_entry": timeline.TimelineEntry,
     "register": accounts.Register,
     "account": accounts.Account,

@@ -4,18 +4,15 @@ RPC (service ``notifications``):
 
 - ``list_messages(caller, recipient=None)`` -> list of ``OutgoingMessage`` (admin only)
 
-Events (exchange ``notifications.events``): ``message_sent`` once a message left by SMTP.
+Events: none. Nothing outside this service needs to know that an e-mail left; a citizen's
+message history is read from this service (``list_messages``).
 """
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from contracts.base import Event
-
 SERVICE = "notifications"
-
-MESSAGE_SENT = "message_sent"
 
 MESSAGE_STATUSES = ("pending", "sent", "failed")
 
@@ -30,11 +27,3 @@ class OutgoingMessage(Schema):
     attempts = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True, format="iso")
     sent_at = fields.AwareDateTime(allow_none=True, format="iso")
-
-
-class MessageSent(Event):
-    message_id = fields.Integer(required=True)
-    source_event_id = fields.UUID(required=True)
-    template = fields.String(required=True)
-    recipient = fields.String(required=True)
-    subject = fields.String(required=True)

@@ -101,10 +101,9 @@ def as_utc(moment: datetime | None) -> datetime | None:
 
 
 def message_view(message: Any) -> dict:
-    """What ``contracts.notifications.OutgoingMessage`` and ``MessageSent`` dump."""
+    """What ``contracts.notifications.OutgoingMessage`` dumps."""
     return {
         "id": message.id,
-        "message_id": message.id,
         "source_event_id": message.source_event_id,
         "template": message.template,
         "recipient": message.recipient,

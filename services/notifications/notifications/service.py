@@ -16,7 +16,6 @@ from chassis import health, identity
 from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
-from chassis.outbox import Outbox
 from contracts import accounts, notifications, requests
 from contracts.errors import EXPECTED, Invalid
 from notifications import contacts, domain
@@ -37,7 +36,6 @@ class NotificationsService(health.Health):
     name = notifications.SERVICE
 
     db = Database(Base)
-    outbox = Outbox()
     mailer = Mailer()
     delivery = Delivery()
     composer = Composer()
@@ -119,7 +117,7 @@ class NotificationsService(health.Health):
         The delivery loop already sends each message right after its handler and looks for due
         retries every second; this tick keeps due messages moving should the loop be stuck.
         """
-        deliver_due(self.db, self.mailer, self.outbox, limit=DELIVERY_BATCH)
+        deliver_due(self.db, self.mailer, limit=DELIVERY_BATCH)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_messages(self, caller, recipient=None):
