@@ -58,6 +58,11 @@ class Reports:
     def get(self, report_id: int) -> Report | None:
         return self.session.scalars(self._query().where(Report.id == report_id)).one_or_none()
 
+    def lock(self, report_id: int) -> Report | None:
+        """The report, its row locked until commit: concurrent changes of it run one by one."""
+        query = self._query().where(Report.id == report_id).with_for_update(of=Report)
+        return self.session.scalars(query).one_or_none()
+
     def find_by_number(self, tracking_number: str) -> Report | None:
         query = self._query().where(Report.tracking_number == tracking_number)
         return self.session.scalars(query).one_or_none()

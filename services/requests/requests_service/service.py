@@ -119,7 +119,7 @@ class RequestsService(health.Health):
         data = load_or_invalid(requests.ChangeReportStatus(), payload)
         with self.db.session() as session:
             reports = Reports(session)
-            report = domain.get_report(reports, report_id)
+            report = domain.get_report(reports, report_id, for_change=True)
             previous = domain.change_status(reports, report, agent, data, utcnow())
             event = domain.status_changed_event(report, previous)
             self.outbox.add(
