@@ -2,7 +2,8 @@
 
 RPC (service ``notifications``):
 
-- ``list_messages(caller, recipient=None)`` -> list of ``OutgoingMessage`` (admin only)
+- ``list_messages(caller, recipient=None, page=1, size=50)`` -> ``OutgoingMessagePage`` (admin
+  only; a page of ``OutgoingMessage``, see :mod:`contracts.paging`)
 
 Events: none. Nothing outside this service needs to know that an e-mail left; a citizen's
 message history is read from this service (``list_messages``).
@@ -11,6 +12,8 @@ message history is read from this service (``list_messages``).
 from __future__ import annotations
 
 from marshmallow import Schema, fields
+
+from contracts.paging import page_of
 
 SERVICE = "notifications"
 
@@ -27,3 +30,6 @@ class OutgoingMessage(Schema):
     attempts = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True, format="iso")
     sent_at = fields.AwareDateTime(allow_none=True, format="iso")
+
+
+OutgoingMessagePage = page_of(OutgoingMessage)

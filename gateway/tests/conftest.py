@@ -89,11 +89,16 @@ def account_answers() -> dict:
             "exported_at": "2026-11-26T10:00:00+00:00",
         },
         "close_account": {},
-        "list_agents": [agent_account()],
+        "list_agents": page_of([agent_account()]),
         "create_agent": agent_account(),
         "set_agent_roles": agent_account(),
         "list_account_requests": [example("timeline_entry")],
     }
+
+
+def page_of(items: list, page: int = 1, pages: int = 1) -> dict:
+    """A ``contracts.paging`` page holding ``items``."""
+    return {"items": items, "page": page, "size": 50, "total": len(items), "pages": pages}
 
 
 def default_answers() -> dict:
@@ -104,7 +109,7 @@ def default_answers() -> dict:
         "get_tracked_report": tracked_report(),
         "get_tracked_report_photo": photo,
         "get_report_photo": photo,
-        "list_reports": [example("agent_report")],
+        "list_reports": page_of([example("agent_report")]),
         "get_report": example("agent_report"),
         "change_report_status": example("agent_report"),
         "ping": None,

@@ -35,7 +35,7 @@ def test_admin_page_lists_agents_with_their_roles(admin_client, rpc):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    assert rpc.last("list_agents")["args"] == (ADMIN_CALLER,)
+    assert rpc.last("list_agents")["args"] == (ADMIN_CALLER, None)
     assert f'action="/admin/agents/{AGENT_ID}/roles"' in html
     assert f'id="agent-{AGENT_ID}-roles-agent_regie" checked' in html
     for role in ROLES:

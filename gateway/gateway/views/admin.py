@@ -77,7 +77,8 @@ def agent_roles(agent_id: str):
 
 
 def _page(values: dict, errors=None, message=None, role_errors=None):
-    found = rpc().call("accounts", "list_agents", sessions.current_caller())
+    page = request.args.get("page")
+    found = rpc().call("accounts", "list_agents", sessions.current_caller(), page)
     return pages.form_page(
         "admin/agents.html",
         CREATE_LABELS,

@@ -16,7 +16,7 @@ from chassis import health, identity
 from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
-from contracts import accounts, notifications, requests
+from contracts import accounts, notifications, paging, requests
 from contracts.errors import EXPECTED, Invalid
 from notifications import contacts, domain
 from notifications.delivery import Delivery, deliver_due
@@ -120,11 +120,13 @@ class NotificationsService(health.Health):
         deliver_due(self.db, self.mailer, limit=DELIVERY_BATCH)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_messages(self, caller, recipient=None):
-        """The newest outgoing messages, optionally for one recipient (admins only)."""
+    def list_messages(self, caller, recipient=None, page=None, size=None):
+        """One page of outgoing messages, newest first, optionally for one recipient (admins)."""
         identity.require_role(caller, ADMIN_ROLES)
         if recipient is not None and not isinstance(recipient, str):
             raise Invalid("Le filtre est invalide.", {"recipient": ["Adresse e-mail attendue."]})
+        page, size = paging.page_request(page, size)
         with self.db.session() as session:
-            views = [domain.message_view(m) for m in Messages(session).list(recipient)]
-        return notifications.OutgoingMessage(many=True).dump(views)
+            found, total = Messages(session).list(recipient, page, size)
+            views = [domain.message_view(m) for m in found]
+        return notifications.OutgoingMessagePage().dump(paging.page_view(views, page, size, total))

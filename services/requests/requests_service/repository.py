@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from chassis.paging import fetch_page
 from requests_service.models import Report, ReportPhoto, ReportStatusChange, TrackingCounter
 from requests_service.photos import CleanPhoto
 
@@ -67,12 +68,12 @@ class Reports:
         query = self._query().where(Report.tracking_number == tracking_number)
         return self.session.scalars(query).one_or_none()
 
-    def list(self, status: str | None = None) -> list[Report]:
-        """Newest first, optionally with one status only."""
+    def list(self, status: str | None, page: int, size: int) -> tuple[list[Report], int]:
+        """One page, newest first, optionally with one status only; and how many in all."""
         query = self._query().order_by(Report.submitted_at.desc(), Report.id.desc())
         if status is not None:
             query = query.where(Report.status == status)
-        return list(self.session.scalars(query))
+        return fetch_page(self.session, query, page, size)
 
     def list_by_account(self, account_id: str) -> list[Report]:
         """The reports of one account, newest first."""

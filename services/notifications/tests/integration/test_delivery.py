@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from chassis.testing.fixtures import wait_until
 from contracts.base import example
-from contracts.errors import Forbidden
+from contracts.errors import Forbidden, Invalid
 
 
 def rows(engine, query):
@@ -95,11 +95,15 @@ def test_liste_des_messages_reservee_aux_administrateurs(
             with pytest.raises(Forbidden):
                 list_messages(caller)
         admin = {"account_id": "1", "roles": ["admin"], "family_id": None}
-        wait_until(lambda: list_messages(admin)[0]["status"] == "sent", message="sent status")
-        assert [m["recipient"] for m in list_messages(admin, "camille.martin@example.org")] == [
-            "camille.martin@example.org"
-        ]
-        assert list_messages(admin, "personne@example.org") == []
+        wait_until(
+            lambda: list_messages(admin)["items"][0]["status"] == "sent", message="sent status"
+        )
+        found = list_messages(admin, "camille.martin@example.org")
+        assert [m["recipient"] for m in found["items"]] == ["camille.martin@example.org"]
+        assert list_messages(admin, "personne@example.org")["items"] == []
+        assert list_messages(admin, None, 2, 1)["items"] == []
+        with pytest.raises(Invalid):
+            list_messages(admin, None, 1, 500)
 
 
 def test_message_impossible_a_construire_ne_bloque_pas_les_autres(
