@@ -113,6 +113,7 @@ def default_answers() -> dict:
         "get_report": example("agent_report"),
         "change_report_status": example("agent_report"),
         "ping": None,
+        "list_messages": page_of([example("outgoing_message")]),
     }
 
 
@@ -122,6 +123,10 @@ class FakeRpc:
     def __init__(self) -> None:
         self.calls: list[dict] = []
         self.answers = default_answers()
+        self.broker_up = True
+
+    def broker_reachable(self) -> bool:
+        return self.broker_up
 
     def answer(self, method: str, value: object) -> None:
         """Return ``value`` from ``method`` (raise it if it is an exception)."""
@@ -187,7 +192,7 @@ def clean_environment(monkeypatch):
         "PORTAL_ENV", "GATEWAY_SECRET_KEY", "GATEWAY_PUBLIC_URL", "FRANCECONNECT_ISSUER",
         "FRANCECONNECT_CLIENT_ID", "FRANCECONNECT_CLIENT_SECRET",
         "AMQP_URI", "RPC_TIMEOUT", "RPC_POOL_SIZE", "TOWN_NAME", "TOWN_COLOR",
-        "TOWN_COLOR_DARK", "GATEWAY_READY_SERVICES", "GATEWAY_READY_TIMEOUT",
+        "TOWN_COLOR_DARK", "GATEWAY_READY_TIMEOUT",
         "GATEWAY_TRUSTED_PROXIES",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)

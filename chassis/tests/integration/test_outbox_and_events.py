@@ -5,8 +5,11 @@ Two small services exercise the chassis the way real services do.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+import urllib.error
+import urllib.request
 import uuid
 from datetime import UTC, datetime
 
@@ -285,7 +288,37 @@ def test_event_with_no_queue_yet_is_kept_until_a_consumer_exists(start, database
         delete_vhost(vhost)
 
 
-def test_health_reports_database(start, amqp_uri):
-    start(ProducerService)
-    with ServiceRpcProxy(PRODUCER, {"AMQP_URI": amqp_uri}, timeout=10) as producer:
-        assert producer.ping() == {"service": PRODUCER, "status": "ok", "database": "ok"}
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, json.load(answer)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def test_database_outage_makes_the_service_unready_but_alive(start, amqp_uri, databases):
+    """Readiness names the database; liveness and ``ping`` do no I/O and keep answering."""
+    producer_url, _ = databases
+    url = make_url(producer_url)
+    proxy = ProxyProcess((url.host, url.port or 5432))
+    try:
+        address = f"127.0.0.1:{free_port()}"
+        through_proxy = url.set(host="127.0.0.1", port=proxy.port)
+        start(
+            ProducerService,
+            DATABASE_URL=through_proxy.render_as_string(hide_password=False),
+            WEB_SERVER_ADDRESS=address,
+            READY_TIMEOUT=1.0,
+        )
+        ready = {"service": PRODUCER, "status": "ok", "database": "ok", "broker": "ok"}
+        assert get_json(f"http://{address}/readyz") == (200, ready)
+        proxy.cut()
+        unready = {**ready, "status": "unavailable", "database": "unreachable"}
+        assert get_json(f"http://{address}/readyz") == (503, unready)
+        assert get_json(f"http://{address}/healthz") == (200, {"service": PRODUCER, "status": "ok"})
+        with ServiceRpcProxy(PRODUCER, {"AMQP_URI": amqp_uri}, timeout=10) as producer:
+            assert producer.ping() == {"service": PRODUCER, "status": "ok"}
+        proxy.restore()
+        assert get_json(f"http://{address}/readyz") == (200, ready)
+    finally:
+        proxy.close()
