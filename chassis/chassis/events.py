@@ -15,13 +15,18 @@ RabbitMQ's delayed redelivery (nameko-amqp-retry's ``Backoff``, :class:`EventBac
 1 s, 2 s, 5 s, 10 s, 30 s, 1 min, then every 2 min, 12 retries over about 14 minutes);
 what still fails after the last retry is written to ``dead_letter_events`` for an operator,
 with its payload and error.
+
+A message is acknowledged only after its outcome is committed: the handler's effect, or its
+dead letter. If the dead letter cannot be stored (database down), the message is not
+acknowledged but returned to its queue after a pause, and handled again later; nothing
+reaches only the log.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
+import time
 from collections.abc import Callable
 
 from marshmallow import Schema, ValidationError
@@ -35,6 +40,10 @@ from chassis.database import Database, Sessions
 from chassis.types import utcnow
 
 log = logging.getLogger(__name__)
+
+DEAD_LETTER_RETRY_SECONDS = 5.0
+"""Wait before a message whose dead letter could not be stored goes back to its queue."""
+RETRY_CONFIG_KEY = "DEAD_LETTER_RETRY_SECONDS"
 
 
 class EventBackoff(Backoff):
@@ -50,17 +59,29 @@ class ContractViolation(Exception):
 
 
 class IdempotentEventHandler(RetryingEventHandler):
-    """nameko-amqp-retry's event handler that dead-letters what it finally gives up on."""
+    """nameko-amqp-retry's event handler that dead-letters what it finally gives up on.
 
-    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
-        result, exc_info = super().handle_result(
-            message, worker_ctx, result=result, exc_info=exc_info
+    The message is acknowledged only once its dead letter is committed. When the dead letter
+    cannot be written (the database is down), the message is put back in its queue after
+    ``DEAD_LETTER_RETRY_SECONDS`` (config key of the same name) instead: it is handled again
+    later, and dead-lettered once the database answers.
+    """
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        given_up = exc_info is not None and isinstance(
+            exc_info[1], Backoff.Expired | ContractViolation
         )
-        if exc_info is not None and isinstance(exc_info[1], Backoff.Expired | ContractViolation):
-            self._dead_letter(message, exc_info[1])
-        return result, exc_info
+        if given_up and not self._dead_letter(message, exc_info[1]):
+            time.sleep(self._retry_seconds())  # cooperative: nameko runs monkey-patched
+            self.queue_consumer.requeue_message(message)
+            return
+        super().handle_message_processed(message, result, exc_info)
 
-    def _dead_letter(self, message, error: Exception) -> None:
+    def _retry_seconds(self) -> float:
+        return float(self.container.config.get(RETRY_CONFIG_KEY, DEAD_LETTER_RETRY_SECONDS))
+
+    def _dead_letter(self, message, error: Exception) -> bool:
+        """Store the message in ``dead_letter_events``; False when that failed."""
         payload = (
             message.payload if isinstance(message.payload, dict) else {"raw": str(message.payload)}
         )
@@ -77,8 +98,13 @@ class IdempotentEventHandler(RetryingEventHandler):
             )
         except Exception:
             log.exception(
-                "could not dead-letter event, payload follows: %s", json.dumps(payload, default=str)
+                "could not dead-letter %s %s for %s: message requeued, not acknowledged",
+                self.event_type,
+                payload.get("event_id"),
+                self.method_name,
             )
+            return False
+        return True
 
 
 def record_dead_letter(

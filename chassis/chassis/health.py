@@ -1,4 +1,4 @@
-"""Health of a service: ``GET /healthz`` for the orchestrator, ``ping()`` for the gateway.
+"""Health of a service: liveness, readiness, and ``ping()`` for callers.
 
 A service class inherits the mixin; it needs a ``db`` (``Database``) dependency::
 
@@ -6,7 +6,15 @@ A service class inherits the mixin; it needs a ``db`` (``Database``) dependency:
         name = "requests"
         db = Database(Base)
 
-The HTTP endpoint listens on nameko's ``WEB_SERVER_ADDRESS``.
+- ``GET /healthz`` (liveness): the process answers HTTP. No I/O, so a database or broker
+  outage never makes the orchestrator restart a healthy process.
+- ``GET /readyz`` (readiness): what this service needs itself answers: its database
+  (``SELECT 1``) and its broker (a connection to ``AMQP_URI``), each within
+  ``READY_TIMEOUT`` seconds. 503 with the failing part named otherwise.
+- ``ping()`` (RPC): answered over RabbitMQ with no I/O; a reply proves the broker and the
+  service's consumer work.
+
+The HTTP endpoints listen on nameko's ``WEB_SERVER_ADDRESS``.
 """
 
 from __future__ import annotations
@@ -14,35 +22,92 @@ from __future__ import annotations
 import json
 import logging
 
+import eventlet
+from kombu import Connection
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from chassis.database import Database
+
 log = logging.getLogger(__name__)
+
+READY_TIMEOUT = 2.0
+
+
+class ReadinessCheck:
+    """What a worker gets: ``check()`` the database and the broker, each with a timeout."""
+
+    def __init__(self, database: Database, amqp_uri: str, timeout: float) -> None:
+        self.database = database
+        self.amqp_uri = amqp_uri
+        self.timeout = timeout
+
+    def check(self) -> dict:
+        return {
+            "database": self._within_timeout("database", self._database),
+            "broker": self._within_timeout("broker", self._broker),
+        }
+
+    def _database(self) -> None:
+        with self.database.sessions.session() as session:
+            session.execute(text("SELECT 1"))
+
+    def _broker(self) -> None:
+        with Connection(self.amqp_uri, connect_timeout=self.timeout) as connection:
+            connection.ensure_connection(max_retries=1, timeout=self.timeout)
+
+    def _within_timeout(self, part: str, probe) -> str:
+        try:
+            with eventlet.Timeout(self.timeout):
+                probe()
+        except (Exception, eventlet.Timeout) as exc:
+            log.warning("readiness: %s unreachable: %r", part, exc)
+            return "unreachable"
+        return "ok"
+
+
+class Readiness(DependencyProvider):
+    """Gives workers a :class:`ReadinessCheck` on the service's ``Database`` and broker."""
+
+    def setup(self) -> None:
+        database = next((d for d in self.container.dependencies if isinstance(d, Database)), None)
+        if database is None:
+            raise RuntimeError("Health needs a Database dependency on the same service")
+        timeout = float(self.container.config.get("READY_TIMEOUT", READY_TIMEOUT))
+        amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
+        self.readiness = ReadinessCheck(database, amqp_uri, timeout)
+
+    def get_dependency(self, worker_ctx) -> ReadinessCheck:
+        return self.readiness
 
 
 class Health:
     """Mixin adding the health entrypoints to a nameko service."""
 
-    def _health(self) -> dict:
-        try:
-            with self.db.session() as session:
-                session.execute(text("SELECT 1"))
-            database = "ok"
-        except Exception as exc:
-            log.warning("health check: database unreachable: %r", exc)
-            database = "unreachable"
-        status = "ok" if database == "ok" else "degraded"
-        return {"service": self.name, "status": status, "database": database}
+    readiness = Readiness()
 
     @http("GET", "/healthz")
     def healthz(self, request) -> Response:
-        report = self._health()
-        code = 200 if report["status"] == "ok" else 503
-        return Response(json.dumps(report), status=code, mimetype="application/json")
+        """Liveness: the process answers."""
+        return _json({"service": self.name, "status": "ok"}, 200)
+
+    @http("GET", "/readyz")
+    def readyz(self, request) -> Response:
+        """Readiness: the service's database and broker answer."""
+        parts = self.readiness.check()
+        ready = all(state == "ok" for state in parts.values())
+        report = {"service": self.name, "status": "ok" if ready else "unavailable", **parts}
+        return _json(report, 200 if ready else 503)
 
     @rpc
     def ping(self) -> dict:
-        """Answered over RabbitMQ, so a caller learns the broker and the service both work."""
-        return self._health()
+        """Answered over RabbitMQ without I/O: the broker and this service's consumer work."""
+        return {"service": self.name, "status": "ok"}
+
+
+def _json(body: dict, status: int) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")

@@ -26,7 +26,8 @@ A logged-in citizen (caller.account_id set by the gateway from ``resolve_session
 
 Administrators (role ``admin``):
 - ``create_agent(caller, CreateAgent)`` -> ``Account`` (an invitation link is e-mailed)
-- ``list_agents(caller)`` -> list of ``Account``
+- ``list_agents(caller, page=1, size=50)`` -> ``AccountPage`` (a page of ``Account``, see
+  :mod:`contracts.paging`)
 - ``set_agent_roles(caller, account_id, AgentRoles)`` -> ``Account``
 
 Events (exchange ``accounts.events``): see the constants below.
@@ -39,6 +40,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from contracts import fields_fr as fr
 from contracts.base import Event
 from contracts.identity import ROLES
+from contracts.paging import page_of
 
 SERVICE = "accounts"
 
@@ -201,6 +203,9 @@ class Account(Schema):
     franceconnect_linked = fields.Boolean(required=True)
     roles = fields.List(fields.String(), required=True)
     created_at = fields.AwareDateTime(required=True, format="iso")
+
+
+AccountPage = page_of(Account)
 
 
 class SessionIdentity(Schema):

@@ -16,7 +16,6 @@ EXAMPLES: dict[str, type[Schema]] = {
     "report_submitted": requests.ReportSubmitted,
     "report_status_changed": requests.ReportStatusChanged,
     "outgoing_message": notifications.OutgoingMessage,
-    "message_sent": notifications.MessageSent,
     "timeline_entry": timeline.TimelineEntry,
     "register": accounts.Register,
     "account": accounts.Account,
@@ -35,7 +34,6 @@ EXAMPLES: dict[str, type[Schema]] = {
 EVENTS: dict[str, type[Event]] = {
     requests.REPORT_SUBMITTED: requests.ReportSubmitted,
     requests.REPORT_STATUS_CHANGED: requests.ReportStatusChanged,
-    notifications.MESSAGE_SENT: notifications.MessageSent,
     accounts.ACCOUNT_REGISTERED: accounts.AccountRegistered,
     accounts.DUPLICATE_REGISTRATION_ATTEMPTED: accounts.DuplicateRegistrationAttempted,
     accounts.PASSWORD_RESET_REQUESTED: accounts.PasswordResetRequested,

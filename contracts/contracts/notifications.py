@@ -2,20 +2,20 @@
 
 RPC (service ``notifications``):
 
-- ``list_messages(caller, recipient=None)`` -> list of ``OutgoingMessage`` (admin only)
+- ``list_messages(caller, recipient=None, page=1, size=50)`` -> ``OutgoingMessagePage`` (admin
+  only; a page of ``OutgoingMessage``, see :mod:`contracts.paging`)
 
-Events (exchange ``notifications.events``): ``message_sent`` once a message left by SMTP.
+Events: none. Nothing outside this service needs to know that an e-mail left; a citizen's
+message history is read from this service (``list_messages``).
 """
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from contracts.base import Event
+from contracts.paging import page_of
 
 SERVICE = "notifications"
-
-MESSAGE_SENT = "message_sent"
 
 MESSAGE_STATUSES = ("pending", "sent", "failed")
 
@@ -32,11 +32,4 @@ class OutgoingMessage(Schema):
     sent_at = fields.AwareDateTime(allow_none=True, format="iso")
 
 
-class MessageSent(Event):
-    redacted_once_published = ("recipient", "subject")
-
-    message_id = fields.Integer(required=True)
-    source_event_id = fields.UUID(required=True)
-    template = fields.String(required=True)
-    recipient = fields.String(required=True)
-    subject = fields.String(required=True)
+OutgoingMessagePage = page_of(OutgoingMessage)

@@ -6,7 +6,8 @@ RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) f
 - ``submit_report(caller, payload: SubmitReport)`` -> ``SubmittedReport``
 - ``get_tracked_report(caller, tracking_number, tracking_key)`` -> ``Report``
 - ``get_tracked_report_photo(caller, tracking_number, tracking_key)`` -> ``Photo`` (JPEG)
-- ``list_reports(caller, status=None)`` -> list of ``AgentReport`` (agents)
+- ``list_reports(caller, status=None, page=1, size=50)`` -> ``AgentReportPage`` (agents; a
+  page of ``AgentReport``, see :mod:`contracts.paging`)
 - ``get_report(caller, report_id)`` -> ``AgentReport`` (agents)
 - ``get_report_photo(caller, report_id)`` -> ``Photo`` (agents)
 - ``change_report_status(caller, report_id, payload: ChangeReportStatus)`` -> ``AgentReport``
@@ -25,6 +26,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validates_sche
 
 from contracts import fields_fr as fr
 from contracts.base import Event
+from contracts.paging import page_of
 
 SERVICE = "requests"
 
@@ -170,3 +172,6 @@ class ReportStatusChanged(Event):
     status_label = fields.String(required=True)
     comment = fields.String(required=True)
     changed_at = fields.AwareDateTime(required=True, format="iso")
+
+
+AgentReportPage = page_of(AgentReport)

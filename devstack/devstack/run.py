@@ -44,7 +44,6 @@ LOCAL_PORTS = {
     1080: "SMTP sink (web)",
     8200: "FranceConnect test provider",
 }
-READY_SERVICES = "accounts,requests,notifications"
 # Demo agent accounts of the local run: (file of the password in var/, e-mail, given name,
 # family name, roles).
 DEMO_ACCOUNTS = [
@@ -196,7 +195,6 @@ def local_environment(database_urls: dict[str, str], root: Path = REPO_ROOT) -> 
             var / "gateway_secret_key", lambda: secrets.token_urlsafe(48)
         ),
         "GATEWAY_PUBLIC_URL": PUBLIC_URL,
-        "GATEWAY_READY_SERVICES": READY_SERVICES,
         # The test provider's defaults (python -m devstack.franceconnect, Procfile).
         "FRANCECONNECT_ISSUER": franceconnect_state.DEFAULT_ISSUER,
         "FRANCECONNECT_CLIENT_ID": franceconnect_state.DEFAULT_CLIENT_ID,

@@ -1,7 +1,8 @@
 """Demo data for the local run: a few reports, submitted through the public API.
 
-``make run`` starts this in the background: it waits until the gateway is ready, submits the
-demo reports once (``var/demo-seeded`` remembers it), and exits. Going through the API means
+``make run`` starts this in the background: it waits until the gateway is ready (its own
+broker link), submits the demo reports once (again while the gateway answers that ``requests``
+is momentarily unavailable, as it does while that service starts) (``var/demo-seeded`` remembers it), and exits. Going through the API means
 the demo exercises the real path: the services store the reports, the outbox relays their
 events and the confirmation e-mails show up in the SMTP sink.
 """
@@ -52,6 +53,18 @@ def wait_until_ready(base_url: str, timeout: float = 120.0) -> bool:
     return False
 
 
+def submit_when_served(base_url: str, report: dict, timeout: float = 120.0) -> str:
+    """Submit ``report``, again while the gateway answers 503 (``requests`` still starting)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return submit(base_url, report)
+        except urllib.error.HTTPError as error:
+            if error.code != 503 or time.monotonic() > deadline:
+                raise
+        time.sleep(1)
+
+
 def submit(base_url: str, report: dict) -> str:
     request = urllib.request.Request(
         f"{base_url}/api/v1/reports",
@@ -69,7 +82,7 @@ def main(base_url: str, marker: Path) -> int:
     if not wait_until_ready(base_url):
         print("[seed] le portail ne répond pas : pas de données de démonstration", flush=True)
         return 1
-    numbers = [submit(base_url, report) for report in DEMO_REPORTS]
+    numbers = [submit_when_served(base_url, report) for report in DEMO_REPORTS]
     marker.write_text("\n".join(numbers) + "\n", encoding="utf-8")
     print(f"[seed] signalements de démonstration : {', '.join(numbers)}", flush=True)
     return 0

@@ -7,7 +7,8 @@ The session fixture ``stack`` makes a fresh RabbitMQ vhost and fresh PostgreSQL 
 CLI, then starts the SMTP sink, the FranceConnect test provider (with its test hooks), every
 service (``python -m chassis.run``, that is ``nameko run``) and the gateway (gunicorn,
 ``PORTAL_ENV=production``, one trusted proxy as behind the Ingress) on free ports, and waits
-until the gateway's ``/readyz`` answers 200. The requests service's outbox relay reaches RabbitMQ through a TCP proxy
+until every service's ``/readyz`` and the gateway's answer 200 (the gateway's readiness is only
+its own broker link). The requests service's outbox relay reaches RabbitMQ through a TCP proxy
 (``OUTBOX_AMQP_URI``), so a test can cut that link alone. Every process logs to a file under
 the session's temporary folder; a startup failure raises with the tail of the logs.
 """
@@ -152,7 +153,7 @@ class Stack:
         process = self.processes[name]
         process.start()
         url = self.health_urls[name]
-        wait_until(lambda: _ok(url), STARTUP_SECONDS, f"{name} /healthz", [process])
+        wait_until(lambda: _ok(url), STARTUP_SECONDS, f"{name} /readyz", [process])
 
     def cut_relay_link(self) -> None:
         """Reset and refuse the requests relay's connections to RabbitMQ (RPC keeps going)."""
@@ -277,7 +278,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
     vhost = amqp_uri.rsplit("/", 1)[1]
     for service, module in SERVICES.items():
         port = free_port()
-        stack.health_urls[service] = f"http://127.0.0.1:{port}/healthz"
+        stack.health_urls[service] = f"http://127.0.0.1:{port}/readyz"
         service_env = {**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
         if service == "requests":
             service_env["OUTBOX_AMQP_URI"] = (
@@ -289,7 +290,6 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
     gateway_env = {
         **env,
         "GATEWAY_SECRET_KEY": secrets.token_urlsafe(48),
-        "GATEWAY_READY_SERVICES": ",".join(sorted(SERVICES)),
         # One reverse proxy in front, as behind the Ingress: each test client can then play
         # its own address (X-Forwarded-For), so per-IP rate limits do not add up across tests.
         "GATEWAY_TRUSTED_PROXIES": "1",
@@ -310,6 +310,8 @@ def start_stack(workdir: Path) -> Stack:
         amqp_uri = _prepare(stack)
         _start_processes(stack, amqp_uri)
         processes = list(stack.processes.values())
+        for service, url in stack.health_urls.items():
+            wait_until(lambda url=url: _ok(url), STARTUP_SECONDS, f"{service} /readyz", processes)
         wait_until(
             lambda: _ok(f"{stack.gateway_url}/readyz"), STARTUP_SECONDS, "/readyz", processes
         )

@@ -28,6 +28,7 @@ from flask import Flask, g, has_app_context
 from kombu.exceptions import KombuError
 
 from contracts.errors import PortalError
+from gateway.availability import ServiceConsumers
 from gateway.errors import ServiceUnavailable
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
@@ -122,10 +123,22 @@ class ProxyPool:
 
 
 class RpcClient:
-    """Flask extension: ``call(service, method, *args, timeout=None)`` over pooled proxies."""
+    """Flask extension: ``call(service, method, *args, timeout=None)`` over pooled proxies.
 
-    def __init__(self, app: Flask | None = None, proxy_factory: Callable | None = None) -> None:
+    Before a call, ``consumers`` (:class:`gateway.availability.ServiceConsumers`) says whether
+    any replica of the service listens; when none does, the call fails at once with
+    :class:`ServiceUnavailable` instead of waiting for the RPC timeout. Tests that give a fake
+    ``proxy_factory`` have no broker to ask, and skip that check unless they give ``consumers``.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        proxy_factory: Callable | None = None,
+        consumers: ServiceConsumers | None = None,
+    ) -> None:
         self._proxy_factory = proxy_factory or _cluster_proxy
+        self._consumers = consumers
         self._pools: dict[float, ProxyPool] = {}
         self._lock = threading.Lock()
         if app is not None:
@@ -135,10 +148,21 @@ class RpcClient:
         self._amqp_config = {"AMQP_URI": app.config["AMQP_URI"]}
         self._timeout = float(app.config["RPC_TIMEOUT"])
         self._size = int(app.config["RPC_POOL_SIZE"])
+        if self._consumers is None and self._proxy_factory is _cluster_proxy:
+            self._consumers = ServiceConsumers(
+                app.config["AMQP_URI"], app.config.get("READY_TIMEOUT", 2.0)
+            )
         app.extensions["rpc"] = self
+
+    def broker_reachable(self) -> bool:
+        """The gateway's own readiness: RabbitMQ answers (True when there is no broker to ask)."""
+        return self._consumers is None or self._consumers.broker_reachable()
 
     def call(self, service: str, method: str, *args: Any, timeout: float | None = None) -> Any:
         """Call ``service.method(*args)``; contracts errors pass through, the rest is 503."""
+        if self._consumers is not None and not self._consumers.listening(service):
+            log.warning("rpc %s.%s not sent: no replica of %s listens", service, method, service)
+            raise ServiceUnavailable(f"{service}.{method}")
         try:
             with self._pool(timeout or self._timeout).checkout() as proxy:
                 bind_context(proxy, current_correlation_id())
@@ -160,6 +184,8 @@ class RpcClient:
     def close(self) -> None:
         for pool in list(self._pools.values()):
             pool.close()
+        if self._consumers is not None:
+            self._consumers.close()
 
 
 def bind_context(proxy: Any, correlation_id: str) -> None:

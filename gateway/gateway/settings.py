@@ -34,7 +34,6 @@ def from_environ(env: Mapping[str, str]) -> dict[str, Any]:
         "AMQP_URI": env.get("AMQP_URI", "").strip(),
         "RPC_TIMEOUT": _number(env, "RPC_TIMEOUT", "10", float, minimum=0.1),
         "RPC_POOL_SIZE": _number(env, "RPC_POOL_SIZE", "8", int),
-        "READY_SERVICES": _names(env.get("GATEWAY_READY_SERVICES", "requests,notifications")),
         "READY_TIMEOUT": _number(env, "GATEWAY_READY_TIMEOUT", "2", float, minimum=0.1),
         "TRUSTED_PROXIES": _number(env, "GATEWAY_TRUSTED_PROXIES", "0", int, minimum=0),
         "TOWN_NAME": env.get("TOWN_NAME", "Caluire-et-Cuire"),
@@ -110,7 +109,3 @@ def _number(env: Mapping[str, str], name: str, default: str, kind: type, minimum
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum:g}, not {raw!r}.")
     return value
-
-
-def _names(raw: str) -> list[str]:
-    return [name.strip() for name in raw.split(",") if name.strip()]

@@ -89,11 +89,16 @@ def account_answers() -> dict:
             "exported_at": "2026-11-26T10:00:00+00:00",
         },
         "close_account": {},
-        "list_agents": [agent_account()],
+        "list_agents": page_of([agent_account()]),
         "create_agent": agent_account(),
         "set_agent_roles": agent_account(),
         "list_account_requests": [example("timeline_entry")],
     }
+
+
+def page_of(items: list, page: int = 1, pages: int = 1) -> dict:
+    """A ``contracts.paging`` page holding ``items``."""
+    return {"items": items, "page": page, "size": 50, "total": len(items), "pages": pages}
 
 
 def default_answers() -> dict:
@@ -104,10 +109,11 @@ def default_answers() -> dict:
         "get_tracked_report": tracked_report(),
         "get_tracked_report_photo": photo,
         "get_report_photo": photo,
-        "list_reports": [example("agent_report")],
+        "list_reports": page_of([example("agent_report")]),
         "get_report": example("agent_report"),
         "change_report_status": example("agent_report"),
         "ping": None,
+        "list_messages": page_of([example("outgoing_message")]),
     }
 
 
@@ -117,6 +123,10 @@ class FakeRpc:
     def __init__(self) -> None:
         self.calls: list[dict] = []
         self.answers = default_answers()
+        self.broker_up = True
+
+    def broker_reachable(self) -> bool:
+        return self.broker_up
 
     def answer(self, method: str, value: object) -> None:
         """Return ``value`` from ``method`` (raise it if it is an exception)."""
@@ -182,7 +192,7 @@ def clean_environment(monkeypatch):
         "PORTAL_ENV", "GATEWAY_SECRET_KEY", "GATEWAY_PUBLIC_URL", "FRANCECONNECT_ISSUER",
         "FRANCECONNECT_CLIENT_ID", "FRANCECONNECT_CLIENT_SECRET",
         "AMQP_URI", "RPC_TIMEOUT", "RPC_POOL_SIZE", "TOWN_NAME", "TOWN_COLOR",
-        "TOWN_COLOR_DARK", "GATEWAY_READY_SERVICES", "GATEWAY_READY_TIMEOUT",
+        "TOWN_COLOR_DARK", "GATEWAY_READY_TIMEOUT",
         "GATEWAY_TRUSTED_PROXIES",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contracts.errors import Invalid
 from contracts.identity import ROLES
+from gateway.errors import ServiceUnavailable
 from gateway.views.admin import ROLE_LABELS
 
 from .conftest import AGENT_ID, agent_identity, caller_of, citizen_identity, log_in
@@ -35,7 +36,7 @@ def test_admin_page_lists_agents_with_their_roles(admin_client, rpc):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    assert rpc.last("list_agents")["args"] == (ADMIN_CALLER,)
+    assert rpc.last("list_agents")["args"] == (ADMIN_CALLER, None)
     assert f'action="/admin/agents/{AGENT_ID}/roles"' in html
     assert f'id="agent-{AGENT_ID}-roles-agent_regie" checked' in html
     for role in ROLES:
@@ -83,3 +84,25 @@ def test_admin_role_can_also_see_the_agent_pages(client, rpc):
 
 def test_every_role_has_a_french_label():
     assert tuple(ROLE_LABELS) == ROLES
+
+
+def test_messages_page_lists_the_emails(admin_client, rpc):
+    html = admin_client.get("/admin/messages?destinataire=camille.martin@example.org").text
+    assert rpc.last("list_messages")["args"] == (
+        ADMIN_CALLER,
+        "camille.martin@example.org",
+        None,
+    )
+    assert "Votre signalement ESP-2026-000123 a bien été reçu" in html and "Envoyé" in html
+
+
+def test_messages_page_is_for_admins_only(agent_client, rpc):
+    assert agent_client.get("/admin/messages").status_code == 403
+    assert "list_messages" not in rpc.methods()
+
+
+def test_messages_page_says_when_notifications_is_unavailable(admin_client, rpc):
+    rpc.answer("list_messages", ServiceUnavailable("notifications.list_messages"))
+    response = admin_client.get("/admin/messages")
+    assert response.status_code == 503
+    assert "momentanément indisponible" in response.text

@@ -12,6 +12,7 @@ from .conftest import (
     agent_identity,
     caller_of,
     citizen_identity,
+    page_of,
     session_cookie,
 )
 
@@ -94,7 +95,7 @@ def test_list_shows_reports_asked_with_the_agent_role(agent_client, rpc):
     response = agent_client.get("/agents/signalements?statut=en_cours")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert rpc.calls[-1]["args"] == (AGENT_CALLER, "en_cours")
+    assert rpc.calls[-1]["args"] == (AGENT_CALLER, "en_cours", None)
     assert "ESP-2026-000123" in html and "Éclairage public" in html
     assert "26 novembre 2026 à 9 h 15" in html
     assert response.headers["Cache-Control"] == "no-store"
@@ -102,7 +103,7 @@ def test_list_shows_reports_asked_with_the_agent_role(agent_client, rpc):
 
 def test_unknown_status_filter_lists_everything(agent_client, rpc):
     agent_client.get("/agents/signalements?statut=inconnu")
-    assert rpc.calls[-1]["args"] == (AGENT_CALLER, None)
+    assert rpc.calls[-1]["args"] == (AGENT_CALLER, None, None)
 
 
 def test_detail_shows_the_author_email_and_photo(agent_client, rpc):
@@ -178,3 +179,28 @@ def test_each_agent_page_passes_the_session_roles(client, rpc):
 def test_citizen_identity_is_not_an_agent(citizen_client):
     assert citizen_identity()["kind"] == "citizen"
     assert citizen_client.get("/agents/connexion").status_code == 200
+
+
+def test_list_pages_link_to_previous_and_next_keeping_the_filter(agent_client, rpc):
+    rpc.answer("list_reports", page_of([example("agent_report")], page=2, pages=3))
+    html = agent_client.get("/agents/signalements?statut=nouveau&page=2").get_data(as_text=True)
+    assert rpc.calls[-1]["args"] == (AGENT_CALLER, "nouveau", "2")
+    assert '<nav class="pagination" aria-label="Pagination">' in html
+    assert "Page 2 sur 3" in html
+    assert 'href="/agents/signalements?page=1&amp;statut=nouveau" rel="prev"' in html
+    assert 'href="/agents/signalements?page=3&amp;statut=nouveau" rel="next"' in html
+
+
+def test_list_on_one_page_shows_no_navigation(agent_client):
+    html = agent_client.get("/agents/signalements").get_data(as_text=True)
+    assert "Pagination" not in html and "1 signalement" in html
+
+
+def test_list_with_a_wrong_page_number_says_so_in_french(agent_client, rpc):
+    rpc.answer(
+        "list_reports",
+        Invalid("La page demandée est invalide.", {"page": ["Numéro de page attendu."]}),
+    )
+    response = agent_client.get("/agents/signalements?page=abc")
+    assert response.status_code == 422
+    assert "La page demandée est invalide." in response.get_data(as_text=True)

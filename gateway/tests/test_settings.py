@@ -78,11 +78,11 @@ def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("RPC_POOL_SIZE", "4")
     monkeypatch.setenv("AMQP_URI", "amqp://u:p@broker:5672/portail")
     monkeypatch.setenv("TOWN_NAME", "Sathonay")
-    monkeypatch.setenv("GATEWAY_READY_SERVICES", "requests")
+    monkeypatch.setenv("GATEWAY_READY_TIMEOUT", "1.5")
     app = create_app()
     assert app.config["RPC_TIMEOUT"] == 3.5 and app.config["RPC_POOL_SIZE"] == 4
     assert app.config["TOWN_NAME"] == "Sathonay"
-    assert app.config["READY_SERVICES"] == ["requests"]
+    assert app.config["READY_TIMEOUT"] == 1.5
     assert app.config["MAX_CONTENT_LENGTH"] == 40 * 1024 * 1024
 
 

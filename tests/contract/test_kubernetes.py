@@ -129,8 +129,9 @@ def test_service_has_a_deployment_with_migrations_and_health_probes(helpers, ser
     (container,) = [c for c in spec["containers"] if c["name"] == service]
     port = helpers.web_server_ports()[service]
     assert container_env(container)["WEB_SERVER_ADDRESS"] == f"0.0.0.0:{port}"
-    for probe in ("livenessProbe", "readinessProbe"):
-        assert container[probe]["httpGet"]["path"] == "/healthz"
+    paths = {"livenessProbe": "/healthz", "readinessProbe": "/readyz"}
+    for probe, path in paths.items():
+        assert container[probe]["httpGet"]["path"] == path
         assert probe_port(container, container[probe]) == port
     key = helpers.database_url_name(service)
     url = urlsplit(re.sub(r"\$\(\w+\)", "x", container_env(container)[key]))
@@ -162,7 +163,7 @@ def test_gateway_deployment_probes_and_secrets(helpers):
 
 def test_gateway_settings_in_the_config_map(helpers):
     data = helpers.of_kind("ConfigMap")["portail-config"]["data"]
-    assert sorted(data["GATEWAY_READY_SERVICES"].split(",")) == helpers.SERVICES
+    assert "GATEWAY_READY_SERVICES" not in data, "the gateway's readiness pings no service"
     for key in helpers.FRANCECONNECT_SETTINGS:  # plain settings, empty until the town is registered
         assert key in data and not re.search(r"PASSWORD|SECRET", key)
 

@@ -85,3 +85,24 @@ def test_le_relais_coupe_publie_tout_une_fois_le_lien_revenu(
 
     assert_each_confirmed_once(stack, helpers, email, numbers)
     assert pending_events(stack, email) == 0
+
+
+def test_le_portail_reste_pret_quand_notifications_est_arrete(
+    stack, portal, helpers, new_email, notifications_stopped
+):
+    """The gateway stays ready, other services' pages work, the stopped one's page says so."""
+    assert portal.get("/readyz").status_code == 200
+    email = new_email()
+    [number] = submit_reports(portal, helpers, email, 1)
+    assert portal.get("/agents/signalements", portal.agent_session()).status_code == 200
+    admin = portal.agent_session(stack.admin_login)
+    unavailable = portal.get("/admin/messages", admin)
+    assert unavailable.status_code == 503
+    assert "momentanément indisponible" in unavailable.text
+    assert unavailable.headers["Content-Type"].startswith("text/html")
+
+    stack.start_service("notifications")
+
+    assert_each_confirmed_once(stack, helpers, email, [number])
+    listed = portal.get(f"/admin/messages?destinataire={email}", admin)
+    assert listed.status_code == 200 and number in listed.text

@@ -19,12 +19,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+import eventlet
 from kombu import Connection, Queue
 from nameko.events import get_event_exchange
+from nameko.extensions import Entrypoint
 from nameko.standalone.events import event_dispatcher
-from nameko.testing.services import entrypoint_hook
+from nameko.testing.utils import get_extension
 
 from chassis.testing.fixtures import free_port
+
+CALL_TIMEOUT = 30.0
 
 
 def service_config(amqp_uri: str, database_url: str, **extra) -> dict:
@@ -42,10 +46,27 @@ def service_config(amqp_uri: str, database_url: str, **extra) -> dict:
     }
 
 
-def call(container, method: str, *args):
-    """Call one RPC method of the running service in-process, as a worker would run it."""
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
+def call(container, method: str, *args, timeout: float = CALL_TIMEOUT):
+    """Call one RPC method of the running service in-process, as a worker would run it.
+
+    Each call waits for its own worker, so several green threads may call at once (nameko's
+    ``entrypoint_hook`` hands every waiter the first result of the method).
+    """
+    entrypoint = get_extension(container, Entrypoint, method_name=method)
+    if entrypoint is None:
+        raise ValueError(f"no entrypoint {method!r} on {container.service_name}")
+    outcome = eventlet.event.Event()
+
+    def handle_result(worker_ctx, result=None, exc_info=None):
+        if exc_info is not None:
+            outcome.send_exception(exc_info[1])
+        else:
+            outcome.send(result)
+        return result, exc_info
+
+    container.spawn_worker(entrypoint, args, {}, handle_result=handle_result)
+    with eventlet.Timeout(timeout):
+        return outcome.wait()
 
 
 def dispatcher(amqp_uri: str) -> Callable[[str, str, dict], None]:

@@ -5,7 +5,11 @@ Two small services exercise the chassis the way real services do.
 
 from __future__ import annotations
 
+import json
+import logging
 import time
+import urllib.error
+import urllib.request
 import uuid
 from datetime import UTC, datetime
 
@@ -16,7 +20,7 @@ from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher as standalone_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko_amqp_retry import Backoff
-from sqlalchemy import String, create_engine, select, text
+from sqlalchemy import String, create_engine, make_url, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis import tables
@@ -209,6 +213,38 @@ def test_failing_handler_is_retried_then_dead_lettered(start, amqp_uri, database
     assert scalar(consumer_url, "select count(*) from processed_events") == 0
 
 
+def test_event_is_not_acknowledged_until_its_dead_letter_is_stored(
+    start, amqp_uri, databases, caplog
+):
+    """The database is down when the last retry fails: the event waits in RabbitMQ, and is
+    dead-lettered once the database answers again (before, it was acked and only logged)."""
+    _, consumer_url = databases
+    url = make_url(consumer_url)
+    proxy = ProxyProcess((url.host, url.port or 5432))
+    try:
+        through_proxy = url.set(host="127.0.0.1", port=proxy.port)
+        start(
+            ConsumerService,
+            DATABASE_URL=through_proxy.render_as_string(hide_password=False),
+            DEAD_LETTER_RETRY_SECONDS=0.5,
+        )
+        proxy.cut()
+        standalone_dispatcher({"AMQP_URI": amqp_uri})(PRODUCER, THING_CREATED, event("boom"))
+
+        def dead_letter_failed() -> bool:
+            return any(
+                r.name == "chassis.events" and r.levelno >= logging.ERROR for r in caplog.records
+            )
+
+        wait_until(dead_letter_failed, timeout=20, message="a dead letter refused by the database")
+        assert scalar(consumer_url, "select count(*) from dead_letter_events") == 0
+        proxy.restore()
+        query = "select count(*) from dead_letter_events"
+        wait_until(lambda: scalar(consumer_url, query) == 1, timeout=30)
+    finally:
+        proxy.close()
+
+
 def test_events_wait_in_the_outbox_while_the_broker_link_is_cut(start, amqp_uri, databases):
     producer_url, consumer_url = databases
     host, _vhost = amqp_uri.split("@", 1)[1].split("/", 1)
@@ -252,7 +288,37 @@ def test_event_with_no_queue_yet_is_kept_until_a_consumer_exists(start, database
         delete_vhost(vhost)
 
 
-def test_health_reports_database(start, amqp_uri):
-    start(ProducerService)
-    with ServiceRpcProxy(PRODUCER, {"AMQP_URI": amqp_uri}, timeout=10) as producer:
-        assert producer.ping() == {"service": PRODUCER, "status": "ok", "database": "ok"}
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, json.load(answer)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def test_database_outage_makes_the_service_unready_but_alive(start, amqp_uri, databases):
+    """Readiness names the database; liveness and ``ping`` do no I/O and keep answering."""
+    producer_url, _ = databases
+    url = make_url(producer_url)
+    proxy = ProxyProcess((url.host, url.port or 5432))
+    try:
+        address = f"127.0.0.1:{free_port()}"
+        through_proxy = url.set(host="127.0.0.1", port=proxy.port)
+        start(
+            ProducerService,
+            DATABASE_URL=through_proxy.render_as_string(hide_password=False),
+            WEB_SERVER_ADDRESS=address,
+            READY_TIMEOUT=1.0,
+        )
+        ready = {"service": PRODUCER, "status": "ok", "database": "ok", "broker": "ok"}
+        assert get_json(f"http://{address}/readyz") == (200, ready)
+        proxy.cut()
+        unready = {**ready, "status": "unavailable", "database": "unreachable"}
+        assert get_json(f"http://{address}/readyz") == (503, unready)
+        assert get_json(f"http://{address}/healthz") == (200, {"service": PRODUCER, "status": "ok"})
+        with ServiceRpcProxy(PRODUCER, {"AMQP_URI": amqp_uri}, timeout=10) as producer:
+            assert producer.ping() == {"service": PRODUCER, "status": "ok"}
+        proxy.restore()
+        assert get_json(f"http://{address}/readyz") == (200, ready)
+    finally:
+        proxy.close()

@@ -1,4 +1,4 @@
-"""Administration of agent accounts: list them, create one, change an agent's roles.
+"""Administration: agent accounts (list, create, change roles) and the e-mails sent.
 
 Only an agent session with the role ``admin`` opens these pages; the accounts service checks
 the role again on every call. A new agent receives an invitation link to choose a password.
@@ -6,7 +6,7 @@ the role again on every call. A new agent receives an invitation link to choose 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from contracts.errors import Forbidden, Invalid
 from gateway import pages, sessions
@@ -29,6 +29,7 @@ CREATE_LABELS = {
     "roles": "Rôles",
 }
 ADMIN_ONLY = "Cette page est réservée aux administrateurs."
+MESSAGE_STATUS_LABELS = {"pending": "En attente", "sent": "Envoyé", "failed": "Abandonné"}
 
 
 @bp.before_request
@@ -76,8 +77,25 @@ def agent_roles(agent_id: str):
     return redirect(url_for(".agents"), 303)
 
 
+@bp.get("/messages")
+def messages():
+    """The e-mails the portal sent or will send, newest first, optionally to one address."""
+    recipient = request.args.get("destinataire", "").strip() or None
+    page = request.args.get("page")
+    found = rpc().call("notifications", "list_messages", sessions.current_caller(), recipient, page)
+    filters = {"destinataire": recipient} if recipient else {}
+    return render_template(
+        "admin/messages.html",
+        found=found,
+        recipient=recipient,
+        filters=filters,
+        statuses=MESSAGE_STATUS_LABELS,
+    )
+
+
 def _page(values: dict, errors=None, message=None, role_errors=None):
-    found = rpc().call("accounts", "list_agents", sessions.current_caller())
+    page = request.args.get("page")
+    found = rpc().call("accounts", "list_agents", sessions.current_caller(), page)
     return pages.form_page(
         "admin/agents.html",
         CREATE_LABELS,

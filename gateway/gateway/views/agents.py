@@ -80,12 +80,14 @@ def logout():
 
 @bp.get("/signalements")
 def reports():
-    """All reports, newest first, optionally with one status only."""
+    """All reports, newest first, a page at a time, optionally with one status only."""
     status = request.args.get("statut") or None
     if status not in STATUSES:
         status = None
-    found = rpc().call("requests", "list_reports", sessions.current_caller(), status)
-    return render_template("agents/list.html", reports=found, status=status)
+    page = request.args.get("page")
+    found = rpc().call("requests", "list_reports", sessions.current_caller(), status, page)
+    filters = {"statut": status} if status else {}
+    return render_template("agents/list.html", found=found, status=status, filters=filters)
 
 
 @bp.get("/signalements/<int:report_id>")

@@ -1,11 +1,13 @@
-"""Probes for the orchestrator: liveness without I/O, readiness by asking each service."""
+"""Probes for the orchestrator: liveness without I/O, readiness of the gateway's own needs.
+
+The gateway needs only its link to RabbitMQ to do its job: a stopped service makes its own
+pages answer "momentarily unavailable" (503, in French), never the whole gateway unready.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
-from contracts.errors import PortalError
-from gateway.errors import ServiceUnavailable
 from gateway.views import rpc
 
 bp = Blueprint("health", __name__)
@@ -19,17 +21,7 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Send traffic here only if every configured service answers ``ping()`` in time."""
-    config = current_app.config
-    services = {name: _ping(name, config["READY_TIMEOUT"]) for name in config["READY_SERVICES"]}
-    ready = all(state == "ok" for state in services.values())
-    body = {"status": "ok" if ready else "unavailable", "services": services}
-    return jsonify(body), 200 if ready else 503
-
-
-def _ping(service: str, timeout: float) -> str:
-    try:
-        rpc().call(service, "ping", timeout=timeout)
-    except (ServiceUnavailable, PortalError):
-        return "unavailable"
-    return "ok"
+    """Send traffic here while RabbitMQ answers the gateway; services are not asked."""
+    if rpc().broker_reachable():
+        return jsonify({"status": "ok", "broker": "ok"})
+    return jsonify({"status": "unavailable", "broker": "unreachable"}), 503

@@ -20,6 +20,7 @@ from accounts.models import (
     LoginThrottle,
 )
 from chassis import retention
+from chassis.paging import fetch_page
 
 
 class Accounts:
@@ -45,13 +46,14 @@ class Accounts:
         query = self._accounts().where(Account.email == email, Account.closed_at.is_(None))
         return self.session.scalars(query).one_or_none()
 
-    def agents(self) -> list[Account]:
+    def agents(self, page: int, size: int) -> tuple[list[Account], int]:
+        """One page of agents, by name; and how many in all."""
         query = (
             self._accounts()
             .where(Account.kind == "agent", Account.closed_at.is_(None))
-            .order_by(Account.family_name, Account.given_name, Account.email)
+            .order_by(Account.family_name, Account.given_name, Account.email, Account.id)
         )
-        return list(self.session.scalars(query))
+        return fetch_page(self.session, query, page, size)
 
     # FranceConnect
 

@@ -19,7 +19,7 @@ from chassis.database import Database
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
 from chassis.types import utcnow
-from contracts import accounts
+from contracts import accounts, paging
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED
 
@@ -218,11 +218,14 @@ class AccountsService(health.Health, retention.Retention):
             return accounts.Account().dump(account_view(agent))
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_agents(self, caller):
+    def list_agents(self, caller, page=None, size=None):
+        """One page of agent accounts, by name (contracts.accounts.AccountPage)."""
         identity.require_role(caller, ADMIN)
+        page, size = paging.page_request(page, size)
         with self.db.session() as session:
-            views = [account_view(agent) for agent in Accounts(session).agents()]
-        return accounts.Account(many=True).dump(views)
+            found, total = Accounts(session).agents(page, size)
+            views = [account_view(agent) for agent in found]
+        return accounts.AccountPage().dump(paging.page_view(views, page, size, total))
 
     @rpc(expected_exceptions=EXPECTED)
     def set_agent_roles(self, caller, account_id, payload):

@@ -1,7 +1,7 @@
 """Sending outgoing messages: right after the handler that wrote them commits, and every second.
 
     class NotificationsService:
-        delivery = Delivery()   # needs Database, Mailer and Outbox on the same service
+        delivery = Delivery()   # needs Database and Mailer on the same service
 
         @handle_event(...)
         def on_report_submitted(self, session, event):
@@ -17,23 +17,27 @@ for retries that became due. The service's timer sends due messages too, with
 
 Each message is sent in a transaction of its own, its row claimed with ``FOR UPDATE SKIP
 LOCKED``: the loop, the timer and other replicas never send the same message. A success is
-recorded with ``message_sent`` in the outbox, whose relay is woken at once; an SMTP failure is
-recorded as an attempt and retried with backoff (:func:`notifications.domain.record_failure`).
+recorded on the row and its attempts. Any failure of one message (the SMTP server refusing it or
+unreachable, an e-mail that cannot be built from the row, anything else the mailer raises) is
+recorded as an attempt and retried with backoff (:func:`notifications.domain.record_failure`),
+so that message waits while the others go: one bad message never stalls the queue.
 """
 
 from __future__ import annotations
+
+import logging
 
 from nameko.extensions import DependencyProvider
 
 from chassis.background import WakeableLoop
 from chassis.database import Database, Sessions
-from chassis.outbox import Outbox, OutboxWriter
 from chassis.types import utcnow
-from contracts import notifications
 from notifications import domain
 from notifications.mailer import DeliveryFailed, Mailer, SmtpMailer
 from notifications.rendering import Rendered
 from notifications.repository import Messages
+
+log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 1.0
 
@@ -50,7 +54,12 @@ class MessageQueue:
         self.queued += 1
 
 
-def deliver_next(sessions: Sessions, mailer: SmtpMailer, outbox: OutboxWriter) -> bool:
+def failure_text(exc: Exception) -> str:
+    """What an attempt records: the SMTP error as is, anything else with its type."""
+    return str(exc) if isinstance(exc, DeliveryFailed) else f"{type(exc).__name__}: {exc}"
+
+
+def deliver_next(sessions: Sessions, mailer: SmtpMailer) -> bool:
     """Try the oldest due message, in a transaction of its own; False when nothing is due."""
     with sessions.session() as session:
         messages = Messages(session)
@@ -59,27 +68,22 @@ def deliver_next(sessions: Sessions, mailer: SmtpMailer, outbox: OutboxWriter) -
             return False
         try:
             mailer.send(message)
-        except DeliveryFailed as exc:
-            messages.record_attempt(message, str(exc), utcnow())
-            domain.record_failure(message, str(exc), utcnow())
+        except Exception as exc:  # any failure is this message's, never the whole queue's
+            error = failure_text(exc)
+            if not isinstance(exc, DeliveryFailed):
+                log.exception("message %s could not be built or sent", message.id)
+            messages.record_attempt(message, error, utcnow())
+            domain.record_failure(message, error, utcnow())
             return True
         messages.record_attempt(message, None, utcnow())
         domain.record_success(message, utcnow())
-        outbox.add(
-            session,
-            notifications.MESSAGE_SENT,
-            notifications.MessageSent(),
-            domain.message_view(message),
-        )
         return True
 
 
-def deliver_due(
-    sessions: Sessions, mailer: SmtpMailer, outbox: OutboxWriter, limit: int | None = None
-) -> int:
+def deliver_due(sessions: Sessions, mailer: SmtpMailer, limit: int | None = None) -> int:
     """Try due messages until none is left (or ``limit`` were tried); returns how many."""
     tried = 0
-    while (limit is None or tried < limit) and deliver_next(sessions, mailer, outbox):
+    while (limit is None or tried < limit) and deliver_next(sessions, mailer):
         tried += 1
     return tried
 
@@ -96,7 +100,6 @@ class Delivery(DependencyProvider):
 
         self.database = find(Database)
         self.mailer = find(Mailer)
-        self.outbox = find(Outbox)
         self.loop = WakeableLoop("message_delivery", self._deliver_one, idle_seconds=IDLE_SECONDS)
 
     def start(self) -> None:
@@ -118,9 +121,5 @@ class Delivery(DependencyProvider):
             self.loop.wake()
 
     def _deliver_one(self) -> bool:
-        """One step of the loop: one message; its ``message_sent`` is relayed at once."""
-        writer = OutboxWriter(self.outbox.table)
-        tried = deliver_next(self.database.sessions, self.mailer.mailer, writer)
-        if writer.added:
-            self.outbox.wake()
-        return tried
+        """One step of the loop: one message."""
+        return deliver_next(self.database.sessions, self.mailer.mailer)

@@ -95,10 +95,9 @@ def record_success(message: Any, now: datetime) -> None:
 
 
 def message_view(message: Any) -> dict:
-    """What ``contracts.notifications.OutgoingMessage`` and ``MessageSent`` dump."""
+    """What ``contracts.notifications.OutgoingMessage`` dumps."""
     return {
         "id": message.id,
-        "message_id": message.id,
         "source_event_id": message.source_event_id,
         "template": message.template,
         "recipient": message.recipient,

@@ -7,12 +7,11 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from chassis.paging import fetch_page
 from notifications.contacts import new_contact_fields
 from notifications.domain import PENDING
 from notifications.models import Contact, DeliveryAttempt, OutgoingMessage
 from notifications.rendering import Rendered
-
-LIST_LIMIT = 200
 
 
 class Messages:
@@ -53,12 +52,14 @@ class Messages:
     def record_attempt(self, message: OutgoingMessage, error: str | None, now: datetime) -> None:
         self.session.add(DeliveryAttempt(message_id=message.id, attempted_at=now, error=error))
 
-    def list(self, recipient: str | None = None) -> list[OutgoingMessage]:
-        """The newest messages first, optionally for one recipient only."""
-        query = select(OutgoingMessage).order_by(OutgoingMessage.id.desc()).limit(LIST_LIMIT)
+    def list(
+        self, recipient: str | None, page: int, size: int
+    ) -> tuple[list[OutgoingMessage], int]:
+        """One page, newest first, optionally for one recipient only; and how many in all."""
+        query = select(OutgoingMessage).order_by(OutgoingMessage.id.desc())
         if recipient is not None:
             query = query.where(OutgoingMessage.recipient == recipient)
-        return list(self.session.scalars(query))
+        return fetch_page(self.session, query, page, size)
 
     def forget_recipient(self, addresses: set[str]) -> None:
         """Drop the pending messages to ``addresses``; the others keep only their template,

@@ -16,8 +16,7 @@ from chassis import health, identity, retention
 from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
-from chassis.outbox import Outbox
-from contracts import accounts, notifications, requests
+from contracts import accounts, notifications, paging, requests
 from contracts.errors import EXPECTED, Invalid
 from notifications import contacts, domain, purges
 from notifications.delivery import Delivery, deliver_due
@@ -38,7 +37,6 @@ class NotificationsService(health.Health, retention.Retention):
     retention_rules = purges.RULES
 
     db = Database(Base)
-    outbox = Outbox()
     mailer = Mailer()
     delivery = Delivery()
     composer = Composer()
@@ -125,14 +123,16 @@ class NotificationsService(health.Health, retention.Retention):
         The delivery loop already sends each message right after its handler and looks for due
         retries every second; this tick keeps due messages moving should the loop be stuck.
         """
-        deliver_due(self.db, self.mailer, self.outbox, limit=DELIVERY_BATCH)
+        deliver_due(self.db, self.mailer, limit=DELIVERY_BATCH)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_messages(self, caller, recipient=None):
-        """The newest outgoing messages, optionally for one recipient (admins only)."""
+    def list_messages(self, caller, recipient=None, page=None, size=None):
+        """One page of outgoing messages, newest first, optionally for one recipient (admins)."""
         identity.require_role(caller, ADMIN_ROLES)
         if recipient is not None and not isinstance(recipient, str):
             raise Invalid("Le filtre est invalide.", {"recipient": ["Adresse e-mail attendue."]})
+        page, size = paging.page_request(page, size)
         with self.db.session() as session:
-            views = [domain.message_view(m) for m in Messages(session).list(recipient)]
-        return notifications.OutgoingMessage(many=True).dump(views)
+            found, total = Messages(session).list(recipient, page, size)
+            views = [domain.message_view(m) for m in found]
+        return notifications.OutgoingMessagePage().dump(paging.page_view(views, page, size, total))

@@ -36,6 +36,7 @@ class Reports(Protocol):
     def add(self, **fields: Any) -> Any: ...
     def add_status_change(self, report: Any, **fields: Any) -> Any: ...
     def get(self, report_id: int) -> Any | None: ...
+    def lock(self, report_id: int) -> Any | None: ...
     def find_by_number(self, tracking_number: str) -> Any | None: ...
 
 
@@ -88,10 +89,15 @@ def find_tracked_report(reports: Reports, number: Any, key: Any) -> Any:
     return report
 
 
-def get_report(reports: Reports, report_id: Any) -> Any:
-    """The report with ``report_id``; NotFound for an unknown or malformed id."""
+def get_report(reports: Reports, report_id: Any, for_change: bool = False) -> Any:
+    """The report with ``report_id``; NotFound for an unknown or malformed id.
+
+    ``for_change`` locks it until the end of the transaction, so that two agents changing
+    the same report are served one after the other: the second sees the first's status.
+    """
     valid = isinstance(report_id, int) and not isinstance(report_id, bool)
-    report = reports.get(report_id) if valid else None
+    find = reports.lock if for_change else reports.get
+    report = find(report_id) if valid else None
     if report is None:
         raise NotFound(REPORT_NOT_FOUND)
     return report

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
+from chassis.paging import fetch_page
 from requests_service.models import Report, ReportPhoto, ReportStatusChange, TrackingCounter
 from requests_service.photos import CleanPhoto
 
@@ -56,16 +57,21 @@ class Reports:
     def get(self, report_id: int) -> Report | None:
         return self.session.scalars(self._query().where(Report.id == report_id)).one_or_none()
 
+    def lock(self, report_id: int) -> Report | None:
+        """The report, its row locked until commit: concurrent changes of it run one by one."""
+        query = self._query().where(Report.id == report_id).with_for_update(of=Report)
+        return self.session.scalars(query).one_or_none()
+
     def find_by_number(self, tracking_number: str) -> Report | None:
         query = self._query().where(Report.tracking_number == tracking_number)
         return self.session.scalars(query).one_or_none()
 
-    def list(self, status: str | None = None) -> list[Report]:
-        """Newest first, optionally with one status only."""
+    def list(self, status: str | None, page: int, size: int) -> tuple[list[Report], int]:
+        """One page, newest first, optionally with one status only; and how many in all."""
         query = self._query().order_by(Report.submitted_at.desc(), Report.id.desc())
         if status is not None:
             query = query.where(Report.status == status)
-        return list(self.session.scalars(query))
+        return fetch_page(self.session, query, page, size)
 
     def list_by_account(self, account_id: str) -> list[Report]:
         """The reports of one account, newest first."""

@@ -18,7 +18,7 @@ from chassis.events import handle_event
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
 from chassis.types import utcnow
-from contracts import accounts, requests, timeline
+from contracts import accounts, paging, requests, timeline
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, NotFound
 from requests_service import authors, domain, photos
@@ -92,13 +92,15 @@ class RequestsService(health.Health, retention.Retention):
             return photo_of(reports, domain.get_report(reports, report_id))
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_reports(self, caller, status=None):
-        """Reports for agents, newest first, optionally with one status only."""
+    def list_reports(self, caller, status=None, page=None, size=None):
+        """One page of reports for agents, newest first, optionally with one status only."""
         identity.require_role(caller, requests.AGENT_ROLES)
         status = domain.status_filter(status)
+        page, size = paging.page_request(page, size)
         with self.db.session() as session:
-            views = [domain.report_view(report) for report in Reports(session).list(status)]
-        return requests.AgentReport(many=True).dump(views)
+            found, total = Reports(session).list(status, page, size)
+            views = [domain.report_view(report) for report in found]
+        return requests.AgentReportPage().dump(paging.page_view(views, page, size, total))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_report(self, caller, report_id):
@@ -115,7 +117,7 @@ class RequestsService(health.Health, retention.Retention):
         data = load_or_invalid(requests.ChangeReportStatus(), payload)
         with self.db.session() as session:
             reports = Reports(session)
-            report = domain.get_report(reports, report_id)
+            report = domain.get_report(reports, report_id, for_change=True)
             previous = domain.change_status(reports, report, agent, data, utcnow())
             event = domain.status_changed_event(report, previous)
             self.outbox.add(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from accounts import cli
 
-from contracts.errors import Forbidden
+from contracts.errors import Forbidden, Invalid
 from contracts.identity import ANONYMOUS
 
 PASSWORD = "Tilleul-Platane-Saône-2026"
@@ -49,7 +49,17 @@ def test_agent_invite_definit_son_mot_de_passe_et_recoit_ses_roles(portal, admin
     who = portal.call("resolve_session", ANONYMOUS, opened["session_token"])
     assert who["roles"] == ["admin", "agent_regie"]
     listed = portal.call("list_agents", admin)
-    assert [agent["email"] for agent in listed] == ["admin@ville-caluire.fr", AGENT["email"]]
+    assert [agent["email"] for agent in listed["items"]] == [
+        "admin@ville-caluire.fr",
+        AGENT["email"],
+    ]
+    assert (listed["total"], listed["pages"]) == (2, 1)
+    second = portal.call("list_agents", admin, 2, 1)
+    assert [agent["email"] for agent in second["items"]] == [AGENT["email"]]
+    assert (second["page"], second["size"], second["pages"]) == (2, 1, 2)
+    with pytest.raises(Invalid) as refused:
+        portal.call("list_agents", admin, 1, 1000)
+    assert refused.value.fields == {"size": ["Entre 1 et 100 éléments par page."]}
 
 
 def test_ligne_de_commande_invite_par_l_outbox(portal, database_url, monkeypatch):

@@ -11,9 +11,7 @@ from email.header import decode_header, make_header
 
 from sqlalchemy import text
 
-from chassis import tables
 from chassis.database import Sessions
-from chassis.outbox import OutboxWriter
 from chassis.testing.fixtures import wait_until
 from chassis.testing.services import service_config
 from chassis.types import utcnow
@@ -69,7 +67,7 @@ def start_replica(service_container, amqp_uri, database_url, smtp, service_cls):
 
 
 def assert_each_sent_once(engine, smtp, events: list[dict]) -> None:
-    """Every message sent once: one attempt, one e-mail in the sink, one ``message_sent``."""
+    """Every message sent once: one attempt, one e-mail in the sink."""
     wait_until(
         lambda: (
             count(engine, "SELECT count(*) FROM outgoing_messages WHERE status = 'sent'")
@@ -86,9 +84,8 @@ def assert_each_sent_once(engine, smtp, events: list[dict]) -> None:
     assert {subject(email).split()[2] for email in emails} == numbers
     assert count(engine, "SELECT count(*) FROM delivery_attempts") == len(events)
     assert count(engine, "SELECT count(*) FROM delivery_attempts WHERE error IS NOT NULL") == 0
-    # One ``message_sent`` each, in the outbox (no consumer is bound here: the relay keeps them).
-    sent_events = "SELECT count(*) FROM outbox_events WHERE event_type = 'message_sent'"
-    assert count(engine, sent_events) == len(events)
+    # Nothing is published: no other service listens to deliveries.
+    assert count(engine, "SELECT count(*) FROM outbox_events") == 0
 
 
 def test_rafale_envoyee_par_la_boucle_seule(
@@ -129,12 +126,10 @@ def test_une_passe_envoie_tout_ce_qui_est_du_sans_plafond(database_url, smtp, en
             )
             messages.add(str(uuid.uuid4()), rendered, utcnow())
     mailer = SmtpMailer(SmtpSettings("127.0.0.1", smtp.port, DEFAULT_MAIL_FROM))
-    outbox = OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))
 
     assert BURST > DELIVERY_BATCH
-    assert deliver_due(sessions, mailer, outbox) == BURST
-    assert deliver_due(sessions, mailer, outbox) == 0
-    assert outbox.added == BURST
+    assert deliver_due(sessions, mailer) == BURST
+    assert deliver_due(sessions, mailer) == 0
     assert count(engine, "SELECT count(*) FROM outgoing_messages WHERE status = 'sent'") == BURST
     wait_until(lambda: len(smtp.messages()) >= BURST, message="the e-mails in the sink")
     assert sorted(email["To"] for email in smtp.messages()) == sorted(

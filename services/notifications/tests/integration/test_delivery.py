@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 from nameko.testing.services import entrypoint_hook
@@ -10,7 +11,7 @@ from sqlalchemy import text
 
 from chassis.testing.fixtures import wait_until
 from contracts.base import example
-from contracts.errors import Forbidden
+from contracts.errors import Forbidden, Invalid
 
 
 def rows(engine, query):
@@ -94,8 +95,42 @@ def test_liste_des_messages_reservee_aux_administrateurs(
             with pytest.raises(Forbidden):
                 list_messages(caller)
         admin = {"account_id": "1", "roles": ["admin"], "family_id": None}
-        wait_until(lambda: list_messages(admin)[0]["status"] == "sent", message="sent status")
-        assert [m["recipient"] for m in list_messages(admin, "camille.martin@example.org")] == [
-            "camille.martin@example.org"
-        ]
-        assert list_messages(admin, "personne@example.org") == []
+        wait_until(
+            lambda: list_messages(admin)["items"][0]["status"] == "sent", message="sent status"
+        )
+        found = list_messages(admin, "camille.martin@example.org")
+        assert [m["recipient"] for m in found["items"]] == ["camille.martin@example.org"]
+        assert list_messages(admin, "personne@example.org")["items"] == []
+        assert list_messages(admin, None, 2, 1)["items"] == []
+        with pytest.raises(Invalid):
+            list_messages(admin, None, 1, 500)
+
+
+def test_message_impossible_a_construire_ne_bloque_pas_les_autres(
+    container, engine, smtp, dispatch, report_submitted
+):
+    """The oldest message cannot be built (a line break in its address): it counts a failed
+    attempt and waits for its backoff, while the messages queued after it are delivered."""
+    smtp.start()
+    broken = {**report_submitted, "email": "camille.martin@example.org\nBcc: x@example.net"}
+    dispatch("report_submitted", broken)
+    wait_until(
+        lambda: rows(engine, "SELECT count(*) AS n FROM outgoing_messages")[0]["n"] == 1,
+        message="the broken message queued",
+    )
+    recipients = [f"habitant{n}@example.org" for n in range(3)]
+    for recipient in recipients:
+        dispatch("report_submitted", {**example("report_submitted"), **fresh(recipient)})
+    wait_until(lambda: len(smtp.messages()) == 3, timeout=20, message="the other e-mails")
+    assert sorted(email["To"] for email in smtp.messages()) == recipients
+    [message] = rows(engine, "SELECT * FROM outgoing_messages WHERE recipient LIKE '%Bcc%'")
+    assert message["status"] == "pending"
+    assert message["attempts"] >= 1
+    assert message["next_attempt_at"] > message["created_at"]
+    assert "ValueError" in message["last_error"]
+    failed = "SELECT count(*) AS n FROM delivery_attempts WHERE error LIKE 'ValueError%'"
+    assert rows(engine, failed)[0]["n"] == message["attempts"]
+
+
+def fresh(recipient: str) -> dict:
+    return {"event_id": str(uuid.uuid4()), "email": recipient}

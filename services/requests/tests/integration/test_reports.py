@@ -96,7 +96,26 @@ def test_changements_de_statut_ajoutent_historique_et_evenements(container, engi
         call(container, "change_report_status", AGENT, report["id"], {"status": "resolu"})
     assert count(engine, "report_status_changes") == 3
     listed = call(container, "list_reports", AGENT, "resolu")
-    assert [r["tracking_number"] for r in listed] == [report["tracking_number"]]
+    assert [r["tracking_number"] for r in listed["items"]] == [report["tracking_number"]]
+
+
+def test_liste_des_signalements_par_pages(container):
+    numbers = [submit(container)["tracking_number"] for _ in range(3)]
+    first = call(container, "list_reports", AGENT, None, 1, 2)
+    second = call(container, "list_reports", AGENT, None, 2, 2)
+    assert [r["tracking_number"] for r in first["items"] + second["items"]] == numbers[::-1]
+    assert {key: first[key] for key in ("page", "size", "total", "pages")} == {
+        "page": 1,
+        "size": 2,
+        "total": 3,
+        "pages": 2,
+    }
+    assert call(container, "list_reports", AGENT, None, 3, 2)["items"] == []
+    assert len(call(container, "list_reports", AGENT)["items"]) == 3
+    for page, size, field in ((0, 10, "page"), ("deux", 10, "page"), (1, 101, "size")):
+        with pytest.raises(Invalid) as refused:
+            call(container, "list_reports", AGENT, None, page, size)
+        assert list(refused.value.fields) == [field]
 
 
 AGENT_ONLY = [

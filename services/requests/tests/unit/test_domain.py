@@ -42,6 +42,8 @@ class FakeReports:
     def get(self, report_id):
         return next((r for r in self.reports if r.id == report_id), None)
 
+    lock = get
+
     def find_by_number(self, number):
         return next((r for r in self.reports if r.tracking_number == number), None)
 
