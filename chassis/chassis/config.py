@@ -43,3 +43,14 @@ def database_url(service: str) -> str:
 
 def amqp_uri() -> str:
     return setting("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def caller_verify_key() -> str:
+    """``CALLER_VERIFY_KEY``: the gateway's public key(s); a service cannot run without it."""
+    value = setting("CALLER_VERIFY_KEY")
+    if not value:
+        raise MissingSetting(
+            "CALLER_VERIFY_KEY must be set: the public key that verifies the callers the "
+            "gateway signs (make run generates a pair under var/; see docs/deploy.md)"
+        )
+    return value

@@ -39,6 +39,7 @@ class AccountsService(health.Health):
     db = Database(Base)
     outbox = Outbox()
     correlation = Correlation()
+    callers = identity.CallerVerification()
 
     # anonymous citizens
 

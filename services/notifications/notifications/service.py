@@ -42,6 +42,7 @@ class NotificationsService(health.Health):
     delivery = Delivery()
     composer = Composer()
     correlation = Correlation()
+    callers = identity.CallerVerification()
 
     @handle_event(requests.SERVICE, requests.REPORT_SUBMITTED, requests.ReportSubmitted)
     def on_report_submitted(self, session, event):

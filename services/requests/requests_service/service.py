@@ -47,6 +47,7 @@ class RequestsService(health.Health):
     db = Database(Base)
     outbox = Outbox()
     correlation = Correlation()
+    callers = identity.CallerVerification()
 
     @rpc(expected_exceptions=EXPECTED)
     def list_report_categories(self, caller):
