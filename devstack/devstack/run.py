@@ -2,7 +2,9 @@
 
 1. makes sure RabbitMQ answers (uses the one on localhost:5672, else starts Debian's
    ``rabbitmq-server``, installing it first when running as root with apt-get);
-2. creates ``var/`` with a generated gateway secret key and the demo accounts' passwords;
+2. creates ``var/`` with a generated gateway secret key, the key pair that signs callers
+   (``var/caller_signing_key.pem``: the gateway signs, the services get its public key) and
+   the demo accounts' passwords;
 3. exports the development settings (SQLite databases under ``var/``, FranceConnect through
    the test provider :mod:`devstack.franceconnect` on port 8200);
 4. migrates every service's database (``services/*/alembic.ini``);
@@ -24,6 +26,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from contracts import signed_caller
 from devstack import franceconnect_state
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -173,6 +176,16 @@ def demo_password() -> str:
     return "-".join(secrets.choice(WORDS) for _ in range(3)) + f"-{secrets.randbelow(90) + 10}"
 
 
+def caller_keys(env: dict[str, str], var: Path) -> dict[str, str]:
+    """The signing key (from the environment, else made once under ``var/``) and its public key."""
+    private = env.get("CALLER_SIGNING_KEY") or read_or_create(
+        var / "caller_signing_key.pem",
+        lambda: signed_caller.private_pem(signed_caller.generate_key()).strip(),
+    )
+    public = signed_caller.public_pem(signed_caller.load_signing_key(private))
+    return {"CALLER_SIGNING_KEY": private, "CALLER_VERIFY_KEY": public}
+
+
 def service_dirs(root: Path = REPO_ROOT) -> list[Path]:
     """Every service with its own migrations: ``services/<name>/alembic.ini``."""
     return sorted(p.parent for p in root.glob("services/*/alembic.ini"))
@@ -205,6 +218,7 @@ def local_environment(root: Path = REPO_ROOT) -> dict[str, str]:
         "FRANCECONNECT_CLIENT_SECRET": franceconnect_state.DEFAULT_CLIENT_SECRET,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": "1025",
+        **caller_keys(env, var),
     }
     for service_dir in service_dirs(root):
         name = service_dir.name
