@@ -30,7 +30,7 @@ from nameko_amqp_retry.events import EventHandler as RetryingEventHandler
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from chassis import tables
+from chassis import retry_routing, tables
 from chassis.database import Database, Sessions
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,16 @@ class ContractViolation(Exception):
 
 
 class IdempotentEventHandler(RetryingEventHandler):
-    """nameko-amqp-retry's event handler that dead-letters what it finally gives up on."""
+    """nameko-amqp-retry's event handler that dead-letters what it finally gives up on.
+
+    Its retries go through the service's own exchanges and queues (``chassis.retry_routing``).
+    """
+
+    backoff_publisher = retry_routing.ServiceBackoffPublisher()
+
+    def setup(self) -> None:
+        super().setup()
+        self.queue = retry_routing.with_retry_binding(self.queue, self.container.service_name)
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         result, exc_info = super().handle_result(
