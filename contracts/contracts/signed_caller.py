@@ -17,12 +17,16 @@ several public keys while the gateway's key is rotated::
 
     token = sign(caller, key, service="accounts", method="get_account", correlation_id=cid)
     claims = verify(token, keys, service="accounts", method="get_account")
+
+``python -m contracts.signed_caller`` prints a new key pair as two ``.env`` lines (one-line
+JWKs): ``CALLER_SIGNING_KEY`` for the gateway, ``CALLER_VERIFY_KEY`` for the services.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 from collections.abc import Mapping
 
@@ -183,3 +187,14 @@ def _json(text: str) -> object:
         return json.loads(text)
     except ValueError as error:
         raise UnusableKey(f"malformed JWK: {error}") from None
+
+
+def env_lines(key: OKPKey) -> str:
+    """``key`` as ``.env`` lines: the private JWK for the gateway, the public one for services."""
+    private = json.dumps(key.as_dict(private=True), separators=(",", ":"))
+    public = json.dumps(key.as_dict(private=False), separators=(",", ":"))
+    return f"CALLER_SIGNING_KEY='{private}'\nCALLER_VERIFY_KEY='{public}'\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(env_lines(generate_key()))

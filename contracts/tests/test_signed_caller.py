@@ -88,3 +88,10 @@ def test_services_refuse_private_or_unusable_keys(text):
 def test_the_gateway_refuses_a_public_key_to_sign_with():
     with pytest.raises(signed_caller.UnusableKey, match="private"):
         signed_caller.load_signing_key(signed_caller.public_pem(KEY))
+
+
+def test_the_key_pair_command_prints_env_lines_each_side_can_load():
+    lines = dict(line.split("=", 1) for line in signed_caller.env_lines(KEY).splitlines() if line)
+    signing = signed_caller.load_signing_key(lines["CALLER_SIGNING_KEY"].strip("'"))
+    verify_keys = signed_caller.load_verify_keys(lines["CALLER_VERIFY_KEY"].strip("'"))
+    assert set(verify_keys) == {signing.thumbprint()} == {KEY.thumbprint()}
