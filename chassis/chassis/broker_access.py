@@ -32,6 +32,8 @@ import json
 import os
 import re
 import sys
+import time
+import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 from urllib.parse import quote
@@ -48,6 +50,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
 """Each service, with the services whose events it listens to."""
 
 GATEWAY = "gateway"
+STARTUP_ATTEMPTS = 30
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     admin = (os.environ["RABBITMQ_ADMIN_USER"], os.environ["RABBITMQ_ADMIN_PASSWORD"])
     passwords = {name: os.environ[f"{name.upper()}_RABBITMQ_PASSWORD"] for name in names}
-    apply(arguments.management_url, admin, arguments.vhost, passwords)
+    for attempt in range(STARTUP_ATTEMPTS):
+        try:
+            apply(arguments.management_url, admin, arguments.vhost, passwords)
+            break
+        except urllib.error.URLError as error:  # the management API starts after AMQP
+            if attempt == STARTUP_ATTEMPTS - 1:
+                raise
+            print(f"management API not ready ({error}), retrying", file=sys.stderr)
+            time.sleep(2)
     print(f"RabbitMQ users ready: {', '.join(names)}")
     return 0
 
