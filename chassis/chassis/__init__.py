@@ -4,7 +4,9 @@
 - :mod:`chassis.database`: a SQLAlchemy session per worker (``Database`` dependency);
 - :mod:`chassis.outbox`: events written in the state change's transaction, relayed with confirms;
 - :mod:`chassis.events`: idempotent event handlers with retry, backoff and a dead-letter table;
-- :mod:`chassis.identity`: the caller's identity and role checks;
+- :mod:`chassis.retry_routing`: those retries through the service's own exchanges and queues;
+- :mod:`chassis.identity`: the gateway-signed caller, verified, and role checks;
+- :mod:`chassis.broker_access`: each component's RabbitMQ user and its narrowest permissions;
 - :mod:`chassis.logging`: JSON logs carrying the correlation id;
 - :mod:`chassis.health`: ``GET /healthz`` and ``ping()`` for every service.
 """

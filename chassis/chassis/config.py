@@ -89,3 +89,14 @@ def local_database_url(service: str, server_url: str | None = None) -> str:
 
 def amqp_uri() -> str:
     return setting("AMQP_URI", DEFAULT_AMQP_URI, required_in_production=True)
+
+
+def caller_verify_key() -> str:
+    """``CALLER_VERIFY_KEY``: the gateway's public key(s); a service cannot run without it."""
+    value = setting("CALLER_VERIFY_KEY")
+    if not value:
+        raise MissingSetting(
+            "CALLER_VERIFY_KEY must be set: the public key that verifies the callers the "
+            "gateway signs (make run generates a pair under var/; see docs/deploy.md)"
+        )
+    return value

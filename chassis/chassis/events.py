@@ -35,7 +35,7 @@ from nameko_amqp_retry.events import EventHandler as RetryingEventHandler
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from chassis import tables
+from chassis import retry_routing, tables
 from chassis.database import Database, Sessions
 from chassis.types import utcnow
 
@@ -61,11 +61,18 @@ class ContractViolation(Exception):
 class IdempotentEventHandler(RetryingEventHandler):
     """nameko-amqp-retry's event handler that dead-letters what it finally gives up on.
 
+    Its retries go through the service's own exchanges and queues (``chassis.retry_routing``).
     The message is acknowledged only once its dead letter is committed. When the dead letter
     cannot be written (the database is down), the message is put back in its queue after
     ``DEAD_LETTER_RETRY_SECONDS`` (config key of the same name) instead: it is handled again
     later, and dead-lettered once the database answers.
     """
+
+    backoff_publisher = retry_routing.ServiceBackoffPublisher()
+
+    def setup(self) -> None:
+        super().setup()
+        self.queue = retry_routing.with_retry_binding(self.queue, self.container.service_name)
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         given_up = exc_info is not None and isinstance(

@@ -5,7 +5,9 @@
 2. makes sure PostgreSQL answers (the one at ``LOCAL_POSTGRES_URL``, by default
    ``localhost:5432``, else an embedded server with its data in ``var/postgres``, see
    :mod:`devstack.postgres`) and creates the databases ``portail_<service>`` that are missing;
-3. creates ``var/`` with a generated gateway secret key and the demo accounts' passwords;
+3. creates ``var/`` with a generated gateway secret key, the key pair that signs callers
+   (``var/caller_signing_key.pem``: the gateway signs, the services get its public key) and
+   the demo accounts' passwords;
 4. exports the development settings (those databases, FranceConnect through the test provider
    :mod:`devstack.franceconnect` on port 8200);
 5. migrates every service's database (``services/*/alembic.ini``);
@@ -28,6 +30,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from contracts import signed_caller
 from devstack import franceconnect_state
 from devstack.postgres import PostgresUnavailable, ensure_databases, local_postgres
 from devstack.processes import answers
@@ -170,6 +173,16 @@ def demo_password() -> str:
     return "-".join(secrets.choice(WORDS) for _ in range(3)) + f"-{secrets.randbelow(90) + 10}"
 
 
+def caller_keys(env: dict[str, str], var: Path) -> dict[str, str]:
+    """The signing key (from the environment, else made once under ``var/``) and its public key."""
+    private = env.get("CALLER_SIGNING_KEY") or read_or_create(
+        var / "caller_signing_key.pem",
+        lambda: signed_caller.private_pem(signed_caller.generate_key()).strip(),
+    )
+    public = signed_caller.public_pem(signed_caller.load_signing_key(private))
+    return {"CALLER_SIGNING_KEY": private, "CALLER_VERIFY_KEY": public}
+
+
 def service_dirs(root: Path = REPO_ROOT) -> list[Path]:
     """Every service with its own migrations: ``services/<name>/alembic.ini``."""
     return sorted(p.parent for p in root.glob("services/*/alembic.ini"))
@@ -201,6 +214,7 @@ def local_environment(database_urls: dict[str, str], root: Path = REPO_ROOT) -> 
         "FRANCECONNECT_CLIENT_SECRET": franceconnect_state.DEFAULT_CLIENT_SECRET,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": "1025",
+        **caller_keys(env, var),
     }
     for service_dir in service_dirs(root):
         defaults[database_variable(service_dir)] = database_urls[service_dir.name]

@@ -36,6 +36,7 @@ from chassis.testing.fixtures import (
     free_port,
 )
 from chassis.testing.proxy import ProxyProcess
+from contracts import signed_caller
 from devstack.processes import Process, report, run_once, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +72,8 @@ class Stack:
         self.sink_url = ""
         self.franceconnect_url = ""  # the provider's issuer, e.g. http://127.0.0.1:<port>/api/v2
         self.franceconnect_client = (f"portail-e2e-{secrets.token_hex(4)}", secrets.token_hex(24))
+        # The gateway signs callers with it; the services get its public key only.
+        self.caller_key = signed_caller.generate_key()
         self.health_urls: dict[str, str] = {}
         self.vhost: str | None = None
         self.proxy: ProxyProcess | None = None
@@ -280,6 +283,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
         port = free_port()
         stack.health_urls[service] = f"http://127.0.0.1:{port}/readyz"
         service_env = {**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+        service_env["CALLER_VERIFY_KEY"] = signed_caller.public_pem(stack.caller_key)
         if service == "requests":
             service_env["OUTBOX_AMQP_URI"] = (
                 f"amqp://guest:guest@127.0.0.1:{stack.proxy.port}/{vhost}"
@@ -290,6 +294,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
     gateway_env = {
         **env,
         "GATEWAY_SECRET_KEY": secrets.token_urlsafe(48),
+        "CALLER_SIGNING_KEY": signed_caller.private_pem(stack.caller_key),
         # One reverse proxy in front, as behind the Ingress: each test client can then play
         # its own address (X-Forwarded-For), so per-IP rate limits do not add up across tests.
         "GATEWAY_TRUSTED_PROXIES": "1",

@@ -7,6 +7,10 @@ answered (even with an error), and drops it on a transport failure. The pool is 
 forked child, because AMQP sockets must not be shared between processes. Nothing connects
 before the first call.
 
+Every call's first argument, the caller dict a view built, is signed here and nowhere else
+(``contracts.signed_caller``): the token names the service, the method and the request's
+correlation id, and expires after a minute. Services verify it before believing it.
+
     rpc = current_app.extensions["rpc"]
     report = rpc.call("requests", "submit_report", caller, payload)
 """
@@ -19,7 +23,7 @@ import queue
 import threading
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,6 +31,7 @@ from amqp.exceptions import AMQPError
 from flask import Flask, g, has_app_context
 from kombu.exceptions import KombuError
 
+from contracts import signed_caller
 from contracts.errors import PortalError
 from gateway.availability import ServiceConsumers
 from gateway.errors import ServiceUnavailable
@@ -152,6 +157,8 @@ class RpcClient:
             self._consumers = ServiceConsumers(
                 app.config["AMQP_URI"], app.config.get("READY_TIMEOUT", 2.0)
             )
+        key = app.config["CALLER_SIGNING_KEY"]
+        self._key = signed_caller.load_signing_key(key) if isinstance(key, str) else key
         app.extensions["rpc"] = self
 
     def broker_reachable(self) -> bool:
@@ -159,13 +166,22 @@ class RpcClient:
         return self._consumers is None or self._consumers.broker_reachable()
 
     def call(self, service: str, method: str, *args: Any, timeout: float | None = None) -> Any:
-        """Call ``service.method(*args)``; contracts errors pass through, the rest is 503."""
+        """Call ``service.method(*args)``; contracts errors pass through, the rest is 503.
+
+        A dict first argument is the caller: it leaves signed for this service and method.
+        """
+        correlation_id = current_correlation_id()
+        if args and isinstance(args[0], Mapping):
+            token = signed_caller.sign(
+                args[0], self._key, service=service, method=method, correlation_id=correlation_id
+            )
+            args = (token, *args[1:])
         if self._consumers is not None and not self._consumers.listening(service):
             log.warning("rpc %s.%s not sent: no replica of %s listens", service, method, service)
             raise ServiceUnavailable(f"{service}.{method}")
         try:
             with self._pool(timeout or self._timeout).checkout() as proxy:
-                bind_context(proxy, current_correlation_id())
+                bind_context(proxy, correlation_id)
                 return getattr(proxy[service], method)(*args)
         except PortalError:
             raise

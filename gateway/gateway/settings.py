@@ -12,6 +12,8 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from contracts import signed_caller
+
 ENVIRONMENTS = ("development", "production")
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
@@ -30,6 +32,7 @@ def from_environ(env: Mapping[str, str]) -> dict[str, Any]:
     return {
         "PORTAL_ENV": env.get("PORTAL_ENV", "").strip() or "development",
         "SECRET_KEY": env.get("GATEWAY_SECRET_KEY", ""),
+        "CALLER_SIGNING_KEY": env.get("CALLER_SIGNING_KEY", ""),
         "PUBLIC_URL": env.get("GATEWAY_PUBLIC_URL", "").rstrip("/"),
         "AMQP_URI": env.get("AMQP_URI", "").strip(),
         "RPC_TIMEOUT": _number(env, "RPC_TIMEOUT", "10", float, minimum=0.1),
@@ -54,6 +57,7 @@ def check(config: dict[str, Any]) -> None:
             raise SettingsError("AMQP_URI is required when PORTAL_ENV=production.")
         config["AMQP_URI"] = DEFAULT_AMQP_URI
     _check_secret_key(config, production)
+    _check_signing_key(config, production)
     if not config["PUBLIC_URL"]:
         if production:
             raise SettingsError("GATEWAY_PUBLIC_URL is required when PORTAL_ENV=production.")
@@ -76,6 +80,29 @@ def _check_secret_key(config: dict[str, Any], production: bool) -> None:
             "GATEWAY_SECRET_KEY is not set: using a random key. Sessions will not survive a "
             "restart nor be shared between workers."
         )
+
+
+def _check_signing_key(config: dict[str, Any], production: bool) -> None:
+    """The private key that signs every caller sent to the services (contracts.signed_caller)."""
+    key = config["CALLER_SIGNING_KEY"]
+    if not isinstance(key, str):
+        return
+    if not key.strip():
+        if production:
+            raise SettingsError(
+                "CALLER_SIGNING_KEY is required when PORTAL_ENV=production: the Ed25519 private "
+                "key that signs callers (docs/deploy.md says how to make one)."
+            )
+        config["CALLER_SIGNING_KEY"] = signed_caller.generate_key()
+        log.warning(
+            "CALLER_SIGNING_KEY is not set: using a random key. The services will refuse every "
+            "call until they trust its public key (make run sets both)."
+        )
+        return
+    try:
+        config["CALLER_SIGNING_KEY"] = signed_caller.load_signing_key(key)
+    except signed_caller.UnusableKey as error:
+        raise SettingsError(f"CALLER_SIGNING_KEY cannot be used: {error}.") from None
 
 
 def _check_color(key: str, value: str) -> None:

@@ -193,7 +193,7 @@ def clean_environment(monkeypatch):
         "FRANCECONNECT_CLIENT_ID", "FRANCECONNECT_CLIENT_SECRET",
         "AMQP_URI", "RPC_TIMEOUT", "RPC_POOL_SIZE", "TOWN_NAME", "TOWN_COLOR",
         "TOWN_COLOR_DARK", "GATEWAY_READY_TIMEOUT",
-        "GATEWAY_TRUSTED_PROXIES",
+        "GATEWAY_TRUSTED_PROXIES", "CALLER_SIGNING_KEY",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
 

@@ -14,6 +14,7 @@ from flask import Flask, g
 from nameko.exceptions import MethodNotFound, RemoteError, RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from contracts import signed_caller
 from contracts.errors import Invalid
 from gateway import rpc as rpc_module
 from gateway.errors import ServiceUnavailable
@@ -173,10 +174,15 @@ def test_failed_start_frees_the_slot(factory):
         pass
 
 
+SIGNING_KEY = signed_caller.generate_key()
+VERIFY_KEYS = signed_caller.load_verify_keys(signed_caller.public_pem(SIGNING_KEY))
+
+
 @pytest.fixture
 def client_app(factory):
     app = Flask("test")
     app.config.update(AMQP_URI="amqp://x", RPC_TIMEOUT=5.0, RPC_POOL_SIZE=2)
+    app.config["CALLER_SIGNING_KEY"] = signed_caller.private_pem(SIGNING_KEY)
     RpcClient(app, proxy_factory=factory)
     return app
 
@@ -190,9 +196,24 @@ def test_call_sends_the_request_correlation_id_and_a_fresh_call_id(client_app, f
         client.call("requests", "get_report", {"roles": []}, 8)
     proxy = factory.runners[0].proxy
     assert [s[3]["correlation_id"] for s in proxy.seen] == ["req-1", "req-2"]
-    assert proxy.seen[0][:3] == ("requests", "get_report", ({"roles": []}, 7))
+    assert proxy.seen[0][:2] == ("requests", "get_report")
+    assert proxy.seen[0][2][1] == 7
     assert proxy._worker_ctx._call_id is None and proxy._worker_ctx._call_id_stack is None
     assert factory.runners[0].timeout == 5.0
+
+
+def test_the_caller_leaves_signed_for_one_service_method_and_request(client_app, factory):
+    client = client_app.extensions["rpc"]
+    agent = {"account_id": "7", "roles": ["agent_espace_public"], "family_id": None}
+    with client_app.test_request_context():
+        g.correlation_id = "req-9"
+        client.call("requests", "get_report", agent, 7)
+        client.call("requests", "ping")
+    [(_, _, (token, report_id), context), (_, _, no_arguments, _)] = factory.runners[0].proxy.seen
+    assert isinstance(token, str) and report_id == 7 and no_arguments == ()
+    claims = signed_caller.verify(token, VERIFY_KEYS, service="requests", method="get_report")
+    assert claims["caller"] == agent
+    assert claims["cid"] == context["correlation_id"] == "req-9"
 
 
 def test_call_with_a_short_timeout_uses_its_own_proxies(client_app, factory):

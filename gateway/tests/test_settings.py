@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 
+from contracts import signed_caller
 from gateway import create_app
 from gateway.rpc import RpcClient
 from gateway.settings import SettingsError, contrast_with_white
@@ -51,8 +53,22 @@ def test_production_refuses_a_short_secret_key(production, monkeypatch):
         create_app()
 
 
+SIGNING_KEY = signed_caller.generate_key()
+
+
+def test_production_refuses_to_start_without_the_caller_signing_key(production, monkeypatch):
+    monkeypatch.setenv("GATEWAY_SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("GATEWAY_PUBLIC_URL", "https://portail.example.fr")
+    with pytest.raises(SettingsError, match="CALLER_SIGNING_KEY is required"):
+        create_app()
+    monkeypatch.setenv("CALLER_SIGNING_KEY", signed_caller.public_pem(SIGNING_KEY))
+    with pytest.raises(SettingsError, match=r"CALLER_SIGNING_KEY cannot be used.*private"):
+        create_app()
+
+
 def test_production_needs_the_public_url(production, monkeypatch):
     monkeypatch.setenv("GATEWAY_SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("CALLER_SIGNING_KEY", signed_caller.private_pem(SIGNING_KEY))
     with pytest.raises(SettingsError, match="GATEWAY_PUBLIC_URL"):
         create_app()
 
@@ -60,8 +76,10 @@ def test_production_needs_the_public_url(production, monkeypatch):
 def test_production_starts_with_its_settings(production, monkeypatch):
     monkeypatch.setenv("GATEWAY_SECRET_KEY", "s" * 48)
     monkeypatch.setenv("GATEWAY_PUBLIC_URL", "https://portail.example.fr/")
+    monkeypatch.setenv("CALLER_SIGNING_KEY", json.dumps(SIGNING_KEY.as_dict(private=True)))
     app = create_app()
     assert app.config["SECRET_KEY"] == "s" * 48
+    assert app.config["CALLER_SIGNING_KEY"].thumbprint() == SIGNING_KEY.thumbprint()
     assert app.config["PUBLIC_URL"] == "https://portail.example.fr"
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
@@ -71,6 +89,8 @@ def test_development_generates_a_key_and_warns(caplog):
         app = create_app()
     assert len(app.config["SECRET_KEY"]) >= 32
     assert any("GATEWAY_SECRET_KEY is not set" in r.getMessage() for r in caplog.records)
+    assert app.config["CALLER_SIGNING_KEY"].is_private
+    assert any("CALLER_SIGNING_KEY is not set" in r.getMessage() for r in caplog.records)
 
 
 def test_settings_come_from_the_environment(monkeypatch):

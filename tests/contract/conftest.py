@@ -35,6 +35,9 @@ NOT_VALIDATED = {
     ("postgresql.cnpg.io/v1", "Cluster"),
     ("postgresql.cnpg.io/v1", "Database"),
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"),
+    ("rabbitmq.com/v1beta1", "User"),
+    ("rabbitmq.com/v1beta1", "Permission"),
+    ("rabbitmq.com/v1beta1", "TopicPermission"),
 }
 
 # The gateway's FranceConnect client: optional as a whole (disabled while all are empty).

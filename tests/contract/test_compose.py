@@ -198,5 +198,43 @@ def test_named_volumes_are_declared(compose):
 
 def test_long_running_services_restart(compose):
     for name, service in compose["services"].items():
-        expected = "no" if name.endswith("-migrate") else "unless-stopped"
+        one_shot = name.endswith("-migrate") or name == "rabbitmq-users"
+        expected = "no" if one_shot else "unless-stopped"
         assert service.get("restart") == expected, name
+
+
+def test_each_component_logs_in_to_rabbitmq_as_itself(compose, helpers):
+    """Not the administrator: a user per component, created by the rabbitmq-users job."""
+    services = compose["services"]
+    users = {}
+    for name in [*helpers.SERVICES, "gateway"]:
+        amqp = urlsplit(uninterpolated(environment(services[name])["AMQP_URI"]))
+        users[name] = amqp.username
+        assert services[name]["depends_on"]["rabbitmq-users"] == {
+            "condition": "service_completed_successfully"
+        }, name
+    assert users == {name: name for name in users}
+    admin = environment(services["rabbitmq"])["RABBITMQ_DEFAULT_USER"]
+    assert admin not in users.values()
+    job = services["rabbitmq-users"]
+    assert job["command"][:3] == ["python", "-m", "chassis.broker_access"]
+    job_env = environment(job)
+    assert job_env["RABBITMQ_ADMIN_USER"] == admin
+    for name in users:
+        password = f"{name.upper()}_RABBITMQ_PASSWORD"
+        assert REQUIRED_INTERPOLATION.match(job_env[password]), password
+        assert f"${{{password}:?" in environment(services[name])["AMQP_URI"], name
+
+
+def test_only_the_gateway_gets_the_private_caller_key(compose, helpers):
+    services = compose["services"]
+    gateway = environment(services["gateway"])
+    assert REQUIRED_INTERPOLATION.match(gateway["CALLER_SIGNING_KEY"])
+    assert "CALLER_VERIFY_KEY" not in gateway
+    for name, service in services.items():
+        env = environment(service)
+        if name in helpers.SERVICES:
+            match = REQUIRED_INTERPOLATION.match(env["CALLER_VERIFY_KEY"])
+            assert match and match["name"] == "CALLER_VERIFY_KEY", name
+        if name != "gateway":
+            assert "CALLER_SIGNING_KEY" not in env, name

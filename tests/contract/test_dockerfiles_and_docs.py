@@ -141,3 +141,12 @@ def test_deploy_guide_makes_every_database_password(helpers):
     recipe = text.split("cat > .env <<EOF", 1)[1].split("EOF", 1)[0]
     for name in helpers.SERVICES:
         assert f"{name.upper()}_DB_PASSWORD=$(secret)" in recipe, name
+
+
+def test_deploy_guide_makes_every_rabbitmq_login_and_the_caller_keys(helpers):
+    text = (helpers.ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    recipe = text.split("cat > .env <<EOF", 1)[1].split("EOF", 1)[0]
+    for name in [*helpers.SERVICES, "gateway"]:
+        assert f"{name.upper()}_RABBITMQ_PASSWORD=$(secret)" in recipe, name
+    assert "python -m contracts.signed_caller)" in recipe
+    assert "Trust model" in text and "Rotating" in text

@@ -222,3 +222,81 @@ def test_ingress_routes_to_the_gateway_service(helpers):
             assert backend["port"]["name"] in port_names
     public_url = helpers.of_kind("ConfigMap")["portail-config"]["data"]["GATEWAY_PUBLIC_URL"]
     assert urlsplit(public_url).hostname in {rule["host"] for rule in ingress["spec"]["rules"]}
+
+
+def secret_refs(container: dict) -> dict[str, dict]:
+    return {
+        item["name"]: item["valueFrom"]["secretKeyRef"]
+        for item in container.get("env", [])
+        if "secretKeyRef" in item.get("valueFrom", {})
+    }
+
+
+def test_each_component_logs_in_to_rabbitmq_as_itself(helpers, deployment_name):
+    """Its own Secret, whose user the topology operator creates with the grant of the code."""
+    from chassis import broker_access
+
+    deployment = helpers.of_kind("Deployment")[deployment_name]
+    for container in all_containers(deployment):
+        refs = secret_refs(container)
+        if "AMQP_URI" not in container_env(container):
+            continue
+        for variable in ("AMQP_USERNAME", "AMQP_PASSWORD"):
+            assert refs[variable]["name"] == f"portail-rabbitmq-{deployment_name}", variable
+    name = f"portail-rabbitmq-{deployment_name}"
+    user = helpers.of_kind("User")[name]
+    assert user["spec"]["importCredentialsSecret"]["name"] == name
+    grant = broker_access.grants()[deployment_name]
+    permission = helpers.of_kind("Permission")[name]["spec"]
+    assert permission["userReference"]["name"] == name
+    assert permission["permissions"] == {
+        "configure": grant.configure,
+        "write": grant.write,
+        "read": grant.read,
+    }
+    topic = helpers.of_kind("TopicPermission")[name]["spec"]
+    assert topic["permissions"] == {
+        "exchange": broker_access.RPC_EXCHANGE,
+        "write": grant.rpc_write,
+        "read": grant.rpc_read,
+    }
+
+
+def test_only_the_gateway_holds_the_private_caller_key(helpers, deployment_name):
+    deployment = helpers.of_kind("Deployment")[deployment_name]
+    for container in all_containers(deployment):
+        refs = secret_refs(container)
+        if deployment_name == "gateway":
+            assert refs["CALLER_SIGNING_KEY"]["name"] == "portail-caller-signing-key"
+            assert "CALLER_VERIFY_KEY" not in refs
+        else:
+            assert "CALLER_SIGNING_KEY" not in refs
+            if container["name"] == deployment_name:
+                assert refs["CALLER_VERIFY_KEY"]["name"] == "portail-caller-verify-key"
+
+
+def test_broker_and_database_pods_take_connections_from_the_portal_only(helpers):
+    policies = helpers.of_kind("NetworkPolicy").values()
+    deployments = helpers.of_kind("Deployment")
+
+    def ports_open(pod_labels: dict, from_labels: dict) -> set[int]:
+        found = set()
+        for policy in policies:
+            if not selects(policy["spec"]["podSelector"]["matchLabels"], pod_labels):
+                continue
+            for rule in policy["spec"].get("ingress", []):
+                peers = rule.get("from", [])
+                if any(selects(p.get("podSelector", {}).get("matchLabels", {}), from_labels)
+                       for p in peers if "podSelector" in p):  # fmt: skip
+                    found |= {port["port"] for port in rule.get("ports", [])}
+        return found
+
+    rabbitmq = {"app.kubernetes.io/name": "portail-rabbitmq"}
+    postgres = {"cnpg.io/cluster": "portail-postgres"}
+    outsider = {"app": "autre"}
+    assert ports_open(rabbitmq, outsider) == set() and ports_open(postgres, outsider) == set()
+    for name, deployment in deployments.items():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert ports_open(rabbitmq, labels) == {5672}, name
+        database = {5432} if name in helpers.SERVICES else set()
+        assert ports_open(postgres, labels) == database, name

@@ -9,7 +9,11 @@ things; these are the shared pieces, with the fixtures of ``chassis.testing.fixt
 
 - ``service_config(amqp_uri, database_url, **extra)``: the nameko config of a service under
   test, its web server on a free port;
-- ``call(container, method, *args)``: call one entrypoint of a running container in-process;
+- ``call(container, method, caller, *args)``: call one entrypoint of a running container
+  in-process, a dict ``caller`` signed as the gateway would (with :data:`CALLER_KEY`, whose
+  public key ``service_config`` gives the service); ``call_raw`` sends ``caller`` untouched;
+- ``signed(caller, service, method, ...)``: a signed caller, for tests that call over
+  RabbitMQ themselves;
 - ``EventQueue(amqp_uri, service)``: every event ``service`` publishes, read with a timeout;
 - ``dispatcher(amqp_uri)``: publish an event as another service would.
 """
@@ -17,7 +21,7 @@ things; these are the shared pieces, with the fixtures of ``chassis.testing.fixt
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import eventlet
 from kombu import Connection, Queue
@@ -27,6 +31,10 @@ from nameko.standalone.events import event_dispatcher
 from nameko.testing.utils import get_extension
 
 from chassis.testing.fixtures import free_port
+from contracts import signed_caller
+
+CALLER_KEY = signed_caller.generate_key()
+"""The test suite's stand-in for the gateway's private key (one per test process)."""
 
 CALL_TIMEOUT = 30.0
 
@@ -35,11 +43,12 @@ def service_config(amqp_uri: str, database_url: str, **extra) -> dict:
     """The nameko config of a service under test; ``extra`` adds or overrides keys.
 
     The web server (``/healthz``) gets a free port so that containers of several tests, or
-    of several services, never collide.
+    of several services, never collide. The service trusts :data:`CALLER_KEY`.
     """
     return {
         "AMQP_URI": amqp_uri,
         "DATABASE_URL": database_url,
+        "CALLER_VERIFY_KEY": signed_caller.public_pem(CALLER_KEY),
         "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
         "max_workers": 4,
         **extra,
@@ -47,11 +56,49 @@ def service_config(amqp_uri: str, database_url: str, **extra) -> dict:
 
 
 def call(container, method: str, *args, timeout: float = CALL_TIMEOUT):
-    """Call one RPC method of the running service in-process, as a worker would run it.
+    """Call one RPC method of the running service in-process, as the gateway would.
 
-    Each call waits for its own worker, so several green threads may call at once (nameko's
-    ``entrypoint_hook`` hands every waiter the first result of the method).
+    A dict first argument is the caller: it is signed for this service and method, with a
+    fresh correlation id sent beside it. Anything else (``None``, a token) goes as it is.
     """
+    correlation_id = str(uuid.uuid4())
+    if args and isinstance(args[0], Mapping):
+        token = signed(args[0], container.service_name, method, correlation_id=correlation_id)
+        args = (token, *args[1:])
+    return _hook(container, method, args, {"correlation_id": correlation_id}, timeout)
+
+
+def call_raw(
+    container, method: str, *args, context_data: dict | None = None, timeout: float = CALL_TIMEOUT
+):
+    """Call one RPC method with its arguments untouched: an unsigned or forged caller."""
+    return _hook(container, method, args, context_data, timeout)
+
+
+def signed(
+    caller: Mapping,
+    service: str,
+    method: str,
+    *,
+    correlation_id: str = "test",
+    key=None,
+    now: float | None = None,
+) -> str:
+    """``caller`` signed as the gateway signs it (by ``key``, default :data:`CALLER_KEY`)."""
+    return signed_caller.sign(
+        caller,
+        key or CALLER_KEY,
+        service=service,
+        method=method,
+        correlation_id=correlation_id,
+        now=now,
+    )
+
+
+def _hook(container, method: str, args: tuple, context_data: dict | None, timeout: float):
+    """Run the entrypoint in a worker of its own and wait for that worker's outcome, so several
+    green threads may call at once (nameko's ``entrypoint_hook`` hands every waiter the first
+    result of the method)."""
     entrypoint = get_extension(container, Entrypoint, method_name=method)
     if entrypoint is None:
         raise ValueError(f"no entrypoint {method!r} on {container.service_name}")
@@ -64,7 +111,9 @@ def call(container, method: str, *args, timeout: float = CALL_TIMEOUT):
             outcome.send(result)
         return result, exc_info
 
-    container.spawn_worker(entrypoint, args, {}, handle_result=handle_result)
+    container.spawn_worker(
+        entrypoint, args, {}, context_data=context_data, handle_result=handle_result
+    )
     with eventlet.Timeout(timeout):
         return outcome.wait()
 

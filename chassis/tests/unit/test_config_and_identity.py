@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chassis import config, identity
-from contracts.errors import Forbidden, Invalid
+from contracts.errors import Forbidden
 
 
 def test_development_falls_back_to_the_local_run_database(monkeypatch):
@@ -39,19 +39,18 @@ def test_production_uses_the_given_url(monkeypatch):
     assert config.database_url("requests") == "postgresql://requests@db/requests"
 
 
-@pytest.mark.parametrize("caller", [None, "admin", ["admin"]])
-def test_missing_or_malformed_identity_is_forbidden(caller):
+@pytest.mark.parametrize("caller", [None, "admin", ["admin"], {"roles": ["admin"]}])
+def test_outside_a_verifying_worker_nobody_is_believed(caller):
+    """Signed callers, roles and bad roles are tested over RabbitMQ (integration tier)."""
     with pytest.raises(Forbidden):
         identity.load(caller)
-
-
-def test_unknown_role_is_invalid():
-    with pytest.raises(Invalid):
-        identity.load({"account_id": "1", "roles": ["maire"]})
-
-
-def test_role_is_required_for_agent_work():
-    agent = {"account_id": "7", "roles": ["agent_espace_public"], "family_id": None}
-    assert identity.require_role(agent, ["agent_espace_public", "admin"])["account_id"] == "7"
     with pytest.raises(Forbidden):
-        identity.require_role({"account_id": "8", "roles": []}, ["admin"])
+        identity.require_role(caller, ["admin"])
+
+
+def test_a_service_needs_the_public_key_of_the_gateway(monkeypatch):
+    monkeypatch.delenv("CALLER_VERIFY_KEY", raising=False)
+    with pytest.raises(config.MissingSetting, match="CALLER_VERIFY_KEY"):
+        config.caller_verify_key()
+    monkeypatch.setenv("CALLER_VERIFY_KEY", "-----BEGIN PUBLIC KEY-----")
+    assert config.caller_verify_key() == "-----BEGIN PUBLIC KEY-----"

@@ -35,6 +35,7 @@ class AccountsService(health.Health, retention.Retention):
     db = Database(Base)
     outbox = Outbox()
     correlation = Correlation()
+    callers = identity.CallerVerification()
 
     # anonymous citizens
 

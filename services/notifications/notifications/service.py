@@ -41,6 +41,7 @@ class NotificationsService(health.Health, retention.Retention):
     delivery = Delivery()
     composer = Composer()
     correlation = Correlation()
+    callers = identity.CallerVerification()
 
     @handle_event(requests.SERVICE, requests.REPORT_SUBMITTED, requests.ReportSubmitted)
     def on_report_submitted(self, session, event):

@@ -43,6 +43,7 @@ class RequestsService(health.Health, retention.Retention):
     db = Database(Base)
     outbox = Outbox()
     correlation = Correlation()
+    callers = identity.CallerVerification()
 
     @rpc(expected_exceptions=EXPECTED)
     def list_report_categories(self, caller):
