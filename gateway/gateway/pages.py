@@ -1,4 +1,4 @@
-"""Helpers shared by the account pages: form pages, checkboxes, safe redirects, access checks.
+"""Helpers shared by the account pages: form pages, checkboxes, access checks.
 
 A form page gets the values typed (never a password), the French messages of each field next
 to it and the error summary at the top; ``Invalid`` from a service or from the contracts ends
@@ -81,13 +81,6 @@ def confirmation_errors(form: Mapping[str, str], name: str, repeat: str) -> dict
     if form.get(name, "") != form.get(repeat, ""):
         return {repeat: [PASSWORDS_DIFFER]}
     return {}
-
-
-def safe_path(target: str | None, default: str) -> str:
-    """Only a path on this site, so a login cannot bounce anyone to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 def back_here() -> str | None:
