@@ -106,6 +106,7 @@ class Register(Profile):
     email = fr.email()
     password = password()
     email_notifications = fields.Boolean(load_default=True)
+    client_ip = fields.String(load_default="")
 
 
 class Registered(Schema):

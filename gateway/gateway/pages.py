@@ -15,7 +15,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from contracts.base import load_or_invalid
-from contracts.errors import Invalid
+from contracts.errors import Invalid, TooManyRequests
 from gateway import forms, sessions
 from gateway.views import no_store
 
@@ -81,6 +81,11 @@ def confirmation_errors(form: Mapping[str, str], name: str, repeat: str) -> dict
     if form.get(name, "") != form.get(repeat, ""):
         return {repeat: [PASSWORDS_DIFFER]}
     return {}
+
+
+def refusal_status(exc: Exception) -> int:
+    """429 for a rate limit reached, 403 for any other refusal."""
+    return 429 if isinstance(exc, TooManyRequests) else 403
 
 
 def back_here() -> str | None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from chassis import tables
+from chassis.throttle import ThrottleColumns
 from chassis.types import UtcDateTime
 
 
@@ -95,12 +96,7 @@ class LoginSession(Base):
     account: Mapped[Account] = relationship()
 
 
-class LoginThrottle(Base):
-    """Attempts counted under one key (``ip:...``, ``account:...``) in a fixed window."""
+class LoginThrottle(ThrottleColumns, Base):
+    """Attempts counted under one key (see ``accounts.throttle``) in a fixed window."""
 
     __tablename__ = "login_throttle"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer)
-    window_start: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -156,8 +156,8 @@ class AccountsService(health.Health):
         data = load_or_invalid(accounts.ChangePassword(), payload)
         with self.db.session() as session:
             store, emit = Accounts(session), emitter(self.outbox, session)
-            opened = credentials.change_password(store, emit, who, data, utcnow())
-        return accounts.SessionOpened().dump(opened)
+            outcome = credentials.change_password(store, emit, who, data, utcnow())
+        return accounts.SessionOpened().dump(outcome.unwrap())
 
     @rpc(expected_exceptions=EXPECTED)
     def change_email(self, caller, payload):
@@ -166,7 +166,9 @@ class AccountsService(health.Health):
         data = load_or_invalid(accounts.ChangeEmail(), payload)
         with self.db.session() as session:
             store, emit = Accounts(session), emitter(self.outbox, session)
-            domain.change_email(store, emit, domain.caller_account(store, who), data, utcnow())
+            account = domain.caller_account(store, who)
+            outcome = domain.change_email(store, emit, account, data, utcnow())
+        outcome.unwrap()
         return {}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -206,7 +208,9 @@ class AccountsService(health.Health):
         data = load_or_invalid(accounts.CloseAccount(), payload)
         with self.db.session() as session:
             store, emit = Accounts(session), emitter(self.outbox, session)
-            domain.close_account(store, emit, domain.caller_account(store, who), data, utcnow())
+            account = domain.caller_account(store, who)
+            outcome = domain.close_account(store, emit, account, data, utcnow())
+        outcome.unwrap()
         return {}
 
     # administrators
