@@ -87,6 +87,8 @@ class SubmitReport(Schema):
     description = fr.text(max_length=5000)
     email = fr.email()
     photo = fields.Nested(PhotoUpload, load_default=None, allow_none=True)
+    client_ip = fields.String(load_default="")
+    """Set by the gateway (never taken from the visitor): reports are limited per address."""
 
     @validates_schema
     def _both_coordinates(self, data: dict, **_: object) -> None:

@@ -30,7 +30,7 @@ LOGIN_PER_IP = Limit(20, timedelta(minutes=15), timedelta(minutes=15))
 RESET_PER_EMAIL = Limit(3, timedelta(hours=1), timedelta(hours=1))
 RESET_PER_IP = Limit(5, timedelta(hours=1), timedelta(hours=1))
 REGISTER_PER_EMAIL = Limit(3, timedelta(hours=1), timedelta(hours=1))
-REGISTER_PER_IP = Limit(10, timedelta(hours=1), timedelta(hours=1))
+REGISTER_PER_IP = Limit(20, timedelta(hours=1), timedelta(hours=1))
 VERIFY_PER_IP = Limit(20, timedelta(minutes=15), timedelta(minutes=15))
 CURRENT_PASSWORD = Limit(5, timedelta(minutes=15), timedelta(minutes=15))
 

@@ -18,11 +18,12 @@ from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
+from chassis.throttle import Throttles
 from contracts import accounts, requests, timeline
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, NotFound
-from requests_service import authors, domain, photos
-from requests_service.models import Base
+from requests_service import authors, domain, limits, photos
+from requests_service.models import Base, Throttle
 from requests_service.repository import Reports
 
 
@@ -59,6 +60,10 @@ class RequestsService(health.Health):
         """Record a citizen's report and announce it (contracts.requests.SubmitReport)."""
         who = identity.load(caller)
         data = load_or_invalid(requests.SubmitReport(), payload)
+        client_ip = data.pop("client_ip")
+        with self.db.session() as session:
+            lock = Throttles(session, Throttle).lock
+            limits.count_submission(lock, client_ip, data["email"], utcnow())
         photo = photos.prepare(data.pop("photo"))
         with self.db.session() as session:
             report = domain.submit_report(Reports(session), who, data, photo, utcnow())

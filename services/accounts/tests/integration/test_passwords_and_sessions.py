@@ -163,14 +163,14 @@ def test_inscriptions_limitees_par_adresse_ip_et_par_courriel(portal):
         assert portal.call("register", ANONYMOUS, payload) == {"email": EMAIL}
     with pytest.raises(TooManyRequests):
         portal.call("register", ANONYMOUS, {**example("register"), "client_ip": "192.0.2.99"})
-    for n in range(11):
+    for n in range(21):
         payload = {**example("register"), "email": f"p{n}@example.org", "client_ip": "192.0.2.50"}
-        if n < 10:
+        if n < 20:
             portal.call("register", ANONYMOUS, payload)
             continue
         with pytest.raises(TooManyRequests):
             portal.call("register", ANONYMOUS, payload)
-    assert portal.count("outbox_events") == 13
+    assert portal.count("outbox_events") == 23
     assert portal.sql("SELECT count(*) FROM login_throttle WHERE key LIKE '%example.org%'") == [
         (0,)
     ]

@@ -188,7 +188,7 @@ def test_demandes_de_reinitialisation_limitees_par_adresse_existante_ou_non(stor
 
 
 def test_inscriptions_limitees_par_adresse_ip_et_par_courriel(store, emit):
-    for attempt in range(10):
+    for attempt in range(20):
         data = {**REGISTER, "email": f"personne{attempt}@example.org", "client_ip": "1.2.3.4"}
         domain.register(store, emit, data, NOW)
     with pytest.raises(TooManyRequests):
@@ -198,7 +198,7 @@ def test_inscriptions_limitees_par_adresse_ip_et_par_courriel(store, emit):
     with pytest.raises(TooManyRequests):
         domain.register(store, emit, {**REGISTER, "client_ip": "5.6.7.99"}, NOW)
     assert (
-        len(emit.of("account_registered")) + len(emit.of("duplicate_registration_attempted")) == 13
+        len(emit.of("account_registered")) + len(emit.of("duplicate_registration_attempted")) == 23
     )
 
 
