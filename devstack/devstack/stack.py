@@ -35,6 +35,7 @@ from chassis.testing.fixtures import (
     free_port,
 )
 from chassis.testing.proxy import ProxyProcess
+from devstack import franceconnect_state
 from devstack.processes import Process, report, run_once, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +46,7 @@ SERVICES = {
     "notifications": "notifications.service",
 }
 STARTUP_SECONDS = 90.0
-FRANCECONNECT_MODES = ("normal", "wrong_key", "bad_nonce", "sub_mismatch", "access_denied")
+FRANCECONNECT_MODES = franceconnect_state.MODES
 
 
 def _password(label: str) -> str:
