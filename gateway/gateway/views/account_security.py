@@ -33,7 +33,7 @@ def email():
     values = pages.text_values(request.form, ("new_email",))
     if request.method == "GET":
         return _page("account/email.html", EMAIL_LABELS, values, account)
-    change = {**values, "current_password": request.form.get("current_password", "")}
+    change = {**values, **_proof()}
     try:
         rpc().call("accounts", "change_email", sessions.current_caller(), change)
     except Invalid as exc:
@@ -93,7 +93,7 @@ def close():
     if request.method == "GET":
         return _page("account/close.html", CLOSE_LABELS, {}, account)
     values = {"confirm": pages.checked(request.form, "confirm")}
-    closing = {**values, "current_password": request.form.get("current_password", "")}
+    closing = {**values, **_proof()}
     try:
         rpc().call("accounts", "close_account", sessions.current_caller(), closing)
     except Invalid as exc:
@@ -104,6 +104,15 @@ def close():
     sessions.forget()
     flash("Votre compte est clôturé et vous êtes déconnecté. Merci d'avoir utilisé le portail.")
     return redirect(url_for("home.index"), 303)
+
+
+def _proof() -> dict:
+    """What proves who is there: the current password, or the session where FranceConnect
+    re-authenticated an account that has no password."""
+    return {
+        "current_password": request.form.get("current_password", ""),
+        "session_token": sessions.session_token(),
+    }
 
 
 def _page(template, labels, values, account, message=None, status=None):

@@ -31,6 +31,7 @@ from contracts.errors import Forbidden, NotFound, TooManyRequests
 
 LOGIN_FAILED = "Adresse e-mail ou mot de passe incorrect."
 EMAIL_NOT_VERIFIED = "Confirmez d'abord votre adresse e-mail : un lien vous a été envoyé."
+ACCOUNT_DISABLED = "Ce compte est désactivé : adressez-vous à un administrateur de la Ville."
 RESET_LINK_INVALID = (
     "Ce lien n'est plus valable : il a déjà servi ou a expiré. Demandez-en un nouveau."
 )
@@ -51,6 +52,8 @@ def login(store: Store, emit: Emit, data: dict, now: datetime) -> Outcome:
     throttle.clear(store.throttle(throttle.account_ip_key(account, email, client_ip)))
     if hasher.needs_rehash(password_hash):
         account.password_hash = hasher.hash(data["password"])
+    if account.disabled_at is not None:
+        return Outcome(error=Forbidden(ACCOUNT_DISABLED))
     if not account.email_verified:
         send_verification(store, emit, account, now)
         return Outcome(error=Forbidden(EMAIL_NOT_VERIFIED))

@@ -179,6 +179,7 @@ def register(store: Store, emit: Emit, data: dict, now: datetime) -> dict:
         roles=[],
         created_at=now,
         closed_at=None,
+        disabled_at=None,
     )
     send_verification(store, emit, account, now)
     return {"email": email}
@@ -217,8 +218,11 @@ def move_email(store: Store, emit: Emit, account: Any, new_email: str, now: date
 def change_email(store: Store, emit: Emit, account: Any, data: dict, now: datetime) -> Outcome:
     """Send a confirmation link to the new address; silently nothing if it is taken."""
     checked = check_current_password(store, account, data["current_password"], now)
+    if checked.error:
+        return checked
+    sessions.check_recent_proof(store, account, data.get("session_token"), now)
     new_email = normalize_email(data["new_email"])
-    if checked.error or new_email == account.email or store.find_by_email(new_email) is not None:
+    if new_email == account.email or store.find_by_email(new_email) is not None:
         return checked
     token, expires_at = issue_token(
         store, account, tokens.CHANGE_EMAIL, tokens.VERIFICATION_LIFETIME, now, new_email
@@ -248,6 +252,7 @@ def close_account(store: Store, emit: Emit, account: Any, data: dict, now: datet
     checked = check_current_password(store, account, data["current_password"], now)
     if checked.error:
         return checked
+    sessions.check_recent_proof(store, account, data.get("session_token"), now)
     account.email = f"closed-{account.id}@invalid"
     for name in ("given_name", "family_name", "street", "postal_code", "city", "phone"):
         setattr(account, name, "")

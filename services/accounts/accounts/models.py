@@ -41,6 +41,8 @@ class Account(Base):
     roles: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """An agent an administrator disabled: no login, no session, until re-enabled."""
 
     franceconnect: Mapped[FranceConnectLink | None] = relationship(
         back_populates="account", cascade="all, delete-orphan"
@@ -92,6 +94,8 @@ class LoginSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     via_franceconnect: Mapped[bool] = mapped_column(Boolean)
     client_ip: Mapped[str] = mapped_column(String(45))
+    reauthenticated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When the person last proved again who they are at FranceConnect in this session."""
 
     account: Mapped[Account] = relationship()
 

@@ -183,6 +183,19 @@ class AccountsService(health.Health):
             return accounts.Account().dump(account_view(account))
 
     @rpc(expected_exceptions=EXPECTED)
+    def confirm_reauthentication(self, caller, payload):
+        """Record on the session a FranceConnect re-authentication (Reauthentication)."""
+        who = identity.load(caller)
+        data = load_or_invalid(accounts.Reauthentication(), payload)
+        auth_time = datetime.fromtimestamp(data["auth_time"], UTC)
+        with self.db.session() as session:
+            store = Accounts(session)
+            account = domain.caller_account(store, who)
+            sub, token = data["identity"]["sub"], data["session_token"]
+            sessions.record_reauthentication(store, account, token, sub, auth_time, utcnow())
+        return {}
+
+    @rpc(expected_exceptions=EXPECTED)
     def unlink_franceconnect(self, caller):
         """Remove the FranceConnect link, unless it is the only way in."""
         who = identity.load(caller)
@@ -239,4 +252,14 @@ class AccountsService(health.Health):
         data = load_or_invalid(accounts.AgentRoles(), payload)
         with self.db.session() as session:
             agent = agents.set_roles(Accounts(session), admin, account_id, data["roles"])
+            return accounts.Account().dump(account_view(agent))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_agent_disabled(self, caller, account_id, payload):
+        """Disable an agent, ending their sessions, or enable them again (AgentStatus)."""
+        admin = identity.require_role(caller, ADMIN)
+        data = load_or_invalid(accounts.AgentStatus(), payload)
+        with self.db.session() as session:
+            store = Accounts(session)
+            agent = agents.set_disabled(store, admin, account_id, data["disabled"], utcnow())
             return accounts.Account().dump(account_view(agent))

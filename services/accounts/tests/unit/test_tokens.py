@@ -36,7 +36,7 @@ def test_durees_des_liens():
 
 
 def open_one(store):
-    account = store.add(closed_at=None)
+    account = store.add(closed_at=None, disabled_at=None)
     token = sessions.open_session(store, account, NOW, via_franceconnect=False, client_ip="1.2.3.4")
     return account, token
 
