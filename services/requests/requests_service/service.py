@@ -57,9 +57,9 @@ class RequestsService(health.Health):
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_report(self, caller, payload):
-        """Record a citizen's report and announce it (contracts.requests.SubmitReport)."""
+        """Record a citizen's report and announce it (contracts.requests.ReportSubmission)."""
         who = identity.load(caller)
-        data = load_or_invalid(requests.SubmitReport(), payload)
+        data = load_or_invalid(requests.ReportSubmission(), payload)
         client_ip = data.pop("client_ip")
         with self.db.session() as session:
             lock = Throttles(session, Throttle).lock
