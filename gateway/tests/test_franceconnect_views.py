@@ -146,6 +146,13 @@ def test_logout_of_a_franceconnect_session_ends_it_even_when_franceconnect_fails
     assert "portail_session=;" in session_cookie(response)
 
 
+def test_a_get_on_the_logout_return_never_ends_a_session(citizen_client, rpc):
+    response = citizen_client.get("/auth/franceconnect/logout")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "logout" not in rpc.methods()
+    assert citizen_client.get("/compte").status_code == 200
+
+
 def test_logout_return_with_a_wrong_state_is_not_trusted(client, rpc):
     response = client.get("/auth/franceconnect/logout?state=inconnu")
     assert response.status_code == 303 and response.headers["Location"] == "/"

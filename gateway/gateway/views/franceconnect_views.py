@@ -20,7 +20,7 @@ from gateway import pages, redirects, sessions
 from gateway.franceconnect import FranceConnectError
 from gateway.views import no_store, rpc
 from gateway.views.account import overview_page
-from gateway.views.auth import LOGGED_OUT, redirect_page
+from gateway.views.auth import redirect_page
 
 bp = Blueprint("franceconnect", __name__)
 
@@ -147,14 +147,13 @@ def unlink():
 
 @bp.get("/auth/franceconnect/logout")
 def logout():
-    """Back from FranceConnect's logout, or on the way there (ending the local session first)."""
+    """Back from FranceConnect's logout; the portal session already ended on ``POST /deconnexion``.
+
+    A GET never ends a session by itself (another site could trigger it): without the state
+    we sent, it only leads home.
+    """
     franceconnect = extension()
     state = request.args.get("state")
     if state and franceconnect.check_logout_state(state):
         return render_template("auth/logged_out.html")
-    id_token = flask_session.get(sessions.ID_TOKEN)
-    sessions.end()
-    if id_token:
-        return redirect(franceconnect.logout_url(id_token))
-    flash(LOGGED_OUT)
     return redirect(url_for("home.index"), 303)
