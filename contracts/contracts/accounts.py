@@ -18,17 +18,22 @@ A logged-in citizen (caller.account_id set by the gateway from ``resolve_session
 - ``update_profile(caller, Profile)`` -> ``Account``
 - ``update_preferences(caller, Preferences)`` -> ``Account``
 - ``change_password(caller, ChangePassword)`` -> ``SessionOpened`` (new session, others end)
-- ``change_email(caller, ChangeEmail)`` -> ``{}`` (a link is sent to the new address)
+- ``change_email(caller, ChangeEmail)`` -> ``{}`` (a link is sent to the new address; an account
+  without password must have re-authenticated with FranceConnect in the last 5 minutes)
+- ``confirm_reauthentication(caller, Reauthentication)`` -> ``{}`` (the session's FranceConnect
+  re-authentication, as the gateway verified it)
 - ``link_franceconnect(caller, FranceConnectLogin)`` -> ``Account``
 - ``unlink_franceconnect(caller)`` -> ``Account`` (Conflict when it is the only way in)
 - ``export_data(caller)`` -> ``AccountExport``
-- ``close_account(caller, CloseAccount)`` -> ``{}``
+- ``close_account(caller, CloseAccount)`` -> ``{}`` (same re-authentication rule as change_email)
 
 Administrators (role ``admin``):
 - ``create_agent(caller, CreateAgent)`` -> ``Account`` (an invitation link is e-mailed)
 - ``list_agents(caller, page=1, size=50)`` -> ``AccountPage`` (a page of ``Account``, see
   :mod:`contracts.paging`)
 - ``set_agent_roles(caller, account_id, AgentRoles)`` -> ``Account``
+- ``set_agent_disabled(caller, account_id, AgentStatus)`` -> ``Account`` (disabling ends the
+  agent's sessions and refuses their logins until re-enabled)
 
 Events (exchange ``accounts.events``): see the constants below.
 """
@@ -108,6 +113,7 @@ class Register(Profile):
     email = fr.email()
     password = password()
     email_notifications = fields.Boolean(load_default=True)
+    client_ip = fields.String(load_default="")
 
 
 class Registered(Schema):
@@ -141,10 +147,13 @@ class ChangePassword(_Input):
 class ChangeEmail(_Input):
     new_email = fr.email()
     current_password = fields.String(load_default="")
+    session_token = fields.String(load_default="")
+    """The caller's session, where a FranceConnect re-authentication is recorded."""
 
 
 class CloseAccount(_Input):
     current_password = fields.String(load_default="")
+    session_token = fields.String(load_default="")
     confirm = fields.Boolean(
         required=True,
         validate=validate.Equal(True, error="Cochez la case pour confirmer."),
@@ -170,6 +179,16 @@ class FranceConnectLogin(_Input):
     client_ip = fields.String(load_default="")
 
 
+class Reauthentication(_Input):
+    """A FranceConnect re-authentication (``prompt=login``) the gateway verified."""
+
+    session_token = fields.String(required=True)
+    identity = fields.Nested(FranceConnectIdentity, required=True)
+    auth_time = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=0, max=2**33)
+    )
+
+
 class CreateAgent(_Input):
     email = fr.email()
     given_name = fr.text(max_length=100)
@@ -184,6 +203,10 @@ class CreateAgent(_Input):
 
 class AgentRoles(_Input):
     roles = CreateAgent._declared_fields["roles"]
+
+
+class AgentStatus(_Input):
+    disabled = fields.Boolean(required=True, error_messages=fr.MESSAGES)
 
 
 class Account(Schema):
@@ -203,6 +226,7 @@ class Account(Schema):
     franceconnect_linked = fields.Boolean(required=True)
     roles = fields.List(fields.String(), required=True)
     created_at = fields.AwareDateTime(required=True, format="iso")
+    disabled = fields.Boolean(load_default=False)
 
 
 AccountPage = page_of(Account)

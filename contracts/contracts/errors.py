@@ -52,5 +52,12 @@ class Invalid(PortalError):
         self.fields: dict[str, list[str]] = dict(fields or {})
 
 
-EXPECTED = (Invalid, NotFound, Forbidden, Conflict)
+@deserialize_to_instance
+class TooManyRequests(PortalError):
+    """A rate limit is reached; ``message`` says when to try again."""
+
+    code = "TOO_MANY_REQUESTS"
+
+
+EXPECTED = (Invalid, NotFound, Forbidden, Conflict, TooManyRequests)
 """What every RPC entrypoint declares as ``expected_exceptions``."""

@@ -3,7 +3,8 @@
 RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) first:
 
 - ``list_report_categories(caller)`` -> list of ``Category``
-- ``submit_report(caller, payload: SubmitReport)`` -> ``SubmittedReport``
+- ``submit_report(caller, payload: ReportSubmission)`` -> ``SubmittedReport`` (TooManyRequests
+  past the limits per address and per e-mail)
 - ``get_tracked_report(caller, tracking_number, tracking_key)`` -> ``Report``
 - ``get_tracked_report_photo(caller, tracking_number, tracking_key)`` -> ``Photo`` (JPEG)
 - ``list_reports(caller, status=None, page=1, size=50)`` -> ``AgentReportPage`` (agents; a
@@ -96,6 +97,16 @@ class SubmitReport(Schema):
             raise ValidationError(
                 "Indiquez la latitude et la longitude, ou aucune des deux.", "latitude"
             )
+
+
+class ReportSubmission(SubmitReport):
+    """What the gateway sends ``submit_report``: the report and the address it came from.
+
+    ``client_ip`` is set by the gateway, never taken from the visitor (reports are limited
+    per address); it is not part of the public API.
+    """
+
+    client_ip = fields.String(load_default="")
 
 
 class ChangeReportStatus(Schema):

@@ -12,8 +12,13 @@ Endpoints under the issuer's path (``/api/v2``): ``.well-known/openid-configurat
 
 Test hooks, only with ``create_app(..., test_hooks=True)`` (CLI: ``--test-hooks``):
 ``POST /_test/mode`` with ``{"mode": "normal" | "wrong_key" | "bad_nonce" | "sub_mismatch" |
-"access_denied"}``, ``GET /_test/mode`` and ``GET /_test/last-logout`` (``called``, then
-``accepted``, ``id_token_hint``, ``state``, ``post_logout_redirect_uri`` of the last call).
+"access_denied" | "rs256" | "stale_auth_time"}``, ``GET /_test/mode``, ``GET /_test/last-logout``
+(``called``, then ``accepted``, ``id_token_hint``, ``state``, ``post_logout_redirect_uri`` of the
+last call) and ``GET /_test/last-authorize`` (the parameters of the last authorize request).
+
+The provider keeps no session of its own: every authorize request shows the login page, so
+``prompt=login`` (authenticate again) is always honoured, and the id_token's ``auth_time`` is
+the moment the identity was chosen on that page.
 """
 
 from __future__ import annotations
@@ -139,6 +144,7 @@ def authorize():
         error, description = refusal
         params = {"error": error, "error_description": description, "state": args.get("state")}
         return redirect(_with_query(redirect_uri, params))
+    _state().record_authorize(dict(args))
     keys = ("redirect_uri", "scope", "state", "nonce")
     interaction = _state().start_interaction({k: args[k] for k in keys})
     return render_template(
@@ -222,6 +228,11 @@ def get_mode():
 @hooks.get("/last-logout")
 def last_logout():
     return jsonify(_state().last_logout())
+
+
+@hooks.get("/last-authorize")
+def last_authorize():
+    return jsonify(_state().last_authorize())
 
 
 def main(argv: list[str] | None = None) -> None:

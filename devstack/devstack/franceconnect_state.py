@@ -15,7 +15,7 @@ import time
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey
+from joserfc.jwk import ECKey, RSAKey
 
 ACR = "eidas1"
 ALGORITHM = "ES256"
@@ -24,7 +24,18 @@ ACCESS_TOKEN_LIFETIME = 60
 ID_TOKEN_LIFETIME = 60
 INTERACTION_LIFETIME = 600
 MIN_STATE_LENGTH = 32
-MODES = ("normal", "wrong_key", "bad_nonce", "sub_mismatch", "access_denied")
+MODES = (
+    "normal",
+    "wrong_key",
+    "bad_nonce",
+    "sub_mismatch",
+    "access_denied",
+    "rs256",
+    "stale_auth_time",
+)
+"""``rs256`` signs with a published RSA key under RS256 (an algorithm the client did not
+register); ``stale_auth_time`` says the person authenticated an hour ago."""
+STALE_AUTH_SECONDS = 3600
 
 DEFAULT_ISSUER = "http://localhost:8200/api/v2"
 DEFAULT_CLIENT_ID = "portail-caluire-local"
@@ -89,6 +100,8 @@ class Grant:
     scope: str
     identity: str
     expires_at: float
+    auth_time: int = 0
+    """When the person authenticated on the login page (the id_token's ``auth_time``)."""
 
 
 def requested_claims(scope: str) -> list[str]:
@@ -110,12 +123,15 @@ class ProviderState:
         params = {"use": "sig", "alg": ALGORITHM}
         self.key = ECKey.generate_key("P-256", params, auto_kid=True)
         self.other_key = ECKey.generate_key("P-256", params, auto_kid=True)
+        rsa = {"use": "sig", "alg": "RS256"}
+        self.rsa_key = RSAKey.generate_key(2048, rsa, auto_kid=True)
         self._lock = threading.Lock()
         self._mode = "normal"
         self._interactions: dict[str, tuple[dict, float]] = {}
         self._codes: dict[str, Grant] = {}
         self._tokens: dict[str, Grant] = {}
         self._last_logout: dict = {"called": False}
+        self._last_authorize: dict = {}
 
     @property
     def mode(self) -> str:
@@ -130,7 +146,8 @@ class ProviderState:
 
     def jwks(self) -> dict:
         """The published key set: the public half of ``key`` only."""
-        return {"keys": [self.key.as_dict(private=False)]}
+        keys = (self.key, self.rsa_key)
+        return {"keys": [key.as_dict(private=False) for key in keys]}
 
     def _put(self, table: dict, value) -> str:
         """Store ``value`` under a new random handle, dropping what has expired meanwhile."""
@@ -153,9 +170,11 @@ class ProviderState:
         return entry[0] if entry and entry[1] >= time.time() else None
 
     def issue_code(self, params: dict, identity: str) -> str:
+        """A code for ``identity``, who has just authenticated on the login page."""
+        now = time.time()
         grant = Grant(
             params["redirect_uri"], params["nonce"], params["scope"], identity,
-            time.time() + CODE_LIFETIME,
+            now + CODE_LIFETIME, int(now),
         )  # fmt: skip
         return self._put(self._codes, grant)
 
@@ -180,7 +199,7 @@ class ProviderState:
             "nonce": nonce,
             "acr": ACR,
             "amr": ["pwd"],
-            "auth_time": now,
+            "auth_time": grant.auth_time - (STALE_AUTH_SECONDS if mode == "stale_auth_time" else 0),
         }
         return {
             "access_token": access_token,
@@ -213,7 +232,11 @@ class ProviderState:
         }
 
     def sign(self, claims: dict, mode: str = "normal") -> str:
-        """ES256 under the published kid; in ``wrong_key`` mode by a key nobody published."""
+        """ES256 under the published kid; in ``wrong_key`` mode by a key nobody published, in
+        ``rs256`` mode by the published RSA key under RS256."""
+        if mode == "rs256":
+            header = {"alg": "RS256", "kid": self.rsa_key.kid, "typ": "JWT"}
+            return jwt.encode(header, claims, self.rsa_key, algorithms=["RS256"])
         key = self.other_key if mode == "wrong_key" else self.key
         header = {"alg": ALGORITHM, "kid": self.key.kid, "typ": "JWT"}
         return jwt.encode(header, claims, key, algorithms=[ALGORITHM])
@@ -236,6 +259,14 @@ class ProviderState:
     def last_logout(self) -> dict:
         with self._lock:
             return dict(self._last_logout)
+
+    def record_authorize(self, params: dict) -> None:
+        with self._lock:
+            self._last_authorize = dict(params)
+
+    def last_authorize(self) -> dict:
+        with self._lock:
+            return dict(self._last_authorize)
 
 
 def _expiry(value) -> float:

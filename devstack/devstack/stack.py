@@ -37,6 +37,7 @@ from chassis.testing.fixtures import (
 )
 from chassis.testing.proxy import ProxyProcess
 from contracts import signed_caller
+from devstack import franceconnect_state
 from devstack.processes import Process, report, run_once, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +49,7 @@ SERVICES = {
 }
 STARTUP_SECONDS = 90.0
 MAIL_FROM = "Ville de Caluire-et-Cuire <ne-pas-repondre@ville-caluire.fr>"
-FRANCECONNECT_MODES = ("normal", "wrong_key", "bad_nonce", "sub_mismatch", "access_denied")
+FRANCECONNECT_MODES = franceconnect_state.MODES
 
 
 def _password(label: str) -> str:

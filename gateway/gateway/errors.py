@@ -13,7 +13,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from contracts.errors import Conflict, Forbidden, Invalid, NotFound, PortalError
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound, PortalError, TooManyRequests
 
 log = logging.getLogger("gateway.errors")
 
@@ -29,6 +29,7 @@ ERROR_TABLE: dict[type[BaseException], tuple[int, str, str]] = {
     NotFound: (404, "NOT_FOUND", "La page ou l'élément demandé est introuvable."),
     Forbidden: (403, "FORBIDDEN", "Vous n'avez pas accès à cette page."),
     Conflict: (409, "CONFLICT", "Cette action n'est plus possible : la situation a changé."),
+    TooManyRequests: (429, "TOO_MANY_REQUESTS", "Trop de demandes : réessayez plus tard."),
     ServiceUnavailable: (503, "SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE),
     RequestEntityTooLarge: (413, "TOO_LARGE", "L'envoi dépasse 40 Mo : réduisez la taille."),
     CSRFError: (
@@ -54,6 +55,7 @@ TITLES = {
     409: "Action impossible",
     413: "Envoi trop volumineux",
     422: "Données non valides",
+    429: "Trop de demandes",
     503: "Service indisponible",
 }
 

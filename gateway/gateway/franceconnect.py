@@ -3,7 +3,14 @@
 ``FranceConnect(app)`` registers itself as ``app.extensions["franceconnect"]``. Settings (Flask
 config, else the environment): ``FRANCECONNECT_ISSUER``, ``FRANCECONNECT_CLIENT_ID`` and
 ``FRANCECONNECT_CLIENT_SECRET`` (enabled when all three are set; production refuses one or
-two), ``FRANCECONNECT_SCOPES``; redirect URIs derive from ``GATEWAY_PUBLIC_URL``.
+two), ``FRANCECONNECT_SCOPES`` (by default only the claims the portal uses: names, gender for
+the civility, e-mail) and ``FRANCECONNECT_ID_TOKEN_ALG`` (the signing algorithm registered with
+FranceConnect for this client, ``ES256`` by default: tokens signed otherwise are refused);
+redirect URIs derive from ``GATEWAY_PUBLIC_URL``.
+
+A re-authentication (``authorize_url(reauthenticate=True)``) sends ``prompt=login`` and
+remembers when it was asked; the answer is accepted only if its id_token says (``auth_time``)
+that the person authenticated after that moment.
 
 Authlib's OpenID client is not used for the login itself: its state (30 characters) and nonce
 (20) are shorter than FranceConnect's 32 and its ``userinfo()`` expects JSON where
@@ -18,6 +25,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -35,13 +43,16 @@ from gateway.settings import SettingsError
 
 log = logging.getLogger("gateway.franceconnect")
 
-DEFAULT_SCOPES = "openid given_name family_name birthdate gender birthplace birthcountry email"
+DEFAULT_SCOPES = "openid given_name family_name gender email"
 REQUIRED = ("FRANCECONNECT_ISSUER", "FRANCECONNECT_CLIENT_ID", "FRANCECONNECT_CLIENT_SECRET")
 ACR = "eidas1"
+DEFAULT_ALGORITHM = "ES256"
 ALGORITHMS = ("ES256", "RS256")
+"""What FranceConnect may register for a client; only the one configured is accepted."""
 HTTP_TIMEOUT = 10
 LEEWAY = 30
 STATE_KEY, NONCE_KEY, LOGOUT_STATE_KEY = "fc_state", "fc_nonce", "fc_logout_state"
+REAUTH_KEY = "fc_reauth_asked_at"
 
 CANCELLED = "Connexion FranceConnect annulée."
 FAILED = "La connexion avec FranceConnect a échoué. Veuillez réessayer."
@@ -49,6 +60,7 @@ EXPIRED = (
     "La demande de connexion FranceConnect a expiré ou n’est pas valide. Veuillez recommencer."
 )
 UNAVAILABLE = "FranceConnect est momentanément indisponible. Veuillez réessayer plus tard."
+REAUTH_FAILED = "FranceConnect n’a pas confirmé une nouvelle identification. Veuillez recommencer."
 
 
 class FranceConnectError(Exception):
@@ -66,6 +78,8 @@ class FranceConnectResult:
 
     identity: dict
     id_token: str
+    auth_time: int = 0
+    """When the person last authenticated at FranceConnect (seconds since the epoch)."""
 
 
 def _fail(message: str, reason: str) -> FranceConnectError:
@@ -99,6 +113,12 @@ class FranceConnect:
         self.client_id = value("FRANCECONNECT_CLIENT_ID")
         self.client_secret = value("FRANCECONNECT_CLIENT_SECRET")
         self.scopes = value("FRANCECONNECT_SCOPES") or DEFAULT_SCOPES
+        self.algorithm = value("FRANCECONNECT_ID_TOKEN_ALG") or DEFAULT_ALGORITHM
+        if self.algorithm not in ALGORITHMS:
+            raise SettingsError(
+                f"FRANCECONNECT_ID_TOKEN_ALG must be one of {', '.join(ALGORITHMS)}, "
+                f"not {self.algorithm!r}."
+            )
         public = (app.config.get("PUBLIC_URL") or value("GATEWAY_PUBLIC_URL")).rstrip("/")
         public = public or "http://localhost:8000"
         self.redirect_uri = f"{public}/auth/franceconnect/callback"
@@ -107,10 +127,19 @@ class FranceConnect:
 
     # -- the three steps the views call
 
-    def authorize_url(self) -> str:
-        """Where to send the browser; state and nonce (43 characters) wait in the session."""
+    def authorize_url(self, reauthenticate: bool = False) -> str:
+        """Where to send the browser; state and nonce (43 characters) wait in the session.
+
+        ``reauthenticate`` asks FranceConnect to authenticate the person again
+        (``prompt=login``), even if they have a session there.
+        """
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         session[STATE_KEY], session[NONCE_KEY] = state, nonce
+        session.pop(REAUTH_KEY, None)
+        extra = {}
+        if reauthenticate:
+            session[REAUTH_KEY] = int(time.time())
+            extra = {"prompt": "login"}
         params = {
             "response_type": "code",
             "client_id": self.client_id,
@@ -119,12 +148,14 @@ class FranceConnect:
             "acr_values": ACR,
             "state": state,
             "nonce": nonce,
+            **extra,
         }
         return f"{self.metadata()['authorization_endpoint']}?{urlencode(params)}"
 
     def finish(self, args: Mapping[str, str]) -> FranceConnectResult:
         """Check the callback, exchange the code, verify id_token and userinfo JWTs."""
         expected_state, nonce = session.pop(STATE_KEY, None), session.pop(NONCE_KEY, None)
+        asked_at = session.pop(REAUTH_KEY, None)
         if args.get("error"):
             message = CANCELLED if args["error"] == "access_denied" else FAILED
             raise _fail(message, f"provider error {args['error']}: {args.get('error_description')}")
@@ -134,6 +165,11 @@ class FranceConnect:
             raise _fail(FAILED, "no code in the callback")
         access_token, id_token = self._exchange(args["code"])
         claims = self._verify_id_token(id_token, nonce)
+        auth_time = claims.get("auth_time")
+        if asked_at is not None and not (
+            isinstance(auth_time, int) and auth_time >= asked_at - LEEWAY
+        ):
+            raise _fail(REAUTH_FAILED, f"auth_time {auth_time!r} before the re-authentication")
         userinfo = self._verify(self._userinfo(access_token), "userinfo")
         if not _same(userinfo.get("sub"), claims["sub"]):
             raise _fail(FAILED, "userinfo sub differs from the id_token sub")
@@ -141,7 +177,8 @@ class FranceConnect:
             identity = FranceConnectIdentity().load(userinfo)
         except ValidationError as error:
             raise _fail(FAILED, f"userinfo does not fit the identité pivot: {error}") from None
-        return FranceConnectResult(identity=identity, id_token=id_token)
+        auth_time = auth_time if isinstance(auth_time, int) else 0
+        return FranceConnectResult(identity=identity, id_token=id_token, auth_time=auth_time)
 
     def logout_url(self, id_token: str) -> str:
         """FranceConnect's end-session URL; its state waits in the session."""
@@ -227,10 +264,10 @@ class FranceConnect:
         return claims
 
     def _verify(self, token: str, what: str, essential: tuple[str, ...] = ("sub",)) -> dict:
-        """Signature (ES256/RS256 by the provider's keys), then iss, aud and times."""
+        """Signature (the registered algorithm, the provider's keys), then iss, aud and times."""
         try:
             kid = jws.extract_compact(token.encode()).headers().get("kid")
-            decoded = jwt.decode(token, self._key_set(kid), algorithms=ALGORITHMS)
+            decoded = jwt.decode(token, self._key_set(kid), algorithms=[self.algorithm])
             registry = jwt.JWTClaimsRegistry(
                 leeway=LEEWAY,
                 iss={"essential": True, "value": self.issuer},

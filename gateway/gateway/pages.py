@@ -1,4 +1,4 @@
-"""Helpers shared by the account pages: form pages, checkboxes, safe redirects, access checks.
+"""Helpers shared by the account pages: form pages, checkboxes, access checks.
 
 A form page gets the values typed (never a password), the French messages of each field next
 to it and the error summary at the top; ``Invalid`` from a service or from the contracts ends
@@ -15,7 +15,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from contracts.base import load_or_invalid
-from contracts.errors import Invalid
+from contracts.errors import Invalid, TooManyRequests
 from gateway import forms, sessions
 from gateway.views import no_store
 
@@ -83,11 +83,9 @@ def confirmation_errors(form: Mapping[str, str], name: str, repeat: str) -> dict
     return {}
 
 
-def safe_path(target: str | None, default: str) -> str:
-    """Only a path on this site, so a login cannot bounce anyone to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+def refusal_status(exc: Exception) -> int:
+    """429 for a rate limit reached, 403 for any other refusal."""
+    return 429 if isinstance(exc, TooManyRequests) else 403
 
 
 def back_here() -> str | None:

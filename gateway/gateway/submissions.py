@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from contracts.base import load_or_invalid
 from contracts.errors import Invalid
 from contracts.requests import SubmitReport
-from gateway import photos
+from gateway import photos, sessions
 
 FORM_MESSAGE = "Le formulaire contient des erreurs."
 NOT_AN_OBJECT = "Un objet JSON est attendu."
@@ -67,4 +67,5 @@ def validate(raw: dict[str, Any], photo_errors: list[str]) -> dict[str, Any]:
         errors["photo"] = photo_errors
     if errors:
         raise Invalid(FORM_MESSAGE, errors)
+    payload["client_ip"] = sessions.client_ip()
     return payload

@@ -92,6 +92,8 @@ def account_answers() -> dict:
         "list_agents": page_of([agent_account()]),
         "create_agent": agent_account(),
         "set_agent_roles": agent_account(),
+        "set_agent_disabled": {**agent_account(), "disabled": True},
+        "confirm_reauthentication": {},
         "list_account_requests": [example("timeline_entry")],
     }
 
@@ -164,13 +166,16 @@ class FakeFranceConnect:
         self.enabled = True
         self.error: Exception | None = None
         self.result = FranceConnectResult(
-            identity=example("franceconnect_login")["identity"], id_token="id-token-de-fc"
+            identity=example("franceconnect_login")["identity"],
+            id_token="id-token-de-fc",
+            auth_time=1_795_680_000,
         )
         self.logout_states: set[str] = set()
 
-    def authorize_url(self) -> str:
+    def authorize_url(self, reauthenticate: bool = False) -> str:
         session["fc_state"] = "etat-de-connexion"
-        return self.AUTHORIZE
+        self.reauthenticate = reauthenticate
+        return self.AUTHORIZE + ("&prompt=login" if reauthenticate else "")
 
     def finish(self, args) -> FranceConnectResult:
         if self.error is not None:

@@ -82,7 +82,7 @@ def test_email_change_asks_for_the_current_password(citizen_client, rpc):
     data = {"new_email": "camille@example.net", "current_password": "secret"}
     response = citizen_client.post("/compte/email", data=data)
     assert response.status_code == 303
-    assert rpc.last("change_email")["args"] == (CALLER, data)
+    assert rpc.last("change_email")["args"] == (CALLER, {**data, "session_token": CITIZEN_TOKEN})
     rpc.answer("change_email", Forbidden("Mot de passe actuel incorrect."))
     refused = citizen_client.post("/compte/email", data=data)
     assert refused.status_code == 403
@@ -142,7 +142,7 @@ def test_closing_needs_the_confirmation_then_logs_out(citizen_client, rpc):
     )
     assert rpc.last("close_account")["args"] == (
         CALLER,
-        {"confirm": True, "current_password": "secret"},
+        {"confirm": True, "current_password": "secret", "session_token": CITIZEN_TOKEN},
     )
     assert response.status_code == 303 and response.headers["Location"] == "/"
     assert "portail_session=;" in session_cookie(response)

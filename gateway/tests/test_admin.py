@@ -7,7 +7,14 @@ from contracts.identity import ROLES
 from gateway.errors import ServiceUnavailable
 from gateway.views.admin import ROLE_LABELS
 
-from .conftest import AGENT_ID, agent_identity, caller_of, citizen_identity, log_in
+from .conftest import (
+    AGENT_ID,
+    agent_account,
+    agent_identity,
+    caller_of,
+    citizen_identity,
+    log_in,
+)
 
 ADMIN_CALLER = caller_of(agent_identity("admin"))
 
@@ -106,3 +113,36 @@ def test_messages_page_says_when_notifications_is_unavailable(admin_client, rpc)
     response = admin_client.get("/admin/messages")
     assert response.status_code == 503
     assert "momentanément indisponible" in response.text
+
+
+def test_admin_disables_then_enables_an_agent(admin_client, rpc):
+    html = admin_client.get("/admin/agents").get_data(as_text=True)
+    assert f'action="/admin/agents/{AGENT_ID}/acces"' in html
+    assert "Désactiver le compte de" in html
+    response = admin_client.post(f"/admin/agents/{AGENT_ID}/acces", data={"desactiver": "1"})
+    assert response.status_code == 303
+    assert rpc.last("set_agent_disabled")["args"] == (ADMIN_CALLER, AGENT_ID, {"disabled": True})
+    listed = admin_client.get("/admin/agents").get_data(as_text=True)
+    assert "désactivé." in listed
+    admin_client.post(f"/admin/agents/{AGENT_ID}/acces", data={"desactiver": "0"})
+    assert rpc.last("set_agent_disabled")["args"] == (ADMIN_CALLER, AGENT_ID, {"disabled": False})
+
+
+def test_a_disabled_agent_is_shown_with_a_button_to_enable_them(admin_client, rpc):
+    rpc.answer(
+        "list_agents",
+        {
+            "items": [{**agent_account(), "disabled": True}],
+            "page": 1,
+            "size": 50,
+            "total": 1,
+            "pages": 1,
+        },
+    )
+    html = admin_client.get("/admin/agents").get_data(as_text=True)
+    assert "compte désactivé" in html and "Réactiver le compte de" in html
+
+
+def test_agents_without_the_admin_role_cannot_disable_anyone(agent_client, rpc):
+    assert agent_client.post(f"/admin/agents/{AGENT_ID}/acces", data={}).status_code == 403
+    assert "set_agent_disabled" not in rpc.methods()

@@ -6,7 +6,7 @@ import base64
 import io
 
 from contracts.base import example
-from contracts.errors import NotFound
+from contracts.errors import NotFound, TooManyRequests
 from contracts.identity import ANONYMOUS
 from contracts.requests import CATEGORIES, PHOTO_MAX_BYTES
 from gateway.errors import ServiceUnavailable
@@ -30,6 +30,24 @@ def test_json_report_is_created_with_its_location(client, rpc):
     caller, payload = rpc.calls[0]["args"]
     assert caller == ANONYMOUS
     assert payload["category"] == "eclairage_public" and payload["photo"] is None
+    assert payload["client_ip"] == "127.0.0.1"
+
+
+def test_the_sender_cannot_choose_the_address_counted_for_limits(client, rpc):
+    client.post("/api/v1/reports", json={**REPORT, "client_ip": "192.0.2.77"})
+    assert rpc.calls[0]["args"][1]["client_ip"] == "127.0.0.1"
+
+
+def test_report_limit_is_a_429_with_its_french_message(client, rpc):
+    message = "Trop de signalements envoyés : réessayez dans une heure."
+    rpc.answer("submit_report", TooManyRequests(message))
+    response = client.post("/api/v1/reports", json=REPORT)
+    assert response.status_code == 429
+    assert response.get_json()["error"] == {
+        "code": "TOO_MANY_REQUESTS",
+        "message": message,
+        "fields": {},
+    }
 
 
 def test_json_photo_is_checked_and_forwarded(client, rpc, jpeg):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -110,7 +111,8 @@ def test_authorize_url_carries_what_franceconnect_requires(fc, provider):
     assert params["acr_values"] == "eidas1"
     assert params["response_type"] == "code" and params["client_id"] == CLIENT_ID
     assert params["redirect_uri"] == CALLBACK
-    assert params["scope"].split()[0] == "openid" and "birthcountry" in params["scope"]
+    assert params["scope"] == "openid given_name family_name gender email"
+    assert "prompt" not in params
     assert len(params["state"]) >= 43 and len(params["nonce"]) >= 43
     assert params["state"] != params["nonce"]
     assert (session["fc_state"], session["fc_nonce"]) == (params["state"], params["nonce"])
@@ -123,16 +125,55 @@ def test_happy_path_returns_the_identite_pivot_and_the_id_token(fc):
     assert re.fullmatch(r"[0-9a-f]{64}v1", identity.pop("sub"))
     assert identity == {
         "given_name": "Angela Claire Louise", "family_name": "DUBOIS",
-        "birthdate": "1962-08-24", "gender": "female", "birthplace": "75107",
-        "birthcountry": "99100", "email": "angela.dubois@example.org",
+        "birthdate": "", "gender": "female", "birthplace": "",
+        "birthcountry": "", "email": "angela.dubois@example.org",
     }  # fmt: skip
     assert result.id_token.count(".") == 2
     assert "fc_state" not in session and "fc_nonce" not in session
 
 
-def test_identity_born_abroad_has_an_empty_birthplace(fc):
-    identity = fc.finish(browse(fc.authorize_url(), "pierre")).identity
+def test_birth_claims_come_only_when_a_town_asks_for_them(provider):
+    app = make_app(provider[1], FRANCECONNECT_SCOPES="openid identite_pivot email")
+    with app.test_request_context("/"):
+        fc = app.extensions["franceconnect"]
+        identity = fc.finish(browse(fc.authorize_url(), "pierre")).identity
     assert (identity["birthplace"], identity["birthcountry"]) == ("", "99217")
+
+
+def test_a_token_signed_with_another_algorithm_than_the_registered_one_is_refused(fc, mode):
+    mode("rs256")
+    with pytest.raises(FranceConnectError) as error:
+        fc.finish(browse(fc.authorize_url()))
+    assert "id_token rejected" in error.value.reason
+
+
+def test_the_registered_algorithm_is_a_setting(provider, mode):
+    app = make_app(provider[1], FRANCECONNECT_ID_TOKEN_ALG="RS256")
+    with app.test_request_context("/"):
+        fc = app.extensions["franceconnect"]
+        with pytest.raises(FranceConnectError):
+            fc.finish(browse(fc.authorize_url()))  # ES256 now refused
+        mode("rs256")
+        assert fc.finish(browse(fc.authorize_url())).identity["family_name"] == "DUBOIS"
+
+
+def test_an_unknown_algorithm_setting_stops_the_start(provider):
+    for algorithm in ("none", "HS256"):
+        with pytest.raises(SettingsError, match="FRANCECONNECT_ID_TOKEN_ALG"):
+            make_app(provider[1], FRANCECONNECT_ID_TOKEN_ALG=algorithm)
+
+
+def test_reauthentication_asks_for_a_new_login_and_checks_auth_time(fc, provider, mode):
+    url = fc.authorize_url(reauthenticate=True)
+    assert query(url)["prompt"] == "login"
+    result = fc.finish(browse(url))
+    assert result.auth_time >= int(time.time()) - 5
+    mode("stale_auth_time")
+    with pytest.raises(FranceConnectError) as error:
+        fc.finish(browse(fc.authorize_url(reauthenticate=True)))
+    assert "auth_time" in error.value.reason
+    assert "nouvelle identification" in error.value.message
+    assert fc.finish(browse(fc.authorize_url())).auth_time  # a plain login does not check it
 
 
 def test_wrong_state_is_refused(fc):

@@ -113,21 +113,44 @@ def test_unlink_shows_the_conflict_message(citizen_client, rpc):
     assert rpc.last("unlink_franceconnect")["args"] == (CALLER,)
 
 
-def test_logout_of_a_franceconnect_session_goes_through_franceconnect(client, rpc):
+def test_logout_of_a_franceconnect_session_ends_it_on_the_post_then_goes_to_franceconnect(
+    client, rpc
+):
     fc_login(client)
     client.set_cookie("portail_session", CITIZEN_TOKEN)
     page = client.post("/deconnexion")
-    assert '<meta http-equiv="refresh" content="0; url=/auth/franceconnect/logout">' in (
-        page.get_data(as_text=True)
-    )
-    response = client.get("/auth/franceconnect/logout")
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("id_token_hint=id-token-de-fc")
     assert rpc.last("logout")["args"][1] == CITIZEN_TOKEN
-    assert "portail_session=;" in session_cookie(response)
+    assert "portail_session=;" in session_cookie(page)
+    fc_logout = "https://fc.example.fr/api/v2/session/end?id_token_hint=id-token-de-fc"
+    assert f'<meta http-equiv="refresh" content="0; url={fc_logout}">' in page.get_data(
+        as_text=True
+    )
     back = client.get("/auth/franceconnect/logout?state=etat-de-deconnexion")
     assert back.status_code == 200
     assert "Vous êtes déconnecté" in back.get_data(as_text=True)
+
+
+def test_logout_of_a_franceconnect_session_ends_it_even_when_franceconnect_fails(
+    client, rpc, franceconnect
+):
+    fc_login(client)
+    client.set_cookie("portail_session", CITIZEN_TOKEN)
+
+    def unavailable(id_token: str) -> str:
+        raise FranceConnectError("FranceConnect est momentanément indisponible.")
+
+    franceconnect.logout_url = unavailable
+    response = client.post("/deconnexion")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert rpc.last("logout")["args"][1] == CITIZEN_TOKEN
+    assert "portail_session=;" in session_cookie(response)
+
+
+def test_a_get_on_the_logout_return_never_ends_a_session(citizen_client, rpc):
+    response = citizen_client.get("/auth/franceconnect/logout")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "logout" not in rpc.methods()
+    assert citizen_client.get("/compte").status_code == 200
 
 
 def test_logout_return_with_a_wrong_state_is_not_trusted(client, rpc):

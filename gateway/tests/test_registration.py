@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from contracts.errors import Conflict, Invalid, NotFound, TooManyRequests
 from contracts.identity import ANONYMOUS
 
 from .conftest import session_cookie
@@ -58,6 +58,16 @@ def test_registration_goes_to_the_service_then_to_the_mailbox_page(client, rpc):
     assert caller == ANONYMOUS
     assert payload["password"] == PASSWORD and payload["email_notifications"] is True
     assert payload["civility"] == "madame" and "password_confirmation" not in payload
+    assert payload["client_ip"] == "127.0.0.1"
+
+
+def test_registration_limit_is_a_429_with_its_french_message(client, rpc):
+    rpc.answer("register", TooManyRequests("Trop de demandes : réessayez dans une heure."))
+    response = client.post("/compte/creer", data=REGISTRATION)
+    assert response.status_code == 429
+    html = response.get_data(as_text=True)
+    assert "Trop de demandes : réessayez dans une heure." in html
+    assert 'value="camille.martin@example.org"' in html and PASSWORD not in html
 
 
 def test_unticked_notifications_are_sent_as_false(client, rpc):
@@ -120,9 +130,9 @@ def test_forgotten_password_always_gives_the_same_answer(client, rpc):
 
 
 def test_forgotten_password_rate_limit_message_is_shown(client, rpc):
-    rpc.answer("request_password_reset", Forbidden("Trop de demandes : réessayez plus tard."))
+    rpc.answer("request_password_reset", TooManyRequests("Trop de demandes : réessayez plus tard."))
     response = client.post("/mot-de-passe-oublie", data={"email": "qui@example.org"})
-    assert response.status_code == 403
+    assert response.status_code == 429
     assert "Trop de demandes : réessayez plus tard." in response.get_data(as_text=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
-from contracts.errors import Invalid
+from contracts.errors import Invalid, TooManyRequests
 from contracts.identity import ANONYMOUS
 from contracts.requests import PHOTO_MAX_BYTES
 
@@ -39,6 +39,15 @@ def test_report_goes_to_the_service_then_to_its_tracking_page(client, rpc):
     assert payload["latitude"] == 45.7953 and payload["longitude"] == 4.8467
     assert payload["photo"] is None
     assert payload["address"] == "12 avenue Général de Gaulle"
+
+
+def test_report_limit_shows_its_message_and_keeps_the_typed_text(client, rpc):
+    rpc.answer("submit_report", TooManyRequests("Trop de signalements : réessayez dans une heure."))
+    response = client.post("/signalements/nouveau", data=GOOD)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Trop de signalements : réessayez dans une heure." in html
+    assert GOOD["description"].replace("'", "&#39;") in html
 
 
 def test_photo_travels_as_base64_with_its_name(client, rpc, jpeg):

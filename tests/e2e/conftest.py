@@ -97,7 +97,7 @@ class Portal:
         headers: dict | None = None,
     ) -> requests.Response:
         """POST the report form as a browser does (CSRF token from the page); no redirect."""
-        session = session or requests.Session()
+        session = session or client()
         token = self.csrf(session, "/signalements/nouveau")
         files = {"photo": photo} if photo else {"photo": ("", b"", "application/octet-stream")}
         return session.post(
@@ -110,7 +110,8 @@ class Portal:
         )
 
     def submit_api(self, body: dict, headers: dict | None = None) -> requests.Response:
-        return requests.post(
+        """POST a JSON report as a visitor with an address of its own (see :func:`client`)."""
+        return client().post(
             self.url("/api/v1/reports"), json=body, headers=headers, timeout=TIMEOUT
         )
 

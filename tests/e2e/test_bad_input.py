@@ -67,7 +67,7 @@ def api_request(portal, helpers, email: str, changes: dict, photo) -> requests.R
     if len(content) < MEGABYTE:
         return portal.submit_api(helpers.api_body(email, content, changes))
     fields = helpers.report_fields(email, changes)
-    return requests.post(
+    return helpers.client().post(
         portal.url("/api/v1/reports"), data=fields, files={"photo": photo}, timeout=60
     )
 

@@ -8,6 +8,7 @@ the browser tests use ``fatoumata``.
 
 from __future__ import annotations
 
+import html
 import re
 import time
 import uuid
@@ -115,11 +116,15 @@ def test_connexion_franceconnect_cree_un_compte_prerempli_et_deconnexion_par_fra
     assert profile.values["given_name"] == "Angela Claire Louise"
     assert profile.values["family_name"] == "DUBOIS"
 
+    token = citizen.cookies.get(SESSION_COOKIE)
     leaving = portal.post_form(citizen, "/deconnexion", {}, form_page="/compte")
     assert leaving.status_code == 200  # a page that moves on by itself (CSP form-action)
+    revoked = helpers.client()
+    revoked.cookies.set(SESSION_COOKIE, token)
+    assert portal.is_logged_out(revoked), "the portal session outlived the POST /deconnexion"
     target = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', leaving.text)
     assert target, leaving.text[:500]
-    back = citizen.get(urljoin(leaving.url, target.group(1)), timeout=TIMEOUT)
+    back = citizen.get(urljoin(leaving.url, html.unescape(target.group(1))), timeout=TIMEOUT)
 
     assert back.status_code == 200
     assert LOGGED_OUT in back.text
@@ -199,3 +204,45 @@ def test_premiere_connexion_avec_l_adresse_d_un_compte_existant_est_un_conflit(
     assert_no_login(portal, citizen, trip, status=409)
     account = portal.get("/compte", portal.citizen_session(email, password))
     assert "Lier mon compte à FranceConnect" in account.text, "FranceConnect got linked"
+
+
+REAUTH_REQUIRED = "confirmez d&#39;abord votre identité avec FranceConnect"
+REAUTH_DONE = "Identité confirmée avec FranceConnect"
+
+
+def test_un_compte_franceconnect_se_reidentifie_avant_de_changer_d_adresse(
+    stack, portal, helpers, new_email, provider_mode
+):
+    citizen = helpers.client()
+    trip = franceconnect_login(portal, citizen, "angela")
+    assert trip.answer.status_code == 303, trip.answer.text[:500]
+    new_address = new_email("nouvelle")
+
+    page = portal.get("/compte/email", citizen)
+    assert 'action="/compte/franceconnect/reidentifier?suite=/compte/email"' in page.text
+    refused = portal.post_form(citizen, "/compte/email", {"new_email": new_address})
+    assert refused.status_code == 403 and REAUTH_REQUIRED in refused.text
+
+    provider_mode("stale_auth_time")
+    stale = reauthenticate(portal, citizen)
+    assert stale.status_code == 400 and "nouvelle identification" in stale.text
+    provider_mode("normal")
+
+    back = reauthenticate(portal, citizen)
+    assert back.status_code == 303 and back.headers["Location"] == "/compte/email"
+    assert REAUTH_DONE in portal.get("/compte/email", citizen).text
+    changed = portal.post_form(citizen, "/compte/email", {"new_email": new_address})
+    assert changed.status_code == 303, changed.text[:500]
+    portal.mail_link(new_address, "Confirmez votre nouvelle adresse e-mail", "/compte/confirmation")
+
+
+def reauthenticate(portal, citizen):
+    """The button of the e-mail page, the trip to FranceConnect (prompt=login) and back."""
+    started = portal.post_form(
+        citizen, "/compte/franceconnect/reidentifier?suite=/compte/email", {}, "/compte/email"
+    )
+    assert started.status_code == 200, started.text[:300]
+    authorize = to_provider(portal, citizen)
+    assert "prompt=login" in authorize
+    callback = choose_identity(citizen, authorize, "angela")
+    return citizen.get(callback, allow_redirects=False, timeout=30)

@@ -17,7 +17,7 @@ def submit_report_page(portal, helpers, email: str, photo: bytes) -> tuple[str, 
     """The form, posted with its CSRF token and a photo; returns (number, key, page)."""
     form = helpers.Page(portal.get("/signalements/nouveau").text)
     assert "csrf_token" in form.values, "the form has no CSRF field"
-    session = requests.Session()
+    session = helpers.client()
     answer = portal.submit_form(
         helpers.report_fields(email), ("nid-de-poule.jpg", photo, "image/jpeg"), session
     )

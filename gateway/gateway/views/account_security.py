@@ -11,7 +11,7 @@ import json
 from flask import Response, flash, redirect, request, url_for
 
 from contracts.accounts import ChangePassword
-from contracts.errors import Forbidden, Invalid
+from contracts.errors import Forbidden, Invalid, TooManyRequests
 from gateway import pages, sessions
 from gateway.views import rpc
 from gateway.views.account import bp, get_account, timeline
@@ -33,13 +33,14 @@ def email():
     values = pages.text_values(request.form, ("new_email",))
     if request.method == "GET":
         return _page("account/email.html", EMAIL_LABELS, values, account)
-    change = {**values, "current_password": request.form.get("current_password", "")}
+    change = {**values, **_proof()}
     try:
         rpc().call("accounts", "change_email", sessions.current_caller(), change)
     except Invalid as exc:
         return _refused("account/email.html", EMAIL_LABELS, values, account, exc)
-    except Forbidden as exc:
-        return _page("account/email.html", EMAIL_LABELS, values, account, exc.message, 403)
+    except (Forbidden, TooManyRequests) as exc:
+        status = pages.refusal_status(exc)
+        return _page("account/email.html", EMAIL_LABELS, values, account, exc.message, status)
     flash(
         f"Un lien de confirmation a été envoyé à {values['new_email']}. "
         "Votre adresse changera quand vous l'aurez ouvert."
@@ -65,8 +66,9 @@ def password():
         opened = rpc().call("accounts", "change_password", sessions.current_caller(), payload)
     except Invalid as exc:
         return _refused("account/password.html", PASSWORD_LABELS, {}, account, exc)
-    except Forbidden as exc:
-        return _page("account/password.html", PASSWORD_LABELS, {}, account, exc.message, 403)
+    except (Forbidden, TooManyRequests) as exc:
+        status = pages.refusal_status(exc)
+        return _page("account/password.html", PASSWORD_LABELS, {}, account, exc.message, status)
     sessions.replace(opened)
     flash("Mot de passe modifié. Vos autres sessions ont été fermées.")
     return redirect(url_for(".overview"), 303)
@@ -91,16 +93,26 @@ def close():
     if request.method == "GET":
         return _page("account/close.html", CLOSE_LABELS, {}, account)
     values = {"confirm": pages.checked(request.form, "confirm")}
-    closing = {**values, "current_password": request.form.get("current_password", "")}
+    closing = {**values, **_proof()}
     try:
         rpc().call("accounts", "close_account", sessions.current_caller(), closing)
     except Invalid as exc:
         return _refused("account/close.html", CLOSE_LABELS, values, account, exc)
-    except Forbidden as exc:
-        return _page("account/close.html", CLOSE_LABELS, values, account, exc.message, 403)
+    except (Forbidden, TooManyRequests) as exc:
+        status = pages.refusal_status(exc)
+        return _page("account/close.html", CLOSE_LABELS, values, account, exc.message, status)
     sessions.forget()
     flash("Votre compte est clôturé et vous êtes déconnecté. Merci d'avoir utilisé le portail.")
     return redirect(url_for("home.index"), 303)
+
+
+def _proof() -> dict:
+    """What proves who is there: the current password, or the session where FranceConnect
+    re-authenticated an account that has no password."""
+    return {
+        "current_password": request.form.get("current_password", ""),
+        "session_token": sessions.session_token(),
+    }
 
 
 def _page(template, labels, values, account, message=None, status=None):

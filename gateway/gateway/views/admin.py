@@ -93,6 +93,22 @@ def messages():
     )
 
 
+@bp.post("/agents/<agent_id>/acces")
+def agent_access(agent_id: str):
+    """Disable an agent (their sessions end at once) or enable them again."""
+    disabled = request.form.get("desactiver") == "1"
+    agent = rpc().call(
+        "accounts",
+        "set_agent_disabled",
+        sessions.current_caller(),
+        agent_id,
+        {"disabled": disabled},
+    )
+    name = f"{agent['given_name']} {agent['family_name']}"
+    flash(f"Compte de {name} désactivé." if disabled else f"Compte de {name} réactivé.")
+    return redirect(url_for(".agents"), 303)
+
+
 def _page(values: dict, errors=None, message=None, role_errors=None):
     page = request.args.get("page")
     found = rpc().call("accounts", "list_agents", sessions.current_caller(), page)

@@ -12,7 +12,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 
 from contracts.errors import Forbidden, Invalid
 from contracts.requests import STATUSES
-from gateway import forms, pages, photos, sessions
+from gateway import forms, pages, photos, redirects, sessions
 from gateway.views import no_store, rpc
 
 bp = Blueprint("agents", __name__, url_prefix="/agents")
@@ -124,6 +124,6 @@ def _detail_page(report_id: int, values: dict, errors: dict):
 
 def _safe_next(target: str | None) -> str:
     """Only a path of the agent area, so the login cannot bounce an agent elsewhere."""
-    if target and target.startswith(("/agents/", "/admin/")):
-        return pages.safe_path(target, url_for("agents.reports"))
-    return url_for("agents.reports")
+    default = url_for("agents.reports")
+    target = redirects.safe_target(target, default)
+    return target if target.startswith(("/agents/", "/admin/")) else default

@@ -11,7 +11,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask import session as flask_session
 
 from contracts.errors import Forbidden, Invalid
-from gateway import pages, sessions
+from gateway import pages, redirects, sessions
+from gateway.franceconnect import FranceConnectError
 from gateway.views import no_store, rpc
 
 bp = Blueprint("auth", __name__)
@@ -42,7 +43,7 @@ def login():
     default = url_for(
         "agents.reports" if opened["identity"]["kind"] == "agent" else "account.space"
     )
-    return redirect(pages.safe_path(request.args.get("suite"), default), 303)
+    return redirect(redirects.safe_target(request.args.get("suite"), default), 303)
 
 
 def credentials(values: dict) -> dict:
@@ -70,10 +71,20 @@ def login_context() -> dict:
 
 @bp.post("/deconnexion")
 def logout():
-    """End the session; one opened through FranceConnect also ends there (its logout page)."""
-    if flask_session.get(sessions.ID_TOKEN):
-        return redirect_page(url_for("franceconnect.logout"))
+    """End the session here and now; one opened through FranceConnect then ends there too.
+
+    The portal session is revoked by this POST, before the browser is sent to FranceConnect's
+    logout: a visitor who never reaches FranceConnect (closed tab, provider down) is logged
+    out of the portal all the same.
+    """
+    id_token = flask_session.get(sessions.ID_TOKEN)
     sessions.end()
+    franceconnect = current_app.extensions.get("franceconnect")
+    if id_token and franceconnect is not None and franceconnect.enabled:
+        try:
+            return redirect_page(franceconnect.logout_url(id_token))
+        except FranceConnectError:
+            pass  # the portal session is over; FranceConnect's own ends with its expiry
     flash(LOGGED_OUT)
     return redirect(url_for("home.index"), 303)
 

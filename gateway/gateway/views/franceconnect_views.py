@@ -16,16 +16,19 @@ from flask import session as flask_session
 from werkzeug.exceptions import NotFound as HttpNotFound
 
 from contracts.errors import Conflict, Forbidden, Invalid
-from gateway import pages, sessions
+from gateway import pages, redirects, sessions
 from gateway.franceconnect import FranceConnectError
 from gateway.views import no_store, rpc
 from gateway.views.account import overview_page
-from gateway.views.auth import LOGGED_OUT, redirect_page
+from gateway.views.auth import redirect_page
 
 bp = Blueprint("franceconnect", __name__)
 
 MODE = "franceconnect_mode"
 LINK = "link"
+REAUTH = "reauth"
+REAUTH_NEXT = "franceconnect_reauth_next"
+REAUTH_DONE = "Identité confirmée avec FranceConnect : vous avez 5 minutes pour poursuivre."
 ERROR_TITLE = "Connexion avec FranceConnect impossible"
 LINK_NEEDS_LOGIN = "Connectez-vous d'abord à votre compte pour y lier FranceConnect."
 
@@ -45,11 +48,11 @@ def extension() -> Any:
 
 @bp.get("/auth/franceconnect/login")
 def login():
-    """Go to FranceConnect; a link started from /compte keeps its mode."""
+    """Go to FranceConnect; a link or a re-authentication started from /compte keeps its mode."""
     franceconnect = extension()
-    if flask_session.get(MODE) != LINK:
+    if flask_session.get(MODE) not in (LINK, REAUTH):
         flask_session[MODE] = "login"
-    return redirect(franceconnect.authorize_url())
+    return redirect(franceconnect.authorize_url(reauthenticate=flask_session[MODE] == REAUTH))
 
 
 @bp.post("/compte/franceconnect/lier")
@@ -58,6 +61,18 @@ def link():
     """Link FranceConnect to the logged-in account, after the person identifies there."""
     extension()
     flask_session[MODE] = LINK
+    return redirect_page(url_for(".login"))
+
+
+@bp.post("/compte/franceconnect/reidentifier")
+@pages.login_required
+def reauthenticate():
+    """Prove again who is there with FranceConnect (``prompt=login``), then come back."""
+    extension()
+    flask_session[MODE] = REAUTH
+    flask_session[REAUTH_NEXT] = redirects.safe_target(
+        request.args.get("suite"), url_for("account.overview")
+    )
     return redirect_page(url_for(".login"))
 
 
@@ -74,6 +89,8 @@ def callback():
     try:
         if mode == LINK:
             return _link(payload, result.id_token)
+        if mode == REAUTH:
+            return _reauthenticated(result)
         return _login(payload, result.id_token)
     except Conflict as exc:
         return error_page(exc.message, 409)
@@ -97,6 +114,20 @@ def _link(payload: dict, id_token: str):
     return redirect(url_for("account.overview"), 303)
 
 
+def _reauthenticated(result: Any):
+    if sessions.current_identity() is None:
+        return error_page(LINK_NEEDS_LOGIN, 400)
+    proof = {
+        "session_token": sessions.session_token(),
+        "identity": result.identity,
+        "auth_time": result.auth_time,
+    }
+    rpc().call("accounts", "confirm_reauthentication", sessions.current_caller(), proof)
+    flash(REAUTH_DONE)
+    target = flask_session.pop(REAUTH_NEXT, None)
+    return redirect(redirects.safe_target(target, url_for("account.overview")), 303)
+
+
 def error_page(message: str, status: int):
     page = render_template("errors/error.html", title=ERROR_TITLE, message=message, status=status)
     return page, status
@@ -116,14 +147,13 @@ def unlink():
 
 @bp.get("/auth/franceconnect/logout")
 def logout():
-    """Back from FranceConnect's logout, or on the way there (ending the local session first)."""
+    """Back from FranceConnect's logout; the portal session already ended on ``POST /deconnexion``.
+
+    A GET never ends a session by itself (another site could trigger it): without the state
+    we sent, it only leads home.
+    """
     franceconnect = extension()
     state = request.args.get("state")
     if state and franceconnect.check_logout_state(state):
         return render_template("auth/logged_out.html")
-    id_token = flask_session.get(sessions.ID_TOKEN)
-    sessions.end()
-    if id_token:
-        return redirect(franceconnect.logout_url(id_token))
-    flash(LOGGED_OUT)
     return redirect(url_for("home.index"), 303)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from contracts.accounts import CIVILITIES, Register, RequestPasswordReset, ResetPassword
-from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from gateway import pages, sessions
 from gateway.views import no_store, rpc
 
@@ -56,12 +56,13 @@ def register():
     values["email_notifications"] = pages.checked(request.form, "email_notifications")
     extra = pages.confirmation_errors(request.form, "password", "password_confirmation")
     try:
-        payload = pages.validate(Register(), {**values, "password": _password()}, extra)
+        raw = {**values, "password": _password(), "client_ip": sessions.client_ip()}
+        payload = pages.validate(Register(), raw, extra)
         rpc().call("accounts", "register", sessions.current_caller(), payload)
     except Invalid as exc:
         return pages.invalid_page("auth/register.html", REGISTER_LABELS, values, exc, **_choices())
-    except Forbidden as exc:
-        return _register_page(values, exc.message, 403)
+    except (Forbidden, TooManyRequests) as exc:
+        return _register_page(values, exc.message, pages.refusal_status(exc))
     return render_template("auth/register_sent.html", email=values["email"])
 
 
@@ -111,9 +112,10 @@ def forgotten_password():
         rpc().call("accounts", "request_password_reset", sessions.current_caller(), payload)
     except Invalid as exc:
         return pages.invalid_page("auth/forgotten.html", FORGOTTEN_LABELS, values, exc)
-    except Forbidden as exc:
+    except (Forbidden, TooManyRequests) as exc:
+        status = pages.refusal_status(exc)
         return pages.form_page(
-            "auth/forgotten.html", FORGOTTEN_LABELS, values, None, exc.message, 403
+            "auth/forgotten.html", FORGOTTEN_LABELS, values, None, exc.message, status
         )
     return render_template("auth/forgotten_sent.html", message=RESET_SENT)
 

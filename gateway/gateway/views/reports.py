@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
-from contracts.errors import Invalid
+from contracts.errors import Invalid, TooManyRequests
 from contracts.fields_fr import REQUIRED
 from gateway import forms, photos, sessions, submissions
 from gateway.views import no_store, public_url, rpc
@@ -35,6 +35,8 @@ def new_report():
         if photo and photo.filename and "photo" not in errors:
             errors["photo_again"] = [PHOTO_AGAIN]
         return _form_page(request.form.to_dict(), errors), 422
+    except TooManyRequests as exc:
+        return _form_page(request.form.to_dict(), {}, exc.message), 429
     target = url_for(
         ".track", tracking_number=report["tracking_number"], cle=report["tracking_key"], nouveau=1
     )
@@ -51,13 +53,16 @@ def _prefill() -> dict:
     return {"email": account["email"], "address": address}
 
 
-def _form_page(values: dict, errors: dict) -> str:
+def _form_page(values: dict, errors: dict, message: str | None = None) -> str:
     notice = errors.pop("photo_again", None)
+    summary = forms.error_summary(errors, submissions.LABELS)
+    if message:
+        summary.insert(0, (None, message))
     return render_template(
         "reports/new.html",
         values=values,
         errors=errors,
-        summary=forms.error_summary(errors, submissions.LABELS),
+        summary=summary,
         photo_notice=notice[0] if notice else None,
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from accounts import tokens
+from accounts import sessions, tokens
 from accounts.credentials import send_reset_link
 from accounts.domain import Emit, Store, check_password, normalize_email
 from accounts.passwords import hasher
@@ -19,6 +19,7 @@ from contracts.errors import Conflict, NotFound
 EMAIL_TAKEN = "Un compte existe déjà avec cette adresse e-mail."
 AGENT_NOT_FOUND = "Cet agent n'existe pas."
 KEEP_OWN_ADMIN = "Vous ne pouvez pas retirer votre propre rôle d'administrateur."
+KEEP_OWN_ACCESS = "Vous ne pouvez pas désactiver votre propre compte."
 INVITATION = "agent_invitation"
 
 
@@ -51,6 +52,7 @@ def create_agent(
         roles=sorted(set(data["roles"])),
         created_at=now,
         closed_at=None,
+        disabled_at=None,
     )
     if password is None:
         send_reset_link(store, emit, account, INVITATION, tokens.INVITATION_LIFETIME, now)
@@ -70,4 +72,21 @@ def set_roles(store: Store, admin: dict, account_id: Any, roles: list[str]) -> A
     if account.id == admin["account_id"] and "admin" not in roles:
         raise Conflict(KEEP_OWN_ADMIN)
     account.roles = sorted(set(roles))
+    return account
+
+
+def set_disabled(store: Store, admin: dict, account_id: Any, disabled: bool, now: datetime) -> Any:
+    """Disable an agent (every session ends, logins are refused) or enable them again.
+
+    The account, its roles and its history stay: re-enabling gives the same access back.
+    An administrator cannot disable their own account.
+    """
+    account = get_agent(store, account_id)
+    if account.id == admin["account_id"] and disabled:
+        raise Conflict(KEEP_OWN_ACCESS)
+    if disabled and account.disabled_at is None:
+        account.disabled_at = now
+        sessions.revoke_all(store, account, now)
+    elif not disabled:
+        account.disabled_at = None
     return account

@@ -17,7 +17,14 @@ from accounts import sessions, throttle, tokens
 from accounts.passwords import hasher, policy_errors
 from accounts.views import PROFILE_FIELDS, account_view, export_view
 from contracts import accounts as events
-from contracts.errors import Conflict, Forbidden, Invalid, NotFound, PortalError
+from contracts.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PortalError,
+    TooManyRequests,
+)
 
 Emit = Callable[[str, dict], None]
 
@@ -74,10 +81,22 @@ def check_password(password: str, email: str, field: str = "password") -> None:
         raise Invalid(FORM_ERRORS, {field: errors})
 
 
-def check_current_password(account: Any, password: str) -> None:
-    """Ask for the current password before a sensitive change (none for FranceConnect only)."""
-    if account.password_hash is not None and not hasher.verify(account.password_hash, password):
-        raise Invalid(FORM_ERRORS, {"current_password": [WRONG_PASSWORD]})
+def check_current_password(store: Store, account: Any, password: str, now: datetime) -> Outcome:
+    """Ask for the current password before a sensitive change (none for FranceConnect only).
+
+    Wrong answers count under ``current-password:<id>``: after five in 15 minutes the change is
+    refused for 15 minutes, so a stolen session cannot be used to guess the password. The
+    refusal is an :class:`Outcome` so that the count is committed.
+    """
+    if account.password_hash is None:
+        return Outcome()
+    key = f"current-password:{account.id}"
+    if throttle.is_blocked(store.find_throttle(key), now):
+        return Outcome(error=TooManyRequests(throttle.TOO_MANY))
+    if not hasher.verify(account.password_hash, password):
+        throttle.count(store.throttle(key), throttle.CURRENT_PASSWORD, now)
+        return Outcome(error=Invalid(FORM_ERRORS, {"current_password": [WRONG_PASSWORD]}))
+    return Outcome()
 
 
 def caller_account(store: Store, caller: dict) -> Any:
@@ -130,8 +149,19 @@ def send_verification(store: Store, emit: Emit, account: Any, now: datetime) -> 
 
 
 def register(store: Store, emit: Emit, data: dict, now: datetime) -> dict:
-    """Create a citizen account, or tell the owner of the address; the same answer for both."""
+    """Create a citizen account, or tell the owner of the address; the same answer for both.
+
+    Each registration e-mails an address nobody has confirmed yet: they count per address of
+    the visitor and per e-mail typed (``TooManyRequests`` past the limit), before any hashing.
+    """
     email = normalize_email(data["email"])
+    keys = {
+        throttle.ip_key("register-ip", data.get("client_ip") or ""): throttle.REGISTER_PER_IP,
+        throttle.hashed_key("register-email", email): throttle.REGISTER_PER_EMAIL,
+    }
+    for key, limit in keys.items():
+        if not throttle.allow(store.throttle, key, limit, now):
+            raise TooManyRequests(throttle.TOO_MANY_MAILS)
     check_password(data["password"], email)
     password_hash = hasher.hash(data["password"])
     existing = store.find_by_email(email)
@@ -150,6 +180,7 @@ def register(store: Store, emit: Emit, data: dict, now: datetime) -> dict:
         roles=[],
         created_at=now,
         closed_at=None,
+        disabled_at=None,
     )
     send_verification(store, emit, account, now)
     return {"email": email}
@@ -185,12 +216,15 @@ def move_email(store: Store, emit: Emit, account: Any, new_email: str, now: date
     emit(events.ACCOUNT_EMAIL_CHANGED, payload)
 
 
-def change_email(store: Store, emit: Emit, account: Any, data: dict, now: datetime) -> None:
+def change_email(store: Store, emit: Emit, account: Any, data: dict, now: datetime) -> Outcome:
     """Send a confirmation link to the new address; silently nothing if it is taken."""
-    check_current_password(account, data["current_password"])
+    checked = check_current_password(store, account, data["current_password"], now)
+    if checked.error:
+        return checked
+    sessions.check_recent_proof(store, account, data.get("session_token"), now)
     new_email = normalize_email(data["new_email"])
     if new_email == account.email or store.find_by_email(new_email) is not None:
-        return
+        return checked
     token, expires_at = issue_token(
         store, account, tokens.CHANGE_EMAIL, tokens.VERIFICATION_LIFETIME, now, new_email
     )
@@ -199,6 +233,7 @@ def change_email(store: Store, emit: Emit, account: Any, data: dict, now: dateti
         events.EMAIL_CHANGE_REQUESTED,
         {**payload, "verification_token": token, "expires_at": expires_at},
     )
+    return Outcome()
 
 
 def update_profile(account: Any, data: dict) -> None:
@@ -213,9 +248,12 @@ def update_preferences(emit: Emit, account: Any, data: dict) -> None:
         emit(events.NOTIFICATION_PREFERENCES_CHANGED, payload)
 
 
-def close_account(store: Store, emit: Emit, account: Any, data: dict, now: datetime) -> None:
+def close_account(store: Store, emit: Emit, account: Any, data: dict, now: datetime) -> Outcome:
     """Anonymize the account (the row stays for the town's records) and end its sessions."""
-    check_current_password(account, data["current_password"])
+    checked = check_current_password(store, account, data["current_password"], now)
+    if checked.error:
+        return checked
+    sessions.check_recent_proof(store, account, data.get("session_token"), now)
     address = account.email
     account.email = f"closed-{account.id}@invalid"
     for name in ("given_name", "family_name", "street", "postal_code", "city", "phone"):
@@ -228,6 +266,7 @@ def close_account(store: Store, emit: Emit, account: Any, data: dict, now: datet
         row.client_ip = ""
     store.forget_in_event_copies([address])
     emit(events.ACCOUNT_CLOSED, {"account_id": account.id, "email": address})
+    return Outcome()
 
 
 def export_data(store: Store, account: Any, now: datetime) -> dict:

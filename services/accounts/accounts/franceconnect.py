@@ -66,6 +66,7 @@ def create_account(store: Store, identity: dict, now: datetime) -> Any:
         roles=[],
         created_at=now,
         closed_at=None,
+        disabled_at=None,
     )
     store.link(account, sub=identity["sub"], identity=dict(identity), now=now)
     return account

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from chassis import tables
+from chassis.throttle import ThrottleColumns
 from chassis.types import UtcDateTime
 
 
@@ -40,6 +41,8 @@ class Account(Base):
     roles: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """An agent an administrator disabled: no login, no session, until re-enabled."""
 
     franceconnect: Mapped[FranceConnectLink | None] = relationship(
         back_populates="account", cascade="all, delete-orphan"
@@ -91,16 +94,13 @@ class LoginSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     via_franceconnect: Mapped[bool] = mapped_column(Boolean)
     client_ip: Mapped[str] = mapped_column(String(45))
+    reauthenticated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When the person last proved again who they are at FranceConnect in this session."""
 
     account: Mapped[Account] = relationship()
 
 
-class LoginThrottle(Base):
-    """Attempts counted under one key (``ip:...``, ``account:...``) in a fixed window."""
+class LoginThrottle(ThrottleColumns, Base):
+    """Attempts counted under one key (see ``accounts.throttle``) in a fixed window."""
 
     __tablename__ = "login_throttle"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer)
-    window_start: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from accounts.models import (
@@ -21,6 +20,7 @@ from accounts.models import (
 )
 from chassis import retention
 from chassis.paging import fetch_page
+from chassis.throttle import Throttles
 
 
 class Accounts:
@@ -119,22 +119,30 @@ class Accounts:
     # throttles
 
     def find_throttle(self, key: str) -> LoginThrottle | None:
-        return self.session.get(LoginThrottle, key)
+        return Throttles(self.session, LoginThrottle).find(key)
 
     def throttle(self, key: str) -> LoginThrottle:
         """The row of ``key``, created if needed and locked until the transaction ends."""
-        self.session.execute(
-            insert(LoginThrottle)
-            .values(key=key, failures=0)
-            .on_conflict_do_nothing(index_elements=[LoginThrottle.key])
-        )
+        return Throttles(self.session, LoginThrottle).lock(key)
+
+    def account_throttles(self, account: Account) -> list[LoginThrottle]:
+        """The login counters of ``account``, from anywhere and from each address, locked."""
+        key = f"account:{account.id}"
         query = (
             select(LoginThrottle)
-            .where(LoginThrottle.key == key)
+            .where(or_(LoginThrottle.key == key, LoginThrottle.key.startswith(f"{key}@")))
             .with_for_update()
-            .execution_options(populate_existing=True)
         )
-        return self.session.scalars(query).one()
+        return list(self.session.scalars(query))
+
+    def known_ip(self, account: Account, client_ip: str) -> bool:
+        """Whether ``account`` already opened a session from ``client_ip``."""
+        if not client_ip:
+            return False
+        query = select(LoginSession.id).where(
+            LoginSession.account_id == account.id, LoginSession.client_ip == client_ip
+        )
+        return self.session.scalars(query.limit(1)).first() is not None
 
     # copies of events
 

@@ -7,6 +7,8 @@ The RPC methods are those listed in :mod:`contracts.accounts`; the rules live in
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from nameko.rpc import rpc
 
 from accounts import agents, credentials, domain, franceconnect, purges, sessions, tokens
@@ -153,8 +155,8 @@ class AccountsService(health.Health, retention.Retention):
         data = load_or_invalid(accounts.ChangePassword(), payload)
         with self.db.session() as session:
             store, emit = Accounts(session), emitter(self.outbox, session)
-            opened = credentials.change_password(store, emit, who, data, utcnow())
-        return accounts.SessionOpened().dump(opened)
+            outcome = credentials.change_password(store, emit, who, data, utcnow())
+        return accounts.SessionOpened().dump(outcome.unwrap())
 
     @rpc(expected_exceptions=EXPECTED)
     def change_email(self, caller, payload):
@@ -163,7 +165,9 @@ class AccountsService(health.Health, retention.Retention):
         data = load_or_invalid(accounts.ChangeEmail(), payload)
         with self.db.session() as session:
             store, emit = Accounts(session), emitter(self.outbox, session)
-            domain.change_email(store, emit, domain.caller_account(store, who), data, utcnow())
+            account = domain.caller_account(store, who)
+            outcome = domain.change_email(store, emit, account, data, utcnow())
+        outcome.unwrap()
         return {}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -176,6 +180,19 @@ class AccountsService(health.Health, retention.Retention):
             account = domain.caller_account(store, who)
             franceconnect.link(store, account, data["identity"], utcnow())
             return accounts.Account().dump(account_view(account))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def confirm_reauthentication(self, caller, payload):
+        """Record on the session a FranceConnect re-authentication (Reauthentication)."""
+        who = identity.load(caller)
+        data = load_or_invalid(accounts.Reauthentication(), payload)
+        auth_time = datetime.fromtimestamp(data["auth_time"], UTC)
+        with self.db.session() as session:
+            store = Accounts(session)
+            account = domain.caller_account(store, who)
+            sub, token = data["identity"]["sub"], data["session_token"]
+            sessions.record_reauthentication(store, account, token, sub, auth_time, utcnow())
+        return {}
 
     @rpc(expected_exceptions=EXPECTED)
     def unlink_franceconnect(self, caller):
@@ -203,7 +220,9 @@ class AccountsService(health.Health, retention.Retention):
         data = load_or_invalid(accounts.CloseAccount(), payload)
         with self.db.session() as session:
             store, emit = Accounts(session), emitter(self.outbox, session)
-            domain.close_account(store, emit, domain.caller_account(store, who), data, utcnow())
+            account = domain.caller_account(store, who)
+            outcome = domain.close_account(store, emit, account, data, utcnow())
+        outcome.unwrap()
         return {}
 
     # administrators
@@ -235,4 +254,14 @@ class AccountsService(health.Health, retention.Retention):
         data = load_or_invalid(accounts.AgentRoles(), payload)
         with self.db.session() as session:
             agent = agents.set_roles(Accounts(session), admin, account_id, data["roles"])
+            return accounts.Account().dump(account_view(agent))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_agent_disabled(self, caller, account_id, payload):
+        """Disable an agent, ending their sessions, or enable them again (AgentStatus)."""
+        admin = identity.require_role(caller, ADMIN)
+        data = load_or_invalid(accounts.AgentStatus(), payload)
+        with self.db.session() as session:
+            store = Accounts(session)
+            agent = agents.set_disabled(store, admin, account_id, data["disabled"], utcnow())
             return accounts.Account().dump(account_view(agent))

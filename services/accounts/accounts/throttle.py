@@ -1,62 +1,47 @@
-"""Rate limits on login, password reset and e-mail confirmation, shared by every replica.
+"""Rate limits of the accounts service, counted with :mod:`chassis.throttle` in ``login_throttle``.
 
-Counters live in the service's database (``login_throttle``), one row per key: ``ip:<address>``
-and ``account:<id>`` for login failures, ``reset-ip:`` and ``reset-account:`` for reset
-requests, ``verify-ip:`` for wrong confirmation links. A failed login on an e-mail without an
-account counts under ``email:<sha256>``, so the sixth try answers "too many attempts" whether
-the account exists or not. Windows are fixed: the count restarts when its window is over; the
-attempt that reaches the limit blocks the key for ``block``.
+Login failures count under two keys: the account seen from one address
+(``account:<id>@<ip>``, 5 in 15 minutes) and the account from anywhere (``account:<id>``, 20 in
+15 minutes). The second one does not apply to an address from which the account already opened
+a session: a stranger can slow down the guessing of a password but cannot lock its owner out
+from home; every block ends after 15 minutes, and a successful password reset lifts them all.
+A failed login on an e-mail without an account counts under ``email:<sha256>`` the same way,
+so the limit reveals nothing. Other keys: ``ip:`` (login failures per address), ``reset-ip:``
+and ``reset-email:`` (reset links), ``register-ip:`` and ``register-email:`` (registrations,
+that is e-mails sent to an address nobody has confirmed yet), ``verify-ip:`` (wrong
+confirmation links) and ``current-password:<id>`` (wrong current passwords before a change).
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from chassis.throttle import Limit, allow, clear, count, hashed_key, ip_key, is_blocked
+
+__all__ = ["allow", "clear", "count", "hashed_key", "ip_key", "is_blocked"]
+
 TOO_MANY = "Trop de tentatives : réessayez dans 15 minutes."
+TOO_MANY_MAILS = "Trop de demandes : réessayez dans une heure."
 
-
-@dataclass(frozen=True)
-class Limit:
-    attempts: int
-    window: timedelta
-    block: timedelta
-
-
-LOGIN_PER_ACCOUNT = Limit(5, timedelta(minutes=15), timedelta(minutes=15))
+LOGIN_PER_ACCOUNT_AND_IP = Limit(5, timedelta(minutes=15), timedelta(minutes=15))
+LOGIN_PER_ACCOUNT = Limit(20, timedelta(minutes=15), timedelta(minutes=15))
 LOGIN_PER_IP = Limit(20, timedelta(minutes=15), timedelta(minutes=15))
-RESET_PER_ACCOUNT = Limit(3, timedelta(hours=1), timedelta(hours=1))
+RESET_PER_EMAIL = Limit(3, timedelta(hours=1), timedelta(hours=1))
 RESET_PER_IP = Limit(5, timedelta(hours=1), timedelta(hours=1))
+REGISTER_PER_EMAIL = Limit(3, timedelta(hours=1), timedelta(hours=1))
+REGISTER_PER_IP = Limit(20, timedelta(hours=1), timedelta(hours=1))
 VERIFY_PER_IP = Limit(20, timedelta(minutes=15), timedelta(minutes=15))
-
-
-def ip_key(prefix: str, client_ip: str) -> str | None:
-    """``<prefix>:<ip>``; None when the gateway gave no address (nothing to count)."""
-    return f"{prefix}:{client_ip}" if client_ip else None
+CURRENT_PASSWORD = Limit(5, timedelta(minutes=15), timedelta(minutes=15))
 
 
 def account_key(account: Any, email: str) -> str:
     """The per-account login key, also for an e-mail that has no account."""
     if account is not None:
         return f"account:{account.id}"
-    return f"email:{hashlib.sha256(email.encode()).hexdigest()}"
+    return hashed_key("email", email)
 
 
-def is_blocked(row: Any, now: datetime) -> bool:
-    return row is not None and row.blocked_until is not None and now < row.blocked_until
-
-
-def count(row: Any, limit: Limit, now: datetime) -> None:
-    """Count one attempt on ``row``; block it when the attempt reaches the limit."""
-    if row.window_start is None or now >= row.window_start + limit.window:
-        row.window_start, row.failures = now, 0
-    row.failures += 1
-    if row.failures >= limit.attempts:
-        row.blocked_until = now + limit.block
-
-
-def clear(row: Any) -> None:
-    """Forget the failures (a successful login on the account)."""
-    row.failures, row.blocked_until = 0, None
+def account_ip_key(account: Any, email: str, client_ip: str) -> str:
+    """The per-account key seen from one address."""
+    return f"{account_key(account, email)}@{client_ip}"

@@ -22,6 +22,7 @@ def account_view(account: Any) -> dict:
         "franceconnect_linked": account.franceconnect is not None,
         "roles": list(account.roles or []),
         "created_at": account.created_at,
+        "disabled": account.disabled_at is not None,
     }
 
 

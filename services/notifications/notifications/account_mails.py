@@ -55,9 +55,13 @@ def validity(event: dict) -> dict:
 
 
 def verification_mail(event: dict, public_url: str) -> Mail:
-    """After registration: confirm the address with a link."""
+    """After registration: confirm the address with a link.
+
+    The address is not confirmed yet, so nothing the registrant typed (such as a name) is
+    echoed: a registration cannot carry someone's text to a stranger's mailbox.
+    """
     link = token_link(public_url, CONFIRMATION_PATH, event["verification_token"])
-    context = {"given_name": event["given_name"], "link": link, **validity(event)}
+    context = {"link": link, **validity(event)}
     return Mail(accounts.ACCOUNT_REGISTERED, event["email"], context)
 
 

@@ -45,13 +45,16 @@ def paris_time(moment: datetime) -> str:
 
 
 def report_submitted_mail(event: dict, public_url: str) -> Mail:
-    """Confirmation of a report, with its number and private tracking link."""
+    """Confirmation of a report, with its number and private tracking link.
+
+    The address it goes to was typed by whoever sent the report and nobody confirmed it, so
+    the mail carries nothing that person wrote (address, description): the form cannot be
+    used to send the town's e-mails with someone's text to a stranger.
+    """
     context = {
         "tracking_number": event["tracking_number"],
         "tracking_link": tracking_link(public_url, event["tracking_number"], event["tracking_key"]),
         "category_label": event["category_label"],
-        "address": event["address"],
-        "description": event["description"],
         "submitted_at": paris_time(event["submitted_at"]),
     }
     return Mail(REPORT_SUBMITTED_TEMPLATE, event["email"], context)

@@ -8,6 +8,7 @@ from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from chassis import tables
+from chassis.throttle import ThrottleColumns
 from chassis.types import UtcDateTime
 
 
@@ -90,3 +91,9 @@ class TrackingCounter(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_value: Mapped[int] = mapped_column(Integer)
+
+
+class Throttle(ThrottleColumns, Base):
+    """Reports counted per client address and per e-mail address (``requests_service.limits``)."""
+
+    __tablename__ = "throttles"

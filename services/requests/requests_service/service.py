@@ -17,12 +17,13 @@ from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
+from chassis.throttle import Throttles
 from chassis.types import utcnow
 from contracts import accounts, paging, requests, timeline
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, NotFound
-from requests_service import authors, domain, photos
-from requests_service.models import Base
+from requests_service import authors, domain, limits, photos
+from requests_service.models import Base, Throttle
 from requests_service.repository import Reports
 
 
@@ -53,9 +54,13 @@ class RequestsService(health.Health, retention.Retention):
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_report(self, caller, payload):
-        """Record a citizen's report and announce it (contracts.requests.SubmitReport)."""
+        """Record a citizen's report and announce it (contracts.requests.ReportSubmission)."""
         who = identity.load(caller)
-        data = load_or_invalid(requests.SubmitReport(), payload)
+        data = load_or_invalid(requests.ReportSubmission(), payload)
+        client_ip = data.pop("client_ip")
+        with self.db.session() as session:
+            lock = Throttles(session, Throttle).lock
+            limits.count_submission(lock, client_ip, data["email"], utcnow())
         photo = photos.prepare(data.pop("photo"))
         with self.db.session() as session:
             report = domain.submit_report(Reports(session), who, data, photo, utcnow())

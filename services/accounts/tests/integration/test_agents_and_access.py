@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from accounts import cli
 
-from contracts.errors import Forbidden, Invalid
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from contracts.identity import ANONYMOUS
 
 PASSWORD = "Tilleul-Platane-Saône-2026"
@@ -109,3 +109,39 @@ def test_methodes_du_compte_refusees_sans_connexion(portal, method, args, caller
     with pytest.raises(Forbidden):
         portal.call(method, caller, *args)
     assert portal.count("accounts") == portal.count("outbox_events") == 0
+
+
+def test_agent_desactive_perd_ses_sessions_puis_retrouve_l_acces(portal, admin):
+    created = portal.call("create_agent", admin, AGENT)
+    invitation = portal.events.next("password_reset_requested")
+    reset = {"token": invitation["reset_token"], "password": "Regie-Municipale-Caluire-2026"}
+    portal.call("reset_password", ANONYMOUS, reset)
+    opened = portal.login(email=AGENT["email"], password=reset["password"])
+
+    disabled = portal.call("set_agent_disabled", admin, created["id"], {"disabled": True})
+    assert disabled["disabled"] is True
+    with pytest.raises(NotFound):
+        portal.call("resolve_session", ANONYMOUS, opened["session_token"])
+    with pytest.raises(Forbidden, match="désactivé"):
+        portal.login(email=AGENT["email"], password=reset["password"])
+    with pytest.raises(Forbidden, match="incorrect"):  # nothing said without the password
+        portal.login(email=AGENT["email"], password="Mauvais-Mot-De-Passe-1")
+    assert [a["disabled"] for a in portal.call("list_agents", admin)] == [False, True]
+
+    enabled = portal.call("set_agent_disabled", admin, created["id"], {"disabled": False})
+    assert enabled["disabled"] is False and enabled["roles"] == ["agent_regie"]
+    assert portal.login(email=AGENT["email"], password=reset["password"])["session_token"]
+
+
+def test_desactivation_reservee_aux_administrateurs_et_pas_de_soi_meme(portal, admin):
+    created = portal.call("create_agent", admin, AGENT)
+    agent = {"account_id": created["id"], "roles": ["agent_regie"], "family_id": None}
+    for caller in (ANONYMOUS, agent):
+        with pytest.raises(Forbidden):
+            portal.call("set_agent_disabled", caller, created["id"], {"disabled": True})
+    with pytest.raises(Conflict, match="propre compte"):
+        portal.call("set_agent_disabled", admin, admin["account_id"], {"disabled": True})
+    with pytest.raises(Invalid):
+        portal.call("set_agent_disabled", admin, created["id"], {"disabled": "peut-être"})
+    with pytest.raises(NotFound):
+        portal.call("set_agent_disabled", admin, "inconnu", {"disabled": True})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from contracts.base import example
@@ -115,3 +117,50 @@ def test_fermeture_anonymise_et_termine_les_sessions(portal, as_caller):
     with pytest.raises(Forbidden, match="incorrect"):
         portal.login(email="angela.dubois@example.org")
     assert fc_login(portal)["identity"]["account_id"] != me["account_id"]
+
+
+def reauthenticate(portal, opened, *, seconds_ago: int = 0, sub: str | None = None):
+    proof = {
+        "session_token": opened["session_token"],
+        "identity": {**FC_LOGIN["identity"], **({"sub": sub} if sub else {})},
+        "auth_time": int(time.time()) - seconds_ago,
+    }
+    me = caller_of_session(opened)
+    return portal.call("confirm_reauthentication", me, proof)
+
+
+def caller_of_session(opened):
+    who = opened["identity"]
+    return {"account_id": who["account_id"], "roles": who["roles"], "family_id": None}
+
+
+def test_compte_franceconnect_seul_se_reidentifie_avant_de_changer_d_adresse(portal):
+    opened = fc_login(portal)
+    me = caller_of_session(opened)
+    change = {"new_email": "angela@exemple.fr", "session_token": opened["session_token"]}
+    with pytest.raises(Forbidden, match="confirmez d'abord votre identité avec FranceConnect"):
+        portal.call("change_email", me, change)
+    with pytest.raises(Forbidden, match="ne confirme pas"):
+        reauthenticate(portal, opened, seconds_ago=600)
+    with pytest.raises(Forbidden, match="ne confirme pas"):
+        reauthenticate(portal, opened, sub="une-autre-identite")
+    assert reauthenticate(portal, opened) == {}
+    assert portal.call("change_email", me, change) == {}
+    assert portal.events.next("email_change_requested")["new_email"] == "angela@exemple.fr"
+
+
+def test_reidentification_valable_cinq_minutes_et_pour_cette_session_seulement(portal):
+    opened, other = fc_login(portal), fc_login(portal)
+    me = caller_of_session(opened)
+    reauthenticate(portal, opened)
+    closing = {"confirm": True, "session_token": other["session_token"]}
+    with pytest.raises(Forbidden, match="FranceConnect"):
+        portal.call("close_account", me, closing)
+    portal.sql("UPDATE sessions SET reauthenticated_at = now() - interval '6 minutes'")
+    with pytest.raises(Forbidden, match="FranceConnect"):
+        portal.call("close_account", me, {**closing, "session_token": opened["session_token"]})
+    reauthenticate(portal, opened)
+    assert (
+        portal.call("close_account", me, {**closing, "session_token": opened["session_token"]})
+        == {}
+    )

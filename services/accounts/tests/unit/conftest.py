@@ -90,6 +90,13 @@ class FakeStore:
             key, SimpleNamespace(key=key, failures=0, window_start=None, blocked_until=None)
         )
 
+    def account_throttles(self, account):
+        key = f"account:{account.id}"
+        return [row for name, row in self.throttles.items() if name.split("@")[0] == key]
+
+    def known_ip(self, account, client_ip):
+        return any(row.client_ip == client_ip for row in self.sessions(account)) and bool(client_ip)
+
     @staticmethod
     def _sub(account):
         return account.franceconnect.sub if account.franceconnect else None

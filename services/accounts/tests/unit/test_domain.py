@@ -8,7 +8,7 @@ import pytest
 from accounts import agents, credentials, domain, franceconnect, tokens
 
 from contracts.base import example
-from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 PASSWORD = "Tilleul-Platane-Saône-2026"
@@ -95,15 +95,53 @@ def test_mauvais_mot_de_passe_et_adresse_inconnue_meme_refus(store, emit):
 
 
 @pytest.mark.parametrize("email", ["camille.martin@example.org", "personne@example.org"])
-def test_cinq_echecs_bloquent_le_compte_existant_ou_non(store, emit, email):
+def test_cinq_echecs_depuis_une_adresse_la_bloquent_pour_ce_compte_existant_ou_non(
+    store, emit, email
+):
     registered(store, emit)
-    for attempt in range(5):
+    for _ in range(5):
+        with pytest.raises(Forbidden, match="incorrect"):
+            login(store, emit, password="Mauvais-Mot-De-Passe-1", email=email, ip="10.0.0.1")
+    with pytest.raises(Forbidden, match="Trop de tentatives"):
+        login(store, emit, email=email, ip="10.0.0.1")
+
+
+@pytest.mark.parametrize("email", ["camille.martin@example.org", "personne@example.org"])
+def test_vingt_echecs_de_partout_bloquent_les_adresses_inconnues_du_compte(store, emit, email):
+    registered(store, emit)
+    for attempt in range(20):
         with pytest.raises(Forbidden, match="incorrect"):
             login(
-                store, emit, password="Mauvais-Mot-De-Passe-1", email=email, ip=f"10.0.0.{attempt}"
+                store, emit, password="Mauvais-Mot-De-Passe-1", email=email, ip=f"10.0.1.{attempt}"
             )
     with pytest.raises(Forbidden, match="Trop de tentatives"):
         login(store, emit, email=email, ip="10.0.0.99")
+
+
+def test_un_inconnu_ne_bloque_pas_le_titulaire_chez_lui(store, emit):
+    registered(store, emit)
+    login(store, emit, ip="192.0.2.1")
+    for attempt in range(20):
+        with pytest.raises(Forbidden):
+            login(store, emit, password="Mauvais-Mot-De-Passe-1", ip=f"10.0.2.{attempt}")
+    with pytest.raises(Forbidden, match="Trop de tentatives"):
+        login(store, emit, ip="10.0.0.99")
+    assert login(store, emit, ip="192.0.2.1")["session_token"]
+
+
+def test_la_reinitialisation_leve_le_blocage_du_compte(store, emit):
+    account = registered(store, emit)
+    for attempt in range(20):
+        with pytest.raises(Forbidden):
+            login(store, emit, password="Mauvais-Mot-De-Passe-1", ip=f"10.0.3.{attempt}")
+    with pytest.raises(Forbidden, match="Trop de tentatives"):
+        login(store, emit, ip="10.0.3.1")
+    credentials.request_password_reset(store, emit, {"email": account.email, "client_ip": ""}, NOW)
+    token = emit.of("password_reset_requested")[-1]["reset_token"]
+    credentials.reset_password(
+        store, emit, {"token": token, "password": "Nouvelle-Phrase-De-Passe-7"}, NOW
+    )
+    assert login(store, emit, password="Nouvelle-Phrase-De-Passe-7", ip="10.0.3.1")["session_token"]
 
 
 def test_adresse_non_confirmee_renvoie_un_lien(store, emit):
@@ -132,12 +170,52 @@ def test_reinitialisation_ferme_les_sessions_sans_connecter(store, emit):
         credentials.reset_password(store, emit, new, NOW)
 
 
-def test_demandes_de_reinitialisation_limitees_sans_le_dire(store, emit):
-    account = registered(store, emit)
-    for _ in range(5):
-        data = {"email": account.email, "client_ip": "1.2.3.4"}
+@pytest.mark.parametrize("email", ["camille.martin@example.org", "personne@example.org"])
+def test_demandes_de_reinitialisation_limitees_par_adresse_existante_ou_non(store, emit, email):
+    registered(store, emit)
+    for attempt in range(3):
+        data = {"email": email, "client_ip": f"1.2.3.{attempt}"}
         assert credentials.request_password_reset(store, emit, data, NOW) == {}
-    assert len(emit.of("password_reset_requested")) == 3
+    with pytest.raises(TooManyRequests, match="Trop de demandes"):
+        credentials.request_password_reset(
+            store, emit, {"email": email, "client_ip": "9.9.9.9"}, NOW
+        )
+    later = NOW + timedelta(hours=1)
+    assert (
+        credentials.request_password_reset(store, emit, {"email": email, "client_ip": ""}, later)
+        == {}
+    )
+
+
+def test_inscriptions_limitees_par_adresse_ip_et_par_courriel(store, emit):
+    for attempt in range(20):
+        data = {**REGISTER, "email": f"personne{attempt}@example.org", "client_ip": "1.2.3.4"}
+        domain.register(store, emit, data, NOW)
+    with pytest.raises(TooManyRequests):
+        domain.register(store, emit, {**REGISTER, "client_ip": "1.2.3.4"}, NOW)
+    for attempt in range(3):
+        domain.register(store, emit, {**REGISTER, "client_ip": f"5.6.7.{attempt}"}, NOW)
+    with pytest.raises(TooManyRequests):
+        domain.register(store, emit, {**REGISTER, "client_ip": "5.6.7.99"}, NOW)
+    assert (
+        len(emit.of("account_registered")) + len(emit.of("duplicate_registration_attempted")) == 23
+    )
+
+
+def test_mot_de_passe_actuel_faux_cinq_fois_bloque_les_changements(store, emit):
+    account = registered(store, emit)
+    change = {"new_email": "autre@example.org", "current_password": "Faux-Mot-De-Passe-1"}
+    for _ in range(5):
+        error = domain.change_email(store, emit, account, change, NOW).error
+        assert isinstance(error, Invalid)
+    change["current_password"] = PASSWORD
+    assert isinstance(domain.change_email(store, emit, account, change, NOW).error, TooManyRequests)
+    closing = {"current_password": PASSWORD, "confirm": True}
+    assert isinstance(
+        domain.close_account(store, emit, account, closing, NOW).error, TooManyRequests
+    )
+    later = NOW + timedelta(minutes=15)
+    assert domain.change_email(store, emit, account, change, later).error is None
 
 
 def test_franceconnect_premiere_connexion_cree_un_compte_prerempli(store, emit):

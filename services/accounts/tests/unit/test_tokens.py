@@ -36,7 +36,7 @@ def test_durees_des_liens():
 
 
 def open_one(store):
-    account = store.add(closed_at=None)
+    account = store.add(closed_at=None, disabled_at=None)
     token = sessions.open_session(store, account, NOW, via_franceconnect=False, client_ip="1.2.3.4")
     return account, token
 
@@ -80,10 +80,10 @@ def test_session_revoquee_ou_inconnue(store):
 def test_compteur_bloque_a_la_limite_puis_repart_apres_la_fenetre():
     row = SimpleNamespace(failures=0, window_start=None, blocked_until=None)
     for _ in range(4):
-        throttle.count(row, throttle.LOGIN_PER_ACCOUNT, NOW)
+        throttle.count(row, throttle.LOGIN_PER_ACCOUNT_AND_IP, NOW)
     assert not throttle.is_blocked(row, NOW)
-    throttle.count(row, throttle.LOGIN_PER_ACCOUNT, NOW)
+    throttle.count(row, throttle.LOGIN_PER_ACCOUNT_AND_IP, NOW)
     assert throttle.is_blocked(row, NOW + timedelta(minutes=14))
     assert not throttle.is_blocked(row, NOW + timedelta(minutes=15))
-    throttle.count(row, throttle.LOGIN_PER_ACCOUNT, NOW + timedelta(minutes=16))
+    throttle.count(row, throttle.LOGIN_PER_ACCOUNT_AND_IP, NOW + timedelta(minutes=16))
     assert row.failures == 1

@@ -27,6 +27,15 @@ def test_confirmation_contient_numero_et_lien_prive():
     assert "26/11/2026 à 09 h 15" in mail.text
 
 
+def test_confirmation_ne_reprend_rien_de_ce_qu_a_ecrit_l_auteur():
+    event = ReportSubmitted().load(example("report_submitted"))
+    event["description"] = "Gagnez 1000 euros sur https://arnaque.example/"
+    event["address"] = "Appelez le 08 99 00 00 00"
+    mail = composer().report_submitted(event)
+    for written in ("arnaque", "Gagnez", "08 99"):
+        assert written not in mail.text and written not in mail.html and written not in mail.subject
+
+
 def test_changement_de_statut_donne_le_libelle_et_le_commentaire():
     mail = composer().report_status_changed(
         ReportStatusChanged().load(example("report_status_changed"))
