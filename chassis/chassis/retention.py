@@ -68,6 +68,19 @@ PUBLISHED_EVENTS_KEPT = timedelta(days=7)
 PROCESSED_EVENTS_KEPT = timedelta(days=30)
 DEAD_LETTERS_KEPT = timedelta(days=90)
 
+THROTTLES_KEPT = timedelta(days=1)
+
+
+def _not_blocking(table, now: datetime):
+    return or_(table.c.blocked_until.is_(None), table.c.blocked_until < now)
+
+
+def throttle_rule(table_name: str) -> Rule:
+    """Rate-limit counters (``chassis.throttle``) one day after their window opened, once they
+    block nothing: the longest window is one hour."""
+    return older_than(table_name, "window_start", THROTTLES_KEPT, _not_blocking)
+
+
 CHASSIS_RULES = (
     older_than(tables.OUTBOX, "published_at", PUBLISHED_EVENTS_KEPT),
     older_than(tables.PROCESSED, "processed_at", PROCESSED_EVENTS_KEPT),
@@ -92,8 +105,6 @@ def purge(sessions, rules: Iterable[Rule], now: datetime | None = None) -> dict[
 
 
 def _try_lock(session: Session) -> bool:
-    if session.get_bind().dialect.name != "postgresql":
-        return True
     query = text("SELECT pg_try_advisory_xact_lock(hashtext(:key))")
     return bool(session.execute(query, {"key": LOCK_KEY}).scalar())
 

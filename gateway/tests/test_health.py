@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from contracts import signed_caller
 from gateway.availability import ServiceConsumers
 from gateway.errors import ServiceUnavailable
 from gateway.rpc import RpcClient
@@ -47,6 +48,7 @@ class NobodyListens(ServiceConsumers):
 def test_call_to_a_service_nobody_listens_to_fails_at_once():
     app = Flask("test")
     app.config.update(AMQP_URI="amqp://unused", RPC_TIMEOUT=5.0, RPC_POOL_SIZE=1)
+    app.config["CALLER_SIGNING_KEY"] = signed_caller.generate_key()
     started = []
     consumers = NobodyListens()
     client = RpcClient(app, proxy_factory=lambda *a: started.append(a), consumers=consumers)

@@ -9,22 +9,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import or_
-
 from chassis import retention
 
 SESSIONS_KEPT = timedelta(days=30)
 TOKENS_KEPT = timedelta(days=7)
-THROTTLES_KEPT = timedelta(days=1)
-
-
-def _not_blocking(table, now):
-    return or_(table.c.blocked_until.is_(None), table.c.blocked_until < now)
-
 
 RULES = (
     *retention.CHASSIS_RULES,
     retention.older_than("sessions", ("expires_at", "revoked_at"), SESSIONS_KEPT),
     retention.older_than("email_tokens", ("expires_at", "used_at"), TOKENS_KEPT),
-    retention.older_than("login_throttle", "window_start", THROTTLES_KEPT, _not_blocking),
+    retention.throttle_rule("login_throttle"),
 )

@@ -45,6 +45,7 @@ class RequestsService(health.Health, retention.Retention):
     outbox = Outbox()
     correlation = Correlation()
     callers = identity.CallerVerification()
+    retention_rules = (*retention.CHASSIS_RULES, retention.throttle_rule("throttles"))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_report_categories(self, caller):

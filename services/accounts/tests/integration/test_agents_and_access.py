@@ -126,7 +126,7 @@ def test_agent_desactive_perd_ses_sessions_puis_retrouve_l_acces(portal, admin):
         portal.login(email=AGENT["email"], password=reset["password"])
     with pytest.raises(Forbidden, match="incorrect"):  # nothing said without the password
         portal.login(email=AGENT["email"], password="Mauvais-Mot-De-Passe-1")
-    assert [a["disabled"] for a in portal.call("list_agents", admin)] == [False, True]
+    assert [a["disabled"] for a in portal.call("list_agents", admin)["items"]] == [False, True]
 
     enabled = portal.call("set_agent_disabled", admin, created["id"], {"disabled": False})
     assert enabled["disabled"] is False and enabled["roles"] == ["agent_regie"]

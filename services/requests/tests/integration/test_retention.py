@@ -75,12 +75,28 @@ def test_purge_efface_ce_qui_a_assez_servi_et_garde_le_reste(container, engine):
             " error, failed_at) VALUES ('accounts', 'account_closed', 'h', '{}', 'e', :at)",
             at=now - timedelta(days=age),
         )
+    for key, window_age, blocked_for in (
+        ("report-ip:done", timedelta(days=2), None),  # over and blocking nothing: purged
+        ("report-ip:recent", timedelta(hours=2), None),  # kept a day
+        ("report-ip:blocked", timedelta(days=2), timedelta(hours=1)),  # still blocks: kept
+    ):
+        execute(
+            engine,
+            "INSERT INTO throttles (key, failures, window_start, blocked_until)"
+            " VALUES (:key, 3, :start, :until)",
+            key=key,
+            start=now - window_age,
+            until=now + blocked_for if blocked_for else None,
+        )
     counts = call(container, "purge_expired_data")
     assert {name.split(" ")[0]: n for name, n in counts.items()} == {
         "outbox_events": 1,
         "processed_events": 1,
         "dead_letter_events": 1,
+        "throttles": 1,
     }
+    kept = rows(engine, "SELECT key FROM throttles ORDER BY key")
+    assert [row["key"] for row in kept] == ["report-ip:blocked", "report-ip:recent"]
     outbox = rows(engine, "SELECT published_at FROM outbox_events ORDER BY id")
     assert [row["published_at"] is None for row in outbox] == [False, True]
     assert rows(engine, "SELECT count(*) AS n FROM processed_events")[0]["n"] == 1
