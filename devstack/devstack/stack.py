@@ -303,7 +303,16 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
         "FRANCECONNECT_CLIENT_ID": client_id,
         "FRANCECONNECT_CLIENT_SECRET": client_secret,
     }
-    gunicorn = [str(BIN / "gunicorn"), "-k", "gthread", "--threads", "4", "-w", "2"]
+    gunicorn = [
+        str(BIN / "gunicorn"),
+        "--no-control-socket",
+        "-k",
+        "gthread",
+        "--threads",
+        "4",
+        "-w",
+        "2",
+    ]
     gunicorn += ["-b", gateway_address, "--timeout", "30", "--pythonpath", "gateway"]
     _add(stack, "gateway", [*gunicorn, "gateway:create_app()"], REPO_ROOT, gateway_env)
 
