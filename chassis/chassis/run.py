@@ -12,7 +12,11 @@ happen before nameko starts:
   broker's late answer (a publisher confirm, a returned message) to a channel kombu is
   already closing, after an unroutable ``mandatory`` publish for instance. Nothing is lost
   there (the outbox keeps such an event and says why in ``last_error``), and one line per
-  publish would flood the terminal of ``make run``.
+  publish would flood the terminal of ``make run``;
+- a caller's error that the entrypoint declares (``expected_exceptions``: a wrong password, an
+  invalid form, a refused caller) is logged by nameko as a WARNING with its traceback, which
+  reads like a crash; it is kept as one INFO line with its message, no traceback (the
+  worker's own line already names the outcome). Unexpected errors keep their traceback.
 """
 
 from __future__ import annotations
@@ -32,6 +36,19 @@ class ClosingChannelNoise(logging.Filter):
         return record.msg != IGNORED_METHOD_DURING_CHANNEL_CLOSE
 
 
+EXPECTED_ERROR_PREFIX = "(expected) error handling worker"
+
+
+class ExpectedErrorTraceback(logging.Filter):
+    """Turns nameko's "(expected) error handling worker" records into plain INFO lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(EXPECTED_ERROR_PREFIX):
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 def main(argv: list[str] | None = None) -> None:
     """Check the settings, quiet the known noise, then hand over to ``nameko run``."""
     arguments = sys.argv[1:] if argv is None else argv
@@ -41,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Démarrage refusé / start refused: {error}", file=sys.stderr)
         sys.exit(2)
     logging.getLogger("amqp").addFilter(ClosingChannelNoise())
+    logging.getLogger("nameko.containers").addFilter(ExpectedErrorTraceback())
     from nameko.cli.main import main as nameko_main
 
     sys.argv = ["nameko", "run", *arguments]

@@ -13,9 +13,10 @@
 5. migrates every service's database (``services/*/alembic.ini``);
 6. creates, once, a demo administrator and a demo public-space agent (accounts CLI);
 7. starts :mod:`devstack.seed` in the background (demo reports, once);
-8. prints the addresses and the demo logins, then runs ``honcho start`` on
-   ``devstack/devstack/Procfile`` until Ctrl+C (or SIGTERM), and stops the embedded
-   PostgreSQL last, once every process of the portal has stopped.
+8. runs ``honcho start`` on ``devstack/devstack/Procfile`` (each service and the gateway under
+   :mod:`devstack.supervise`, so one that stops does not take the others down), prints the
+   addresses and the demo logins once the gateway is ready, and on Ctrl+C (or SIGTERM) stops
+   the embedded PostgreSQL last, once every process of the portal has stopped.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -303,7 +306,28 @@ def run_portal(env: dict[str, str]) -> int:
     process = subprocess.Popen(command, env=env)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: process.send_signal(signal.SIGTERM))
-    return process.wait()
+    status = process.wait()
+    if status in (130, -signal.SIGINT, -signal.SIGTERM):  # Ctrl+C or a stop asked: a normal end
+        say("Portail arrêté / portal stopped")
+        return 0
+    return status
+
+
+def announce_when_ready(env: dict[str, str], text: str, seconds: float = 180) -> None:
+    """Print ``text`` (the addresses and logins) once the gateway answers ``/readyz``, so the
+    addresses are not shown before they work; say so if it never does."""
+    ready = f"{env['GATEWAY_PUBLIC_URL']}/readyz"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(ready, timeout=2) as answer:
+                if answer.status == 200:
+                    print(text, flush=True)
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    say(f"La passerelle ne répond pas sur {ready} / the gateway is not ready: voir les journaux")
 
 
 def main() -> None:
@@ -336,11 +360,14 @@ def start(env: dict[str, str]) -> int:
         say(f"Échec des migrations / migrations failed: {error}")
         return 1
     create_demo_accounts(env)
-    subprocess.Popen(
+    seed = subprocess.Popen(
         [sys.executable, "-m", "devstack.seed", env["GATEWAY_PUBLIC_URL"], "var/demo-seeded"],
         env=env,
     )
-    print(banner(env, demo_logins()), flush=True)
+    threading.Thread(target=seed.wait, daemon=True).start()  # reaped when it ends
+    say("Démarrage du portail / starting the portal…")
+    text = banner(env, demo_logins())
+    threading.Thread(target=announce_when_ready, args=(env, text), daemon=True).start()
     return run_portal(env)
 
 

@@ -82,7 +82,13 @@ def main(base_url: str, marker: Path) -> int:
     if not wait_until_ready(base_url):
         print("[seed] le portail ne répond pas : pas de données de démonstration", flush=True)
         return 1
-    numbers = [submit_when_served(base_url, report) for report in DEMO_REPORTS]
+    try:
+        numbers = [submit_when_served(base_url, report) for report in DEMO_REPORTS]
+    except urllib.error.HTTPError as error:
+        # 429: the portal's own rate limit on reports from one address (other local runs on
+        # this machine's PostgreSQL count too); the next `make run` tries again.
+        print(f"[seed] pas de données de démonstration cette fois : HTTP {error.code}", flush=True)
+        return 1
     marker.write_text("\n".join(numbers) + "\n", encoding="utf-8")
     print(f"[seed] signalements de démonstration : {', '.join(numbers)}", flush=True)
     return 0

@@ -68,7 +68,9 @@ def test_a_process_stopped_cleanly_stays_stopped_until_sighup(tmp_path):
 
 def test_sigterm_reaches_the_process_once_and_ends_the_supervisor(tmp_path):
     process, log = supervise(tmp_path, "wait")
-    wait_until(lambda: lines(log) == ["started"], 10, "the start")
-    process.send_signal(signal.SIGTERM)
+    try:
+        wait_until(lambda: lines(log) == ["started"], 10, "the start")
+    finally:
+        process.send_signal(signal.SIGTERM)
     assert process.wait(10) == 0
     assert lines(log) == ["started", "terminated"]

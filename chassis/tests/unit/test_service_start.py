@@ -16,7 +16,7 @@ import pytest
 from amqp.abstract_channel import IGNORED_METHOD_DURING_CHANNEL_CLOSE
 
 from chassis import config
-from chassis.run import ClosingChannelNoise
+from chassis.run import ClosingChannelNoise, ExpectedErrorTraceback
 
 SERVICE_DIR = Path(__file__).resolve().parents[3] / "services" / "requests"
 START = [sys.executable, "-P", "-m", "chassis.run", "--config", "config.yml"]
@@ -88,3 +88,26 @@ def test_the_amqp_filter_drops_only_the_closing_channel_warning():
     other = logging.LogRecord("amqp", logging.WARNING, "", 0, "Connection lost", None, None)
     assert not ClosingChannelNoise().filter(noise)
     assert ClosingChannelNoise().filter(other)
+
+
+def test_a_declared_caller_error_is_one_info_line_without_traceback():
+    try:
+        raise ValueError("Clé de suivi incorrecte.")
+    except ValueError:
+        exc_info = sys.exc_info()
+    message = "(expected) error handling worker %s: %s"
+    expected = logging.LogRecord(
+        "nameko.containers", logging.WARNING, "", 0, message, ("w", "e"), exc_info
+    )
+    crash = logging.LogRecord(
+        "nameko.containers",
+        logging.ERROR,
+        "",
+        0,
+        "error handling worker %s: %s",
+        ("w", "e"),
+        exc_info,
+    )
+    assert ExpectedErrorTraceback().filter(expected) and ExpectedErrorTraceback().filter(crash)
+    assert (expected.levelname, expected.exc_info) == ("INFO", None)
+    assert crash.exc_info is exc_info and crash.levelname == "ERROR"
