@@ -34,6 +34,8 @@ NOT_VALIDATED = {
     ("kustomize.config.k8s.io/v1beta1", "Kustomization"),
     ("postgresql.cnpg.io/v1", "Cluster"),
     ("postgresql.cnpg.io/v1", "Database"),
+    ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+    ("barmancloud.cnpg.io/v1", "ObjectStore"),
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"),
     ("rabbitmq.com/v1beta1", "User"),
     ("rabbitmq.com/v1beta1", "Permission"),

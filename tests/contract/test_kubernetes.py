@@ -300,3 +300,40 @@ def test_broker_and_database_pods_take_connections_from_the_portal_only(helpers)
         assert ports_open(rabbitmq, labels) == {5672}, name
         database = {5432} if name in helpers.SERVICES else set()
         assert ports_open(postgres, labels) == database, name
+
+
+def test_postgres_is_backed_up_nightly_with_its_wal_archive(helpers):
+    cluster = helpers.of_kind("Cluster")["portail-postgres"]
+    stores = helpers.of_kind("ObjectStore")
+    archivers = [p for p in cluster["spec"].get("plugins", []) if p.get("isWALArchiver")]
+    assert len(archivers) == 1, "the cluster archives its WAL through one plugin"
+    plugin = archivers[0]
+    assert plugin["name"] == "barman-cloud.cloudnative-pg.io"
+    assert plugin["parameters"]["barmanObjectName"] in stores
+    store = stores[plugin["parameters"]["barmanObjectName"]]
+    assert re.fullmatch(r"\d+[dwm]", store["spec"]["retentionPolicy"])
+    assert store["spec"]["configuration"]["destinationPath"].startswith("s3://")
+
+    (schedule,) = helpers.of_kind("ScheduledBackup").values()
+    assert schedule["spec"]["cluster"]["name"] == "portail-postgres"
+    assert schedule["spec"]["method"] == "plugin"
+    assert schedule["spec"]["pluginConfiguration"]["name"] == plugin["name"]
+    *_, hours, day, month, weekday = schedule["spec"]["schedule"].split()
+    assert (day, month, weekday) == ("*", "*", "*") and hours.isdigit(), "once a day"
+
+
+def test_the_recovery_example_restores_from_the_same_object_store(helpers):
+    path = helpers.K8S / "restore" / "portail-postgres-pitr.yaml"
+    restored = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cluster = helpers.of_kind("Cluster")["portail-postgres"]
+    recovery = restored["spec"]["bootstrap"]["recovery"]
+    (origin,) = restored["spec"]["externalClusters"]
+    assert recovery["source"] == origin["name"] and recovery["recoveryTarget"]["targetTime"]
+    parameters = origin["plugin"]["parameters"]
+    assert parameters["serverName"] == cluster["metadata"]["name"]
+    assert (
+        parameters["barmanObjectName"]
+        == cluster["spec"]["plugins"][0]["parameters"]["barmanObjectName"]
+    )
+    assert restored["metadata"]["name"] != cluster["metadata"]["name"], "never over the original"
+    assert restored["spec"]["managed"] == cluster["spec"]["managed"]
