@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from chassis import retry_routing, tables
 from chassis.database import Database, Sessions
+from chassis.metrics import DEAD_LETTERS
 from chassis.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ class IdempotentEventHandler(RetryingEventHandler):
                 self.method_name,
             )
             return False
+        DEAD_LETTERS.labels(self.container.service_name, self.source_service, self.event_type).inc()
         return True
 
 

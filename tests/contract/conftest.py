@@ -36,6 +36,8 @@ NOT_VALIDATED = {
     ("postgresql.cnpg.io/v1", "Database"),
     ("postgresql.cnpg.io/v1", "ScheduledBackup"),
     ("barmancloud.cnpg.io/v1", "ObjectStore"),
+    ("monitoring.coreos.com/v1", "PodMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"),
     ("rabbitmq.com/v1beta1", "User"),
     ("rabbitmq.com/v1beta1", "Permission"),

@@ -115,7 +115,9 @@ def test_gateway_and_sink_commands(helpers):
     assert exec_form(gateway["CMD"])[:1] == ["gunicorn"]
     assert "gateway:create_app()" in exec_form(gateway["CMD"])
     assert "0.0.0.0:8000" in exec_form(gateway["CMD"])
-    assert gateway["EXPOSE"] == "8000"
+    assert set(gateway["EXPOSE"].split()) == {"8000", "9100"}, "the portal and its metrics"
+    command = exec_form(gateway["CMD"])
+    assert command[command.index("-c") + 1] == "python:gateway.gunicorn_config"
     sink = dict(final_stage(instructions(helpers.ROOT / "devstack/Dockerfile")))
     sink_cmd = exec_form(sink["CMD"])
     assert sink_cmd[:3] == ["python", "-m", "devstack.smtp_sink"]

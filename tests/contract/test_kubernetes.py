@@ -7,7 +7,9 @@ manifests are loaded once, in conftest.py, which also runs a test per ``deployme
 ``manifest`` and ``k8s_version``. Nothing is applied.
 """
 
+import json
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import kubernetes_validate
@@ -15,7 +17,7 @@ import pytest
 import yaml
 
 # Applied on its own, after the operators are installed (k8s/README.md).
-OPERATOR_FILES = {"backing-services.yaml"}
+OPERATOR_FILES = {"backing-services.yaml", "monitoring.yaml"}
 
 
 def pod_spec(deployment: dict) -> dict:
@@ -337,3 +339,78 @@ def test_the_recovery_example_restores_from_the_same_object_store(helpers):
     )
     assert restored["metadata"]["name"] != cluster["metadata"]["name"], "never over the original"
     assert restored["spec"]["managed"] == cluster["spec"]["managed"]
+
+
+def metric_names_in_code(helpers) -> set[str]:
+    """Every ``portail_*`` series the code defines (histograms add _bucket, _count, _sum)."""
+    sources = ["chassis/chassis/metrics.py", "gateway/gateway/metrics.py"]
+    sources += [str(p.relative_to(helpers.ROOT)) for p in helpers.ROOT.glob("services/*/*/*.py")]
+    names = set()
+    for source in sources:
+        text = (helpers.ROOT / source).read_text(encoding="utf-8")
+        for name in re.findall(r'"(portail_[a-z_]+)"', text):
+            names |= {name, f"{name}_bucket", f"{name}_count", f"{name}_sum"}
+    return names
+
+
+def monitoring() -> tuple[dict, list[str]]:
+    """The alert rules and the dashboard's queries."""
+    rules = {}
+    for _, doc in load_monitoring():
+        if doc["kind"] == "PrometheusRule":
+            for group in doc["spec"]["groups"]:
+                rules |= {rule["alert"]: rule for rule in group["rules"]}
+    dashboard = json.loads((K8S / "monitoring" / "portail-dashboard.json").read_text("utf-8"))
+    queries = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    return rules, queries
+
+
+K8S = Path(__file__).resolve().parents[2] / "k8s"
+
+
+def load_monitoring() -> list[tuple[str, dict]]:
+    text = (K8S / "monitoring.yaml").read_text(encoding="utf-8")
+    return [("monitoring.yaml", doc) for doc in yaml.safe_load_all(text) if doc]
+
+
+def test_alerts_and_dashboard_read_series_the_portal_exports(helpers):
+    rules, queries = monitoring()
+    exported = metric_names_in_code(helpers)
+    for text in [rule["expr"] for rule in rules.values()] + queries:
+        for name in re.findall(r"\b(portail_[a-z_]+)\b", text):
+            assert name in exported, f"{name} is read but nothing exports it"
+    wanted = {
+        "PortailOutboxBacklogGrowing",
+        "PortailDeadLetters",
+        "PortailGateway5xx",
+        "PortailServiceNotReady",
+        "PortailBackupTooOld",
+        "PortailCertificateExpiresSoon",
+    }
+    assert wanted <= set(rules)
+    guide = (helpers.ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-")
+               for h in re.findall(r"^#+ (.+)$", guide, re.M)}  # fmt: skip
+    for name, rule in rules.items():
+        assert rule["annotations"]["summary"], name
+        runbook = rule["annotations"]["runbook"].split("#", 1)[1]
+        assert runbook in anchors, f"{name}: no section {runbook} in docs/operations.md"
+
+
+def test_pod_monitors_scrape_ports_the_pods_declare(helpers):
+    deployments = helpers.of_kind("Deployment")
+    monitors = [doc for _, doc in load_monitoring() if doc["kind"] == "PodMonitor"]
+    portal = [m for m in monitors if "app.kubernetes.io/part-of" in str(m["spec"]["selector"])
+              or m["metadata"]["name"] == "portail-gateway"]  # fmt: skip
+    scraped = set()
+    for monitor in portal:
+        selector = monitor["spec"]["selector"]["matchLabels"]
+        (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+        for name, deployment in deployments.items():
+            if selects(selector, deployment["spec"]["template"]["metadata"]["labels"]):
+                ports = {p["name"] for c in pod_spec(deployment)["containers"] for p in c["ports"]}
+                assert endpoint["port"] in ports, f"{name} has no port {endpoint['port']}"
+                scraped.add(name)
+    assert scraped == set(deployments), "every component is scraped"
+    targets = {str(m["spec"]["selector"]["matchLabels"]) for m in monitors}
+    assert any("cnpg.io/cluster" in t for t in targets) and any("rabbitmq" in t for t in targets)
