@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from contracts import signed_caller
-from devstack import franceconnect_state
+from devstack import franceconnect_state, queues
 from devstack.postgres import PostgresUnavailable, ensure_databases, local_postgres
 from devstack.processes import answers
 
@@ -321,6 +321,7 @@ def main() -> None:
     os.chdir(REPO_ROOT)
     if not ensure_rabbitmq():
         sys.exit(1)
+    queues.replace_classic_event_queues("/", say)
     try:
         embedded, database_urls = prepare_databases()
     except (PostgresUnavailable, subprocess.CalledProcessError) as error:

@@ -414,3 +414,68 @@ def test_pod_monitors_scrape_ports_the_pods_declare(helpers):
     assert scraped == set(deployments), "every component is scraped"
     targets = {str(m["spec"]["selector"]["matchLabels"]) for m in monitors}
     assert any("cnpg.io/cluster" in t for t in targets) and any("rabbitmq" in t for t in targets)
+
+
+def test_a_node_drain_never_takes_a_component_down(helpers, deployment_name):
+    deployment = helpers.of_kind("Deployment")[deployment_name]
+    autoscaler = helpers.of_kind("HorizontalPodAutoscaler").get(deployment_name)
+    replicas = autoscaler["spec"]["minReplicas"] if autoscaler else deployment["spec"]["replicas"]
+    assert replicas >= 2, "one replica would stop during a drain"
+    assert helpers.of_kind("PodDisruptionBudget")[deployment_name]["spec"]["maxUnavailable"] == 1
+    spread = pod_spec(deployment)["affinity"]["podAntiAffinity"]
+    (term,) = spread["preferredDuringSchedulingIgnoredDuringExecution"]
+    assert term["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
+    own = term["podAffinityTerm"]["labelSelector"]["matchLabels"]
+    assert selects(own, deployment["spec"]["template"]["metadata"]["labels"])
+
+
+def test_broker_and_database_survive_a_node(helpers):
+    rabbitmq = helpers.of_kind("RabbitmqCluster")["portail-rabbitmq"]
+    assert rabbitmq["spec"]["replicas"] == 3
+    assert rabbitmq["spec"]["affinity"]["podAntiAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ]
+    broker_budget = helpers.of_kind("PodDisruptionBudget")["portail-rabbitmq"]
+    assert broker_budget["spec"]["maxUnavailable"] == 1
+    cluster = helpers.of_kind("Cluster")["portail-postgres"]
+    assert cluster["spec"]["instances"] == 3
+    assert cluster["spec"]["affinity"]["podAntiAffinityType"] == "required"
+
+
+def sqlalchemy_pool_per_pod(helpers) -> int:
+    """pool_size + max_overflow of the chassis's engine: a pod's most connections."""
+    text = (helpers.ROOT / "chassis/chassis/database.py").read_text(encoding="utf-8")
+    size = int(re.search(r"pool_size=(\d+)", text).group(1))
+    overflow = int(re.search(r"max_overflow=(\d+)", text).group(1))
+    return size + overflow
+
+
+def test_the_pooler_is_sized_from_the_services_workers(helpers):
+    (pooler,) = helpers.of_kind("Pooler").values()
+    assert pooler["spec"]["cluster"]["name"] == "portail-postgres"
+    assert pooler["spec"]["type"] == "rw" and pooler["spec"]["instances"] >= 2
+    bouncer = pooler["spec"]["pgbouncer"]
+    assert bouncer["poolMode"] == "transaction"
+    parameters = {key: int(value) for key, value in bouncer["parameters"].items()}
+    config = helpers.of_kind("ConfigMap")["portail-config"]["data"]
+    assert config["POSTGRES_HOST"] == pooler["metadata"]["name"], "services go through it"
+
+    most_pods = 0
+    for service in helpers.SERVICES:
+        autoscaler = helpers.of_kind("HorizontalPodAutoscaler").get(service)
+        deployment = helpers.of_kind("Deployment")[service]
+        most_pods += (
+            autoscaler["spec"]["maxReplicas"] if autoscaler else deployment["spec"]["replicas"]
+        )
+    assert parameters["max_client_conn"] >= most_pods * sqlalchemy_pool_per_pod(helpers)
+
+    workers = max(
+        yaml.safe_load((helpers.ROOT / "services" / s / "config.yml").read_text())["max_workers"]
+        for s in helpers.SERVICES
+    )
+    assert parameters["default_pool_size"] >= workers + 1, "one pod's workers and its relay"
+    cluster = helpers.of_kind("Cluster")["portail-postgres"]
+    server_side = (
+        pooler["spec"]["instances"] * len(helpers.SERVICES) * parameters["max_db_connections"]
+    )
+    assert server_side < int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
