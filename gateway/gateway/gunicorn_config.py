@@ -7,7 +7,7 @@ multiprocess mode makes each worker write its samples to files in ``PROMETHEUS_M
 (set here, in the master, before any worker starts, to a fresh folder of its own unless
 given); the master serves the sum of all workers, dead ones included (counters never go
 back), on ``GATEWAY_METRICS_ADDRESS`` (default ``0.0.0.0:9100``), a port of its own that the
-Ingress never routes to, so citizens cannot read the portal's metrics.
+public entry point never routes to, so citizens cannot read the portal's metrics.
 """
 
 from __future__ import annotations

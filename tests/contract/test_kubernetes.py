@@ -9,15 +9,11 @@ manifests are loaded once, in conftest.py, which also runs a test per ``deployme
 
 import json
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
 import yaml
-
-# Applied on its own, after the operators are installed (k8s/README.md).
-OPERATOR_FILES = {"backing-services.yaml", "monitoring.yaml"}
 
 
 def pod_spec(deployment: dict) -> dict:
@@ -29,12 +25,13 @@ def all_containers(deployment: dict) -> list[dict]:
     return spec.get("initContainers", []) + spec["containers"]
 
 
-def env_is_resolvable(deployment: dict, config_maps: dict[str, dict]):
+def env_is_resolvable(deployment: dict, config_maps: dict[str, dict], generated_name):
     """Each $(VAR) in an env value names a variable defined before it or in a ConfigMap."""
     for container in all_containers(deployment):
         known = set()
         for source in container.get("envFrom", []):
-            known |= set(config_maps[source["configMapRef"]["name"]]["data"])
+            name = generated_name(source["configMapRef"]["name"])
+            known |= set(config_maps[name]["data"])
         for variable in container.get("env", []):
             for reference in re.findall(r"\$\((\w+)\)", variable.get("value", "")):
                 assert reference in known, f"{container['name']}: $({reference}) is undefined"
@@ -58,15 +55,6 @@ def selects(selector: dict, labels: dict) -> bool:
     return selector.items() <= labels.items()
 
 
-def test_custom_resources_stay_out_of_the_kustomization(helpers):
-    assert helpers.MANIFESTS, "k8s/ has no manifest"
-    for filename, doc in helpers.MANIFESTS:
-        if (doc["apiVersion"], doc["kind"]) in helpers.NOT_VALIDATED:
-            assert filename in OPERATOR_FILES | {"kustomization.yaml"}, helpers.manifest_id(
-                (filename, doc)
-            )
-
-
 def test_manifest_is_valid_kubernetes(manifest, k8s_version):
     _, doc = manifest
     try:
@@ -84,16 +72,6 @@ def test_every_namespaced_object_is_in_portail(helpers):
             continue
         assert doc["metadata"].get("namespace") == "portail", f"{filename}: {doc['kind']}"
     assert "portail" in helpers.of_kind("Namespace")
-
-
-def test_kustomization_lists_every_manifest_but_the_operator_resources(helpers):
-    k8s = helpers.K8S
-    kustomization = yaml.safe_load((k8s / "kustomization.yaml").read_text(encoding="utf-8"))
-    expected = {path.name for path in k8s.glob("*.yaml")} - OPERATOR_FILES
-    assert set(kustomization["resources"]) == expected - {"kustomization.yaml"}
-    images = {image["name"] for image in kustomization.get("images", [])}
-    used = {c["image"] for d in helpers.of_kind("Deployment").values() for c in all_containers(d)}
-    assert used <= images, "every image is set by the kustomization"
 
 
 def test_no_secret_is_committed(helpers):
@@ -121,7 +99,7 @@ def test_deployment_is_hardened_and_bounded(helpers, deployment_name):
 
 def test_deployment_env_references_resolve(helpers, deployment_name):
     deployment = helpers.of_kind("Deployment")[deployment_name]
-    env_is_resolvable(deployment, helpers.of_kind("ConfigMap"))
+    env_is_resolvable(deployment, helpers.of_kind("ConfigMap"), helpers.generated_name)
 
 
 def test_service_has_a_deployment_with_migrations_and_health_probes(helpers, service):
@@ -213,19 +191,6 @@ def test_autoscaler_drives_an_existing_deployment(helpers, name):
         assert "cpu" in container["resources"]["requests"], "CPU utilization needs a request"
 
 
-def test_ingress_routes_to_the_gateway_service(helpers):
-    (ingress,) = helpers.of_kind("Ingress").values()
-    service = helpers.of_kind("Service")["gateway"]
-    port_names = {port["name"] for port in service["spec"]["ports"]}
-    for rule in ingress["spec"]["rules"]:
-        for path in rule["http"]["paths"]:
-            backend = path["backend"]["service"]
-            assert backend["name"] == "gateway"
-            assert backend["port"]["name"] in port_names
-    public_url = helpers.of_kind("ConfigMap")["portail-config"]["data"]["GATEWAY_PUBLIC_URL"]
-    assert urlsplit(public_url).hostname in {rule["host"] for rule in ingress["spec"]["rules"]}
-
-
 def secret_refs(container: dict) -> dict[str, dict]:
     return {
         item["name"]: item["valueFrom"]["secretKeyRef"]
@@ -277,33 +242,6 @@ def test_only_the_gateway_holds_the_private_caller_key(helpers, deployment_name)
                 assert refs["CALLER_VERIFY_KEY"]["name"] == "portail-caller-verify-key"
 
 
-def test_broker_and_database_pods_take_connections_from_the_portal_only(helpers):
-    policies = helpers.of_kind("NetworkPolicy").values()
-    deployments = helpers.of_kind("Deployment")
-
-    def ports_open(pod_labels: dict, from_labels: dict) -> set[int]:
-        found = set()
-        for policy in policies:
-            if not selects(policy["spec"]["podSelector"]["matchLabels"], pod_labels):
-                continue
-            for rule in policy["spec"].get("ingress", []):
-                peers = rule.get("from", [])
-                if any(selects(p.get("podSelector", {}).get("matchLabels", {}), from_labels)
-                       for p in peers if "podSelector" in p):  # fmt: skip
-                    found |= {port["port"] for port in rule.get("ports", [])}
-        return found
-
-    rabbitmq = {"app.kubernetes.io/name": "portail-rabbitmq"}
-    postgres = {"cnpg.io/cluster": "portail-postgres"}
-    outsider = {"app": "autre"}
-    assert ports_open(rabbitmq, outsider) == set() and ports_open(postgres, outsider) == set()
-    for name, deployment in deployments.items():
-        labels = deployment["spec"]["template"]["metadata"]["labels"]
-        assert ports_open(rabbitmq, labels) == {5672}, name
-        database = {5432} if name in helpers.SERVICES else set()
-        assert ports_open(postgres, labels) == database, name
-
-
 def test_postgres_is_backed_up_nightly_with_its_wal_archive(helpers):
     cluster = helpers.of_kind("Cluster")["portail-postgres"]
     stores = helpers.of_kind("ObjectStore")
@@ -353,28 +291,21 @@ def metric_names_in_code(helpers) -> set[str]:
     return names
 
 
-def monitoring() -> tuple[dict, list[str]]:
-    """The alert rules and the dashboard's queries."""
+def monitoring(helpers) -> tuple[dict, list[str]]:
+    """The alert rules and the dashboard's queries, as the overlay renders them."""
     rules = {}
-    for _, doc in load_monitoring():
-        if doc["kind"] == "PrometheusRule":
-            for group in doc["spec"]["groups"]:
-                rules |= {rule["alert"]: rule for rule in group["rules"]}
-    dashboard = json.loads((K8S / "monitoring" / "portail-dashboard.json").read_text("utf-8"))
+    for rule_set in helpers.of_kind("PrometheusRule").values():
+        for group in rule_set["spec"]["groups"]:
+            rules |= {rule["alert"]: rule for rule in group["rules"]}
+    dashboard_map = helpers.of_kind("ConfigMap")["portail-grafana-dashboard"]
+    assert dashboard_map["metadata"]["labels"]["grafana_dashboard"] == "1"
+    dashboard = json.loads(dashboard_map["data"]["portail-dashboard.json"])
     queries = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
     return rules, queries
 
 
-K8S = Path(__file__).resolve().parents[2] / "k8s"
-
-
-def load_monitoring() -> list[tuple[str, dict]]:
-    text = (K8S / "monitoring.yaml").read_text(encoding="utf-8")
-    return [("monitoring.yaml", doc) for doc in yaml.safe_load_all(text) if doc]
-
-
 def test_alerts_and_dashboard_read_series_the_portal_exports(helpers):
-    rules, queries = monitoring()
+    rules, queries = monitoring(helpers)
     exported = metric_names_in_code(helpers)
     for text in [rule["expr"] for rule in rules.values()] + queries:
         for name in re.findall(r"\b(portail_[a-z_]+)\b", text):
@@ -399,7 +330,7 @@ def test_alerts_and_dashboard_read_series_the_portal_exports(helpers):
 
 def test_pod_monitors_scrape_ports_the_pods_declare(helpers):
     deployments = helpers.of_kind("Deployment")
-    monitors = [doc for _, doc in load_monitoring() if doc["kind"] == "PodMonitor"]
+    monitors = list(helpers.of_kind("PodMonitor").values())
     portal = [m for m in monitors if "app.kubernetes.io/part-of" in str(m["spec"]["selector"])
               or m["metadata"]["name"] == "portail-gateway"]  # fmt: skip
     scraped = set()
