@@ -94,6 +94,10 @@ class IdempotentEventHandler(RetryingEventHandler):
             message.payload if isinstance(message.payload, dict) else {"raw": str(message.payload)}
         )
         cause = error.__cause__ or error.__context__ or error
+        while isinstance(cause, Backoff | Backoff.Expired) and (
+            cause.__cause__ or cause.__context__
+        ):
+            cause = cause.__cause__ or cause.__context__  # the handler's error, not the retry's
         try:
             database = next(d for d in self.container.dependencies if isinstance(d, Database))
             record_dead_letter(
