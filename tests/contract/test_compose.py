@@ -252,3 +252,10 @@ def test_backup_dumps_every_service_database_nightly_to_its_volume(compose, help
     migrate = backup["depends_on"].get(f"{service}-migrate", {})
     assert migrate.get("condition") == "service_completed_successfully"
     assert "last-success" in " ".join(backup["healthcheck"]["test"])
+
+
+def test_every_dollar_is_an_interpolation_or_escaped(helpers):
+    """Compose refuses a `$` that starts no variable (`$(...)` in a healthcheck): use `$$`."""
+    text = helpers.COMPOSE.read_text(encoding="utf-8")
+    bare = re.findall(r"\$(?!\$|\{|[A-Za-z_])", text.replace("$$", ""))
+    assert bare == []
