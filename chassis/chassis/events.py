@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from chassis import retry_routing, tables
 from chassis.database import Database, Sessions
+from chassis.metrics import DEAD_LETTERS
 from chassis.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,10 @@ class IdempotentEventHandler(RetryingEventHandler):
             message.payload if isinstance(message.payload, dict) else {"raw": str(message.payload)}
         )
         cause = error.__cause__ or error.__context__ or error
+        while isinstance(cause, Backoff | Backoff.Expired) and (
+            cause.__cause__ or cause.__context__
+        ):
+            cause = cause.__cause__ or cause.__context__  # the handler's error, not the retry's
         try:
             database = next(d for d in self.container.dependencies if isinstance(d, Database))
             record_dead_letter(
@@ -111,6 +116,7 @@ class IdempotentEventHandler(RetryingEventHandler):
                 self.method_name,
             )
             return False
+        DEAD_LETTERS.labels(self.container.service_name, self.source_service, self.event_type).inc()
         return True
 
 

@@ -11,6 +11,8 @@ A service class inherits the mixin; it needs a ``db`` (``Database``) dependency:
 - ``GET /readyz`` (readiness): what this service needs itself answers: its database
   (``SELECT 1``) and its broker (a connection to ``AMQP_URI``), each within
   ``READY_TIMEOUT`` seconds. 503 with the failing part named otherwise.
+- ``GET /metrics``: Prometheus metrics (``chassis.metrics``): every entrypoint's duration and
+  errors, the outbox backlog, set-aside events and dead letters.
 - ``ping()`` (RPC): answered over RabbitMQ with no I/O; a reply proves the broker and the
   service's consumer work.
 
@@ -32,6 +34,7 @@ from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from chassis.database import Database
+from chassis.metrics import ServiceMetrics
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,7 @@ class Health:
     """Mixin adding the health entrypoints to a nameko service."""
 
     readiness = Readiness()
+    metrics = ServiceMetrics()
 
     @http("GET", "/healthz")
     def healthz(self, request) -> Response:
@@ -102,6 +106,11 @@ class Health:
         ready = all(state == "ok" for state in parts.values())
         report = {"service": self.name, "status": "ok" if ready else "unavailable", **parts}
         return _json(report, 200 if ready else 503)
+
+    @http("GET", "/metrics")
+    def prometheus_metrics(self, request) -> Response:
+        """Prometheus metrics of this process and of the service's tables (chassis.metrics)."""
+        return Response(self.metrics.render(), status=200, content_type=self.metrics.content_type)
 
     @rpc
     def ping(self) -> dict:

@@ -12,6 +12,13 @@ handler queue. So each service gets its own retry path instead:
   queues is bound with its own name as routing key, so the event returns to its handler only.
 
 ``chassis.broker_access`` grants a service exactly these names.
+
+Durable handler queues are declared as **quorum queues** (``x-queue-type: quorum``): Raft
+replicated on a majority of a RabbitMQ cluster's nodes, so losing one node of three loses no
+event and stops no handler. The backoff queues stay classic (durable, persistent messages):
+they rely on per-message expiry, hold an event for seconds to minutes, and a node's loss only
+delays those retries until it comes back. A broadcast handler's queue (exclusive, deleted
+with its consumer) cannot be a quorum queue and stays classic.
 """
 
 from __future__ import annotations
@@ -49,8 +56,13 @@ class ServiceBackoffPublisher(BackoffPublisher):
         )
 
 
+QUORUM = {"x-queue-type": "quorum"}
+
+
 def with_retry_binding(queue: Queue, service: str) -> Queue:
-    """``queue`` (an event handler's) also bound to ``<service>.retry`` under its own name."""
+    """``queue`` (an event handler's) also bound to ``<service>.retry`` under its own name,
+    and a quorum queue when it is durable and shared (``QUORUM``)."""
+    replicated = queue.durable and not (queue.auto_delete or queue.exclusive)
     return Queue(
         queue.name,
         bindings=[
@@ -60,4 +72,5 @@ def with_retry_binding(queue: Queue, service: str) -> Queue:
         durable=queue.durable,
         auto_delete=queue.auto_delete,
         exclusive=queue.exclusive,
+        queue_arguments=dict(QUORUM) if replicated else None,
     )

@@ -34,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from contracts import signed_caller
-from devstack import franceconnect_state
+from devstack import franceconnect_state, queues
 from devstack.postgres import PostgresUnavailable, ensure_databases, local_postgres
 from devstack.processes import answers
 
@@ -49,7 +49,15 @@ LOCAL_PORTS = {
     1025: "SMTP sink",
     1080: "SMTP sink (web)",
     8200: "FranceConnect test provider",
+    9100: "gateway metrics",
 }
+# Prometheus endpoints of the local run: the gateway's own port, each service's health port.
+METRICS_URLS = [
+    ("passerelle / gateway", "http://localhost:9100/metrics"),
+    ("accounts", "http://localhost:8010/metrics"),
+    ("requests", "http://localhost:8011/metrics"),
+    ("notifications", "http://localhost:8014/metrics"),
+]
 # Demo agent accounts of the local run: (file of the password in var/, e-mail, given name,
 # family name, roles).
 DEMO_ACCOUNTS = [
@@ -270,6 +278,7 @@ def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str
     accounts = "\n".join(
         f"      {email} / {password} ({', '.join(roles)})" for email, password, roles in logins
     )
+    metrics = "\n".join(f"      {name:<21} {address}" for name, address in METRICS_URLS)
     return f"""
 {line}
   Portail citoyen de {env.get("TOWN_NAME", "Caluire-et-Cuire")} : démarrage local
@@ -281,6 +290,8 @@ def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str
 {accounts}
   FranceConnect (test) ........... {FRANCECONNECT_URL}
   Courriels reçus / received mail  {MAIL_PAGE_URL}
+  Métriques / metrics (Prometheus)
+{metrics}
 
   Arrêt / stop: Ctrl+C
 {line}
@@ -334,6 +345,7 @@ def main() -> None:
     os.chdir(REPO_ROOT)
     if not ensure_rabbitmq():
         sys.exit(1)
+    queues.replace_classic_event_queues("/", say)
     try:
         embedded, database_urls = prepare_databases()
     except (PostgresUnavailable, subprocess.CalledProcessError) as error:

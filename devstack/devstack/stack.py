@@ -76,6 +76,8 @@ class Stack:
         # The gateway signs callers with it; the services get its public key only.
         self.caller_key = signed_caller.generate_key()
         self.health_urls: dict[str, str] = {}
+        # Prometheus endpoints: each service's, and the gateway's own port (gunicorn master).
+        self.metrics_urls: dict[str, str] = {}
         self.vhost: str | None = None
         self.proxy: ProxyProcess | None = None
         self._engines: dict = {}
@@ -283,6 +285,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
     for service, module in SERVICES.items():
         port = free_port()
         stack.health_urls[service] = f"http://127.0.0.1:{port}/readyz"
+        stack.metrics_urls[service] = f"http://127.0.0.1:{port}/metrics"
         service_env = {**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
         service_env["CALLER_VERIFY_KEY"] = signed_caller.public_pem(stack.caller_key)
         if service == "requests":
@@ -292,6 +295,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
         command = [sys.executable, "-P", "-m", "chassis.run", "--config", "config.yml", module]
         _add(stack, service, command, REPO_ROOT / "services" / service, service_env)
     client_id, client_secret = stack.franceconnect_client
+    metrics_port = free_port()
     gateway_env = {
         **env,
         "GATEWAY_SECRET_KEY": secrets.token_urlsafe(48),
@@ -302,17 +306,12 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
         "FRANCECONNECT_ISSUER": stack.franceconnect_url,
         "FRANCECONNECT_CLIENT_ID": client_id,
         "FRANCECONNECT_CLIENT_SECRET": client_secret,
+        "GATEWAY_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}",
     }
-    gunicorn = [
-        str(BIN / "gunicorn"),
-        "--no-control-socket",
-        "-k",
-        "gthread",
-        "--threads",
-        "4",
-        "-w",
-        "2",
-    ]
+    stack.metrics_urls["gateway"] = f"http://127.0.0.1:{metrics_port}/metrics"
+    gunicorn = [str(BIN / "gunicorn"), "--no-control-socket"]
+    gunicorn += ["-c", "python:gateway.gunicorn_config"]
+    gunicorn += ["-k", "gthread", "--threads", "4", "-w", "2"]
     gunicorn += ["-b", gateway_address, "--timeout", "30", "--pythonpath", "gateway"]
     _add(stack, "gateway", [*gunicorn, "gateway:create_app()"], REPO_ROOT, gateway_env)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from gateway import errors, formatting, logs, security, sessions, settings
+from gateway import errors, formatting, logs, metrics, security, sessions, settings
 from gateway.franceconnect import FranceConnect
 from gateway.rpc import RpcClient
 from gateway.views import (
@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config)
     app.json.ensure_ascii = False
     logs.init_app(app)
+    metrics.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)

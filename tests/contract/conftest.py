@@ -14,6 +14,8 @@ service, component, manifest... by taking the matching argument (``PARAMETERS`` 
 """
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,18 +24,27 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 K8S = ROOT / "k8s"
+# The example town: what the tests check is what `kubectl apply -k` of it would create.
+OVERLAY = K8S / "overlays" / "caluire"
 
 KNOWN_SERVICES = {"accounts", "requests", "notifications"}
 
 # The oldest Kubernetes minor a managed cluster still commonly runs, and the newest one
 # kubernetes-validate knows: manifests must be valid on both.
 K8S_VERSIONS = ("1.33.0", "1.37.0")
-# Custom resources of the operators (k8s/backing-services.yaml) and kustomize's own file:
-# no schema in kubernetes-validate, so they are the only documents not validated.
+# Custom resources of the operators and the Gateway API: kubernetes-validate has no schema
+# for them; test_custom_resources.py validates them against their CRDs' schemas instead.
 NOT_VALIDATED = {
     ("kustomize.config.k8s.io/v1beta1", "Kustomization"),
     ("postgresql.cnpg.io/v1", "Cluster"),
     ("postgresql.cnpg.io/v1", "Database"),
+    ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+    ("postgresql.cnpg.io/v1", "Pooler"),
+    ("barmancloud.cnpg.io/v1", "ObjectStore"),
+    ("monitoring.coreos.com/v1", "PodMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
+    ("gateway.networking.k8s.io/v1", "Gateway"),
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"),
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"),
     ("rabbitmq.com/v1beta1", "User"),
     ("rabbitmq.com/v1beta1", "Permission"),
@@ -49,7 +60,8 @@ DEPLOYMENT_FILES = [
     COMPOSE,
     ROOT / "docs" / "deploy.md",
     K8S / "README.md",
-    *sorted(K8S.glob("*.yaml")),
+    *sorted(K8S.rglob("*.yaml")),
+    *sorted(K8S.rglob("*.env")),
 ]
 
 
@@ -79,22 +91,35 @@ def database_url_name(service: str) -> str:
     return f"{service.upper()}_DATABASE_URL"
 
 
+def render(folder: Path) -> list[dict]:
+    """``kubectl kustomize folder``: the documents a town applies, as kustomize builds them."""
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl (with its built-in kustomize) is needed to render k8s/ overlays"
+    built = subprocess.run(
+        [kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120
+    )
+    assert built.returncode == 0, f"kubectl kustomize {folder}: {built.stderr}"
+    return [doc for doc in yaml.safe_load_all(built.stdout) if doc]
+
+
 def load_manifests() -> list[tuple[str, dict]]:
-    """(file name, document) of every non-empty YAML document in k8s/."""
-    documents = []
-    for path in sorted(K8S.glob("*.yaml")):
-        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-            if document:
-                documents.append((path.name, document))
-    return documents
+    """(overlay, document) of every document the example town's overlay renders."""
+    return [(OVERLAY.name, document) for document in render(OVERLAY)]
 
 
 MANIFESTS = load_manifests()
+GENERATED_SUFFIX = re.compile(r"-[bcdfghkmt2-9]{10}$")
+
+
+def generated_name(name: str) -> str:
+    """A configMapGenerator's name without the hash kustomize appends to it."""
+    return GENERATED_SUFFIX.sub("", name)
 
 
 def of_kind(kind: str) -> dict[str, dict]:
-    """The manifests of that kind, by name."""
-    return {doc["metadata"]["name"]: doc for _, doc in MANIFESTS if doc["kind"] == kind}
+    """The manifests of that kind, by name (a generated ConfigMap by its name before hashing)."""
+    rename = generated_name if kind == "ConfigMap" else str
+    return {rename(doc["metadata"]["name"]): doc for _, doc in MANIFESTS if doc["kind"] == kind}
 
 
 def manifest_id(item: tuple[str, dict]) -> str:
@@ -144,6 +169,9 @@ class HelperSet:
     web_server_ports = staticmethod(web_server_ports)
     database_url_name = staticmethod(database_url_name)
     of_kind = staticmethod(of_kind)
+    render = staticmethod(render)
+    generated_name = staticmethod(generated_name)
+    OVERLAY = OVERLAY
     manifest_id = staticmethod(manifest_id)
 
 

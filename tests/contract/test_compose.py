@@ -238,3 +238,24 @@ def test_only_the_gateway_gets_the_private_caller_key(compose, helpers):
             assert match and match["name"] == "CALLER_VERIFY_KEY", name
         if name != "gateway":
             assert "CALLER_SIGNING_KEY" not in env, name
+
+
+def test_backup_dumps_every_service_database_nightly_to_its_volume(compose, helpers, service):
+    backup = compose["services"]["backup"]
+    assert backup["command"] == ["sh", "/usr/local/bin/portail-backup", "--nightly"]
+    assert "./deploy/backup.sh:/usr/local/bin/portail-backup:ro" in backup["volumes"]
+    assert "backups:/backups" in backup["volumes"]
+    env = environment(backup)
+    assert service in env["BACKUP_DATABASES"].split()
+    assert env["PGHOST"] == "postgres" and env["BACKUP_DIR"] == "/backups"
+    assert backup["image"] == compose["services"]["postgres"]["image"], "pg_dump = server"
+    migrate = backup["depends_on"].get(f"{service}-migrate", {})
+    assert migrate.get("condition") == "service_completed_successfully"
+    assert "last-success" in " ".join(backup["healthcheck"]["test"])
+
+
+def test_every_dollar_is_an_interpolation_or_escaped(helpers):
+    """Compose refuses a `$` that starts no variable (`$(...)` in a healthcheck): use `$$`."""
+    text = helpers.COMPOSE.read_text(encoding="utf-8")
+    bare = re.findall(r"\$(?!\$|\{|[A-Za-z_])", text.replace("$$", ""))
+    assert bare == []

@@ -10,6 +10,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import yaml
+
 # Python packages whose name differs from their folder (docs/design.md, "Layout and names").
 PACKAGES = {"requests": "requests_service"}
 # Distribution names of the packages that live in this repository, and their folders.
@@ -115,7 +117,9 @@ def test_gateway_and_sink_commands(helpers):
     assert exec_form(gateway["CMD"])[:1] == ["gunicorn"]
     assert "gateway:create_app()" in exec_form(gateway["CMD"])
     assert "0.0.0.0:8000" in exec_form(gateway["CMD"])
-    assert gateway["EXPOSE"] == "8000"
+    assert set(gateway["EXPOSE"].split()) == {"8000", "9100"}, "the portal and its metrics"
+    command = exec_form(gateway["CMD"])
+    assert command[command.index("-c") + 1] == "python:gateway.gunicorn_config"
     sink = dict(final_stage(instructions(helpers.ROOT / "devstack/Dockerfile")))
     sink_cmd = exec_form(sink["CMD"])
     assert sink_cmd[:3] == ["python", "-m", "devstack.smtp_sink"]
@@ -150,3 +154,18 @@ def test_deploy_guide_makes_every_rabbitmq_login_and_the_caller_keys(helpers):
         assert f"{name.upper()}_RABBITMQ_PASSWORD=$(secret)" in recipe, name
     assert "python -m contracts.signed_caller)" in recipe
     assert "Trust model" in text and "Rotating" in text
+
+
+def test_the_pipeline_builds_scans_and_pushes_every_image_by_digest(helpers):
+    pipeline = yaml.safe_load((helpers.ROOT / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    matrix = pipeline[".components"]["parallel"]["matrix"]
+    built = {entry["COMPONENT"]: entry["DOCKERFILE"] for entry in matrix}
+    assert built == {name: dockerfile for name, (dockerfile, _) in helpers.COMPONENTS.items()}
+    for job in ("build", "scan", "push"):
+        assert pipeline[job]["parallel"]["matrix"] == matrix, job
+    scan = " ".join(pipeline["scan"]["script"])
+    assert "trivy image" in scan and "--exit-code 1" in scan
+    assert set(pipeline["push"]["needs"]) == {"build", "scan"}, "nothing unscanned is pushed"
+    assert "--digestfile" in " ".join(pipeline["push"]["script"])
+    assert "digest:" in " ".join(pipeline["overlay-images"]["script"])
+    assert "bash .ci/run" in pipeline["test"]["script"]

@@ -7,15 +7,13 @@ manifests are loaded once, in conftest.py, which also runs a test per ``deployme
 ``manifest`` and ``k8s_version``. Nothing is applied.
 """
 
+import json
 import re
 from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
 import yaml
-
-# Applied on its own, after the operators are installed (k8s/README.md).
-OPERATOR_FILES = {"backing-services.yaml"}
 
 
 def pod_spec(deployment: dict) -> dict:
@@ -27,12 +25,13 @@ def all_containers(deployment: dict) -> list[dict]:
     return spec.get("initContainers", []) + spec["containers"]
 
 
-def env_is_resolvable(deployment: dict, config_maps: dict[str, dict]):
+def env_is_resolvable(deployment: dict, config_maps: dict[str, dict], generated_name):
     """Each $(VAR) in an env value names a variable defined before it or in a ConfigMap."""
     for container in all_containers(deployment):
         known = set()
         for source in container.get("envFrom", []):
-            known |= set(config_maps[source["configMapRef"]["name"]]["data"])
+            name = generated_name(source["configMapRef"]["name"])
+            known |= set(config_maps[name]["data"])
         for variable in container.get("env", []):
             for reference in re.findall(r"\$\((\w+)\)", variable.get("value", "")):
                 assert reference in known, f"{container['name']}: $({reference}) is undefined"
@@ -56,15 +55,6 @@ def selects(selector: dict, labels: dict) -> bool:
     return selector.items() <= labels.items()
 
 
-def test_custom_resources_stay_out_of_the_kustomization(helpers):
-    assert helpers.MANIFESTS, "k8s/ has no manifest"
-    for filename, doc in helpers.MANIFESTS:
-        if (doc["apiVersion"], doc["kind"]) in helpers.NOT_VALIDATED:
-            assert filename in OPERATOR_FILES | {"kustomization.yaml"}, helpers.manifest_id(
-                (filename, doc)
-            )
-
-
 def test_manifest_is_valid_kubernetes(manifest, k8s_version):
     _, doc = manifest
     try:
@@ -82,16 +72,6 @@ def test_every_namespaced_object_is_in_portail(helpers):
             continue
         assert doc["metadata"].get("namespace") == "portail", f"{filename}: {doc['kind']}"
     assert "portail" in helpers.of_kind("Namespace")
-
-
-def test_kustomization_lists_every_manifest_but_the_operator_resources(helpers):
-    k8s = helpers.K8S
-    kustomization = yaml.safe_load((k8s / "kustomization.yaml").read_text(encoding="utf-8"))
-    expected = {path.name for path in k8s.glob("*.yaml")} - OPERATOR_FILES
-    assert set(kustomization["resources"]) == expected - {"kustomization.yaml"}
-    images = {image["name"] for image in kustomization.get("images", [])}
-    used = {c["image"] for d in helpers.of_kind("Deployment").values() for c in all_containers(d)}
-    assert used <= images, "every image is set by the kustomization"
 
 
 def test_no_secret_is_committed(helpers):
@@ -119,7 +99,7 @@ def test_deployment_is_hardened_and_bounded(helpers, deployment_name):
 
 def test_deployment_env_references_resolve(helpers, deployment_name):
     deployment = helpers.of_kind("Deployment")[deployment_name]
-    env_is_resolvable(deployment, helpers.of_kind("ConfigMap"))
+    env_is_resolvable(deployment, helpers.of_kind("ConfigMap"), helpers.generated_name)
 
 
 def test_service_has_a_deployment_with_migrations_and_health_probes(helpers, service):
@@ -211,19 +191,6 @@ def test_autoscaler_drives_an_existing_deployment(helpers, name):
         assert "cpu" in container["resources"]["requests"], "CPU utilization needs a request"
 
 
-def test_ingress_routes_to_the_gateway_service(helpers):
-    (ingress,) = helpers.of_kind("Ingress").values()
-    service = helpers.of_kind("Service")["gateway"]
-    port_names = {port["name"] for port in service["spec"]["ports"]}
-    for rule in ingress["spec"]["rules"]:
-        for path in rule["http"]["paths"]:
-            backend = path["backend"]["service"]
-            assert backend["name"] == "gateway"
-            assert backend["port"]["name"] in port_names
-    public_url = helpers.of_kind("ConfigMap")["portail-config"]["data"]["GATEWAY_PUBLIC_URL"]
-    assert urlsplit(public_url).hostname in {rule["host"] for rule in ingress["spec"]["rules"]}
-
-
 def secret_refs(container: dict) -> dict[str, dict]:
     return {
         item["name"]: item["valueFrom"]["secretKeyRef"]
@@ -275,28 +242,171 @@ def test_only_the_gateway_holds_the_private_caller_key(helpers, deployment_name)
                 assert refs["CALLER_VERIFY_KEY"]["name"] == "portail-caller-verify-key"
 
 
-def test_broker_and_database_pods_take_connections_from_the_portal_only(helpers):
-    policies = helpers.of_kind("NetworkPolicy").values()
+def test_postgres_is_backed_up_nightly_with_its_wal_archive(helpers):
+    cluster = helpers.of_kind("Cluster")["portail-postgres"]
+    stores = helpers.of_kind("ObjectStore")
+    archivers = [p for p in cluster["spec"].get("plugins", []) if p.get("isWALArchiver")]
+    assert len(archivers) == 1, "the cluster archives its WAL through one plugin"
+    plugin = archivers[0]
+    assert plugin["name"] == "barman-cloud.cloudnative-pg.io"
+    assert plugin["parameters"]["barmanObjectName"] in stores
+    store = stores[plugin["parameters"]["barmanObjectName"]]
+    assert re.fullmatch(r"\d+[dwm]", store["spec"]["retentionPolicy"])
+    assert store["spec"]["configuration"]["destinationPath"].startswith("s3://")
+
+    (schedule,) = helpers.of_kind("ScheduledBackup").values()
+    assert schedule["spec"]["cluster"]["name"] == "portail-postgres"
+    assert schedule["spec"]["method"] == "plugin"
+    assert schedule["spec"]["pluginConfiguration"]["name"] == plugin["name"]
+    *_, hours, day, month, weekday = schedule["spec"]["schedule"].split()
+    assert (day, month, weekday) == ("*", "*", "*") and hours.isdigit(), "once a day"
+
+
+def test_the_recovery_example_restores_from_the_same_object_store(helpers):
+    path = helpers.K8S / "restore" / "portail-postgres-pitr.yaml"
+    restored = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cluster = helpers.of_kind("Cluster")["portail-postgres"]
+    recovery = restored["spec"]["bootstrap"]["recovery"]
+    (origin,) = restored["spec"]["externalClusters"]
+    assert recovery["source"] == origin["name"] and recovery["recoveryTarget"]["targetTime"]
+    parameters = origin["plugin"]["parameters"]
+    assert parameters["serverName"] == cluster["metadata"]["name"]
+    assert (
+        parameters["barmanObjectName"]
+        == cluster["spec"]["plugins"][0]["parameters"]["barmanObjectName"]
+    )
+    assert restored["metadata"]["name"] != cluster["metadata"]["name"], "never over the original"
+    assert restored["spec"]["managed"] == cluster["spec"]["managed"]
+
+
+def metric_names_in_code(helpers) -> set[str]:
+    """Every ``portail_*`` series the code defines (histograms add _bucket, _count, _sum)."""
+    sources = ["chassis/chassis/metrics.py", "gateway/gateway/metrics.py"]
+    sources += [str(p.relative_to(helpers.ROOT)) for p in helpers.ROOT.glob("services/*/*/*.py")]
+    names = set()
+    for source in sources:
+        text = (helpers.ROOT / source).read_text(encoding="utf-8")
+        for name in re.findall(r'"(portail_[a-z_]+)"', text):
+            names |= {name, f"{name}_bucket", f"{name}_count", f"{name}_sum"}
+    return names
+
+
+def monitoring(helpers) -> tuple[dict, list[str]]:
+    """The alert rules and the dashboard's queries, as the overlay renders them."""
+    rules = {}
+    for rule_set in helpers.of_kind("PrometheusRule").values():
+        for group in rule_set["spec"]["groups"]:
+            rules |= {rule["alert"]: rule for rule in group["rules"]}
+    dashboard_map = helpers.of_kind("ConfigMap")["portail-grafana-dashboard"]
+    assert dashboard_map["metadata"]["labels"]["grafana_dashboard"] == "1"
+    dashboard = json.loads(dashboard_map["data"]["portail-dashboard.json"])
+    queries = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    return rules, queries
+
+
+def test_alerts_and_dashboard_read_series_the_portal_exports(helpers):
+    rules, queries = monitoring(helpers)
+    exported = metric_names_in_code(helpers)
+    for text in [rule["expr"] for rule in rules.values()] + queries:
+        for name in re.findall(r"\b(portail_[a-z_]+)\b", text):
+            assert name in exported, f"{name} is read but nothing exports it"
+    wanted = {
+        "PortailOutboxBacklogGrowing",
+        "PortailDeadLetters",
+        "PortailGateway5xx",
+        "PortailServiceNotReady",
+        "PortailBackupTooOld",
+        "PortailCertificateExpiresSoon",
+    }
+    assert wanted <= set(rules)
+    guide = (helpers.ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-")
+               for h in re.findall(r"^#+ (.+)$", guide, re.M)}  # fmt: skip
+    for name, rule in rules.items():
+        assert rule["annotations"]["summary"], name
+        runbook = rule["annotations"]["runbook"].split("#", 1)[1]
+        assert runbook in anchors, f"{name}: no section {runbook} in docs/operations.md"
+
+
+def test_pod_monitors_scrape_ports_the_pods_declare(helpers):
     deployments = helpers.of_kind("Deployment")
+    monitors = list(helpers.of_kind("PodMonitor").values())
+    portal = [m for m in monitors if "app.kubernetes.io/part-of" in str(m["spec"]["selector"])
+              or m["metadata"]["name"] == "portail-gateway"]  # fmt: skip
+    scraped = set()
+    for monitor in portal:
+        selector = monitor["spec"]["selector"]["matchLabels"]
+        (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+        for name, deployment in deployments.items():
+            if selects(selector, deployment["spec"]["template"]["metadata"]["labels"]):
+                ports = {p["name"] for c in pod_spec(deployment)["containers"] for p in c["ports"]}
+                assert endpoint["port"] in ports, f"{name} has no port {endpoint['port']}"
+                scraped.add(name)
+    assert scraped == set(deployments), "every component is scraped"
+    targets = {str(m["spec"]["selector"]["matchLabels"]) for m in monitors}
+    assert any("cnpg.io/cluster" in t for t in targets) and any("rabbitmq" in t for t in targets)
 
-    def ports_open(pod_labels: dict, from_labels: dict) -> set[int]:
-        found = set()
-        for policy in policies:
-            if not selects(policy["spec"]["podSelector"]["matchLabels"], pod_labels):
-                continue
-            for rule in policy["spec"].get("ingress", []):
-                peers = rule.get("from", [])
-                if any(selects(p.get("podSelector", {}).get("matchLabels", {}), from_labels)
-                       for p in peers if "podSelector" in p):  # fmt: skip
-                    found |= {port["port"] for port in rule.get("ports", [])}
-        return found
 
-    rabbitmq = {"app.kubernetes.io/name": "portail-rabbitmq"}
-    postgres = {"cnpg.io/cluster": "portail-postgres"}
-    outsider = {"app": "autre"}
-    assert ports_open(rabbitmq, outsider) == set() and ports_open(postgres, outsider) == set()
-    for name, deployment in deployments.items():
-        labels = deployment["spec"]["template"]["metadata"]["labels"]
-        assert ports_open(rabbitmq, labels) == {5672}, name
-        database = {5432} if name in helpers.SERVICES else set()
-        assert ports_open(postgres, labels) == database, name
+def test_a_node_drain_never_takes_a_component_down(helpers, deployment_name):
+    deployment = helpers.of_kind("Deployment")[deployment_name]
+    autoscaler = helpers.of_kind("HorizontalPodAutoscaler").get(deployment_name)
+    replicas = autoscaler["spec"]["minReplicas"] if autoscaler else deployment["spec"]["replicas"]
+    assert replicas >= 2, "one replica would stop during a drain"
+    assert helpers.of_kind("PodDisruptionBudget")[deployment_name]["spec"]["maxUnavailable"] == 1
+    spread = pod_spec(deployment)["affinity"]["podAntiAffinity"]
+    (term,) = spread["preferredDuringSchedulingIgnoredDuringExecution"]
+    assert term["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
+    own = term["podAffinityTerm"]["labelSelector"]["matchLabels"]
+    assert selects(own, deployment["spec"]["template"]["metadata"]["labels"])
+
+
+def test_broker_and_database_survive_a_node(helpers):
+    rabbitmq = helpers.of_kind("RabbitmqCluster")["portail-rabbitmq"]
+    assert rabbitmq["spec"]["replicas"] == 3
+    assert rabbitmq["spec"]["affinity"]["podAntiAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ]
+    broker_budget = helpers.of_kind("PodDisruptionBudget")["portail-rabbitmq"]
+    assert broker_budget["spec"]["maxUnavailable"] == 1
+    cluster = helpers.of_kind("Cluster")["portail-postgres"]
+    assert cluster["spec"]["instances"] == 3
+    assert cluster["spec"]["affinity"]["podAntiAffinityType"] == "required"
+
+
+def sqlalchemy_pool_per_pod(helpers) -> int:
+    """pool_size + max_overflow of the chassis's engine: a pod's most connections."""
+    text = (helpers.ROOT / "chassis/chassis/database.py").read_text(encoding="utf-8")
+    size = int(re.search(r"pool_size=(\d+)", text).group(1))
+    overflow = int(re.search(r"max_overflow=(\d+)", text).group(1))
+    return size + overflow
+
+
+def test_the_pooler_is_sized_from_the_services_workers(helpers):
+    (pooler,) = helpers.of_kind("Pooler").values()
+    assert pooler["spec"]["cluster"]["name"] == "portail-postgres"
+    assert pooler["spec"]["type"] == "rw" and pooler["spec"]["instances"] >= 2
+    bouncer = pooler["spec"]["pgbouncer"]
+    assert bouncer["poolMode"] == "transaction"
+    parameters = {key: int(value) for key, value in bouncer["parameters"].items()}
+    config = helpers.of_kind("ConfigMap")["portail-config"]["data"]
+    assert config["POSTGRES_HOST"] == pooler["metadata"]["name"], "services go through it"
+
+    most_pods = 0
+    for service in helpers.SERVICES:
+        autoscaler = helpers.of_kind("HorizontalPodAutoscaler").get(service)
+        deployment = helpers.of_kind("Deployment")[service]
+        most_pods += (
+            autoscaler["spec"]["maxReplicas"] if autoscaler else deployment["spec"]["replicas"]
+        )
+    assert parameters["max_client_conn"] >= most_pods * sqlalchemy_pool_per_pod(helpers)
+
+    workers = max(
+        yaml.safe_load((helpers.ROOT / "services" / s / "config.yml").read_text())["max_workers"]
+        for s in helpers.SERVICES
+    )
+    assert parameters["default_pool_size"] >= workers + 1, "one pod's workers and its relay"
+    cluster = helpers.of_kind("Cluster")["portail-postgres"]
+    server_side = (
+        pooler["spec"]["instances"] * len(helpers.SERVICES) * parameters["max_db_connections"]
+    )
+    assert server_side < int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 
 from nameko.extensions import DependencyProvider
+from prometheus_client import Counter
 
 from chassis.background import WakeableLoop
 from chassis.database import Database, Sessions
@@ -40,6 +41,13 @@ from notifications.repository import Messages
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 1.0
+DELIVERY_FAILURES = Counter(
+    "portail_email_delivery_failures_total",
+    "Failed e-mail delivery attempts; final=true when the message gave up (status failed).",
+    ["final"],
+)
+for final in ("true", "false"):  # both series exist from the start, at zero
+    DELIVERY_FAILURES.labels(final)
 
 
 class MessageQueue:
@@ -74,6 +82,7 @@ def deliver_next(sessions: Sessions, mailer: SmtpMailer) -> bool:
                 log.exception("message %s could not be built or sent", message.id)
             messages.record_attempt(message, error, utcnow())
             domain.record_failure(message, error, utcnow())
+            DELIVERY_FAILURES.labels(str(message.status == domain.FAILED).lower()).inc()
             return True
         messages.record_attempt(message, None, utcnow())
         domain.record_success(message, utcnow())
