@@ -6,12 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
 from chassis.paging import fetch_page
 from requests_service.models import Report, ReportPhoto, ReportStatusChange, TrackingCounter
 from requests_service.photos import CleanPhoto
+
+NEXT_NUMBER = text(
+    "SET LOCAL synchronous_commit TO OFF;"
+    f" INSERT INTO {TrackingCounter.__tablename__} (year, last_value) VALUES (:year, 1)"
+    " ON CONFLICT (year) DO UPDATE"
+    f" SET last_value = {TrackingCounter.__tablename__}.last_value + 1 RETURNING last_value"
+)
+"""One round trip, one implicit transaction: the setting lasts only for it."""
 
 
 class Reports:
@@ -23,29 +30,21 @@ class Reports:
     def next_sequence(self, year: int) -> int:
         """The next number of ``year``, atomically, even with concurrent submissions.
 
-        Taken in a short transaction of its own: the counter row is locked only while it is
-        incremented, not until the whole submission commits, so concurrent submissions do not
-        queue behind each other (a submission that fails leaves a gap in the numbers). That
-        commit need not wait for the disk: the submission's own commit comes later in the same
-        write-ahead log, so no report is ever durable with a number the counter could give again.
+        Taken outside the submission's transaction, in one statement that commits at once: the
+        counter row is locked only while it is incremented, not until the whole submission
+        commits, so concurrent submissions do not queue behind each other (a submission that
+        fails leaves a gap in the numbers). That commit need not wait for the disk: the
+        submission's own commit comes later in the same write-ahead log, so no report is ever
+        durable with a number the counter could give again.
         """
-        statement = (
-            insert(TrackingCounter)
-            .values(year=year, last_value=1)
-            .on_conflict_do_update(
-                index_elements=[TrackingCounter.year],
-                set_={"last_value": TrackingCounter.last_value + 1},
-            )
-            .returning(TrackingCounter.last_value)
-        )
-        with self.session.get_bind().connect() as connection:
-            connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            value = connection.execute(statement).scalar_one()
-            connection.commit()
-        return value
+        autocommit = {"isolation_level": "AUTOCOMMIT"}
+        with self.session.get_bind().connect().execution_options(**autocommit) as connection:
+            return connection.execute(NEXT_NUMBER, {"year": year}).scalar_one()
 
     def add(self, *, photo: CleanPhoto | None, **fields: Any) -> Report:
-        report = Report(**fields)
+        """A new report; its empty history and photo are known, so reading them (the answer,
+        the event) after the flush sends no query."""
+        report = Report(history=[], photo=None, **fields)
         if photo is not None:
             report.photo = ReportPhoto(
                 filename=photo.filename,

@@ -1,11 +1,13 @@
-"""Tracking numbers under concurrent submissions, on the real PostgreSQL database."""
+"""Numbering and storing a report on the real PostgreSQL database: what it locks, what it reads."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
+from chassis.testing.services import call
+from contracts.base import example
 from requests_service.repository import Reports
 
 
@@ -24,3 +26,23 @@ def test_un_signalement_en_cours_ne_retient_pas_la_numerotation(impatient_engine
         assert second == first + 1
         in_progress.rollback()  # the first submission fails: its number is not given again
         assert Reports(other).next_sequence(2031) == second + 1
+
+
+@pytest.fixture
+def statements():
+    """Every SQL statement any engine of this process sends while the test runs."""
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(Engine, "before_cursor_execute", record)
+
+
+def test_un_signalement_sans_photo_ne_relit_ni_historique_ni_photo(container, statements):
+    report = call(container, "submit_report", example("caller"), example("submit_report"))
+    assert report["status"] == "nouveau"
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert not [s for s in reads if "report_status_changes" in s or "report_photos" in s]
