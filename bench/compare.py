@@ -3,8 +3,10 @@
     .venv/bin/python -P bench/compare.py bench/results/OLD.json bench/results/NEW.json
 
 For every row found in both files (scenario and clients), prints each figure old -> new
-with its change in percent, so a regression is visible in review. Latency and CPU going up,
-or throughput going down, are marked ``worse``.
+with its change in percent, so a regression is visible in review. Latency, CPU or memory
+going up, or throughput going down, by 10% and at least 0.1, are marked ``worse``. Runs on
+a shared machine differ by their load: compare the ratios each file holds (``x_bare_p50``,
+``x_healthz_p50``, the goals) before the raw figures.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def compare(old: dict, new: dict) -> list[str]:
             if not isinstance(old_value, int | float) or not isinstance(new_value, int | float):
                 continue
             change = (new_value - old_value) / old_value * 100 if old_value else 0.0
-            mark = "  worse" if abs(change) >= 10 and worse(name, old_value, new_value) else ""
+            noticeable = abs(change) >= 10 and abs(new_value - old_value) >= 0.1
+            mark = "  worse" if noticeable and worse(name, old_value, new_value) else ""
             lines.append(
                 f"{key:<36}{name:<40}{old_value:>10g} -> {new_value:<10g}{change:+7.1f}%{mark}"
             )

@@ -133,7 +133,7 @@ def describe_machine(args: argparse.Namespace) -> dict:
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "settings": {k: v for k, v in vars(args).items() if k != "json"},
-        "stack": "gunicorn gthread 2 workers x 4 threads, RPC pool 8 per worker, "
+        "stack": "gunicorn gthread 2 workers x 4 threads, RPC pool per worker (RPC_POOL_SIZE), "
         "nameko services accounts + requests + notifications, PostgreSQL, RabbitMQ, SMTP sink, "
         "FranceConnect test provider; baseline: the monolith under the same gunicorn settings",
     }
