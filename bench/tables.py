@@ -32,7 +32,9 @@ def print_report(figures: dict) -> None:
             )
     print_memory(figures.get("processes", []))
     print_rounds(figures.get("rounds", []))
-    print_goals(figures.get("load", []))
+    for number, round_ in enumerate(figures.get("rounds") or [figures], start=1):
+        print(f"\nGoals, round {number}:")
+        print_goals(round_.get("load", []))
 
 
 def with_baseline(rows: list[dict]) -> list[dict]:
@@ -119,7 +121,6 @@ def print_rounds(rounds: list[dict]) -> None:
 def print_goals(rows: list[dict]) -> None:
     """The issue's read and write goals, from this run's rows."""
     by = {(r["scenario"], r["clients"]): r for r in rows}
-    print()
     for (name, clients), row in sorted(by.items()):
         mono = by.get(("GET report, monolith", clients))
         if name == "GET report" and mono and mono["requests_per_s"]:
