@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from chassis.paging import fetch_page
 from requests_service.models import Report, ReportPhoto, ReportStatusChange, TrackingCounter
@@ -101,4 +101,6 @@ class Reports:
 
     @staticmethod
     def _query():
-        return select(Report).options(selectinload(Report.history), selectinload(Report.photo))
+        # The photo (one at most, its bytes deferred) comes in the report's own query; the
+        # history, a list, in one more.
+        return select(Report).options(selectinload(Report.history), joinedload(Report.photo))

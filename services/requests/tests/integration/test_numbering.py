@@ -1,4 +1,5 @@
-"""Numbering and storing a report on the real PostgreSQL database: what it locks, what it reads."""
+"""Numbering, storing and reading a report on the real PostgreSQL database: what it locks,
+what it reads."""
 
 from __future__ import annotations
 
@@ -46,3 +47,12 @@ def test_un_signalement_sans_photo_ne_relit_ni_historique_ni_photo(container, st
     assert report["status"] == "nouveau"
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert not [s for s in reads if "report_status_changes" in s or "report_photos" in s]
+
+
+def test_suivre_un_signalement_coute_deux_requetes(container, statements):
+    report = call(container, "submit_report", example("caller"), example("submit_report"))
+    statements.clear()
+    number, key = report["tracking_number"], report["tracking_key"]
+    assert call(container, "get_tracked_report", example("caller"), number, key)["history"]
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "report" in s]
+    assert len(reads) == 2  # the report with its photo, then its history (not the relay's)
