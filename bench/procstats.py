@@ -12,6 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+GUNICORN = ("gateway", "baseline monolith", "baseline gateway")
+"""Processes that fork workers: each counts with its children."""
+
 PROC = Path("/proc")
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -23,7 +26,7 @@ def cpu_seconds(stack) -> dict[str, float]:
     for name, process in stack.processes.items():
         pid = _pid(process)
         if pid is not None:
-            pids = [pid, *children(pid)] if name == "gateway" else [pid]
+            pids = [pid, *children(pid)] if name in GUNICORN else [pid]
             used[name] = sum(_cpu(p) for p in pids)
     times = os.times()
     used["bench client"] = times.user + times.system
@@ -45,11 +48,12 @@ def stack_memory(stack) -> list[dict]:
         pid = _pid(process)
         if pid is None:
             continue
-        label = "gunicorn master" if name == "gateway" else name
+        prefix = "gunicorn" if name == "gateway" else name
+        label = f"{prefix} master" if name in GUNICORN else name
         rows.append(_memory_row(label, pid))
         for number, child in enumerate(children(pid), start=1):
-            if name == "gateway":
-                rows.append(_memory_row(f"gunicorn worker {number}", child))
+            if name in GUNICORN:
+                rows.append(_memory_row(f"{prefix} worker {number}", child))
     return [row for row in rows if row["peak_rss_mib"] is not None]
 
 

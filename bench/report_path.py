@@ -1,11 +1,13 @@
 """Benchmark of a citizen's report path, from the gateway to the confirmation e-mail.
 
-    .venv/bin/python -P bench/report_path.py [--seconds N] [--clients N] [--json FILE]
+    .venv/bin/python -P bench/report_path.py [--seconds N] [--rounds N] [--json FILE]
 
-Starts the whole portal once, as in production (``devstack.stack.start_stack``), measures
-each scenario with 1 client and with ``--clients`` concurrent clients, prints a table where
-every row is compared with the ``/healthz`` baseline of the same run, and optionally writes
-the figures as JSON. See ``bench/README.md`` for what each scenario measures.
+Starts the whole portal once, as in production (``devstack.stack.start_stack``), and the
+monolith baseline (``baselines/monolith.py``) beside it, measures each scenario at each level
+of concurrent clients (``--read-clients``, ``--write-clients``), prints a table where every
+row is compared with the ``/healthz`` baseline of the same run and the issue's goals, and
+optionally writes the figures as JSON. ``--rounds`` repeats every load on the same stack and
+prints each process's memory after each round. See ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests
+from baseline_processes import is_baseline, start_monolith
 from endtoend import measure_confirmations, report_body, wait_for_backlog
 from loadgen import WARMUP_REQUESTS, run_load
 from procstats import cpu_seconds, stack_memory
@@ -37,7 +40,13 @@ from devstack.stack import start_stack
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="per scenario and level")
-    parser.add_argument("--clients", type=int, default=4, help="the concurrent level")
+    parser.add_argument(
+        "--read-clients", type=int, nargs="+", default=[1, 4, 8], help="levels of the reads"
+    )
+    parser.add_argument(
+        "--write-clients", type=int, nargs="+", default=[1, 4], help="levels of the writes"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="repeat every load (memory)")
     parser.add_argument("--max-requests", type=int, default=3000, help="per scenario and level")
     parser.add_argument("--reports", type=int, default=20, help="end-to-end reports")
     parser.add_argument("--drain-seconds", type=float, default=60.0, help="e-mail backlog wait")
@@ -45,16 +54,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def scenarios(base: str, number: str, key: str) -> list[tuple[str, object, int]]:
+def scenarios(base: str, monolith: str, number: str, key: str) -> list[tuple[str, object, int]]:
     """(name, send, expected status): the baseline first, the write last."""
     body = report_body("bench-load@example.org")
-    report_url = f"{base}/api/v1/reports/{number}"
+    path = f"/api/v1/reports/{number}"
     return [
         ("GET /healthz", lambda s: s.get(f"{base}/healthz", timeout=30), 200),
         ("GET /readyz", lambda s: s.get(f"{base}/readyz", timeout=30), 200),
-        ("GET report", lambda s: s.get(report_url, params={"key": key}, timeout=30), 200),
+        ("GET report", lambda s: s.get(base + path, params={"key": key}, timeout=30), 200),
+        (MONOLITH, lambda s: s.get(monolith + path, params={"key": key}, timeout=30), 200),
         ("POST report", lambda s: s.post(f"{base}/api/v1/reports", json=body, timeout=30), 201),
     ]
+
+
+PORTAL_CPU = ("gateway", "accounts", "requests", "notifications", "smtp")
+"""What "the whole stack" spends on a report: the SMTP sink stands for the mail server."""
+
+MONOLITH = "GET report, monolith"
+"""The baseline of ``GET report``: ``baselines/monolith.py`` on the same database."""
 
 
 def run(stack, args: argparse.Namespace, stop: threading.Event) -> dict:
@@ -65,17 +82,22 @@ def run(stack, args: argparse.Namespace, stop: threading.Event) -> dict:
     )
     created.raise_for_status()
     report = created.json()
-    rows, end_to_end = [], None
-    for name, send, status in scenarios(
-        stack.gateway_url, report["tracking_number"], report["tracking_key"]
-    ):
-        if name == "POST report":
-            print(f"end to end, {args.reports} reports ...", flush=True)
-            end_to_end = measure_confirmations(stack, args.reports, stop)
-        for clients in sorted({1, args.clients}):
-            print(f"{name}, {clients} client(s) ...", flush=True)
-            rows.append(measure_level(stack, args, stop, (name, send, status), clients))
-    return {"load": with_baseline(rows), "end_to_end": end_to_end}
+    monolith = start_monolith(stack)
+    rounds, end_to_end = [], None
+    for number in range(1, args.rounds + 1):
+        rows = []
+        for name, send, status in scenarios(
+            stack.gateway_url, monolith, report["tracking_number"], report["tracking_key"]
+        ):
+            if name == "POST report" and number == 1:
+                print(f"end to end, {args.reports} reports ...", flush=True)
+                end_to_end = measure_confirmations(stack, args.reports, stop)
+            levels = args.write_clients if name.startswith("POST") else args.read_clients
+            for clients in sorted(set(levels)):
+                print(f"round {number}: {name}, {clients} client(s) ...", flush=True)
+                rows.append(measure_level(stack, args, stop, (name, send, status), clients))
+        rounds.append({"load": with_baseline(rows), "processes": stack_memory(stack)})
+    return {**rounds[0], "end_to_end": end_to_end, "rounds": rounds}
 
 
 def measure_level(stack, args, stop, scenario: tuple, clients: int) -> dict:
@@ -89,6 +111,10 @@ def measure_level(stack, args, stop, scenario: tuple, clients: int) -> dict:
     if name == "POST report":
         print("  waiting for its e-mails ...", flush=True)
         summary["email_backlog"] = wait_for_backlog(stack, args.drain_seconds)
+        drained = cpu_per_request(before, stack, sent)
+        summary["stack_cpu_ms_per_request_with_emails"] = round(
+            sum(ms for name, ms in drained.items() if name in PORTAL_CPU), 2
+        )
     return summary
 
 
@@ -107,8 +133,9 @@ def describe_machine(args: argparse.Namespace) -> dict:
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "settings": {k: v for k, v in vars(args).items() if k != "json"},
-        "stack": "gunicorn gthread 2 workers x 4 threads, RPC pool 8 per worker, "
-        "nameko services requests + notifications, PostgreSQL, RabbitMQ, SMTP sink",
+        "stack": "gunicorn gthread 2 workers x 4 threads, RPC pool per worker (RPC_POOL_SIZE), "
+        "nameko services accounts + requests + notifications, PostgreSQL, RabbitMQ, SMTP sink, "
+        "FranceConnect test provider; baseline: the monolith under the same gunicorn settings",
     }
 
 
@@ -121,6 +148,8 @@ def measure(args: argparse.Namespace) -> dict:
         try:
             figures = run(stack, args, stop)
             figures["processes"] = stack_memory(stack)
+            for row in figures["processes"]:
+                row["baseline"] = is_baseline(row["process"])
             return figures
         finally:
             stop.set()
@@ -142,11 +171,16 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: the stack was closed", file=sys.stderr)
         return 130
     print_report(figures)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n")
-        print(f"\nfigures written to {args.json}")
+    save(figures, args.json)
     return 0
+
+
+def save(figures: dict, path: Path | None) -> None:
+    """Write the figures as JSON to ``path``, if one was given."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n")
+        print(f"\nfigures written to {path}")
 
 
 if __name__ == "__main__":

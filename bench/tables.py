@@ -7,6 +7,8 @@ what the RPC, the service and the database add.
 
 from __future__ import annotations
 
+import itertools
+
 BASELINE = "GET /healthz"
 
 
@@ -29,6 +31,10 @@ def print_report(figures: dict) -> None:
                 f"({backlog['emails_per_s']} e-mails/s while draining)"
             )
     print_memory(figures.get("processes", []))
+    print_rounds(figures.get("rounds", []))
+    for number, round_ in enumerate(figures.get("rounds") or [figures], start=1):
+        print(f"\nGoals, round {number}:")
+        print_goals(round_.get("load", []))
 
 
 def with_baseline(rows: list[dict]) -> list[dict]:
@@ -46,14 +52,14 @@ def with_baseline(rows: list[dict]) -> list[dict]:
 
 def print_load(rows: list[dict]) -> None:
     header = (
-        f"\n{'scenario':<14}{'clients':>8}{'requests':>9}{'errors':>7}{'req/s':>8}"
+        f"\n{'scenario':<22}{'clients':>8}{'requests':>9}{'errors':>7}{'req/s':>8}"
         f"{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'x healthz':>10}{'+ms p50':>9}"
     )
     print(header)
     print("-" * (len(header) - 1))
     for r in with_baseline(rows):
         print(
-            f"{r['scenario']:<14}{r['clients']:>8}{r['requests']:>9}{r['errors']:>7}"
+            f"{r['scenario']:<22}{r['clients']:>8}{r['requests']:>9}{r['errors']:>7}"
             f"{r['requests_per_s']:>8}{_num(r['p50_ms']):>8}{_num(r['p95_ms']):>8}"
             f"{_num(r['p99_ms']):>8}{_num(r['x_healthz_p50']):>10}{_num(r['extra_p50_ms']):>9}"
         )
@@ -89,11 +95,49 @@ def print_end_to_end(e2e: dict) -> None:
 def print_memory(processes: list[dict]) -> None:
     if not processes:
         return
-    print(f"\n{'process':<20}{'peak RSS MiB':>13}{'RSS MiB':>9}")
+    print(f"\n{'process':<28}{'peak RSS MiB':>13}{'RSS MiB':>9}")
     for p in processes:
-        print(f"{p['process']:<20}{_num(p['peak_rss_mib']):>13}{_num(p['rss_mib']):>9}")
-    total = sum(p["peak_rss_mib"] for p in processes)
-    print(f"{'sum of peaks':<20}{total:>13.1f}")
+        print(f"{p['process']:<28}{_num(p['peak_rss_mib']):>13}{_num(p['rss_mib']):>9}")
+    total = sum(p["peak_rss_mib"] for p in processes if not p.get("baseline"))
+    print(f"{'sum of peaks':<28}{total:>13.1f}  (the portal's processes, baselines left out)")
+
+
+def print_rounds(rounds: list[dict]) -> None:
+    """Each process's RSS after each round of loads: a leak grows round after round."""
+    if len(rounds) < 2:
+        return
+    numbers = "".join(f"{n:>8}" for n in range(1, len(rounds) + 1))
+    print(f"\n{'RSS MiB after round':<24}{numbers}")
+    for index, row in enumerate(rounds[0]["processes"]):
+        values = [r["processes"][index]["rss_mib"] for r in rounds if index < len(r["processes"])]
+        grows = all(b > a + 1 for a, b in itertools.pairwise(values))
+        print(
+            f"{row['process']:<24}"
+            + "".join(f"{_num(v):>8}" for v in values)
+            + ("  grows" if grows else "")
+        )
+
+
+def print_goals(rows: list[dict]) -> None:
+    """The issue's read and write goals, from this run's rows."""
+    by = {(r["scenario"], r["clients"]): r for r in rows}
+    for (name, clients), row in sorted(by.items()):
+        mono = by.get(("GET report, monolith", clients))
+        if name == "GET report" and mono and mono["requests_per_s"]:
+            share = 100 * row["requests_per_s"] / mono["requests_per_s"]
+            print(f"GET report x{clients}: {share:.0f}% of the monolith's req/s (goal >= 70%)")
+    one, four = by.get(("POST report", 1)), by.get(("POST report", 4))
+    if one and four and one["requests_per_s"]:
+        ratio = four["requests_per_s"] / one["requests_per_s"]
+        print(f"POST report x4 / x1: {ratio:.2f} times the req/s (goal >= 1.6)")
+    for clients in (1, 4):
+        row = by.get(("POST report", clients))
+        if row and "stack_cpu_ms_per_request_with_emails" in row:
+            cpu = row["stack_cpu_ms_per_request_with_emails"]
+            print(
+                f"POST report x{clients}: {cpu} ms of stack CPU per report, e-mail included "
+                "(goal <= 8)"
+            )
 
 
 def _num(value) -> str:

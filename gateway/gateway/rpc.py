@@ -17,9 +17,11 @@ correlation id, and expires after a minute. Services verify it before believing 
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import queue
+import sys
 import threading
 import uuid
 import warnings
@@ -37,6 +39,12 @@ from gateway.availability import ServiceConsumers
 from gateway.errors import ServiceUnavailable
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+if importlib.util.find_spec("librabbitmq") is None:
+    # kombu asks whether the optional C client is importable for every Connection object,
+    # and nameko's publisher makes one per call: each failed import searched the whole
+    # sys.path again (about a tenth of the gateway's CPU per RPC). Record it as absent once.
+    sys.modules["librabbitmq"] = None  # type: ignore[assignment]
 
 from nameko.exceptions import BadRequest, RemoteError, RpcTimeout, UnknownService  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402

@@ -36,7 +36,7 @@ def from_environ(env: Mapping[str, str]) -> dict[str, Any]:
         "PUBLIC_URL": env.get("GATEWAY_PUBLIC_URL", "").rstrip("/"),
         "AMQP_URI": env.get("AMQP_URI", "").strip(),
         "RPC_TIMEOUT": _number(env, "RPC_TIMEOUT", "10", float, minimum=0.1),
-        "RPC_POOL_SIZE": _number(env, "RPC_POOL_SIZE", "8", int),
+        "RPC_POOL_SIZE": _number(env, "RPC_POOL_SIZE", "4", int),
         "READY_TIMEOUT": _number(env, "GATEWAY_READY_TIMEOUT", "2", float, minimum=0.1),
         "TRUSTED_PROXIES": _number(env, "GATEWAY_TRUSTED_PROXIES", "0", int, minimum=0),
         "TOWN_NAME": env.get("TOWN_NAME", "Caluire-et-Cuire"),

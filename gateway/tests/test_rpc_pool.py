@@ -6,6 +6,7 @@ correlation id is bound to nameko's worker context are checked without one.
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -258,3 +259,29 @@ def test_binding_matches_nameko_standalone_proxy_internals():
     first_call_id = headers["call_id_stack"]
     bind_context(proxy, "req-43")
     assert proxy._worker_ctx.context_data["call_id_stack"] != first_call_id
+
+
+class ImportSpy:
+    """A meta path finder that only writes down which modules were looked for."""
+
+    def __init__(self) -> None:
+        self.looked_for: list[str] = []
+
+    def find_spec(self, name, path=None, target=None):
+        self.looked_for.append(name)
+        return None
+
+
+def test_kombu_connections_do_not_search_for_librabbitmq_each_time():
+    """nameko's publisher makes a kombu Connection per call; the gateway must not pay a
+    failed import of the absent C client for each one."""
+    from kombu import Connection
+
+    spy = ImportSpy()
+    sys.meta_path.insert(0, spy)
+    try:
+        for _ in range(3):
+            Connection("amqp://guest:guest@127.0.0.1:5672//")
+    finally:
+        sys.meta_path.remove(spy)
+    assert "librabbitmq" not in spy.looked_for

@@ -7,11 +7,17 @@ as sent) can be recognised as the same message by the server and the mail reader
 Settings, read and checked once at start (:mod:`notifications.smtp_settings`): the relay,
 the sender, STARTTLS or implicit TLS, and a login; production refuses to start without the
 relay and the sender.
+
+An SMTP session (connection, TLS handshake, login) is kept for the next message when it was
+used less than ``REUSE_SECONDS`` ago: a burst of confirmations goes through one session
+instead of one each, which cost most of the service's CPU per e-mail (bench/README.md). A kept
+session the server closed meanwhile is replaced, and the message sent on a new one.
 """
 
 from __future__ import annotations
 
 import smtplib
+import time
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -22,6 +28,8 @@ from nameko.extensions import DependencyProvider
 from notifications.smtp_settings import SmtpSettings, read_settings
 
 TIMEOUT_SECONDS = 15
+REUSE_SECONDS = 30.0
+"""How long an unused session is kept; servers wait at least 5 minutes (RFC 5321, 4.5.3.2)."""
 
 # Python 3.11 loses a space when it folds a long encoded subject ("reçu — éclairage" arrives
 # as "reçu —éclairage"); headers may run to 998 characters, so do not fold them.
@@ -53,23 +61,61 @@ def build_email(message: Any, sender: str) -> EmailMessage:
 
 
 class SmtpMailer:
-    """What a worker gets: ``send`` one message, or raise :class:`DeliveryFailed`."""
+    """What a worker gets: ``send`` one message, or raise :class:`DeliveryFailed`.
+
+    Sessions ready for another message wait in ``_idle`` (the delivery loop and the timer may
+    send at the same time, each on its own session).
+    """
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self.sender = settings.sender
+        self._idle: list[tuple[smtplib.SMTP, float]] = []
 
     def send(self, message: Any) -> None:
         email = build_email(message, self.sender)
+        smtp = self._reusable()
         try:
-            with self._connect() as smtp:
-                if self.settings.starttls:
-                    smtp.starttls(context=self.settings.tls_context())
-                if self.settings.username:
-                    smtp.login(self.settings.username, self.settings.password or "")
+            if smtp is not None:
+                try:
+                    smtp.send_message(email)
+                except smtplib.SMTPServerDisconnected:  # closed by the server while kept
+                    _close(smtp)
+                    smtp = None
+            if smtp is None:
+                smtp = self._open()
                 smtp.send_message(email)
         except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError is an OSError
+            if smtp is not None:
+                _close(smtp)
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        self._idle.append((smtp, time.monotonic()))
+
+    def close(self) -> None:
+        """Close the kept sessions (the service stops)."""
+        while self._idle:
+            _close(self._idle.pop()[0])
+
+    def _reusable(self) -> smtplib.SMTP | None:
+        """The most recently used kept session, if it is recent enough; older ones close."""
+        while self._idle:
+            smtp, since = self._idle.pop()
+            if time.monotonic() - since < REUSE_SECONDS:
+                return smtp
+            _close(smtp)
+        return None
+
+    def _open(self) -> smtplib.SMTP:
+        smtp = self._connect()
+        try:
+            if self.settings.starttls:
+                smtp.starttls(context=self.settings.tls_context())
+            if self.settings.username:
+                smtp.login(self.settings.username, self.settings.password or "")
+        except BaseException:
+            _close(smtp)
+            raise
+        return smtp
 
     def _connect(self) -> smtplib.SMTP:
         host, port = self.settings.host, self.settings.port
@@ -79,12 +125,25 @@ class SmtpMailer:
         return smtplib.SMTP(host, port, timeout=TIMEOUT_SECONDS)
 
 
+def _close(smtp: smtplib.SMTP) -> None:
+    """End a session politely if it still answers; a dead one is just dropped."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
 class Mailer(DependencyProvider):
     """The relay of ``SMTP_*``, writing as ``MAIL_FROM`` (nameko config first, then the
     environment); a missing or inconsistent setting stops the service's start."""
 
     def setup(self) -> None:
         self.mailer = SmtpMailer(read_settings(self.container.config.get))
+
+    def stop(self) -> None:
+        self.mailer.close()
+
+    kill = stop
 
     def get_dependency(self, worker_ctx) -> SmtpMailer:
         return self.mailer

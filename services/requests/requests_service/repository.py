@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from chassis.paging import fetch_page
 from requests_service.models import Report, ReportPhoto, ReportStatusChange, TrackingCounter
 from requests_service.photos import CleanPhoto
+
+NEXT_NUMBER = text(
+    "SET LOCAL synchronous_commit TO OFF;"
+    f" INSERT INTO {TrackingCounter.__tablename__} (year, last_value) VALUES (:year, 1)"
+    " ON CONFLICT (year) DO UPDATE"
+    f" SET last_value = {TrackingCounter.__tablename__}.last_value + 1 RETURNING last_value"
+)
+"""One round trip, one implicit transaction: the setting lasts only for it."""
 
 
 class Reports:
@@ -21,20 +28,23 @@ class Reports:
         self.session = session
 
     def next_sequence(self, year: int) -> int:
-        """The next number of ``year``, atomically, even with concurrent submissions."""
-        statement = (
-            insert(TrackingCounter)
-            .values(year=year, last_value=1)
-            .on_conflict_do_update(
-                index_elements=[TrackingCounter.year],
-                set_={"last_value": TrackingCounter.last_value + 1},
-            )
-            .returning(TrackingCounter.last_value)
-        )
-        return self.session.execute(statement).scalar_one()
+        """The next number of ``year``, atomically, even with concurrent submissions.
+
+        Taken outside the submission's transaction, in one statement that commits at once: the
+        counter row is locked only while it is incremented, not until the whole submission
+        commits, so concurrent submissions do not queue behind each other (a submission that
+        fails leaves a gap in the numbers). That commit need not wait for the disk: the
+        submission's own commit comes later in the same write-ahead log, so no report is ever
+        durable with a number the counter could give again.
+        """
+        autocommit = {"isolation_level": "AUTOCOMMIT"}
+        with self.session.get_bind().connect().execution_options(**autocommit) as connection:
+            return connection.execute(NEXT_NUMBER, {"year": year}).scalar_one()
 
     def add(self, *, photo: CleanPhoto | None, **fields: Any) -> Report:
-        report = Report(**fields)
+        """A new report; its empty history and photo are known, so reading them (the answer,
+        the event) after the flush sends no query."""
+        report = Report(history=[], photo=None, **fields)
         if photo is not None:
             report.photo = ReportPhoto(
                 filename=photo.filename,
@@ -91,4 +101,6 @@ class Reports:
 
     @staticmethod
     def _query():
-        return select(Report).options(selectinload(Report.history), selectinload(Report.photo))
+        # The photo (one at most, its bytes deferred) comes in the report's own query; the
+        # history, a list, in one more.
+        return select(Report).options(selectinload(Report.history), joinedload(Report.photo))

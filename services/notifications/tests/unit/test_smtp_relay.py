@@ -69,10 +69,16 @@ def certificate(tmp_path_factory) -> tuple[str, str]:
 
 
 class Inbox:
-    """What the relay accepted, with the login that sent it."""
+    """What the relay accepted, with the login that sent it, and the connections made."""
 
     def __init__(self) -> None:
         self.received: list[tuple[str | None, bytes]] = []
+        self.connections: set[tuple] = set()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections.add(tuple(session.peer))  # the client's address and port
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         login = session.auth_data.login.decode() if session.auth_data else None
@@ -85,15 +91,17 @@ def authenticate(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False, auth_data=auth_data)  # 535 when refused
 
 
-def start_relay(certificate, implicit_tls: bool) -> tuple[Controller, Inbox]:
+def start_relay(
+    certificate, implicit_tls: bool, port: int | None = None, inbox: Inbox | None = None
+) -> tuple[Controller, Inbox]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*certificate)
-    inbox = Inbox()
+    inbox = inbox or Inbox()
     tls = {"ssl_context": context} if implicit_tls else {"tls_context": context}
     relay = Controller(
         inbox,
         hostname="127.0.0.1",
-        port=free_port(),
+        port=port or free_port(),
         server_hostname="localhost",
         require_starttls=not implicit_tls,
         auth_required=True,
@@ -247,3 +255,38 @@ def test_des_reglages_incoherents_empechent_le_demarrage(environ, values, error)
 def test_le_developpement_garde_le_puits_local(environ):
     settings = read_settings()
     assert (settings.host, settings.port, settings.uses_tls) == ("localhost", 1025, False)
+
+
+def test_une_rafale_de_courriels_passe_par_une_seule_session(environ, starttls_relay, certificate):
+    relay, inbox = starttls_relay
+    environ(
+        **relay_settings(
+            relay, certificate, SMTP_STARTTLS="true", SMTP_USERNAME=USER, SMTP_PASSWORD=PASSWORD
+        )
+    )
+    mailer = SmtpMailer(read_settings())
+    already = len(inbox.connections)  # the controller's own check that the relay answers
+    for _ in range(3):
+        mailer.send(outgoing())
+    mailer.close()
+    assert [login for login, _ in inbox.received] == [USER] * 3
+    assert len(inbox.connections) - already == 1  # one connection, one TLS handshake, one login
+
+
+def test_une_session_fermee_par_le_relais_est_remplacee(environ, certificate):
+    relay, inbox = start_relay(certificate, implicit_tls=False)
+    environ(
+        **relay_settings(
+            relay, certificate, SMTP_STARTTLS="true", SMTP_USERNAME=USER, SMTP_PASSWORD=PASSWORD
+        )
+    )
+    mailer = SmtpMailer(read_settings())
+    try:
+        mailer.send(outgoing())
+        relay.stop()  # the relay restarts: the kept session is gone
+        relay, _ = start_relay(certificate, implicit_tls=False, port=relay.port, inbox=inbox)
+        mailer.send(outgoing())
+    finally:
+        mailer.close()
+        relay.stop()
+    assert [login for login, _ in inbox.received] == [USER, USER]
