@@ -51,6 +51,25 @@ def test_overview_summarises_the_account_with_its_actions(citizen_client, rpc):
     assert 'action="/compte/franceconnect/lier"' in html
 
 
+def test_overview_shows_the_full_address_on_one_line(citizen_client):
+    html = citizen_client.get("/compte").get_data(as_text=True)
+    assert "<dd>12 avenue Général de Gaulle, 69300 Caluire-et-Cuire</dd>" in html
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+def test_overview_says_when_no_address_is_given(citizen_client, rpc, empty):
+    account = {**example("account"), "street": empty, "postal_code": empty, "city": empty}
+    rpc.answer("get_account", account)
+    html = citizen_client.get("/compte").get_data(as_text=True)
+    assert "<dt>Adresse</dt><dd>Non renseignée</dd>" in html
+
+
+def test_overview_shows_a_town_without_a_street(citizen_client, rpc):
+    rpc.answer("get_account", {**example("account"), "street": None})
+    html = citizen_client.get("/compte").get_data(as_text=True)
+    assert "<dt>Adresse</dt><dd>69300 Caluire-et-Cuire</dd>" in html
+
+
 def test_profile_is_prefilled_and_saved(citizen_client, rpc):
     html = citizen_client.get("/compte/informations").get_data(as_text=True)
     assert 'value="12 avenue Général de Gaulle"' in html
