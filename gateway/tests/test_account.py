@@ -7,7 +7,7 @@ import json
 import pytest
 
 from contracts.base import example
-from contracts.errors import Forbidden, Invalid
+from contracts.errors import Forbidden, Invalid, TooManyRequests
 
 from .conftest import CITIZEN_TOKEN, NEW_TOKEN, caller_of, citizen_identity, session_cookie
 
@@ -120,6 +120,15 @@ def test_password_change_puts_the_new_session_token_in_the_cookie(citizen_client
     )  # fmt: skip
     cookie = session_cookie(response)
     assert cookie.startswith(f"portail_session={NEW_TOKEN};") and "HttpOnly" in cookie
+
+
+def test_password_change_429_says_when_to_try_again(citizen_client, rpc):
+    rpc.answer("change_password", TooManyRequests("Trop de tentatives.", 900))
+    data = {"current_password": "ancien", "new_password": "Nouveau-Mot-2026!",
+            "new_password_confirmation": "Nouveau-Mot-2026!"}  # fmt: skip
+    response = citizen_client.post("/compte/mot-de-passe", data=data)
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "900")
+    assert "Trop de tentatives." in response.get_data(as_text=True)
 
 
 def test_export_merges_the_requests_timeline(citizen_client, rpc):
