@@ -122,6 +122,32 @@ def test_formulaire_sans_defilement_horizontal_sur_mobile(new_page):
     assert widths[0] <= widths[1], f"horizontal scroll: content {widths[0]} px > {widths[1]} px"
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.mark.parametrize("name", ["confirmation_et_suivi"])
+def test_page_lisible_sur_un_telephone_sans_defilement_horizontal(
+    name, new_page, stack, photo_jpeg, axe_violations
+):
+    """A long tracking key wraps instead of widening the page."""
+    page = new_page(**PHONE)
+    PAGES[name](page, stack, photo_jpeg)
+    # The key is random: give it the widest letters, so that the check does not depend on luck.
+    page.evaluate(
+        "() => document.querySelectorAll('.tracking-key').forEach(k => k.textContent = 'W'.repeat(32))"
+    )
+
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"horizontal scroll: content {width} px > 390 px"
+    for cell in page.locator("table tbody tr").first.locator("th, td").all():
+        box = cell.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        label = cell.get_attribute("data-label")
+        shown = cell.evaluate("c => getComputedStyle(c, '::before').content")
+        assert label and label in shown, (label, shown)
+    assert axe_violations(page) == []
+
+
 def test_axe_detecte_une_violation_grave(page, axe_violations):
     """The check above can fail: a field without a label and an image without alt are caught."""
     page.set_content('<html lang="fr"><title>t</title><img src="x.png"><input type="text"></html>')
