@@ -167,6 +167,21 @@ def test_numero_de_suivi_sur_une_seule_ligne_dans_la_liste_sur_un_telephone(
     assert page.locator("td[data-label='Statut']").first.is_visible()
 
 
+def test_enregistrer_le_statut_actuel_revient_sur_la_fiche_avec_un_message(
+    page, stack, photo_jpeg, axe_violations
+):
+    open_agent_detail(page, stack, photo_jpeg)
+    page.get_by_label("Commentaire").fill("Équipe prévenue.")
+    page.get_by_role("button", name="Enregistrer le statut").click()
+
+    expect(page.locator("#field-status-error")).to_contain_text(
+        "Choisissez un statut différent du statut actuel."
+    )
+    expect(page.get_by_label("Commentaire")).to_have_value("Équipe prévenue.")
+    expect(page.get_by_role("link", name="Retour à la liste")).to_be_visible()
+    assert axe_violations(page) == []
+
+
 def test_axe_detecte_une_violation_grave(page, axe_violations):
     """The check above can fail: a field without a label and an image without alt are caught."""
     page.set_content('<html lang="fr"><title>t</title><img src="x.png"><input type="text"></html>')
