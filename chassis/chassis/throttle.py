@@ -11,7 +11,7 @@ string keys (``ip:<address>``, ``email:<sha256>``...) with :class:`Throttles`::
     with self.db.session() as session:
         key = ip_key("report-ip", client_ip)
         if not allow(Throttles(session, Throttle).lock, key, REPORTS_PER_IP, now):
-            raise TooManyRequests(TOO_MANY_REQUESTS)
+            raise TooManyRequests(TOO_MANY_REQUESTS, REPORTS_PER_IP.retry_after)
 
 Windows are fixed: a key's count restarts when its window is over, and the attempt that reaches
 the limit blocks the key for ``block``; a block always ends. Rows are locked while counted
@@ -39,6 +39,11 @@ class Limit:
     attempts: int
     window: timedelta
     block: timedelta
+
+    @property
+    def retry_after(self) -> int:
+        """Seconds after which a refused caller is let in again at the latest (the block)."""
+        return int(self.block.total_seconds())
 
 
 class ThrottleColumns:

@@ -54,9 +54,15 @@ class Invalid(PortalError):
 
 @deserialize_to_instance
 class TooManyRequests(PortalError):
-    """A rate limit is reached; ``message`` says when to try again."""
+    """A rate limit is reached; ``message`` says when to try again and ``retry_after`` in how
+    many seconds at most (None when the service does not know)."""
 
     code = "TOO_MANY_REQUESTS"
+
+    def __init__(self, message: str = "", retry_after: int | str | None = None) -> None:
+        seconds = "" if retry_after is None else str(retry_after)
+        super().__init__(message, seconds)  # nameko turns arguments other than str into text
+        self.retry_after: int | None = int(seconds) if seconds.isdigit() else None
 
 
 EXPECTED = (Invalid, NotFound, Forbidden, Conflict, TooManyRequests)

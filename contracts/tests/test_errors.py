@@ -6,7 +6,7 @@ import pytest
 from nameko.exceptions import deserialize, serialize
 
 from contracts.base import load_or_invalid
-from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from contracts.requests import SubmitReport
 
 
@@ -23,6 +23,13 @@ def test_invalid_keeps_field_messages():
     back = deserialize(serialize(Invalid("Erreurs.", {"email": ["Adresse e-mail invalide."]})))
     assert isinstance(back, Invalid)
     assert back.fields == {"email": ["Adresse e-mail invalide."]}
+
+
+@pytest.mark.parametrize("seconds", [900, None])
+def test_rate_limit_keeps_its_retry_delay(seconds):
+    back = deserialize(serialize(TooManyRequests("Trop de demandes.", seconds)))
+    assert isinstance(back, TooManyRequests)
+    assert (back.message, back.retry_after) == ("Trop de demandes.", seconds)
 
 
 def test_bad_report_gets_french_field_messages():

@@ -46,6 +46,9 @@ HTTP_MESSAGES: dict[int, tuple[str, str]] = {
     415: ("UNSUPPORTED_MEDIA_TYPE", "Format de données non pris en charge."),
 }
 
+DEFAULT_RETRY_AFTER = 3600
+"""Seconds a 429 asks to wait when the refusal does not say (the longest block of the portal)."""
+
 INTERNAL = (500, "INTERNAL_ERROR", "Une erreur inattendue s'est produite. Réessayez plus tard.")
 
 TITLES = {
@@ -63,6 +66,18 @@ TITLES = {
 def init_app(app: Flask) -> None:
     """Route every exception through :func:`handle_error`."""
     app.register_error_handler(Exception, handle_error)
+    app.after_request(with_retry_after)
+
+
+def with_retry_after(response: Response, exc: BaseException | None = None) -> Response:
+    """A 429 says in how many seconds to try again: the refusal's figure, else an hour.
+
+    Views that show a refused form again pass the error; every other 429 gets the default.
+    """
+    if response.status_code == 429 and "Retry-After" not in response.headers:
+        seconds = getattr(exc, "retry_after", None) or DEFAULT_RETRY_AFTER
+        response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def describe(exc: BaseException) -> tuple[int, str, str, dict[str, list[str]]]:
@@ -93,6 +108,7 @@ def handle_error(exc: Exception) -> Response | tuple:
     response.status_code = status
     if status == 503:
         response.headers["Retry-After"] = "30"
+    with_retry_after(response, exc)
     if getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response

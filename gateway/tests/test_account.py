@@ -7,7 +7,7 @@ import json
 import pytest
 
 from contracts.base import example
-from contracts.errors import Forbidden, Invalid
+from contracts.errors import Forbidden, Invalid, TooManyRequests
 
 from .conftest import CITIZEN_TOKEN, NEW_TOKEN, caller_of, citizen_identity, session_cookie
 
@@ -49,6 +49,25 @@ def test_overview_summarises_the_account_with_its_actions(citizen_client, rpc):
         assert f'href="{path}"' in html
     assert 'href="/compte/donnees.json"' in html and 'href="/compte/cloturer"' in html
     assert 'action="/compte/franceconnect/lier"' in html
+
+
+def test_overview_shows_the_full_address_on_one_line(citizen_client):
+    html = citizen_client.get("/compte").get_data(as_text=True)
+    assert "<dd>12 avenue Général de Gaulle, 69300 Caluire-et-Cuire</dd>" in html
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+def test_overview_says_when_no_address_is_given(citizen_client, rpc, empty):
+    account = {**example("account"), "street": empty, "postal_code": empty, "city": empty}
+    rpc.answer("get_account", account)
+    html = citizen_client.get("/compte").get_data(as_text=True)
+    assert "<dt>Adresse</dt><dd>Non renseignée</dd>" in html
+
+
+def test_overview_shows_a_town_without_a_street(citizen_client, rpc):
+    rpc.answer("get_account", {**example("account"), "street": None})
+    html = citizen_client.get("/compte").get_data(as_text=True)
+    assert "<dt>Adresse</dt><dd>69300 Caluire-et-Cuire</dd>" in html
 
 
 def test_profile_is_prefilled_and_saved(citizen_client, rpc):
@@ -101,6 +120,15 @@ def test_password_change_puts_the_new_session_token_in_the_cookie(citizen_client
     )  # fmt: skip
     cookie = session_cookie(response)
     assert cookie.startswith(f"portail_session={NEW_TOKEN};") and "HttpOnly" in cookie
+
+
+def test_password_change_429_says_when_to_try_again(citizen_client, rpc):
+    rpc.answer("change_password", TooManyRequests("Trop de tentatives.", 900))
+    data = {"current_password": "ancien", "new_password": "Nouveau-Mot-2026!",
+            "new_password_confirmation": "Nouveau-Mot-2026!"}  # fmt: skip
+    response = citizen_client.post("/compte/mot-de-passe", data=data)
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "900")
+    assert "Trop de tentatives." in response.get_data(as_text=True)
 
 
 def test_export_merges_the_requests_timeline(citizen_client, rpc):

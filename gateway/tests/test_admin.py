@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.errors import Invalid
+from contracts.errors import Conflict, Invalid
 from contracts.identity import ROLES
 from gateway.errors import ServiceUnavailable
 from gateway.views.admin import ROLE_LABELS
@@ -14,9 +14,16 @@ from .conftest import (
     caller_of,
     citizen_identity,
     log_in,
+    page_of,
 )
 
 ADMIN_CALLER = caller_of(agent_identity("admin"))
+OTHER_ID = "0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b"
+
+
+def other_agent() -> dict:
+    """An agent account that is not the logged-in administrator's (theirs is ``AGENT_ID``)."""
+    return {**agent_account(), "id": OTHER_ID, "given_name": "Alix", "family_name": "Martin"}
 
 
 def test_anonymous_and_citizens_go_to_the_agent_login(client, rpc):
@@ -116,9 +123,10 @@ def test_messages_page_says_when_notifications_is_unavailable(admin_client, rpc)
 
 
 def test_admin_disables_then_enables_an_agent(admin_client, rpc):
+    rpc.answer("list_agents", page_of([agent_account(), other_agent()]))
     html = admin_client.get("/admin/agents").get_data(as_text=True)
-    assert f'action="/admin/agents/{AGENT_ID}/acces"' in html
-    assert "Désactiver le compte de" in html
+    assert f'action="/admin/agents/{OTHER_ID}/acces"' in html
+    assert "Désactiver le compte de Alix Martin" in html
     response = admin_client.post(f"/admin/agents/{AGENT_ID}/acces", data={"desactiver": "1"})
     assert response.status_code == 303
     assert rpc.last("set_agent_disabled")["args"] == (ADMIN_CALLER, AGENT_ID, {"disabled": True})
@@ -128,11 +136,38 @@ def test_admin_disables_then_enables_an_agent(admin_client, rpc):
     assert rpc.last("set_agent_disabled")["args"] == (ADMIN_CALLER, AGENT_ID, {"disabled": False})
 
 
+def test_admin_is_not_offered_to_disable_their_own_account(admin_client, rpc):
+    rpc.answer("list_agents", page_of([agent_account(), other_agent()]))
+    html = admin_client.get("/admin/agents").get_data(as_text=True)
+    assert f'action="/admin/agents/{AGENT_ID}/acces"' not in html
+    assert f'action="/admin/agents/{OTHER_ID}/acces"' in html
+    assert "(votre compte)" in html
+    assert html.count("Désactiver le compte de") == 1
+
+
+def test_disabling_refused_by_the_service_comes_back_to_the_agents_page(admin_client, rpc):
+    rpc.answer("set_agent_disabled", Conflict("Vous ne pouvez pas désactiver votre propre compte."))
+    response = admin_client.post(f"/admin/agents/{AGENT_ID}/acces", data={"desactiver": "1"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/agents"
+    listed = admin_client.get("/admin/agents").get_data(as_text=True)
+    assert "Vous ne pouvez pas désactiver votre propre compte." in listed
+    assert 'class="notice notice--error" role="alert"' in listed
+
+
+def test_roles_refused_by_the_service_are_shown_next_to_that_agent(admin_client, rpc):
+    refusal = "Vous ne pouvez pas retirer votre propre rôle d'administrateur."
+    rpc.answer("set_agent_roles", Conflict(refusal))
+    response = admin_client.post(f"/admin/agents/{AGENT_ID}/roles", data={"roles": ["agent_regie"]})
+    assert response.status_code == 422
+    assert "Vous ne pouvez pas retirer votre propre rôle d&#39;administrateur." in response.text
+
+
 def test_a_disabled_agent_is_shown_with_a_button_to_enable_them(admin_client, rpc):
     rpc.answer(
         "list_agents",
         {
-            "items": [{**agent_account(), "disabled": True}],
+            "items": [{**other_agent(), "disabled": True}],
             "page": 1,
             "size": 50,
             "total": 1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contracts.base import example
-from contracts.errors import Forbidden, Invalid
+from contracts.errors import Conflict, Forbidden, Invalid
 
 from .conftest import (
     CITIZEN_TOKEN,
@@ -148,6 +148,38 @@ def test_refused_status_change_is_shown_on_the_detail_page(agent_client, rpc):
     response = agent_client.post("/agents/signalements/123/statut", data={"status": "perdu"})
     assert response.status_code == 422
     assert "Nouveau statut : Choix inconnu." in response.get_data(as_text=True)
+
+
+def test_keeping_the_current_status_comes_back_to_the_report_with_a_field_message(
+    agent_client, rpc
+):
+    rpc.answer("change_report_status", Conflict("Le signalement est déjà au statut « En cours »."))
+    response = agent_client.post(
+        "/agents/signalements/123/statut",
+        data={"status": "en_cours", "comment": "Équipe prévenue."},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Nouveau statut : Choisissez un statut différent du statut actuel." in page
+    assert 'id="field-status-error"' in page
+    assert "Équipe prévenue.</textarea>" in page
+    assert "Enregistrer le statut" in page
+
+
+def test_a_status_changed_meanwhile_comes_back_to_the_report_with_the_service_message(
+    agent_client, rpc
+):
+    refusal = "Un signalement « Résolu » ne peut pas passer à « En cours »."
+    rpc.answer("change_report_status", Conflict(refusal))
+    rpc.answer("get_report", {**example("agent_report"), "status": "resolu"})
+    response = agent_client.post(
+        "/agents/signalements/123/statut", data={"status": "en_cours", "comment": "Vu."}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Nouveau statut : Un signalement « Résolu » ne peut pas passer" in page
+    assert "Vu.</textarea>" in page
+    assert "Retour à la liste" in page
 
 
 def test_forbidden_by_the_service_is_a_french_403(agent_client, rpc):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import io
 
+import pytest
+
 from contracts.base import example
 from contracts.errors import NotFound, TooManyRequests
 from contracts.identity import ANONYMOUS
@@ -48,6 +50,14 @@ def test_report_limit_is_a_429_with_its_french_message(client, rpc):
         "message": message,
         "fields": {},
     }
+
+
+@pytest.mark.parametrize(("seconds", "header"), [(900, "900"), (None, "3600")])
+def test_a_429_says_when_to_try_again(client, rpc, seconds, header):
+    rpc.answer("submit_report", TooManyRequests("Trop de signalements.", seconds))
+    response = client.post("/api/v1/reports", json=REPORT)
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == header
 
 
 def test_json_photo_is_checked_and_forwarded(client, rpc, jpeg):

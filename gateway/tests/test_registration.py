@@ -70,6 +70,18 @@ def test_registration_limit_is_a_429_with_its_french_message(client, rpc):
     assert 'value="camille.martin@example.org"' in html and PASSWORD not in html
 
 
+def test_registration_429_says_when_to_try_again(client, rpc):
+    rpc.answer("register", TooManyRequests("Trop de demandes : réessayez dans une heure.", 1800))
+    response = client.post("/compte/creer", data=REGISTRATION)
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "1800")
+
+
+def test_forgotten_password_429_says_when_to_try_again(client, rpc):
+    rpc.answer("request_password_reset", TooManyRequests("Trop de demandes.", 3600))
+    response = client.post("/mot-de-passe-oublie", data={"email": "qui@example.org"})
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "3600")
+
+
 def test_unticked_notifications_are_sent_as_false(client, rpc):
     form = {k: v for k, v in REGISTRATION.items() if k != "email_notifications"}
     client.post("/compte/creer", data=form)

@@ -48,6 +48,13 @@ def test_report_limit_shows_its_message_and_keeps_the_typed_text(client, rpc):
     assert response.status_code == 429
     assert "Trop de signalements : réessayez dans une heure." in html
     assert GOOD["description"].replace("'", "&#39;") in html
+    assert response.headers["Retry-After"] == "3600"
+
+
+def test_report_limit_page_says_the_delay_the_service_gives(client, rpc):
+    rpc.answer("submit_report", TooManyRequests("Trop de signalements.", 1200))
+    response = client.post("/signalements/nouveau", data=GOOD)
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "1200")
 
 
 def test_photo_travels_as_base64_with_its_name(client, rpc, jpeg):

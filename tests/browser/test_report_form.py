@@ -91,6 +91,13 @@ def open_agent_detail(page, stack, photo):
     expect(page.get_by_role("heading", name="Changer le statut")).to_be_visible()
 
 
+def open_admin_messages(page, stack, photo):
+    fill_report(page, photo)
+    log_in_as_agent(page, stack.admin_login)
+    page.goto("/admin/messages")
+    expect(page.locator("table")).to_be_visible()
+
+
 PAGES = {
     "accueil": open_home,
     "formulaire_vide": open_empty_form,
@@ -100,6 +107,7 @@ PAGES = {
     "connexion_agent": open_agent_login,
     "liste_agent": open_agent_list,
     "fiche_agent": open_agent_detail,
+    "messages_admin": open_admin_messages,
 }
 
 
@@ -120,6 +128,58 @@ def test_formulaire_sans_defilement_horizontal_sur_mobile(new_page):
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert widths[0] <= widths[1], f"horizontal scroll: content {widths[0]} px > {widths[1]} px"
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.mark.parametrize("name", ["confirmation_et_suivi", "liste_agent", "messages_admin"])
+def test_page_lisible_sur_un_telephone_sans_defilement_horizontal(
+    name, new_page, stack, photo_jpeg, axe_violations
+):
+    """The tracking key wraps; back-office tables become cards, each value with its label."""
+    page = new_page(**PHONE)
+    PAGES[name](page, stack, photo_jpeg)
+    # The key is random: give it the widest letters, so that the check does not depend on luck.
+    page.evaluate(
+        "() => document.querySelectorAll('.tracking-key').forEach(k => k.textContent = 'W'.repeat(32))"
+    )
+
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"horizontal scroll: content {width} px > 390 px"
+    for cell in page.locator("table tbody tr").first.locator("th, td").all():
+        box = cell.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        label = cell.get_attribute("data-label")
+        shown = cell.evaluate("c => getComputedStyle(c, '::before').content")
+        assert label and label in shown, (label, shown)
+    assert axe_violations(page) == []
+
+
+def test_numero_de_suivi_sur_une_seule_ligne_dans_la_liste_sur_un_telephone(
+    new_page, stack, photo_jpeg
+):
+    page = new_page(**PHONE)
+    open_agent_list(page, stack, photo_jpeg)
+    number = page.locator("tbody th a").first
+    expect(number).to_have_text(TRACKING_NUMBER)
+    assert number.evaluate("a => a.getClientRects().length") == 1
+    assert page.locator("td[data-label='Statut']").first.is_visible()
+
+
+def test_enregistrer_le_statut_actuel_revient_sur_la_fiche_avec_un_message(
+    page, stack, photo_jpeg, axe_violations
+):
+    open_agent_detail(page, stack, photo_jpeg)
+    page.get_by_label("Commentaire").fill("Équipe prévenue.")
+    page.get_by_role("button", name="Enregistrer le statut").click()
+
+    expect(page.locator("#field-status-error")).to_contain_text(
+        "Choisissez un statut différent du statut actuel."
+    )
+    expect(page.get_by_label("Commentaire")).to_have_value("Équipe prévenue.")
+    expect(page.get_by_role("link", name="Retour à la liste")).to_be_visible()
+    assert axe_violations(page) == []
 
 
 def test_axe_detecte_une_violation_grave(page, axe_violations):

@@ -13,6 +13,7 @@ from flask import Response, flash, redirect, request, url_for
 from contracts.accounts import ChangePassword
 from contracts.errors import Forbidden, Invalid, TooManyRequests
 from gateway import pages, sessions
+from gateway.errors import with_retry_after
 from gateway.views import rpc
 from gateway.views.account import bp, get_account, timeline
 
@@ -40,7 +41,8 @@ def email():
         return _refused("account/email.html", EMAIL_LABELS, values, account, exc)
     except (Forbidden, TooManyRequests) as exc:
         status = pages.refusal_status(exc)
-        return _page("account/email.html", EMAIL_LABELS, values, account, exc.message, status)
+        page = _page("account/email.html", EMAIL_LABELS, values, account, exc.message, status)
+        return with_retry_after(page, exc)
     flash(
         f"Un lien de confirmation a été envoyé à {values['new_email']}. "
         "Votre adresse changera quand vous l'aurez ouvert."
@@ -68,7 +70,8 @@ def password():
         return _refused("account/password.html", PASSWORD_LABELS, {}, account, exc)
     except (Forbidden, TooManyRequests) as exc:
         status = pages.refusal_status(exc)
-        return _page("account/password.html", PASSWORD_LABELS, {}, account, exc.message, status)
+        page = _page("account/password.html", PASSWORD_LABELS, {}, account, exc.message, status)
+        return with_retry_after(page, exc)
     sessions.replace(opened)
     flash("Mot de passe modifié. Vos autres sessions ont été fermées.")
     return redirect(url_for(".overview"), 303)
@@ -100,7 +103,8 @@ def close():
         return _refused("account/close.html", CLOSE_LABELS, values, account, exc)
     except (Forbidden, TooManyRequests) as exc:
         status = pages.refusal_status(exc)
-        return _page("account/close.html", CLOSE_LABELS, values, account, exc.message, status)
+        page = _page("account/close.html", CLOSE_LABELS, values, account, exc.message, status)
+        return with_retry_after(page, exc)
     sessions.forget()
     flash("Votre compte est clôturé et vous êtes déconnecté. Merci d'avoir utilisé le portail.")
     return redirect(url_for("home.index"), 303)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from contracts.errors import Forbidden, Invalid
+from contracts.errors import Conflict, Forbidden, Invalid
 from gateway import pages, sessions
 from gateway.views import no_store, rpc
 
@@ -29,6 +29,7 @@ CREATE_LABELS = {
     "roles": "Rôles",
 }
 ADMIN_ONLY = "Cette page est réservée aux administrateurs."
+ACCESS_UNCHANGED = "L'accès de ce compte n'a pas été modifié : la situation a changé."
 MESSAGE_STATUS_LABELS = {"pending": "En attente", "sent": "Envoyé", "failed": "Abandonné"}
 
 
@@ -73,6 +74,8 @@ def agent_roles(agent_id: str):
     except Invalid as exc:
         messages = [m for found in exc.fields.values() for m in found] or [exc.message]
         return _page({"roles": []}, role_errors={agent_id: messages})
+    except Conflict as exc:  # e.g. an administrator removing their own role ``admin``
+        return _page({"roles": []}, role_errors={agent_id: [exc.message]})
     flash(f"Rôles de {agent['given_name']} {agent['family_name']} enregistrés.")
     return redirect(url_for(".agents"), 303)
 
@@ -97,13 +100,17 @@ def messages():
 def agent_access(agent_id: str):
     """Disable an agent (their sessions end at once) or enable them again."""
     disabled = request.form.get("desactiver") == "1"
-    agent = rpc().call(
-        "accounts",
-        "set_agent_disabled",
-        sessions.current_caller(),
-        agent_id,
-        {"disabled": disabled},
-    )
+    try:
+        agent = rpc().call(
+            "accounts",
+            "set_agent_disabled",
+            sessions.current_caller(),
+            agent_id,
+            {"disabled": disabled},
+        )
+    except Conflict as exc:  # e.g. an administrator disabling their own account
+        flash(exc.message or ACCESS_UNCHANGED, "error")
+        return redirect(url_for(".agents"), 303)
     name = f"{agent['given_name']} {agent['family_name']}"
     flash(f"Compte de {name} désactivé." if disabled else f"Compte de {name} réactivé.")
     return redirect(url_for(".agents"), 303)
@@ -122,4 +129,5 @@ def _page(values: dict, errors=None, message=None, role_errors=None):
         agents=found,
         role_labels=ROLE_LABELS,
         role_errors=role_errors or {},
+        own_account_id=sessions.current_caller()["account_id"],
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 
-from contracts.errors import Forbidden, Invalid
+from contracts.errors import Conflict, Forbidden, Invalid
 from contracts.requests import STATUSES
 from gateway import forms, pages, photos, redirects, sessions
 from gateway.views import no_store, rpc
@@ -21,6 +21,7 @@ STATUS_LABELS = {"status": "Nouveau statut", "comment": "Commentaire"}
 LOGIN_LABELS = {"email": "Adresse e-mail", "password": "Mot de passe"}
 NOT_AN_AGENT = "Adresse e-mail ou mot de passe incorrect."
 """The accounts service's generic refusal: a citizen's credentials learn nothing more here."""
+SAME_STATUS = "Choisissez un statut différent du statut actuel."
 
 
 @bp.before_request
@@ -103,6 +104,8 @@ def change_status(report_id: int):
         rpc().call("requests", "change_report_status", sessions.current_caller(), report_id, change)
     except Invalid as exc:
         return _detail_page(report_id, change, exc.fields), 422
+    except Conflict as exc:  # the status it has already, or changed meanwhile by someone else
+        return _conflict_page(report_id, change, exc), 409
     flash("Statut mis à jour.")
     return redirect(url_for(".report", report_id=report_id), 303)
 
@@ -113,8 +116,16 @@ def report_photo(report_id: int):
     return photos.response(photo)
 
 
-def _detail_page(report_id: int, values: dict, errors: dict):
+def _conflict_page(report_id: int, values: dict, exc: Conflict):
+    """The report as it is now, the typed comment kept, the refusal next to the status."""
     found = rpc().call("requests", "get_report", sessions.current_caller(), report_id)
+    message = SAME_STATUS if values["status"] == found["status"] else exc.message
+    return _detail_page(report_id, values, {"status": [message]}, found)
+
+
+def _detail_page(report_id: int, values: dict, errors: dict, found: dict | None = None):
+    if found is None:
+        found = rpc().call("requests", "get_report", sessions.current_caller(), report_id)
     summary = forms.error_summary(forms.by_form_field(errors), STATUS_LABELS)
     page = render_template(
         "agents/detail.html", report=found, values=values, errors=errors, summary=summary

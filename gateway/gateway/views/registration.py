@@ -12,6 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from contracts.accounts import CIVILITIES, Register, RequestPasswordReset, ResetPassword
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from gateway import pages, sessions
+from gateway.errors import with_retry_after
 from gateway.views import no_store, rpc
 
 bp = Blueprint("registration", __name__)
@@ -62,7 +63,8 @@ def register():
     except Invalid as exc:
         return pages.invalid_page("auth/register.html", REGISTER_LABELS, values, exc, **_choices())
     except (Forbidden, TooManyRequests) as exc:
-        return _register_page(values, exc.message, pages.refusal_status(exc))
+        page = _register_page(values, exc.message, pages.refusal_status(exc))
+        return with_retry_after(page, exc)
     return render_template("auth/register_sent.html", email=values["email"])
 
 
@@ -114,9 +116,10 @@ def forgotten_password():
         return pages.invalid_page("auth/forgotten.html", FORGOTTEN_LABELS, values, exc)
     except (Forbidden, TooManyRequests) as exc:
         status = pages.refusal_status(exc)
-        return pages.form_page(
+        page = pages.form_page(
             "auth/forgotten.html", FORGOTTEN_LABELS, values, None, exc.message, status
         )
+        return with_retry_after(page, exc)
     return render_template("auth/forgotten_sent.html", message=RESET_SENT)
 
 

@@ -11,6 +11,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from contracts.errors import Invalid, TooManyRequests
 from contracts.fields_fr import REQUIRED
 from gateway import forms, photos, sessions, submissions
+from gateway.errors import with_retry_after
 from gateway.views import no_store, public_url, rpc
 
 bp = Blueprint("reports", __name__)
@@ -36,7 +37,8 @@ def new_report():
             errors["photo_again"] = [PHOTO_AGAIN]
         return _form_page(request.form.to_dict(), errors), 422
     except TooManyRequests as exc:
-        return _form_page(request.form.to_dict(), {}, exc.message), 429
+        page = make_response(_form_page(request.form.to_dict(), {}, exc.message), 429)
+        return with_retry_after(page, exc)
     target = url_for(
         ".track", tracking_number=report["tracking_number"], cle=report["tracking_key"], nouveau=1
     )

@@ -89,7 +89,7 @@ def request_password_reset(store: Store, emit: Emit, data: dict, now: datetime) 
     }
     for key, limit in keys.items():
         if not throttle.allow(store.throttle, key, limit, now):
-            raise TooManyRequests(throttle.TOO_MANY_MAILS)
+            raise TooManyRequests(throttle.TOO_MANY_MAILS, limit.retry_after)
     account = store.find_by_email(email)
     if account is not None:
         send_reset_link(store, emit, account, "forgotten_password", tokens.RESET_LIFETIME, now)

@@ -92,7 +92,8 @@ def check_current_password(store: Store, account: Any, password: str, now: datet
         return Outcome()
     key = f"current-password:{account.id}"
     if throttle.is_blocked(store.find_throttle(key), now):
-        return Outcome(error=TooManyRequests(throttle.TOO_MANY))
+        refusal = TooManyRequests(throttle.TOO_MANY, throttle.CURRENT_PASSWORD.retry_after)
+        return Outcome(error=refusal)
     if not hasher.verify(account.password_hash, password):
         throttle.count(store.throttle(key), throttle.CURRENT_PASSWORD, now)
         return Outcome(error=Invalid(FORM_ERRORS, {"current_password": [WRONG_PASSWORD]}))
@@ -161,7 +162,7 @@ def register(store: Store, emit: Emit, data: dict, now: datetime) -> dict:
     }
     for key, limit in keys.items():
         if not throttle.allow(store.throttle, key, limit, now):
-            raise TooManyRequests(throttle.TOO_MANY_MAILS)
+            raise TooManyRequests(throttle.TOO_MANY_MAILS, limit.retry_after)
     check_password(data["password"], email)
     password_hash = hasher.hash(data["password"])
     existing = store.find_by_email(email)

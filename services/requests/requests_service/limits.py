@@ -32,4 +32,4 @@ def count_submission(lock: Callable[[str], Any], client_ip: str, email: str, now
     }
     for key, limit in keys.items():
         if not allow(lock, key, limit, now):
-            raise TooManyRequests(TOO_MANY_REPORTS)
+            raise TooManyRequests(TOO_MANY_REPORTS, limit.retry_after)

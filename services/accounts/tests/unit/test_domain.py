@@ -176,10 +176,11 @@ def test_demandes_de_reinitialisation_limitees_par_adresse_existante_ou_non(stor
     for attempt in range(3):
         data = {"email": email, "client_ip": f"1.2.3.{attempt}"}
         assert credentials.request_password_reset(store, emit, data, NOW) == {}
-    with pytest.raises(TooManyRequests, match="Trop de demandes"):
+    with pytest.raises(TooManyRequests, match="Trop de demandes") as refused:
         credentials.request_password_reset(
             store, emit, {"email": email, "client_ip": "9.9.9.9"}, NOW
         )
+    assert refused.value.retry_after == 3600
     later = NOW + timedelta(hours=1)
     assert (
         credentials.request_password_reset(store, emit, {"email": email, "client_ip": ""}, later)
@@ -191,8 +192,9 @@ def test_inscriptions_limitees_par_adresse_ip_et_par_courriel(store, emit):
     for attempt in range(20):
         data = {**REGISTER, "email": f"personne{attempt}@example.org", "client_ip": "1.2.3.4"}
         domain.register(store, emit, data, NOW)
-    with pytest.raises(TooManyRequests):
+    with pytest.raises(TooManyRequests) as refused:
         domain.register(store, emit, {**REGISTER, "client_ip": "1.2.3.4"}, NOW)
+    assert refused.value.retry_after == 3600
     for attempt in range(3):
         domain.register(store, emit, {**REGISTER, "client_ip": f"5.6.7.{attempt}"}, NOW)
     with pytest.raises(TooManyRequests):

@@ -24,8 +24,9 @@ def reports(engine) -> int:
 def test_vingt_signalements_par_heure_pour_une_meme_adresse_e_mail(container, engine):
     for n in range(20):
         submit(container, client_ip=f"198.51.100.{n}", email="Cible@Example.org")
-    with pytest.raises(TooManyRequests, match="Trop de signalements"):
+    with pytest.raises(TooManyRequests, match="Trop de signalements") as refused:
         submit(container, client_ip="198.51.100.99", email="cible@example.org")
+    assert refused.value.retry_after == 3600
     assert reports(engine) == 20
     submit(container, client_ip="198.51.100.99", email="autre@example.org")
     with engine.connect() as connection:
