@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from contracts import accounts, identity, notifications, requests, timeline
+from contracts import accounts, demarche_requests, identity, notifications, requests, timeline
 from contracts.base import Event
 
 EXAMPLES: dict[str, type[Schema]] = {
@@ -15,6 +15,8 @@ EXAMPLES: dict[str, type[Schema]] = {
     "change_report_status": requests.ChangeReportStatus,
     "report_submitted": requests.ReportSubmitted,
     "report_status_changed": requests.ReportStatusChanged,
+    "submit_demarche": demarche_requests.SubmitDemarche,
+    "demarche_status_changed": demarche_requests.DemarcheStatusChanged,
     "outgoing_message": notifications.OutgoingMessage,
     "timeline_entry": timeline.TimelineEntry,
     "register": accounts.Register,
@@ -34,6 +36,8 @@ EXAMPLES: dict[str, type[Schema]] = {
 EVENTS: dict[str, type[Event]] = {
     requests.REPORT_SUBMITTED: requests.ReportSubmitted,
     requests.REPORT_STATUS_CHANGED: requests.ReportStatusChanged,
+    demarche_requests.DEMARCHE_SUBMITTED: demarche_requests.DemarcheSubmitted,
+    demarche_requests.DEMARCHE_STATUS_CHANGED: demarche_requests.DemarcheStatusChanged,
     accounts.ACCOUNT_REGISTERED: accounts.AccountRegistered,
     accounts.DUPLICATE_REGISTRATION_ATTEMPTED: accounts.DuplicateRegistrationAttempted,
     accounts.PASSWORD_RESET_REQUESTED: accounts.PasswordResetRequested,

@@ -12,18 +12,14 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from contracts.demarches import ESPACE_PUBLIC
 from contracts.errors import Conflict, Invalid, NotFound
 from contracts.requests import CATEGORIES, STATUSES
 
 PARIS = ZoneInfo("Europe/Paris")
-INITIAL_STATUS = "nouveau"
-TRANSITIONS = {
-    "nouveau": frozenset({"en_cours", "resolu", "rejete"}),
-    "en_cours": frozenset({"resolu", "rejete"}),
-    "resolu": frozenset({"en_cours"}),
-    "rejete": frozenset({"en_cours"}),
-}
-"""Allowed status changes; ``resolu`` or ``rejete`` back to ``en_cours`` reopens a report."""
+INITIAL_STATUS = ESPACE_PUBLIC.initial_status
+TRANSITIONS = ESPACE_PUBLIC.transitions
+"""Allowed status changes, from the report's definition (:mod:`contracts.demarches`)."""
 
 TRACKING_NOT_FOUND = "Aucun signalement ne correspond à ce numéro et à cette clé de suivi."
 REPORT_NOT_FOUND = "Ce signalement n'existe pas."
@@ -47,7 +43,7 @@ def categories() -> list[dict]:
 
 def tracking_number(year: int, sequence: int) -> str:
     """``ESP-<year>-<6 digits>``: short enough to read over the phone."""
-    return f"ESP-{year}-{sequence:06d}"
+    return f"{ESPACE_PUBLIC.prefix}-{year}-{sequence:06d}"
 
 
 def new_tracking_key() -> str:
@@ -81,12 +77,18 @@ def submit_report(reports: Reports, caller: dict, data: dict, photo: Any, now: d
 
 def find_tracked_report(reports: Reports, number: Any, key: Any) -> Any:
     """The report behind a tracking link; a wrong key looks exactly like an unknown number."""
-    report = reports.find_by_number(number) if isinstance(number, str) else None
-    expected = report.tracking_key if report is not None else new_tracking_key()
+    return find_by_tracking_link(reports, number, key, TRACKING_NOT_FOUND)
+
+
+def find_by_tracking_link(store: Any, number: Any, key: Any, not_found: str) -> Any:
+    """What ``store`` holds under ``number`` if ``key`` is its tracking key; NotFound with
+    ``not_found`` otherwise. The key is compared in constant time, even for an unknown number."""
+    found = store.find_by_number(number) if isinstance(number, str) else None
+    expected = found.tracking_key if found is not None else new_tracking_key()
     given = key if isinstance(key, str) else ""
-    if not hmac.compare_digest(expected.encode(), given.encode()) or report is None:
-        raise NotFound(TRACKING_NOT_FOUND)
-    return report
+    if not hmac.compare_digest(expected.encode(), given.encode()) or found is None:
+        raise NotFound(not_found)
+    return found
 
 
 def get_report(reports: Reports, report_id: Any, for_change: bool = False) -> Any:

@@ -1,10 +1,12 @@
-"""Tables of the ``requests`` database: reports, their history, photos and number counters."""
+"""Tables of the ``requests`` database: reports, their history, photos and number counters;
+the requests of the other démarches, their history and counters."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from chassis import tables
@@ -97,3 +99,52 @@ class Throttle(ThrottleColumns, Base):
     """Reports counted per client address and per e-mail address (``requests_service.limits``)."""
 
     __tablename__ = "throttles"
+
+
+class DemarcheRequest(Base):
+    """A request of a démarche defined in ``contracts.demarches`` (all but public-space
+    reports): its fields as JSON, validated by the definition before they are stored."""
+
+    __tablename__ = "demarche_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demarche: Mapped[str] = mapped_column(String(40), index=True)
+    tracking_number: Mapped[str] = mapped_column(String(20), unique=True)
+    tracking_key: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSONB)
+    email: Mapped[str] = mapped_column(String(254))
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(40), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    history: Mapped[list[DemarcheStatusChange]] = relationship(
+        back_populates="request",
+        order_by=lambda: (DemarcheStatusChange.changed_at, DemarcheStatusChange.id),
+        cascade="all, delete-orphan",
+    )
+
+
+class DemarcheStatusChange(Base):
+    """One step of a démarche request: who, when, the public comment (a refusal's reason)."""
+
+    __tablename__ = "demarche_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("demarche_requests.id"), index=True)
+    status: Mapped[str] = mapped_column(String(40))
+    comment: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    request: Mapped[DemarcheRequest] = relationship(back_populates="history")
+
+
+class DemarcheCounter(Base):
+    """The last tracking number given per démarche and year (``<prefix>-<year>-<sequence>``)."""
+
+    __tablename__ = "demarche_counters"
+
+    demarche: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer)

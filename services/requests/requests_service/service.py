@@ -23,6 +23,7 @@ from contracts import accounts, paging, requests, timeline
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, NotFound
 from requests_service import authors, domain, limits, photos
+from requests_service.demarche_service import DemarcheEntrypoints
 from requests_service.models import Base, Throttle
 from requests_service.repository import Reports
 
@@ -36,8 +37,9 @@ def photo_of(reports: Reports, report) -> dict:
     return requests.Photo().dump(photo)
 
 
-class RequestsService(health.Health, retention.Retention):
-    """Public-space reports: submitted by anyone, followed by link, processed by agents."""
+class RequestsService(DemarcheEntrypoints, health.Health, retention.Retention):
+    """Public-space reports and the other démarches (``demarche_service``): submitted by
+    citizens, followed by link, processed by the agents of their role."""
 
     name = requests.SERVICE
 

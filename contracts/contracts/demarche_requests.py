@@ -1,0 +1,160 @@
+"""Contracts of the generic démarches (every démarche but the public-space report).
+
+RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) first:
+
+- ``submit_demarche(caller, payload: DemarcheSubmission)`` -> ``SubmittedDemarche``; the
+  ``fields`` are validated by the démarche's definition (:mod:`contracts.demarches`)
+- ``get_tracked_demarche(caller, tracking_number, tracking_key)`` -> ``DemarcheRequest``
+- ``list_demarche_requests(caller, demarche, status=None, page=1, size=50)`` ->
+  ``AgentDemarchePage`` (agents of the démarche's role)
+- ``get_demarche_request(caller, request_id)`` -> ``AgentDemarcheRequest`` (same agents)
+- ``change_demarche_status(caller, request_id, payload: ChangeDemarcheStatus)`` ->
+  ``AgentDemarcheRequest``
+
+Events (exchange ``requests.events``): ``demarche_submitted``, ``demarche_status_changed``;
+``notify`` tells whether the definition e-mails the citizen at that status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from contracts import fields_fr as fr
+from contracts.base import Event, flatten_messages
+from contracts.demarche_rules import RULES
+from contracts.demarches import GENERIC, Demarche
+from contracts.errors import Invalid
+from contracts.paging import page_of
+from contracts.requests import StatusChange
+
+DEMARCHE_SUBMITTED = "demarche_submitted"
+DEMARCHE_STATUS_CHANGED = "demarche_status_changed"
+
+INVALID_FORM = "Le formulaire contient des erreurs."
+
+
+def form_field(definition: Any) -> fields.Field:
+    """The marshmallow field of one :class:`contracts.demarches.Field`."""
+    required = definition.required
+    if definition.kind == "choice":
+        return fr.choice(definition.choices, required=required)
+    if definition.kind == "email":
+        return fr.email(required=required)
+    if definition.kind == "date":
+        return fields.Date(
+            required=required,
+            error_messages={**fr.MESSAGES, "invalid": "Date attendue (jj/mm/aaaa)."},
+        )
+    return fr.text(required=required, max_length=definition.max_length)
+
+
+def payload_schema(demarche: Demarche) -> Schema:
+    """A schema loading the fields of ``demarche``; unknown fields are dropped."""
+    schema_class = Schema.from_dict(
+        {f.name: form_field(f) for f in demarche.fields}, name=f"Demarche_{demarche.code}"
+    )
+    return schema_class(unknown=EXCLUDE)
+
+
+def load_fields(demarche: Demarche, data: Any) -> dict:
+    """The fields of a submission, validated by the definition and its rules, JSON-ready.
+
+    Raises :class:`Invalid` with French errors per field."""
+    errors = payload_schema(demarche).validate(data if isinstance(data, dict) else {})
+    if errors:
+        raise Invalid(INVALID_FORM, flatten_messages(errors))
+    loaded = payload_schema(demarche).load(data)
+    for rule in demarche.rules:
+        rule_errors = RULES[rule](loaded)
+        if rule_errors:
+            raise Invalid(INVALID_FORM, rule_errors)
+    return {
+        name: value.isoformat() if hasattr(value, "isoformat") else value
+        for name, value in loaded.items()
+    }
+
+
+class SubmitDemarche(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    demarche = fr.choice(GENERIC)
+    fields = fields.Dict(keys=fields.String(), required=True, error_messages=fr.MESSAGES)
+
+
+class DemarcheSubmission(SubmitDemarche):
+    """What the gateway sends ``submit_demarche``; ``client_ip`` is set by the gateway."""
+
+    client_ip = fields.String(load_default="")
+
+
+class ChangeDemarcheStatus(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(
+        required=True, validate=validate.Length(min=1, max=40), error_messages=fr.MESSAGES
+    )
+    comment = fr.text(max_length=2000, required=False, load_default="")
+
+
+class DemarcheRequest(Schema):
+    """A démarche as its requester follows it through the tracking link."""
+
+    id = fields.Integer(required=True)
+    demarche = fields.String(required=True)
+    demarche_title = fields.String(required=True)
+    tracking_number = fields.String(required=True)
+    status = fields.String(required=True)
+    status_label = fields.String(required=True)
+    expected_by = fields.Date(required=True)
+    submitted_at = fields.AwareDateTime(required=True, format="iso")
+    updated_at = fields.AwareDateTime(required=True, format="iso")
+    history = fields.List(fields.Nested(StatusChange), required=True)
+    fields = fields.Dict(keys=fields.String(), required=True)  # last: it shadows the module
+
+
+class SubmittedDemarche(DemarcheRequest):
+    tracking_key = fields.String(required=True)
+
+
+class AgentDemarcheRequest(DemarcheRequest):
+    """With the requester's e-mail and the statuses the agent may set next."""
+
+    email = fields.String(required=True)
+    account_id = fields.String(allow_none=True)
+    next_statuses = fields.List(fields.String(), required=True)
+
+
+AgentDemarchePage = page_of(AgentDemarcheRequest)
+
+
+class DemarcheFacts(Schema):
+    """Fields both démarche events carry (not an event by itself)."""
+
+    request_id = fields.Integer(required=True)
+    demarche = fields.String(required=True)
+    demarche_title = fields.String(required=True)
+    tracking_number = fields.String(required=True)
+    tracking_key = fields.String(required=True)
+    email = fields.String(required=True)
+    account_id = fields.String(load_default=None, allow_none=True)
+    status = fields.String(required=True)
+    status_label = fields.String(required=True)
+    notify = fields.Boolean(required=True, metadata={"description": "e-mail the requester"})
+
+
+class DemarcheSubmitted(DemarcheFacts, Event):
+    redacted_once_published = ("tracking_key", "email")
+
+    submitted_at = fields.AwareDateTime(required=True, format="iso")
+
+
+class DemarcheStatusChanged(DemarcheFacts, Event):
+    redacted_once_published = ("tracking_key", "email", "comment")
+
+    previous_status = fields.String(required=True)
+    comment = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True, format="iso")

@@ -1,0 +1,162 @@
+"""Rules of the generic démarches, driven by their definitions (``contracts.demarches``).
+
+Functions take a ``DemarcheRequests`` store and return plain objects, free of nameko and
+SQLAlchemy, so that every rule can be tested without a database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from chassis import identity
+from contracts.demarches import GENERIC, Demarche
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from requests_service.domain import PARIS, find_by_tracking_link, new_tracking_key
+
+TRACKING_NOT_FOUND = "Aucune démarche ne correspond à ce numéro et à cette clé de suivi."
+REQUEST_NOT_FOUND = "Cette démarche n'existe pas."
+UNKNOWN_DEMARCHE = "Cette démarche n'existe pas."
+ACCOUNT_REQUIRED = "Connectez-vous pour faire cette démarche."
+NOT_YOUR_ROLE = "Cette démarche est traitée par un autre service."
+REASON_REQUIRED = "Indiquez le motif : il sera envoyé au demandeur."
+
+
+class DemarcheRequests(Protocol):
+    def next_sequence(self, demarche: str, year: int) -> int: ...
+    def add(self, **fields: Any) -> Any: ...
+    def add_status_change(self, request: Any, **fields: Any) -> Any: ...
+    def get(self, request_id: int, for_change: bool = False) -> Any | None: ...
+    def find_by_number(self, tracking_number: str) -> Any | None: ...
+
+
+def definition(code: Any) -> Demarche:
+    """The definition of a generic démarche; NotFound for any other code."""
+    found = GENERIC.get(code) if isinstance(code, str) else None
+    if found is None:
+        raise NotFound(UNKNOWN_DEMARCHE)
+    return found
+
+
+def require_agent(caller: Any, demarche: Demarche) -> dict:
+    """The caller, if they process ``demarche`` (its role, or admin); Forbidden otherwise."""
+    return identity.require_role(caller, (demarche.role, "admin"))
+
+
+def submit(store: DemarcheRequests, caller: dict, demarche: Demarche, fields: dict, now: datetime):
+    """Store a request with validated ``fields``, numbered per démarche in the Paris year."""
+    if demarche.account_required and not caller.get("account_id"):
+        raise Forbidden(ACCOUNT_REQUIRED)
+    year = now.astimezone(PARIS).year
+    sequence = store.next_sequence(demarche.code, year)
+    request = store.add(
+        demarche=demarche.code,
+        tracking_number=f"{demarche.prefix}-{year}-{sequence:06d}",
+        tracking_key=new_tracking_key(),
+        payload=fields,
+        email=fields["email"],
+        account_id=caller.get("account_id"),
+        status=demarche.initial_status,
+        submitted_at=now,
+        updated_at=now,
+    )
+    store.add_status_change(
+        request, status=demarche.initial_status, comment="", changed_by=None, changed_at=now
+    )
+    return request
+
+
+def find_tracked(store: DemarcheRequests, number: Any, key: Any) -> Any:
+    """The request behind a tracking link; a wrong key looks like an unknown number."""
+    return find_by_tracking_link(store, number, key, TRACKING_NOT_FOUND)
+
+
+def get_for_agent(store: DemarcheRequests, caller: Any, request_id: Any, for_change=False):
+    """The request with ``request_id`` and the caller, if the caller processes its démarche."""
+    valid = isinstance(request_id, int) and not isinstance(request_id, bool)
+    request = store.get(request_id, for_change) if valid else None
+    if request is None:
+        identity.load(caller)
+        raise NotFound(REQUEST_NOT_FOUND)
+    return request, require_agent(caller, GENERIC[request.demarche])
+
+
+def status_filter(demarche: Demarche, status: Any) -> str | None:
+    if status is None or status in demarche.statuses:
+        return status
+    raise Invalid("Le filtre est invalide.", {"status": ["Choix inconnu."]})
+
+
+def change_status(request: Any, store: DemarcheRequests, agent: dict, data: dict, now) -> str:
+    """Move ``request`` along an allowed transition, with a history row; the previous status."""
+    demarche = GENERIC[request.demarche]
+    previous, new = request.status, data["status"]
+    labels = demarche.statuses
+    if new not in labels:
+        raise Invalid("Le formulaire contient des erreurs.", {"status": ["Choix inconnu."]})
+    if new not in demarche.transitions[previous]:
+        raise Conflict(
+            f"Une démarche « {labels[previous]} » ne peut pas passer à « {labels[new]} »."
+        )
+    if new in demarche.reason_required and not data.get("comment"):
+        raise Invalid("Le formulaire contient des erreurs.", {"comment": [REASON_REQUIRED]})
+    request.status, request.updated_at = new, now
+    store.add_status_change(
+        request,
+        status=new,
+        comment=data.get("comment", ""),
+        changed_by=agent.get("account_id"),
+        changed_at=now,
+    )
+    return previous
+
+
+def expected_by(demarche: Demarche, submitted_at: datetime) -> date:
+    """The Paris date by which the town expects to have processed the request."""
+    return submitted_at.astimezone(PARIS).date() + timedelta(days=demarche.expected_days)
+
+
+def request_view(request: Any) -> dict:
+    """Everything the démarche schemas dump; each keeps only the fields it declares."""
+    demarche = GENERIC[request.demarche]
+    labels = demarche.statuses
+    return {
+        "id": request.id,
+        "demarche": demarche.code,
+        "demarche_title": demarche.title,
+        "tracking_number": request.tracking_number,
+        "tracking_key": request.tracking_key,
+        "status": request.status,
+        "status_label": labels[request.status],
+        "fields": dict(request.payload),
+        "expected_by": expected_by(demarche, request.submitted_at),
+        "email": request.email,
+        "account_id": request.account_id,
+        "next_statuses": sorted(demarche.transitions[request.status]),
+        "submitted_at": request.submitted_at,
+        "updated_at": request.updated_at,
+        "history": [
+            {
+                "status": c.status,
+                "status_label": labels[c.status],
+                "comment": c.comment,
+                "changed_at": c.changed_at,
+            }
+            for c in request.history
+        ],
+    }
+
+
+def event_data(request: Any, previous_status: str | None = None) -> dict:
+    """Data of ``demarche_submitted`` or, with ``previous_status``, ``demarche_status_changed``."""
+    view = request_view(request)
+    latest = view["history"][-1]
+    notify = request.status in GENERIC[request.demarche].notified_statuses
+    return {
+        **view,
+        "request_id": view["id"],
+        "previous_status": previous_status,
+        "comment": latest["comment"],
+        "changed_at": latest["changed_at"],
+        "notify": notify,
+    }

@@ -1,0 +1,72 @@
+"""Queries of the generic démarche requests, behind ``demarche_domain.DemarcheRequests``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, selectinload
+
+from chassis.paging import fetch_page
+from requests_service.models import DemarcheCounter, DemarcheRequest, DemarcheStatusChange
+
+NEXT_NUMBER = text(
+    "SET LOCAL synchronous_commit TO OFF;"
+    f" INSERT INTO {DemarcheCounter.__tablename__} (demarche, year, last_value)"
+    " VALUES (:demarche, :year, 1) ON CONFLICT (demarche, year) DO UPDATE"
+    f" SET last_value = {DemarcheCounter.__tablename__}.last_value + 1 RETURNING last_value"
+)
+"""As ``repository.NEXT_NUMBER``: one statement committed at once, one series per démarche."""
+
+
+class DemarcheRequests:
+    """Démarche requests of one session (one transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def next_sequence(self, demarche: str, year: int) -> int:
+        autocommit = {"isolation_level": "AUTOCOMMIT"}
+        with self.session.get_bind().connect().execution_options(**autocommit) as connection:
+            values = {"demarche": demarche, "year": year}
+            return connection.execute(NEXT_NUMBER, values).scalar_one()
+
+    def add(self, **fields: Any) -> DemarcheRequest:
+        request = DemarcheRequest(history=[], **fields)
+        self.session.add(request)
+        self.session.flush()
+        return request
+
+    def add_status_change(self, request: DemarcheRequest, **fields: Any) -> DemarcheStatusChange:
+        change = DemarcheStatusChange(**fields)
+        request.history.append(change)
+        self.session.flush()
+        return change
+
+    def get(self, request_id: int, for_change: bool = False) -> DemarcheRequest | None:
+        """The request; ``for_change`` locks its row until commit."""
+        query = self._query().where(DemarcheRequest.id == request_id)
+        if for_change:
+            query = query.with_for_update(of=DemarcheRequest)
+        return self.session.scalars(query).one_or_none()
+
+    def find_by_number(self, tracking_number: str) -> DemarcheRequest | None:
+        query = self._query().where(DemarcheRequest.tracking_number == tracking_number)
+        return self.session.scalars(query).one_or_none()
+
+    def list(
+        self, demarche: str, status: str | None, page: int, size: int
+    ) -> tuple[list[DemarcheRequest], int]:
+        """One page of one démarche, newest first, optionally with one status only."""
+        query = (
+            self._query()
+            .where(DemarcheRequest.demarche == demarche)
+            .order_by(DemarcheRequest.submitted_at.desc(), DemarcheRequest.id.desc())
+        )
+        if status is not None:
+            query = query.where(DemarcheRequest.status == status)
+        return fetch_page(self.session, query, page, size)
+
+    @staticmethod
+    def _query():
+        return select(DemarcheRequest).options(selectinload(DemarcheRequest.history))

@@ -1,0 +1,87 @@
+"""Entrypoints of the generic démarches (``contracts.demarche_requests``), mixed into
+``RequestsService``: load, authorize, decide (``demarche_domain``), store with its event, dump.
+"""
+
+from __future__ import annotations
+
+from nameko.rpc import rpc
+
+from chassis import identity
+from chassis.throttle import Throttles
+from chassis.types import utcnow
+from contracts import demarche_requests as contract
+from contracts import paging
+from contracts.base import load_or_invalid
+from contracts.errors import EXPECTED
+from requests_service import demarche_domain as domain
+from requests_service import limits
+from requests_service.demarche_repository import DemarcheRequests
+from requests_service.models import Throttle
+
+
+class DemarcheEntrypoints:
+    """Needs the ``db`` and ``outbox`` dependencies of the service it is mixed into."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def submit_demarche(self, caller, payload):
+        """Record a request of a démarche and announce it (DemarcheSubmission)."""
+        who = identity.load(caller)
+        data = load_or_invalid(contract.DemarcheSubmission(), payload)
+        demarche = domain.definition(data["demarche"])
+        fields = contract.load_fields(demarche, data["fields"])
+        with self.db.session() as session:
+            lock = Throttles(session, Throttle).lock
+            limits.count_submission(lock, data["client_ip"], fields["email"], utcnow())
+        with self.db.session() as session:
+            request = domain.submit(DemarcheRequests(session), who, demarche, fields, utcnow())
+            event = domain.event_data(request)
+            self.outbox.add(
+                session, contract.DEMARCHE_SUBMITTED, contract.DemarcheSubmitted(), event
+            )
+            view = domain.request_view(request)
+        return contract.SubmittedDemarche().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_tracked_demarche(self, caller, tracking_number, tracking_key):
+        """A request as its author follows it, given its number and private key."""
+        identity.load(caller)
+        with self.db.session() as session:
+            store = DemarcheRequests(session)
+            view = domain.request_view(domain.find_tracked(store, tracking_number, tracking_key))
+        return contract.DemarcheRequest().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_demarche_requests(self, caller, demarche, status=None, page=None, size=None):
+        """One page of a démarche's requests for its agents, newest first."""
+        definition = domain.definition(demarche)
+        domain.require_agent(caller, definition)
+        status = domain.status_filter(definition, status)
+        page, size = paging.page_request(page, size)
+        with self.db.session() as session:
+            found, total = DemarcheRequests(session).list(definition.code, status, page, size)
+            views = [domain.request_view(request) for request in found]
+        return contract.AgentDemarchePage().dump(paging.page_view(views, page, size, total))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_demarche_request(self, caller, request_id):
+        """One request with its requester's e-mail, for the agents of its démarche."""
+        with self.db.session() as session:
+            request, _ = domain.get_for_agent(DemarcheRequests(session), caller, request_id)
+            view = domain.request_view(request)
+        return contract.AgentDemarcheRequest().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_demarche_status(self, caller, request_id, payload):
+        """Move a request along an allowed transition with a public comment."""
+        identity.load(caller)
+        data = load_or_invalid(contract.ChangeDemarcheStatus(), payload)
+        with self.db.session() as session:
+            store = DemarcheRequests(session)
+            request, agent = domain.get_for_agent(store, caller, request_id, for_change=True)
+            previous = domain.change_status(request, store, agent, data, utcnow())
+            event = domain.event_data(request, previous)
+            self.outbox.add(
+                session, contract.DEMARCHE_STATUS_CHANGED, contract.DemarcheStatusChanged(), event
+            )
+            view = domain.request_view(request)
+        return contract.AgentDemarcheRequest().dump(view)

@@ -1,0 +1,107 @@
+"""État-civil requests submitted, followed and processed through the real service, database
+and broker."""
+
+from __future__ import annotations
+
+import pytest
+
+from chassis.testing.services import call
+from contracts.base import example
+from contracts.demarche_rules import NOT_ENTITLED
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+
+CITIZEN = example("caller")
+AGENT = {"account_id": "agent-ec", "roles": ["agent_etat_civil"], "family_id": None}
+OTHER_AGENT = {"account_id": "agent-ep", "roles": ["agent_espace_public"], "family_id": None}
+
+
+def submit(container, **changes):
+    payload = example("submit_demarche")
+    return call(
+        container,
+        "submit_demarche",
+        CITIZEN,
+        {**payload, "fields": {**payload["fields"], **changes}},
+    )
+
+
+def test_demande_d_acte_numerotee_suivie_et_annoncee(container, events):
+    first, second = submit(container), submit(container)
+    assert first["tracking_number"].startswith("ECV-")
+    assert int(second["tracking_number"][-6:]) == int(first["tracking_number"][-6:]) + 1
+    assert (first["status"], first["fields"]["date_acte"]) == ("nouvelle", "1990-04-12")
+    event_type, payload = events.next()
+    assert event_type == "demarche_submitted"
+    assert (payload["tracking_number"], payload["notify"]) == (first["tracking_number"], True)
+    number, key = first["tracking_number"], first["tracking_key"]
+    tracked = call(container, "get_tracked_demarche", CITIZEN, number, key)
+    assert tracked["demarche_title"] == "Demander une copie d'acte d'état civil"
+    assert "email" not in tracked and "tracking_key" not in tracked
+    with pytest.raises(NotFound):
+        call(container, "get_tracked_demarche", CITIZEN, number, "mauvaise-cle")
+
+
+def test_copie_integrale_refusee_sans_lien_avec_la_personne(container):
+    with pytest.raises(Invalid) as refused:
+        submit(container, copie="integrale", lien="autre")
+    assert refused.value.fields == {"lien": [NOT_ENTITLED]}
+    assert submit(container, copie="extrait_sans_filiation", lien="autre")["status"] == "nouvelle"
+
+
+def test_agent_etat_civil_traite_jusqu_a_l_envoi(container, events):
+    request = submit(container)
+    events.next()
+    listed = call(container, "list_demarche_requests", AGENT, "acte_etat_civil")
+    assert [item["id"] for item in listed["items"]] == [request["id"]]
+    seen = call(container, "get_demarche_request", AGENT, request["id"])
+    assert (seen["email"], seen["next_statuses"]) == (
+        "camille.martin@example.org",
+        ["en_cours", "rejetee"],
+    )
+    changed = call(
+        container,
+        "change_demarche_status",
+        AGENT,
+        request["id"],
+        {"status": "en_cours", "comment": "Votre demande est en cours."},
+    )
+    assert changed["next_statuses"] == ["envoyee", "rejetee"]
+    event_type, payload = events.next()
+    assert (event_type, payload["previous_status"], payload["status"]) == (
+        "demarche_status_changed",
+        "nouvelle",
+        "en_cours",
+    )
+    sent = call(container, "change_demarche_status", AGENT, request["id"], {"status": "envoyee"})
+    assert [step["status"] for step in sent["history"]] == ["nouvelle", "en_cours", "envoyee"]
+    with pytest.raises(Conflict):
+        call(container, "change_demarche_status", AGENT, request["id"], {"status": "en_cours"})
+
+
+def test_rejet_exige_un_motif(container):
+    request = submit(container)
+    with pytest.raises(Invalid) as refused:
+        call(container, "change_demarche_status", AGENT, request["id"], {"status": "rejetee"})
+    assert list(refused.value.fields) == ["comment"]
+    reason = "Aucun acte à ce nom dans notre commune."
+    rejected = call(
+        container,
+        "change_demarche_status",
+        AGENT,
+        request["id"],
+        {"status": "rejetee", "comment": reason},
+    )
+    assert (rejected["status_label"], rejected["history"][-1]["comment"]) == ("Rejetée", reason)
+
+
+def test_un_agent_d_un_autre_role_ne_voit_ni_ne_traite(container):
+    request = submit(container)
+    for caller in (OTHER_AGENT, CITIZEN):
+        with pytest.raises(Forbidden):
+            call(container, "list_demarche_requests", caller, "acte_etat_civil")
+        with pytest.raises(Forbidden):
+            call(container, "get_demarche_request", caller, request["id"])
+        with pytest.raises(Forbidden):
+            call(container, "change_demarche_status", caller, request["id"], {"status": "en_cours"})
+    with pytest.raises(NotFound):
+        call(container, "list_demarche_requests", AGENT, "inconnue")
