@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from nameko.extensions import DependencyProvider
 
 from chassis import config
-from notifications import account_mails, domain
+from notifications import account_mails, demarche_mails, domain
 
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
@@ -65,6 +65,10 @@ class MailComposer:
 
     def report_status_changed(self, event: dict) -> Rendered:
         return self.render(domain.report_status_changed_mail(event, self.public_url))
+
+    def demarche_mail(self, event_type: str, event: dict) -> Rendered:
+        """The e-mail of a démarche event (see :mod:`notifications.demarche_mails`)."""
+        return self.render(demarche_mails.demarche_mail(event_type, event, self.public_url))
 
     def account_mail(self, event_type: str, event: dict) -> Rendered:
         """The e-mail of an ``accounts`` event (see :mod:`notifications.account_mails`)."""

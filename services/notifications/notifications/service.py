@@ -16,7 +16,7 @@ from chassis import health, identity, retention
 from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
-from contracts import accounts, notifications, paging, requests
+from contracts import accounts, demarche_requests, notifications, paging, requests
 from contracts.errors import EXPECTED, Invalid
 from notifications import contacts, domain, purges
 from notifications.delivery import Delivery, deliver_due
@@ -54,6 +54,28 @@ class NotificationsService(health.Health, retention.Retention):
         contact = Contacts(session).find(event["account_id"]) if event["account_id"] else None
         if contacts.progress_email_wanted(event, contact):
             self.delivery.queue(session, event, self.composer.report_status_changed(event))
+
+    @handle_event(
+        requests.SERVICE, demarche_requests.DEMARCHE_SUBMITTED, demarche_requests.DemarcheSubmitted
+    )
+    def on_demarche_submitted(self, session, event):
+        """Confirm a démarche request, with its number and private tracking link."""
+        self._queue_demarche_mail(session, demarche_requests.DEMARCHE_SUBMITTED, event)
+
+    @handle_event(
+        requests.SERVICE,
+        demarche_requests.DEMARCHE_STATUS_CHANGED,
+        demarche_requests.DemarcheStatusChanged,
+    )
+    def on_demarche_status_changed(self, session, event):
+        """Tell the requester the new status, as their account's preference allows."""
+        self._queue_demarche_mail(session, demarche_requests.DEMARCHE_STATUS_CHANGED, event)
+
+    def _queue_demarche_mail(self, session, event_type, event):
+        """Only at the statuses the démarche e-mails (``notify``), to those who want them."""
+        contact = Contacts(session).find(event["account_id"]) if event["account_id"] else None
+        if event["notify"] and contacts.progress_email_wanted(event, contact):
+            self.delivery.queue(session, event, self.composer.demarche_mail(event_type, event))
 
     @handle_event(accounts.SERVICE, accounts.ACCOUNT_REGISTERED, accounts.AccountRegistered)
     def on_account_registered(self, session, event):
