@@ -20,9 +20,11 @@ from gateway.views import (
     account,
     account_security,  # noqa: F401 - adds the sensitive pages to the account blueprint
     admin,
+    agent_demarches,  # noqa: F401 - adds the démarche pages to the agents blueprint
     agents,
     api,
     auth,
+    demarches,
     franceconnect_views,
     health,
     home,
@@ -34,6 +36,7 @@ BLUEPRINTS = (
     home.bp,
     health.bp,
     reports.bp,
+    demarches.bp,
     auth.bp,
     registration.bp,
     account.bp,

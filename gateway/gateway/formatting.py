@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from contracts.demarches import GENERIC
 from contracts.requests import CATEGORIES, STATUSES
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -19,6 +20,7 @@ MONTHS = (
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["paris_datetime"] = paris_datetime
     app.jinja_env.filters["paris_date"] = paris_date
+    app.jinja_env.filters["calendar_date"] = calendar_date
     app.jinja_env.filters["paris_iso"] = paris_iso
     app.context_processor(_template_globals)
 
@@ -29,6 +31,7 @@ def _template_globals() -> dict:
         "town_name": config["TOWN_NAME"],
         "categories": CATEGORIES,
         "statuses": STATUSES,
+        "generic_demarches": GENERIC,
     }
 
 
@@ -50,6 +53,12 @@ def paris_date(value: str | datetime) -> str:
     moment = to_paris(value)
     day = "1er" if moment.day == 1 else str(moment.day)
     return f"{day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def calendar_date(value: str) -> str:
+    """« 12 décembre 2026 » from an ISO date (``2026-12-12``), a day with no time or zone."""
+    day = date.fromisoformat(value)
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def paris_iso(value: str | datetime) -> str:

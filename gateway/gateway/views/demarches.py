@@ -1,0 +1,104 @@
+"""Citizen pages of the démarches catalogue: the list, a form generated from each démarche's
+definition (``contracts.demarches``), and the private tracking page of a request.
+
+The public-space report keeps its own form (``views.reports``); the catalogue links to it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+
+from contracts.demarches import CATALOGUE, ESPACE_PUBLIC, GENERIC, Demarche
+from contracts.errors import Invalid, TooManyRequests
+from gateway import pages, sessions
+from gateway.errors import with_retry_after
+from gateway.views import no_store, public_url, rpc
+
+bp = Blueprint("demarches", __name__, url_prefix="/demarches")
+
+
+def form_url(demarche: Demarche) -> str:
+    if demarche is ESPACE_PUBLIC:
+        return url_for("reports.new_report")
+    return url_for("demarches.new_request", code=demarche.code)
+
+
+def labels_of(demarche: Demarche) -> dict[str, str]:
+    """The form's inputs and their French labels, in screen order (for the error summary)."""
+    return {field.name: field.label for field in demarche.fields}
+
+
+def shown_fields(demarche: Demarche, values: dict) -> list[tuple[str, str]]:
+    """(label, text) of each answered field, a choice shown by its label."""
+    shown = []
+    for field in demarche.fields:
+        value = values.get(field.name)
+        if value not in (None, ""):
+            shown.append((field.label, field.choices.get(value, value)))
+    return shown
+
+
+@bp.get("")
+def catalogue():
+    """Every démarche the town offers, grouped by area."""
+    return render_template("demarches/catalogue.html", catalogue=CATALOGUE, form_url=form_url)
+
+
+@bp.route("/<code>/nouvelle", methods=["GET", "POST"])
+def new_request(code: str):
+    """The form of one démarche; on POST send it and show the confirmation."""
+    demarche = GENERIC.get(code)
+    if demarche is None:
+        abort(404)
+    if demarche.account_required and sessions.current_identity() is None:
+        return redirect(url_for("auth.login", suite=request.full_path), 303)
+    if request.method == "GET":
+        return _form_page(demarche, _prefill())
+    values = pages.text_values(request.form, tuple(labels_of(demarche)))
+    payload = {
+        "demarche": demarche.code,
+        "fields": {name: value for name, value in values.items() if value},
+        "client_ip": sessions.client_ip(),
+    }
+    try:
+        sent = rpc().call("requests", "submit_demarche", sessions.current_caller(), payload)
+    except Invalid as exc:
+        return _form_page(demarche, values, exc)
+    except TooManyRequests as exc:
+        return with_retry_after(_form_page(demarche, values, message=exc.message, status=429), exc)
+    target = url_for(".track", number=sent["tracking_number"], cle=sent["tracking_key"], nouveau=1)
+    return redirect(target, 303)
+
+
+def _prefill() -> dict:
+    if sessions.current_identity() is None:
+        return {}
+    account = rpc().call("accounts", "get_account", sessions.current_caller())
+    return {"email": account["email"]}
+
+
+def _form_page(demarche, values, exc: Invalid | None = None, message=None, status=None):
+    context = {"demarche": demarche, "summary_title": None}
+    labels = labels_of(demarche)
+    if exc is not None:
+        return pages.invalid_page("demarches/form.html", labels, values, exc, **context)
+    return pages.form_page("demarches/form.html", labels, values, None, message, status, **context)
+
+
+@bp.get("/suivi/<number>")
+def track(number: str):
+    """A request's status and history, for whoever holds its private link."""
+    key = request.args.get("cle", "").strip()
+    if not key:
+        return redirect(url_for("reports.track_form", numero=number))
+    found = rpc().call("requests", "get_tracked_demarche", sessions.current_caller(), number, key)
+    demarche = GENERIC[found["demarche"]]
+    page = render_template(
+        "demarches/track.html",
+        found=found,
+        demarche=demarche,
+        answers=shown_fields(demarche, found["fields"]),
+        private_link=public_url(url_for(".track", number=found["tracking_number"], cle=key)),
+        is_new=request.args.get("nouveau") == "1",
+    )
+    return no_store(make_response(page))

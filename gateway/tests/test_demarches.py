@@ -1,0 +1,149 @@
+"""Démarche pages: the catalogue, a form generated from its definition, the confirmation,
+and the agents' list and request page, with the fake RPC client."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts.base import example
+from contracts.demarche_rules import NOT_ENTITLED
+from contracts.errors import Conflict, Forbidden, Invalid, TooManyRequests
+
+from .conftest import agent_identity, caller_of, log_in, page_of
+
+FIELDS = example("submit_demarche")["fields"]
+FORM = {**FIELDS, "nom": "  Martin  "}
+ETAT_CIVIL = agent_identity("agent_etat_civil")
+
+
+def agent_request(status: str = "nouvelle", next_statuses=("en_cours", "rejetee")) -> dict:
+    """An ``AgentDemarcheRequest`` as the requests service answers it."""
+    return {
+        "id": 41,
+        "demarche": "acte_etat_civil",
+        "demarche_title": "Demander une copie d'acte d'état civil",
+        "tracking_number": "ECV-2026-000041",
+        "tracking_key": "Zx8Qw2Lm5Np7Rt9Vb3Cd6Fg1Hj4Kk0Ss",
+        "status": status,
+        "status_label": {"nouvelle": "Nouvelle", "envoyee": "Envoyée par courrier"}[status],
+        "fields": FIELDS,
+        "expected_by": "2026-12-12",
+        "email": FIELDS["email"],
+        "account_id": None,
+        "next_statuses": list(next_statuses),
+        "submitted_at": "2026-12-02T09:15:00+00:00",
+        "updated_at": "2026-12-02T09:15:00+00:00",
+        "history": [
+            {"status": "nouvelle", "status_label": "Nouvelle", "comment": "",
+             "changed_at": "2026-12-02T09:15:00+00:00"}
+        ],
+    }  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def answers(rpc):
+    rpc.answer("submit_demarche", agent_request())
+    rpc.answer("get_tracked_demarche", agent_request())
+    rpc.answer("list_demarche_requests", page_of([agent_request()]))
+    rpc.answer("get_demarche_request", agent_request())
+    rpc.answer("change_demarche_status", agent_request())
+
+
+def test_catalogue_liste_les_demarches_par_domaine(client):
+    page = client.get("/demarches").get_data(as_text=True)
+    assert "<h2>Espace public</h2>" in page and "<h2>État civil</h2>" in page
+    assert 'href="/signalements/nouveau"' in page
+    assert 'href="/demarches/acte_etat_civil/nouvelle"' in page
+    assert "Délai de traitement habituel : 10 jours." in page
+
+
+def test_formulaire_genere_avec_les_libelles_francais(client):
+    page = client.get("/demarches/acte_etat_civil/nouvelle").get_data(as_text=True)
+    assert "Votre lien avec la personne concernée" in page
+    assert 'value="extrait_sans_filiation"' in page
+    assert 'id="field-date_acte" name="date_acte" type="date"' in page
+    assert client.get("/demarches/inconnue/nouvelle").status_code == 404
+    assert client.get("/demarches/espace_public/nouvelle").status_code == 404
+
+
+def test_envoi_donne_la_confirmation_avec_le_numero(client, rpc):
+    response = client.post("/demarches/acte_etat_civil/nouvelle", data=FORM)
+    assert response.status_code == 303
+    sent = rpc.last("submit_demarche")["args"][1]
+    assert sent == {"demarche": "acte_etat_civil", "fields": FIELDS, "client_ip": "127.0.0.1"}
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Votre demande a bien été enregistrée" in page
+    assert "ECV-2026-000041" in page and "12 décembre 2026" in page
+    assert "Je suis la personne concernée par l&#39;acte" in page
+    assert rpc.last("get_tracked_demarche")["args"][1:] == (
+        "ECV-2026-000041",
+        "Zx8Qw2Lm5Np7Rt9Vb3Cd6Fg1Hj4Kk0Ss",
+    )
+
+
+def test_refus_de_la_copie_integrale_reaffiche_tout_avec_l_erreur(client, rpc):
+    rpc.answer(
+        "submit_demarche", Invalid("Le formulaire contient des erreurs.", {"lien": [NOT_ENTITLED]})
+    )
+    form = {**FORM, "lien": "autre"}
+    response = client.post("/demarches/acte_etat_civil/nouvelle", data=form)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Votre lien avec la personne concernée : Une copie intégrale" in page
+    assert 'value="autre" id="field-lien-autre" checked' in page
+    assert 'value="12 rue de la République"' in page and 'value="1990-04-12"' in page
+
+
+def test_trop_de_demandes_donne_429_avec_le_formulaire(client, rpc):
+    rpc.answer("submit_demarche", TooManyRequests("Réessayez dans une heure.", 3600))
+    response = client.post("/demarches/acte_etat_civil/nouvelle", data=FORM)
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "3600")
+    assert "Réessayez dans une heure." in response.get_data(as_text=True)
+
+
+def test_agent_etat_civil_voit_la_liste_et_la_demande(client, rpc):
+    log_in(client, rpc, ETAT_CIVIL)
+    page = client.get("/agents/demarches/acte_etat_civil?statut=nouvelle").get_data(as_text=True)
+    assert "ECV-2026-000041" in page and 'href="/agents/demarches/acte_etat_civil"' in page
+    call = rpc.last("list_demarche_requests")
+    assert call["args"] == (caller_of(ETAT_CIVIL), "acte_etat_civil", "nouvelle", None)
+    page = client.get("/agents/demarches/demande/41").get_data(as_text=True)
+    assert 'href="mailto:camille.martin@example.org"' in page and "Copie intégrale" in page
+    assert 'value="en_cours"' in page and 'value="rejetee"' in page
+    assert 'value="envoyee"' not in page
+
+
+def test_agent_change_le_statut_ou_voit_l_erreur(client, rpc):
+    log_in(client, rpc, ETAT_CIVIL)
+    change = {"status": "rejetee", "comment": ""}
+    rpc.answer("change_demarche_status", Invalid("", {"comment": ["Indiquez le motif."]}))
+    response = client.post("/agents/demarches/demande/41/statut", data=change)
+    assert response.status_code == 422
+    assert "Commentaire : Indiquez le motif." in response.get_data(as_text=True)
+    rpc.answer("change_demarche_status", Conflict("Une démarche « Envoyée » ne peut pas..."))
+    assert client.post("/agents/demarches/demande/41/statut", data=change).status_code == 409
+    rpc.answer("change_demarche_status", agent_request())
+    response = client.post("/agents/demarches/demande/41/statut", data={"status": "en_cours"})
+    assert (response.status_code, response.headers["Location"]) == (
+        303,
+        "/agents/demarches/demande/41",
+    )
+    assert rpc.last("change_demarche_status")["args"][1:] == (
+        41,
+        {"status": "en_cours", "comment": ""},
+    )
+
+
+def test_demande_terminee_n_offre_plus_de_transition(client, rpc):
+    log_in(client, rpc, ETAT_CIVIL)
+    rpc.answer("get_demarche_request", agent_request("envoyee", ()))
+    page = client.get("/agents/demarches/demande/41").get_data(as_text=True)
+    assert "son statut ne change plus" in page and "Changer le statut" not in page
+
+
+def test_agent_d_un_autre_role_recoit_403(client, rpc):
+    log_in(client, rpc, agent_identity("agent_espace_public"))
+    rpc.answer("get_demarche_request", Forbidden("Vous n'avez pas accès à cette page."))
+    assert client.get("/agents/demarches/demande/41").status_code == 403
+    page = client.get("/agents/signalements").get_data(as_text=True)
+    assert "/agents/demarches/acte_etat_civil" not in page
