@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from chassis import identity
 from contracts.demarches import GENERIC, Demarche
@@ -145,6 +146,35 @@ def request_view(request: Any) -> dict:
             for c in request.history
         ],
     }
+
+
+def timeline_entry(request: Any) -> dict:
+    """A request as one line of "Mon espace" (``contracts.timeline.TimelineEntry``)."""
+    demarche = GENERIC[request.demarche]
+    number, key = quote(request.tracking_number, safe=""), quote(request.tracking_key, safe="")
+    return {
+        "service": "requests",
+        "kind": demarche.code,
+        "reference": request.tracking_number,
+        "title": demarche.title,
+        "status": request.status,
+        "status_label": demarche.statuses[request.status],
+        "submitted_at": request.submitted_at,
+        "updated_at": request.updated_at,
+        "path": f"/demarches/suivi/{number}?cle={key}",
+    }
+
+
+def forget_account(store: Any, account_id: str) -> set[str]:
+    """Detach a closed account from its requests and drop its e-mail (column and answer);
+    returns the addresses forgotten. The other answers stay: they are the town's record of
+    what was asked and delivered. Running it again changes nothing."""
+    forgotten = store.list_by_account(account_id)
+    addresses = {request.email for request in forgotten if request.email}
+    for request in forgotten:
+        request.email, request.account_id = "", None
+        request.payload = {**request.payload, "email": ""}
+    return addresses
 
 
 def event_data(request: Any, previous_status: str | None = None) -> dict:

@@ -67,6 +67,10 @@ class DemarcheRequests:
             query = query.where(DemarcheRequest.status == status)
         return fetch_page(self.session, query, page, size)
 
+    def list_by_account(self, account_id: str) -> list[DemarcheRequest]:
+        query = self._query().where(DemarcheRequest.account_id == account_id)
+        return list(self.session.scalars(query))
+
     @staticmethod
     def _query():
         return select(DemarcheRequest).options(selectinload(DemarcheRequest.history))

@@ -22,7 +22,8 @@ from chassis.types import utcnow
 from contracts import accounts, paging, requests, timeline
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, NotFound
-from requests_service import authors, domain, limits, photos
+from requests_service import authors, demarche_domain, domain, limits, photos
+from requests_service.demarche_repository import DemarcheRequests
 from requests_service.demarche_service import DemarcheEntrypoints
 from requests_service.models import Base, Throttle
 from requests_service.repository import Reports
@@ -137,16 +138,21 @@ class RequestsService(DemarcheEntrypoints, health.Health, retention.Retention):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_account_requests(self, caller):
-        """The caller's own reports for "Mon espace", newest first (contracts.timeline)."""
+        """The caller's reports and démarche requests for "Mon espace", newest first."""
         account_id = authors.account_of(identity.load(caller))
         with self.db.session() as session:
             entries = authors.account_timeline(Reports(session), account_id)
+            found = DemarcheRequests(session).list_by_account(account_id)
+            entries += [demarche_domain.timeline_entry(request) for request in found]
+        entries.sort(key=lambda entry: entry["submitted_at"], reverse=True)
         return timeline.TimelineEntry(many=True).dump(entries)
 
     @handle_event(accounts.SERVICE, accounts.ACCOUNT_CLOSED, accounts.AccountClosed)
     def on_account_closed(self, session, event):
-        """Anonymize the closed account's reports; they stay, with history, for the records.
+        """Anonymize the closed account's reports and démarche requests; they stay, with
+        history, for the records.
 
         Its addresses also leave the copies of events (outbox rows, dead letters)."""
         addresses = authors.forget_author(Reports(session), event["account_id"])
+        addresses |= demarche_domain.forget_account(DemarcheRequests(session), event["account_id"])
         retention.forget_values(session, Base.metadata, {*addresses, event["email"]})

@@ -3,8 +3,12 @@ and broker."""
 
 from __future__ import annotations
 
-import pytest
+import uuid
 
+import pytest
+from sqlalchemy import text
+
+from chassis.testing.fixtures import wait_until
 from chassis.testing.services import call
 from contracts.base import example
 from contracts.demarche_rules import NOT_ENTITLED
@@ -13,6 +17,11 @@ from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 CITIZEN = example("caller")
 AGENT = {"account_id": "agent-ec", "roles": ["agent_etat_civil"], "family_id": None}
 OTHER_AGENT = {"account_id": "agent-ep", "roles": ["agent_espace_public"], "family_id": None}
+
+
+def rows(engine, query, **params):
+    with engine.connect() as connection:
+        return connection.execute(text(query), params).mappings().all()
 
 
 def submit(container, **changes):
@@ -105,3 +114,33 @@ def test_un_agent_d_un_autre_role_ne_voit_ni_ne_traite(container):
             call(container, "change_demarche_status", caller, request["id"], {"status": "en_cours"})
     with pytest.raises(NotFound):
         call(container, "list_demarche_requests", AGENT, "inconnue")
+
+
+def test_compte_ferme_oublie_l_adresse_de_ses_demandes(container, engine, dispatch):
+    camille = {"account_id": str(uuid.uuid4()), "roles": [], "family_id": None}
+    payload = example("submit_demarche")
+    mine = call(container, "submit_demarche", camille, payload)
+    [entry] = call(container, "list_account_requests", camille)
+    assert (entry["reference"], entry["kind"], entry["status_label"]) == (
+        mine["tracking_number"],
+        "acte_etat_civil",
+        "Nouvelle",
+    )
+    assert entry["path"] == f"/demarches/suivi/{mine['tracking_number']}?cle={mine['tracking_key']}"
+    kept = submit(container)
+    closure = {**example("account_closed"), "event_id": str(uuid.uuid4())}
+    closure["account_id"] = camille["account_id"]
+    dispatch("accounts", "account_closed", closure)
+    query = "SELECT count(*) AS n FROM processed_events WHERE event_id = :event_id"
+    wait_until(
+        lambda: rows(engine, query, event_id=closure["event_id"])[0]["n"] == 1,
+        message="the closure",
+    )
+    forgotten = call(container, "get_demarche_request", AGENT, mine["id"])
+    assert (forgotten["email"], forgotten["account_id"], forgotten["fields"]["email"]) == (
+        "",
+        None,
+        "",
+    )
+    assert forgotten["fields"]["nom"] == "Martin"
+    assert call(container, "get_demarche_request", AGENT, kept["id"])["email"]
