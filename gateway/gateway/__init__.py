@@ -28,6 +28,7 @@ from gateway.views import (
     franceconnect_views,
     health,
     home,
+    open311,
     registration,
     reports,
 )
@@ -44,6 +45,7 @@ BLUEPRINTS = (
     agents.bp,
     admin.bp,
     api.bp,
+    open311.bp,
 )
 
 MAX_CONTENT_LENGTH = 40 * 1024 * 1024
