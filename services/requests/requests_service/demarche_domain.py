@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from chassis import identity
 from contracts.demarches import GENERIC, Demarche
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from requests_service.domain import PARIS, find_by_tracking_link, new_tracking_key
@@ -39,9 +38,13 @@ def definition(code: Any) -> Demarche:
     return found
 
 
-def require_agent(caller: Any, demarche: Demarche) -> dict:
-    """The caller, if they process ``demarche`` (its role, or admin); Forbidden otherwise."""
-    return identity.require_role(caller, (demarche.role, "admin"))
+def require_agent(who: dict, demarche: Demarche | None = None) -> dict:
+    """``who``, if they process ``demarche`` (its role, or admin), or any generic démarche
+    when it is None; Forbidden otherwise."""
+    roles = {d.role for d in ([demarche] if demarche else GENERIC.values())} | {"admin"}
+    if not set(who.get("roles") or ()) & roles:
+        raise Forbidden(NOT_YOUR_ROLE)
+    return who
 
 
 def submit(store: DemarcheRequests, caller: dict, demarche: Demarche, fields: dict, now: datetime):
@@ -72,14 +75,16 @@ def find_tracked(store: DemarcheRequests, number: Any, key: Any) -> Any:
     return find_by_tracking_link(store, number, key, TRACKING_NOT_FOUND)
 
 
-def get_for_agent(store: DemarcheRequests, caller: Any, request_id: Any, for_change=False):
-    """The request with ``request_id`` and the caller, if the caller processes its démarche."""
+def get_for_agent(store: DemarcheRequests, who: dict, request_id: Any, for_change=False):
+    """The request with ``request_id``, if ``who`` processes its démarche. Someone who
+    processes none learns nothing, not even whether the id exists."""
+    require_agent(who)
     valid = isinstance(request_id, int) and not isinstance(request_id, bool)
     request = store.get(request_id, for_change) if valid else None
     if request is None:
-        identity.load(caller)
         raise NotFound(REQUEST_NOT_FOUND)
-    return request, require_agent(caller, GENERIC[request.demarche])
+    require_agent(who, GENERIC[request.demarche])
+    return request
 
 
 def status_filter(demarche: Demarche, status: Any) -> str | None:

@@ -53,8 +53,9 @@ class DemarcheEntrypoints:
     @rpc(expected_exceptions=EXPECTED)
     def list_demarche_requests(self, caller, demarche, status=None, page=None, size=None):
         """One page of a démarche's requests for its agents, newest first."""
+        who = identity.load(caller)
         definition = domain.definition(demarche)
-        domain.require_agent(caller, definition)
+        domain.require_agent(who, definition)
         status = domain.status_filter(definition, status)
         page, size = paging.page_request(page, size)
         with self.db.session() as session:
@@ -65,19 +66,20 @@ class DemarcheEntrypoints:
     @rpc(expected_exceptions=EXPECTED)
     def get_demarche_request(self, caller, request_id):
         """One request with its requester's e-mail, for the agents of its démarche."""
+        who = identity.load(caller)
         with self.db.session() as session:
-            request, _ = domain.get_for_agent(DemarcheRequests(session), caller, request_id)
+            request = domain.get_for_agent(DemarcheRequests(session), who, request_id)
             view = domain.request_view(request)
         return contract.AgentDemarcheRequest().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
     def change_demarche_status(self, caller, request_id, payload):
         """Move a request along an allowed transition with a public comment."""
-        identity.load(caller)
+        agent = identity.load(caller)
         data = load_or_invalid(contract.ChangeDemarcheStatus(), payload)
         with self.db.session() as session:
             store = DemarcheRequests(session)
-            request, agent = domain.get_for_agent(store, caller, request_id, for_change=True)
+            request = domain.get_for_agent(store, agent, request_id, for_change=True)
             previous = domain.change_status(request, store, agent, data, utcnow())
             event = domain.event_data(request, previous)
             self.outbox.add(

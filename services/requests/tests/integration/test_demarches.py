@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from chassis.testing.fixtures import wait_until
+from chassis.testing.forgery import forged_callers, try_forgeries
 from chassis.testing.services import call
 from contracts.base import example
 from contracts.demarche_rules import NOT_ENTITLED
@@ -144,3 +145,10 @@ def test_compte_ferme_oublie_l_adresse_de_ses_demandes(container, engine, dispat
     )
     assert forgotten["fields"]["nom"] == "Martin"
     assert call(container, "get_demarche_request", AGENT, kept["id"])["email"]
+
+
+def test_liste_des_demandes_refuse_les_appelants_falsifies(container, amqp_uri):
+    method = "list_demarche_requests"
+    refused, answer = try_forgeries(amqp_uri, "requests", method, AGENT, "acte_etat_civil")
+    assert refused == set(forged_callers("requests", method, AGENT))
+    assert answer["items"] == []
