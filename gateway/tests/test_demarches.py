@@ -147,3 +147,11 @@ def test_agent_d_un_autre_role_recoit_403(client, rpc):
     assert client.get("/agents/demarches/demande/41").status_code == 403
     page = client.get("/agents/signalements").get_data(as_text=True)
     assert "/agents/demarches/acte_etat_civil" not in page
+
+
+def test_agent_etat_civil_arrive_sur_ses_demandes_apres_connexion(client, rpc):
+    opened = {"session_token": "jeton-agent", "identity": ETAT_CIVIL}
+    rpc.answer("login", opened)
+    form = {"email": "agent@ville-caluire.fr", "password": "Tilleul-Platane-Saône-2026"}
+    response = client.post("/agents/connexion", data=form)
+    assert response.headers["Location"] == "/agents/demarches/acte_etat_civil"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 
+from contracts.demarches import GENERIC
 from contracts.errors import Conflict, Forbidden, Invalid
-from contracts.requests import STATUSES
+from contracts.requests import AGENT_ROLES, STATUSES
 from gateway import forms, pages, photos, redirects, sessions
 from gateway.views import no_store, rpc
 
@@ -59,7 +60,7 @@ def login():
         rpc().call("accounts", "logout", caller, opened["session_token"])
         return _login_page(values, NOT_AN_AGENT, 403)
     sessions.begin(opened)
-    return redirect(_safe_next(request.args.get("suite")), 303)
+    return redirect(_safe_next(request.args.get("suite"), opened["identity"]["roles"]), 303)
 
 
 def _login_page(values: dict, message: str | None = None, status: int | None = None):
@@ -133,8 +134,12 @@ def _detail_page(report_id: int, values: dict, errors: dict, found: dict | None 
     return make_response(page)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path of the agent area, so the login cannot bounce an agent elsewhere."""
+def _safe_next(target: str | None, roles: list[str]) -> str:
+    """Only a path of the agent area, so the login cannot bounce an agent elsewhere; by
+    default the reports, or the first démarche of the agent's roles if they process none."""
     default = url_for("agents.reports")
+    if not set(roles) & set(AGENT_ROLES):
+        mine = [d.code for d in GENERIC.values() if d.role in roles]
+        default = url_for("agents.demarche_requests", code=mine[0]) if mine else default
     target = redirects.safe_target(target, default)
     return target if target.startswith(("/agents/", "/admin/")) else default
