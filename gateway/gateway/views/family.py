@@ -11,9 +11,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from contracts import family
 from contracts.errors import Invalid, TooManyRequests
 from gateway import pages, sessions
-from gateway.views import no_store, rpc
+from gateway.views import rpc
 
-bp = Blueprint("family", __name__)
+bp = pages.private_area(Blueprint("family", __name__))
 
 ACTIVATION_LABELS = {
     "family_id": "Mon numéro identifiant famille",
@@ -30,17 +30,6 @@ SIMPLICITE_HELP = {
     "support_email": "support-grc@ville-caluire.fr",
 }
 """The SimpliCité office and the support address for connection problems."""
-
-
-@bp.before_request
-@pages.login_required
-def require_login():
-    return None
-
-
-@bp.after_request
-def private(response):
-    return no_store(response)
 
 
 @bp.get("/famille")
