@@ -15,6 +15,7 @@
 \getenv requests_password REQUESTS_DB_PASSWORD
 \getenv notifications_password NOTIFICATIONS_DB_PASSWORD
 \getenv accounts_password ACCOUNTS_DB_PASSWORD
+\getenv family_password FAMILY_DB_PASSWORD
 
 REVOKE ALL ON DATABASE postgres FROM PUBLIC;
 
@@ -29,3 +30,7 @@ REVOKE ALL ON DATABASE notifications FROM PUBLIC;
 CREATE ROLE accounts LOGIN PASSWORD :'accounts_password';
 CREATE DATABASE accounts OWNER accounts;
 REVOKE ALL ON DATABASE accounts FROM PUBLIC;
+
+CREATE ROLE family LOGIN PASSWORD :'family_password';
+CREATE DATABASE family OWNER family;
+REVOKE ALL ON DATABASE family FROM PUBLIC;

@@ -45,7 +45,8 @@ NAME = r"[a-z0-9_]+"
 SERVICES: dict[str, tuple[str, ...]] = {
     "accounts": (),
     "requests": ("accounts",),
-    "notifications": ("accounts", "requests"),
+    "notifications": ("accounts", "requests", "family"),
+    "family": ("accounts",),
 }
 """Each service, with the services whose events it listens to."""
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from contracts import accounts, demarche_requests, identity, notifications, requests, timeline
+from contracts import (
+    accounts,
+    demarche_requests,
+    family,
+    identity,
+    notifications,
+    requests,
+    timeline,
+)
 from contracts.base import Event
 
 EXAMPLES: dict[str, type[Schema]] = {
@@ -31,6 +39,10 @@ EXAMPLES: dict[str, type[Schema]] = {
     "account_email_changed": accounts.AccountEmailChanged,
     "notification_preferences_changed": accounts.NotificationPreferencesChanged,
     "account_closed": accounts.AccountClosed,
+    "activate_family": family.ActivateFamily,
+    "linked_family": family.LinkedFamily,
+    "family": family.Family,
+    "family_space_activated": family.FamilySpaceActivated,
 }
 
 EVENTS: dict[str, type[Event]] = {
@@ -46,6 +58,7 @@ EVENTS: dict[str, type[Event]] = {
     accounts.ACCOUNT_EMAIL_CHANGED: accounts.AccountEmailChanged,
     accounts.NOTIFICATION_PREFERENCES_CHANGED: accounts.NotificationPreferencesChanged,
     accounts.ACCOUNT_CLOSED: accounts.AccountClosed,
+    family.FAMILY_SPACE_ACTIVATED: family.FamilySpaceActivated,
 }
 """Every event type published by a service, with its schema."""
 

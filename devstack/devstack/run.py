@@ -11,7 +11,9 @@
 4. exports the development settings (those databases, FranceConnect through the test provider
    :mod:`devstack.franceconnect` on port 8200);
 5. migrates every service's database (``services/*/alembic.ini``);
-6. creates, once, a demo administrator and a demo public-space agent (accounts CLI);
+6. creates, once, a demo administrator, a demo public-space agent and a demo SimpliCité agent
+   (accounts CLI), and the demo family a newcomer activates in "Mon compte famille"
+   (:mod:`family.demo`);
 7. starts :mod:`devstack.seed` in the background (demo reports, once);
 8. runs ``honcho start`` on ``devstack/devstack/Procfile`` (each service and the gateway under
    :mod:`devstack.supervise`, so one that stops does not take the others down), prints the
@@ -37,6 +39,7 @@ from contracts import signed_caller
 from devstack import franceconnect_state, queues
 from devstack.postgres import PostgresUnavailable, ensure_databases, local_postgres
 from devstack.processes import answers
+from family.demo import DEMO_FIRST_NAMES, DEMO_IDENTIFIER, DEMO_NAME
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = Path(__file__).resolve().parent / "Procfile"
@@ -56,6 +59,7 @@ METRICS_URLS = [
     ("passerelle / gateway", "http://localhost:9100/metrics"),
     ("accounts", "http://localhost:8010/metrics"),
     ("requests", "http://localhost:8011/metrics"),
+    ("family", "http://localhost:8012/metrics"),
     ("notifications", "http://localhost:8014/metrics"),
 ]
 # Demo agent accounts of the local run: (file of the password in var/, e-mail, given name,
@@ -68,6 +72,13 @@ DEMO_ACCOUNTS = [
         "Dominique",
         "Agent",
         ["agent_espace_public"],
+    ),
+    (
+        "demo_simplicite_password",
+        "simplicite@exemple.fr",
+        "Claude",
+        "SimpliCité",
+        ["agent_simplicite"],
     ),
 ]
 DEMO_ACCOUNTS_MARKER = "demo-accounts-created"
@@ -272,6 +283,13 @@ def create_demo_accounts(env: dict[str, str], root: Path = REPO_ROOT) -> None:
             created.write(email + "\n")
 
 
+def create_demo_family(env: dict[str, str], root: Path = REPO_ROOT) -> None:
+    """The demo family (``family.demo``), added when its identifier is not in the database."""
+    command = [sys.executable, "-m", "family.demo"]
+    if subprocess.run(command, cwd=root, env=env, check=False).returncode != 0:
+        say("Famille de démonstration non créée / demo family not created")
+
+
 def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str:
     url = env["GATEWAY_PUBLIC_URL"]
     line = "=" * 72
@@ -288,6 +306,8 @@ def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str
   Créer un compte / sign up ...... {url}/compte/creer
   Espace agents / agent page ..... {url}/agents/connexion
 {accounts}
+  Mon compte famille ............. {url}/famille/activation
+      n° {DEMO_IDENTIFIER}, nom {DEMO_NAME}, prénom {" ou ".join(DEMO_FIRST_NAMES)}
   FranceConnect (test) ........... {FRANCECONNECT_URL}
   Courriels reçus / received mail  {MAIL_PAGE_URL}
   Métriques / metrics (Prometheus)
@@ -372,6 +392,7 @@ def start(env: dict[str, str]) -> int:
         say(f"Échec des migrations / migrations failed: {error}")
         return 1
     create_demo_accounts(env)
+    create_demo_family(env)
     seed = subprocess.Popen(
         [sys.executable, "-m", "devstack.seed", env["GATEWAY_PUBLIC_URL"], "var/demo-seeded"],
         env=env,

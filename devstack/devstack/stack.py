@@ -46,6 +46,7 @@ SERVICES = {
     "accounts": "accounts.service",
     "requests": "requests_service.service",
     "notifications": "notifications.service",
+    "family": "family.service",
 }
 STARTUP_SECONDS = 90.0
 MAIL_FROM = "Ville de Caluire-et-Cuire <ne-pas-repondre@ville-caluire.fr>"

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["paris_date"] = paris_date
     app.jinja_env.filters["calendar_date"] = calendar_date
     app.jinja_env.filters["paris_iso"] = paris_iso
+    app.jinja_env.filters["french_date"] = french_date
     app.context_processor(_template_globals)
 
 
@@ -50,9 +51,14 @@ def paris_datetime(value: str | datetime) -> str:
 
 
 def paris_date(value: str | datetime) -> str:
-    moment = to_paris(value)
-    day = "1er" if moment.day == 1 else str(moment.day)
-    return f"{day} {MONTHS[moment.month - 1]} {moment.year}"
+    return french_date(to_paris(value))
+
+
+def french_date(value: str | date) -> str:
+    """« 1er avril 2018 »: a calendar day (a birth date, ``YYYY-MM-DD``) or an instant's day."""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{first} {MONTHS[day.month - 1]} {day.year}"
 
 
 def calendar_date(value: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from contracts.base import load_or_invalid
@@ -103,3 +103,10 @@ def login_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def private_area(bp: Blueprint) -> Blueprint:
+    """Every page of ``bp`` needs a session and is never cached (personal data)."""
+    bp.before_request(login_required(lambda: None))
+    bp.after_request(no_store)
+    return bp

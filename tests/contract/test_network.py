@@ -20,6 +20,7 @@ PODS = {
     "accounts": {**SERVICE, "app.kubernetes.io/name": "accounts"},
     "requests": {**SERVICE, "app.kubernetes.io/name": "requests"},
     "notifications": {**SERVICE, "app.kubernetes.io/name": "notifications"},
+    "family": {**SERVICE, "app.kubernetes.io/name": "family"},
     "rabbitmq": {"app.kubernetes.io/name": "portail-rabbitmq"},
     "postgres": {"cnpg.io/cluster": "portail-postgres"},
     "pooler": {"cnpg.io/poolerName": "portail-postgres-pooler-rw"},

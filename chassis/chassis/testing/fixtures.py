@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -114,6 +115,22 @@ def assert_models_match_migrations(alembic_ini: str | Path, metadata: MetaData, 
         differences = compare_metadata(context, metadata)
     engine.dispose()
     assert differences == [], f"models and migrations differ: {differences}"
+
+
+def assert_simultaneous_migrations_succeed(
+    alembic_ini: str | Path, service: str, url: str, runs: int = 3
+) -> None:
+    """Run ``alembic upgrade head`` ``runs`` times at once, as pods starting together do."""
+    env = {**os.environ, f"{service.upper()}_DATABASE_URL": url}
+    alembic = str(Path(sys.executable).with_name("alembic"))
+    command = [alembic, "-c", "alembic.ini", "upgrade", "head"]
+    cwd = Path(alembic_ini).parent
+    started = [
+        subprocess.Popen(command, cwd=cwd, env=env, stderr=subprocess.PIPE, text=True)
+        for _ in range(runs)
+    ]
+    errors = [run.communicate(timeout=120)[1] for run in started]
+    assert [run.returncode for run in started] == [0] * runs, errors
 
 
 @pytest.fixture(scope="session")

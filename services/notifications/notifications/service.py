@@ -1,7 +1,8 @@
 """Entrypoints of the ``notifications`` service.
 
 Events of other services become outgoing messages, written in the handler's transaction (the
-handler runs once per ``event_id``). The ``accounts`` events also feed a local projection of
+handler runs once per ``event_id``); ``family_space_activated`` becomes a notice to the
+account holder. The ``accounts`` events also feed a local projection of
 each account's contact e-mail and progress e-mail preference (:mod:`notifications.contacts`).
 Messages are sent by :mod:`notifications.delivery`: right after the handler that queued them,
 by a background loop; the timer here is its safety net for retries that became due.
@@ -16,9 +17,9 @@ from chassis import health, identity, retention
 from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
-from contracts import accounts, demarche_requests, notifications, paging, requests
+from contracts import accounts, demarche_requests, family, notifications, paging, requests
 from contracts.errors import EXPECTED, Invalid
-from notifications import contacts, domain, purges
+from notifications import contacts, domain, family_mails, purges
 from notifications.delivery import Delivery, deliver_due
 from notifications.mailer import Mailer
 from notifications.models import Base
@@ -135,6 +136,14 @@ class NotificationsService(health.Health, retention.Retention):
         contacts.record_closure(contact)
         Messages(session).forget_recipient(addresses)
         retention.forget_values(session, Base.metadata, addresses)
+
+    @handle_event(family.SERVICE, family.FAMILY_SPACE_ACTIVATED, family.FamilySpaceActivated)
+    def on_family_space_activated(self, session, event):
+        """Tell the account holder their account now opens a family's space."""
+        recipient = family_mails.recipient_of(Contacts(session).find(event["account_id"]))
+        if recipient is not None:
+            mail = self.composer.family_space_activated(event, recipient)
+            self.delivery.queue(session, event, mail)
 
     def _queue_account_mail(self, session, event_type: str, event: dict) -> None:
         self.delivery.queue(session, event, self.composer.account_mail(event_type, event))

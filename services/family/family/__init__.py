@@ -1,0 +1,1 @@
+"""The ``family`` service: the Espace famille (SimpliCité), families and their Dossier Unique."""

@@ -1,0 +1,6 @@
+"""Alembic environment of the family database (the shared logic is in chassis.migrations)."""
+
+from chassis.migrations import run_migrations
+from family.models import Base
+
+run_migrations(Base.metadata, "family")

@@ -1,0 +1,49 @@
+"""Integration tier: the service in-process against real PostgreSQL and RabbitMQ.
+
+Run with ``pytest -p chassis.testing.eventlet_patch -p chassis.testing.fixtures``. Each test
+gets a freshly migrated database; events are read from a queue bound to ``family.events``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from chassis.testing.services import EventQueue, dispatcher, service_config
+from family.demo import DEMO_IDENTIFIER, add_demo_family
+from family.service import FamilyService
+
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
+
+@pytest.fixture
+def database_url(postgres_database):
+    return postgres_database("family", ALEMBIC_INI)
+
+
+@pytest.fixture
+def events(amqp_uri):
+    with EventQueue(amqp_uri, "family") as queue:
+        yield queue
+
+
+@pytest.fixture
+def container(service_container, amqp_uri, database_url, events):
+    """A started family service; the event queue is bound before it publishes anything."""
+    return service_container(FamilyService, service_config(amqp_uri, database_url))
+
+
+@pytest.fixture
+def dispatch(amqp_uri):
+    """Publish an event on ``<source>.events`` as that service would."""
+    return dispatcher(amqp_uri)
+
+
+@pytest.fixture
+def demo(engine):
+    """The demo family (identifier 4217, Müller, Hélène or Jean-Pierre) stored in the database."""
+    with Session(engine) as session, session.begin():
+        add_demo_family(session)
+    return DEMO_IDENTIFIER
