@@ -24,6 +24,7 @@ EXAMPLES: dict[str, type[Schema]] = {
     "report_submitted": requests.ReportSubmitted,
     "report_status_changed": requests.ReportStatusChanged,
     "submit_demarche": demarche_requests.SubmitDemarche,
+    "demarche_submitted": demarche_requests.DemarcheSubmitted,
     "demarche_status_changed": demarche_requests.DemarcheStatusChanged,
     "outgoing_message": notifications.OutgoingMessage,
     "timeline_entry": timeline.TimelineEntry,

@@ -27,7 +27,10 @@ from contracts.demarche_rules import RULES
 from contracts.demarches import GENERIC, Demarche
 from contracts.errors import Invalid
 from contracts.paging import page_of
+from contracts.requests import SERVICE as REQUESTS_SERVICE
 from contracts.requests import StatusChange
+
+SERVICE = REQUESTS_SERVICE  # démarche requests live in, and are published by, requests
 
 DEMARCHE_SUBMITTED = "demarche_submitted"
 DEMARCHE_STATUS_CHANGED = "demarche_status_changed"
