@@ -123,3 +123,7 @@ def wait_until(
 
 def report(processes: list[Process]) -> str:
     return "\n".join(f"--- {p.name} ({p.log_path.name}):\n{p.tail()}" for p in processes)
+
+
+def say(message: str) -> None:
+    print(f"[devstack] {message}", flush=True)

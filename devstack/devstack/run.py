@@ -1,7 +1,8 @@
 """Local run of the whole portal (`make run` calls `python -m devstack.run`).
 
 1. makes sure RabbitMQ answers (uses the one on localhost:5672, else starts Debian's
-   ``rabbitmq-server``, installing it first when running as root with apt-get);
+   ``rabbitmq-server``, installing it first when running as root with apt-get; see
+   :mod:`devstack.rabbitmq`);
 2. makes sure PostgreSQL answers (the one at ``LOCAL_POSTGRES_URL``, by default
    ``localhost:5432``, else an embedded server with its data in ``var/postgres``, see
    :mod:`devstack.postgres`) and creates the databases ``portail_<service>`` that are missing;
@@ -33,17 +34,16 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from contracts import signed_caller
 from devstack import franceconnect_state, queues
 from devstack.postgres import PostgresUnavailable, ensure_databases, local_postgres
-from devstack.processes import answers
+from devstack.processes import answers, say
+from devstack.rabbitmq import DEFAULT_AMQP_URI, ensure_rabbitmq
 from family.demo import DEMO_FIRST_NAMES, DEMO_IDENTIFIER, DEMO_NAME
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = Path(__file__).resolve().parent / "Procfile"
-DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 PUBLIC_URL = "http://localhost:8000"
 MAIL_PAGE_URL = "http://localhost:1080"
 FRANCECONNECT_URL = "http://localhost:8200"
@@ -111,73 +111,6 @@ WORDS = [
     "noisetier",
     "mirabelle",
 ]
-
-
-def say(message: str) -> None:
-    print(f"[devstack] {message}", flush=True)
-
-
-def wait_for(host: str, port: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if answers(host, port):
-            return True
-        time.sleep(1)
-    return False
-
-
-def _rabbitmq_server() -> str | None:
-    return shutil.which("rabbitmq-server") or next(
-        (
-            p
-            for p in ("/usr/sbin/rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server")
-            if os.access(p, os.X_OK)
-        ),
-        None,
-    )
-
-
-def ensure_rabbitmq(amqp_uri: str | None = None, wait_seconds: float = 90) -> bool:
-    """Make sure a RabbitMQ answers at ``amqp_uri``; return False (after saying what to
-    install) when that cannot be done here."""
-    url = urlsplit(amqp_uri or os.environ.get("AMQP_URI") or DEFAULT_AMQP_URI)
-    host, port = url.hostname or "localhost", url.port or 5672
-    if answers(host, port):
-        say(f"RabbitMQ répond / answers on {host}:{port}")
-        return True
-    if host not in ("localhost", "127.0.0.1", "::1"):
-        say(f"RabbitMQ ne répond pas sur {host}:{port} / RabbitMQ does not answer (AMQP_URI)")
-        return False
-
-    server = _rabbitmq_server()
-    if server is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        say("Installation de RabbitMQ / installing RabbitMQ (apt-get install rabbitmq-server)")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "rabbitmq-server"], check=True, env=env)
-        server = _rabbitmq_server()
-        if answers(host, port):  # the package may have started it already
-            say(f"RabbitMQ répond / answers on {host}:{port}")
-            return True
-    if server is None:
-        say(
-            "RabbitMQ est introuvable / RabbitMQ is missing.\n"
-            "  Debian/Ubuntu : sudo apt-get install rabbitmq-server\n"
-            "  ou / or : docker run -d -p 5672:5672 rabbitmq:3\n"
-            "  puis relancez / then run again."
-        )
-        return False
-
-    say(f"Démarrage de RabbitMQ / starting RabbitMQ ({server} -detached)")
-    subprocess.run([server, "-detached"], check=False)
-    if wait_for(host, port, wait_seconds):
-        say(f"RabbitMQ répond / answers on {host}:{port}")
-        return True
-    say(
-        f"RabbitMQ ne répond toujours pas sur {host}:{port} après {wait_seconds:.0f} s / "
-        "RabbitMQ still does not answer; see /var/log/rabbitmq/"
-    )
-    return False
 
 
 def read_or_create(path: Path, make) -> str:

@@ -167,7 +167,7 @@ def run_tier(tier: Tier, root: Path, extra: list[str]) -> Outcome:
 
 
 def ensure_broker() -> None:
-    from devstack.run import ensure_rabbitmq
+    from devstack.rabbitmq import ensure_rabbitmq
 
     try:
         ensure_rabbitmq(wait_seconds=90)
