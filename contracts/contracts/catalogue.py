@@ -8,6 +8,7 @@ from contracts import (
     accounts,
     demarche_requests,
     family,
+    family_dossier,
     identity,
     notifications,
     requests,
@@ -44,6 +45,16 @@ EXAMPLES: dict[str, type[Schema]] = {
     "linked_family": family.LinkedFamily,
     "family": family.Family,
     "family_space_activated": family.FamilySpaceActivated,
+    "dossier": family_dossier.Dossier,
+    "update_dossier": family_dossier.UpdateDossier,
+    "update_outcome": family_dossier.UpdateOutcome,
+    "dossier_change": family_dossier.DossierChangeView,
+    "decide_change": family_dossier.DecideChange,
+    "family_summary": family_dossier.FamilySummary,
+    "create_family": family_dossier.CreateFamily,
+    "dossier_changed": family_dossier.DossierChanged,
+    "dossier_change_decided": family_dossier.DossierChangeDecided,
+    "quotient_changed": family_dossier.QuotientChanged,
 }
 
 EVENTS: dict[str, type[Event]] = {
@@ -60,6 +71,9 @@ EVENTS: dict[str, type[Event]] = {
     accounts.NOTIFICATION_PREFERENCES_CHANGED: accounts.NotificationPreferencesChanged,
     accounts.ACCOUNT_CLOSED: accounts.AccountClosed,
     family.FAMILY_SPACE_ACTIVATED: family.FamilySpaceActivated,
+    family_dossier.DOSSIER_CHANGED: family_dossier.DossierChanged,
+    family_dossier.DOSSIER_CHANGE_DECIDED: family_dossier.DossierChangeDecided,
+    family_dossier.QUOTIENT_CHANGED: family_dossier.QuotientChanged,
 }
 """Every event type published by a service, with its schema."""
 

@@ -33,6 +33,11 @@ class Family(Base):
     name: Mapped[str] = mapped_column(String(100))
     address: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    quotient_familial: Mapped[int | None] = mapped_column(Integer)
+    quotient_valid_from: Mapped[date | None] = mapped_column(Date)
+    resident: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    consent_photos: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    consent_outings: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
     adults: Mapped[list[Adult]] = relationship(
         back_populates="family", order_by="Adult.position", cascade="all, delete-orphan"
@@ -58,6 +63,9 @@ class Adult(Base):
     kinship: Mapped[str] = mapped_column(String(20))  # contracts.family.RELATIONSHIPS
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(30))
+    custody: Mapped[str] = mapped_column(  # contracts.family_dossier.CUSTODY
+        String(20), default="exercee", server_default="exercee"
+    )
 
     family: Mapped[Family] = relationship(back_populates="adults")
 

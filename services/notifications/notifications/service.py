@@ -17,9 +17,17 @@ from chassis import health, identity, retention
 from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
-from contracts import accounts, demarche_requests, family, notifications, paging, requests
+from contracts import (
+    accounts,
+    demarche_requests,
+    family,
+    family_dossier,
+    notifications,
+    paging,
+    requests,
+)
 from contracts.errors import EXPECTED, Invalid
-from notifications import contacts, domain, family_mails, purges
+from notifications import contacts, domain, family_dossier_mails, family_mails, purges
 from notifications.delivery import Delivery, deliver_due
 from notifications.mailer import Mailer
 from notifications.models import Base
@@ -144,6 +152,27 @@ class NotificationsService(health.Health, retention.Retention):
         if recipient is not None:
             mail = self.composer.family_space_activated(event, recipient)
             self.delivery.queue(session, event, mail)
+
+    @handle_event(family.SERVICE, family_dossier.DOSSIER_CHANGED, family_dossier.DossierChanged)
+    def on_dossier_changed(self, session, event):
+        """Confirm a family's change of its Dossier Unique (what applied, what waits)."""
+        if event["changed_by"] == "famille":
+            self._queue_family_mail(session, event, family_dossier_mails.dossier_changed_mail)
+
+    @handle_event(
+        family.SERVICE,
+        family_dossier.DOSSIER_CHANGE_DECIDED,
+        family_dossier.DossierChangeDecided,
+    )
+    def on_dossier_change_decided(self, session, event):
+        """Tell the family an agent validated or refused its change, and why."""
+        self._queue_family_mail(session, event, family_dossier_mails.dossier_change_decided_mail)
+
+    def _queue_family_mail(self, session, event: dict, compose) -> None:
+        recipient = family_mails.recipient_of(Contacts(session).find(event["account_id"]))
+        if recipient is not None:
+            mail = compose(event, recipient, self.composer.public_url)
+            self.delivery.queue(session, event, self.composer.render(mail))
 
     def _queue_account_mail(self, session, event_type: str, event: dict) -> None:
         self.delivery.queue(session, event, self.composer.account_mail(event_type, event))
