@@ -21,11 +21,13 @@ from gateway.views import (
     account_security,  # noqa: F401 - adds the sensitive pages to the account blueprint
     admin,
     agent_demarches,  # noqa: F401 - adds the démarche pages to the agents blueprint
+    agent_family,  # noqa: F401 - adds the SimpliCité pages to the agents blueprint
     agents,
     api,
     auth,
     demarches,
     family,
+    family_dossier,  # noqa: F401 - adds the Dossier Unique pages to the family blueprint
     franceconnect_views,
     health,
     home,
