@@ -53,10 +53,10 @@ def test_la_famille_recoit_la_confirmation_puis_le_refus_motive(container, engin
     received = {str(make_header(decode_header(m["Subject"]))): m for m in smtp.messages()}
     assert sorted(received) == [
         "Confirmez votre adresse e-mail",
+        "Dossier unique : demande de modification enregistrée",
         "Modification refusée : Quotient familial",
-        "Votre dossier unique a été mis à jour",
     ]
-    confirmation = body(received["Votre dossier unique a été mis à jour"])
+    confirmation = body(received["Dossier unique : demande de modification enregistrée"])
     assert "- Adresse\n- Autorisations" in confirmation
     assert "validation par le guichet SimpliCité" in confirmation
     assert "- Quotient familial" in confirmation
