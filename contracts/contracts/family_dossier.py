@@ -15,6 +15,8 @@ RPC (service ``family``), each taking ``caller`` (contracts.identity.Caller) fir
 - ``search_families(caller, query)`` -> list of ``FamilySummary`` (agents): by identifier,
   family name, an adult's or a child's name, accents and case ignored
 - ``create_family(caller, payload: CreateFamily)`` -> ``FamilySummary`` (agents)
+- ``erase_family(caller, family_id)`` -> ``{}`` (agents): the family and everything about it
+  and its children (health, contacts, history, certificates, links) are deleted
 
 Events (exchange ``family.events``): ``dossier_changed`` (a family or an agent changed the
 Dossier Unique), ``dossier_change_decided`` (an agent validated or refused a family's

@@ -107,6 +107,16 @@ def test_l_agent_cree_une_famille(simplicite_client, rpc):
     assert 'href="#field-adult_email">Adresse e-mail : Adresse e-mail invalide.' in page
 
 
+def test_effacer_une_famille_demande_une_confirmation(simplicite_client, rpc):
+    rpc.answer("erase_family", {})
+    unconfirmed = simplicite_client.post("/agents/familles/4217/effacer")
+    assert unconfirmed.headers["Location"] == "/agents/familles/4217"
+    assert "erase_family" not in rpc.methods()
+    erased = simplicite_client.post("/agents/familles/4217/effacer", data={"confirm": "1"})
+    assert erased.headers["Location"] == "/agents/familles"
+    assert rpc.last("erase_family")["args"] == (CALLER, "4217")
+
+
 def test_un_autre_agent_est_refuse_par_le_service(agent_client, rpc):
     rpc.answer("list_pending_changes", Forbidden("Accès refusé."))
     assert agent_client.get("/agents/familles").status_code == 403

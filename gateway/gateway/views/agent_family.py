@@ -63,6 +63,17 @@ def family(family_id: str):
     return render_template("agents/family.html", family=found, history=history)
 
 
+@bp.post("/familles/<family_id>/effacer")
+def erase_family(family_id: str):
+    """Erase the family and all its data (a request to exercise the right to erasure)."""
+    if not pages.checked(request.form, "confirm"):
+        flash("Cochez la case de confirmation pour effacer la famille.")
+        return redirect(url_for(".family", family_id=family_id), 303)
+    rpc().call("family", "erase_family", sessions.current_caller(), family_id)
+    flash(f"La famille n° {family_id} et toutes ses données ont été effacées.")
+    return redirect(url_for(".families"), 303)
+
+
 @bp.get("/familles/demandes")
 def pending_changes():
     return _pending_page({}, {}, None)

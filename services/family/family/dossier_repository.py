@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, cast, func, or_, select, text, update
+from sqlalchemy import Integer, cast, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from family.dossier_models import DossierChange, FamilyContact, QuotientCertificate
-from family.models import Adult, Child, ChildHealth, Family
+from family.models import Adult, Base, Child, ChildHealth, Family
 
 ACCENTED = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿœ"
 PLAIN = "aaaaaaceeeeiiiinooooouuuuyyo"
@@ -178,3 +178,21 @@ class Dossiers:
         self.session.execute(text("select pg_advisory_xact_lock(hashtext('family-identifier'))"))
         highest = self.session.scalar(select(func.max(cast(Family.identifier, Integer))))
         return str(max(highest or 0, 999) + 1)
+
+    def erase(self, family: Family) -> None:
+        """Delete the family and every row about it or its children, in every table.
+
+        Tables are found from the schema (a ``family_id`` pointing at ``families`` or a
+        ``child_id`` pointing at ``children``), dependents first, so a table added later is
+        erased too without being listed here.
+        """
+        children = select(Child.id).where(Child.family_id == family.id).scalar_subquery()
+        for table in reversed(Base.metadata.sorted_tables):
+            for column in table.columns:
+                targets = {key.column.table.name for key in column.foreign_keys}
+                if column.name == "family_id" and "families" in targets:
+                    self.session.execute(delete(table).where(column == family.id))
+                elif column.name == "child_id" and "children" in targets:
+                    self.session.execute(delete(table).where(column.in_(children)))
+        self.session.execute(delete(Family).where(Family.id == family.id))
+        self.session.expunge(family)

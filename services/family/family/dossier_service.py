@@ -134,6 +134,16 @@ class DossierEntrypoints:
         return contract.FamilySummary(many=True).dump(views)
 
     @rpc(expected_exceptions=EXPECTED)
+    def erase_family(self, caller, family_id):
+        """Erase a family and all its data, health included (agents; the right to erasure)."""
+        who = identity.require_role(caller, family_contract.AGENT_ROLES)
+        with self.db.session() as session:
+            found, _ = domain.find_visible_family(Families(session), who, family_id)
+            Dossiers(session).erase(found)
+        log.info("agent %s erased family %s", who["account_id"], family_id)
+        return {}
+
+    @rpc(expected_exceptions=EXPECTED)
     def create_family(self, caller, payload):
         """A new family, with the next free identifier unless one is given (agents)."""
         identity.require_role(caller, family_contract.AGENT_ROLES)

@@ -282,3 +282,39 @@ def test_l_agent_cherche_et_cree_des_familles(container, events):
     assert given["family_id"] == "123"
     later = call(container, "create_family", AGENT, example("create_family"))
     assert int(later["family_id"]) == int(family_id) + 1 or int(later["family_id"]) > int(family_id)
+
+
+def test_effacer_une_famille_efface_sa_sante_et_tout_son_dossier(container, engine):
+    family_id, parent = new_family(container)
+    kept_id, kept_parent = new_family(container)
+    for target, who in ((family_id, parent), (kept_id, kept_parent)):
+        child = call(container, "get_dossier", who, target)["children"][0]["id"]
+        update = {
+            "health": [{"child_id": child, "allergies": "Gluten", "pai": True, "doctor": "Dr C"}],
+            "pickup": example("update_dossier")["pickup"],
+            "quotient": {"quotient_familial": 900, "certificate": certificate(PDF, "caf.pdf")},
+        }
+        call(container, "update_dossier", who, target, update)
+    call(container, "get_dossier", AGENT, family_id)
+    with pytest.raises(Forbidden):
+        call(container, "erase_family", parent, family_id)
+
+    assert call(container, "erase_family", AGENT, family_id) == {}
+    with pytest.raises(NotFound):
+        call(container, "get_dossier", AGENT, family_id)
+    assert call(container, "list_linked_families", parent) == []
+    with engine.connect() as connection:
+        texts = connection.execute(
+            text("select count(*) from child_health where allergies = 'Gluten'")
+        ).scalar_one()
+        families = (
+            connection.execute(
+                text("select identifier from families where identifier in (:a, :b)"),
+                {"a": family_id, "b": kept_id},
+            )
+            .scalars()
+            .all()
+        )
+    # The family row is gone, so no row still points at it (foreign keys), children included.
+    assert (texts, families) == (1, [kept_id])
+    assert call(container, "get_dossier", kept_parent, kept_id)["pickup"]
