@@ -9,6 +9,7 @@ from contracts import (
     demarche_requests,
     family,
     family_dossier,
+    family_preregistration,
     identity,
     notifications,
     requests,
@@ -55,6 +56,13 @@ EXAMPLES: dict[str, type[Schema]] = {
     "dossier_changed": family_dossier.DossierChanged,
     "dossier_change_decided": family_dossier.DossierChangeDecided,
     "quotient_changed": family_dossier.QuotientChanged,
+    "creche_request": family_preregistration.CrecheRequest,
+    "school_request": family_preregistration.SchoolRequest,
+    "school_options": family_preregistration.SchoolOptions,
+    "change_preregistration_status": family_preregistration.ChangeStatus,
+    "preregistration": family_preregistration.Preregistration,
+    "preregistration_submitted": family_preregistration.PreregistrationSubmitted,
+    "preregistration_status_changed": family_preregistration.PreregistrationStatusChanged,
 }
 
 EVENTS: dict[str, type[Event]] = {
@@ -74,6 +82,10 @@ EVENTS: dict[str, type[Event]] = {
     family_dossier.DOSSIER_CHANGED: family_dossier.DossierChanged,
     family_dossier.DOSSIER_CHANGE_DECIDED: family_dossier.DossierChangeDecided,
     family_dossier.QUOTIENT_CHANGED: family_dossier.QuotientChanged,
+    family_preregistration.PREREGISTRATION_SUBMITTED: family_preregistration.PreregistrationSubmitted,
+    family_preregistration.PREREGISTRATION_STATUS_CHANGED: (
+        family_preregistration.PreregistrationStatusChanged
+    ),
 }
 """Every event type published by a service, with its schema."""
 

@@ -21,14 +21,19 @@ from chassis.types import utcnow
 from contracts import accounts, family
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, Forbidden
-from family import domain, dossier_service, limits
+from family import domain, dossier_service, limits, preregistration_service
 from family.models import Base, Throttle
 from family.repository import Families
 
 log = logging.getLogger("family.health_reads")
 
 
-class FamilyService(health.Health, retention.Retention, dossier_service.DossierEntrypoints):
+class FamilyService(
+    health.Health,
+    retention.Retention,
+    dossier_service.DossierEntrypoints,
+    preregistration_service.PreregistrationEntrypoints,
+):
     """Families of the Espace famille: activation by their parents, the Dossier Unique."""
 
     name = family.SERVICE

@@ -22,6 +22,7 @@ from contracts import (
     demarche_requests,
     family,
     family_dossier,
+    family_preregistration,
     notifications,
     paging,
     requests,
@@ -167,6 +168,24 @@ class NotificationsService(health.Health, retention.Retention):
     def on_dossier_change_decided(self, session, event):
         """Tell the family an agent validated or refused its change, and why."""
         self._queue_family_mail(session, event, family_dossier_mails.dossier_change_decided_mail)
+
+    @handle_event(
+        family.SERVICE,
+        family_preregistration.PREREGISTRATION_SUBMITTED,
+        family_preregistration.PreregistrationSubmitted,
+    )
+    def on_preregistration_submitted(self, session, event):
+        """Confirm a crèche or school pre-registration with its reference."""
+        self._queue_family_mail(session, event, family_dossier_mails.preregistration_mail)
+
+    @handle_event(
+        family.SERVICE,
+        family_preregistration.PREREGISTRATION_STATUS_CHANGED,
+        family_preregistration.PreregistrationStatusChanged,
+    )
+    def on_preregistration_status_changed(self, session, event):
+        """Tell the family the new status of its pre-registration and the agent's comment."""
+        self._queue_family_mail(session, event, family_dossier_mails.preregistration_mail)
 
     def _queue_family_mail(self, session, event: dict, compose) -> None:
         recipient = family_mails.recipient_of(Contacts(session).find(event["account_id"]))

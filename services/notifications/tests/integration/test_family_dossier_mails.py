@@ -22,6 +22,14 @@ def processed(engine, *events: dict) -> bool:
         return connection.scalar(query, {"ids": ids}) == len(events)
 
 
+def register(dispatch, engine) -> dict:
+    """An account the contacts projection knows (and its confirmation e-mail)."""
+    registered = golden("account_registered")
+    dispatch("account_registered", registered, source="accounts")
+    wait_until(lambda: processed(engine, registered), message="the registration")
+    return registered
+
+
 def body(message) -> str:
     part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
     return part.get_payload(decode=True).decode(part.get_content_charset())
@@ -29,9 +37,7 @@ def body(message) -> str:
 
 def test_la_famille_recoit_la_confirmation_puis_le_refus_motive(container, engine, smtp, dispatch):
     smtp.start()
-    registered = golden("account_registered")
-    dispatch("account_registered", registered, source="accounts")
-    wait_until(lambda: processed(engine, registered), message="the registration")
+    registered = register(dispatch, engine)
     account = registered["account_id"]
     changed = golden("dossier_changed", account_id=account)
     by_agent = golden("dossier_changed", account_id="agent-1", changed_by="agent")
@@ -63,3 +69,27 @@ def test_la_famille_recoit_la_confirmation_puis_le_refus_motive(container, engin
     refusal = received["Modification refusée : Quotient familial"]
     assert refusal["To"] == registered["email"]
     assert "Motif : L'attestation date de 2019." in body(refusal)
+
+
+def test_chaque_etape_d_une_preinscription_est_annoncee(container, engine, smtp, dispatch):
+    smtp.start()
+    registered = register(dispatch, engine)
+    account = registered["account_id"]
+    submitted = golden("preregistration_submitted", account_id=account)
+    proposed = golden("preregistration_status_changed", account_id=account)
+    for event_type, event in [
+        ("preregistration_submitted", submitted),
+        ("preregistration_status_changed", proposed),
+    ]:
+        dispatch(event_type, event, source="family")
+    wait_until(lambda: processed(engine, submitted, proposed), message="the events")
+    wait_until(lambda: len(smtp.messages()) >= 3, message="the e-mails")
+    received = {str(make_header(decode_header(m["Subject"]))): m for m in smtp.messages()}
+    assert sorted(received) == [
+        "Confirmez votre adresse e-mail",
+        "Préinscription en crèche : place proposée (CRE-2027-000012)",
+        "Préinscription en crèche enregistrée (CRE-2027-000012)",
+    ]
+    proposal = body(received["Préinscription en crèche : place proposée (CRE-2027-000012)"])
+    assert "de votre enfant à naître (référence CRE-2027-000012)" in proposal
+    assert "Message du guichet SimpliCité : Une place vous est proposée" in proposal

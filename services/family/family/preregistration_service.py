@@ -1,0 +1,203 @@
+"""Entrypoints of the crèche and school pre-registrations (``contracts.family_preregistration``).
+
+A mixin of :class:`family.service.FamilyService`, imported there as a module; it uses the
+service's ``db`` and ``outbox``. Rules are in :mod:`family.preregistration`, the town's
+crèches and school sectors in :mod:`family.town`.
+"""
+
+from __future__ import annotations
+
+from nameko.rpc import rpc
+from sqlalchemy import select
+
+from chassis import identity
+from chassis.types import utcnow
+from contracts import family as family_contract
+from contracts import family_preregistration as contract
+from contracts.base import load_or_invalid
+from contracts.errors import EXPECTED, Forbidden, Invalid, NotFound
+from family import domain, preregistration
+from family.dossier import paris_today
+from family.models import Family
+from family.preregistration_models import Preregistration, PreregistrationStep
+from family.repository import Families
+from family.town import town
+
+NOT_FOUND = "Préinscription introuvable."
+
+
+class PreregistrationEntrypoints:
+    """Families pre-register children in a crèche or a school; agents move them along."""
+
+    def _linked_family(self, session, who: dict, family_id):
+        """The family of a linked account (agents submit nothing on a family's behalf)."""
+        found, as_agent = domain.find_visible_family(Families(session), who, family_id)
+        if as_agent:
+            raise Forbidden("Une préinscription est faite par la famille depuis son espace.")
+        return found
+
+    def _store(self, session, found: Family, who: dict, row: Preregistration, now) -> dict:
+        row.family_id, row.status = found.id, "deposee"
+        row.submitted_by, row.submitted_at = who["account_id"], now
+        session.add(row)
+        session.flush()
+        row.steps.append(
+            PreregistrationStep(
+                status="deposee", comment="", changed_by=who["account_id"], changed_at=now
+            )
+        )
+        session.flush()
+        event = {
+            "reference": preregistration.reference(row.kind, row.id, now),
+            "family_id": found.identifier,
+            "account_id": who["account_id"],
+            "kind": row.kind,
+            "child_first_name": row.child_first_name,
+            "submitted_at": now,
+        }
+        schema = contract.PreregistrationSubmitted()
+        self.outbox.add(session, contract.PREREGISTRATION_SUBMITTED, schema, event)
+        return preregistration.view(town(), row, found.identifier)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def submit_creche_preregistration(self, caller, family_id, payload):
+        """A crèche pre-registration (contracts.family_preregistration.CrecheRequest)."""
+        who = identity.load(caller)
+        data = load_or_invalid(contract.CrecheRequest(), payload)
+        now = utcnow()
+        preregistration.check_creche_request(town(), data, paris_today(now))
+        fields = {
+            k: data[k] for k in ("desired_start", "days_per_week", "hours_per_week", "creches")
+        }
+        row = Preregistration(
+            kind="creche",
+            child_first_name=data["child_first_name"],
+            child_last_name=data["child_last_name"],
+            birth_date=data["birth_date"] if data["born"] else None,
+            expected_birth_date=None if data["born"] else data["expected_birth_date"],
+            **fields,
+        )
+        with self.db.session() as session:
+            found = self._linked_family(session, who, family_id)
+            view = self._store(session, found, who, row, now)
+        return contract.Preregistration().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_school_options(self, caller, family_id):
+        """Whether the family may pre-register online, and its sector schools."""
+        who = identity.load(caller)
+        with self.db.session() as session:
+            found = self._linked_family(session, who, family_id)
+            options = {
+                "allowed": preregistration.school_refusal(town(), found) is None,
+                "refusal": preregistration.school_refusal(town(), found),
+                "school_year": preregistration.school_year(paris_today(utcnow())),
+                "sector": town().sector_of(found.address),
+            }
+        return contract.SchoolOptions().dump(options)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def submit_school_preregistration(self, caller, family_id, payload):
+        """A school pre-registration in the sector school (contracts...SchoolRequest)."""
+        who = identity.load(caller)
+        data = load_or_invalid(contract.SchoolRequest(), payload)
+        now = utcnow()
+        today = paris_today(now)
+        with self.db.session() as session:
+            found = self._linked_family(session, who, family_id)
+            child = self._school_child(found, data)
+            school, level = preregistration.school_choice(town(), found, child, today)
+            row = Preregistration(
+                kind="ecole",
+                school=school["code"],
+                level=level,
+                school_year=preregistration.school_year(today),
+                creches=[],
+                **child,
+            )
+            view = self._store(session, found, who, row, now)
+        return contract.Preregistration().dump(view)
+
+    @staticmethod
+    def _school_child(found: Family, data: dict) -> dict:
+        if data["child_id"] is None:
+            keys = ("child_first_name", "child_last_name", "birth_date")
+            return {key: data[key] for key in keys}
+        child = next((c for c in found.children if c.id == data["child_id"]), None)
+        if child is None:
+            message = preregistration.UNKNOWN_CHILD
+            raise Invalid(message, {"child_id": [message]})
+        return {
+            "child_id": child.id,
+            "child_first_name": child.first_name,
+            "child_last_name": child.last_name,
+            "birth_date": child.birth_date,
+        }
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_preregistrations(self, caller, family_id):
+        """The family's pre-registrations, newest first (linked accounts and agents)."""
+        who = identity.load(caller)
+        with self.db.session() as session:
+            found, _ = domain.find_visible_family(Families(session), who, family_id)
+            query = (
+                select(Preregistration)
+                .where(Preregistration.family_id == found.id)
+                .order_by(Preregistration.id.desc())
+            )
+            views = [
+                preregistration.view(town(), r, found.identifier) for r in session.scalars(query)
+            ]
+        return contract.Preregistration(many=True).dump(views)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_all_preregistrations(self, caller, kind=None, status=None):
+        """Pre-registrations of every family, oldest first, by kind and status (agents)."""
+        identity.require_role(caller, family_contract.AGENT_ROLES)
+        query = select(Preregistration, Family.identifier).join(Family).order_by(Preregistration.id)
+        if kind in contract.KINDS:
+            query = query.where(Preregistration.kind == kind)
+        if status in contract.STATUSES:
+            query = query.where(Preregistration.status == status)
+        with self.db.session() as session:
+            views = [preregistration.view(town(), r, fid) for r, fid in session.execute(query)]
+        return contract.Preregistration(many=True).dump(views)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_preregistration_status(self, caller, preregistration_id, payload):
+        """Move a pre-registration on, with a comment for the family (agents)."""
+        who = identity.require_role(caller, family_contract.AGENT_ROLES)
+        data = load_or_invalid(contract.ChangeStatus(), payload)
+        now = utcnow()
+        with self.db.session() as session:
+            row = None
+            if isinstance(preregistration_id, int):
+                query = select(Preregistration).where(Preregistration.id == preregistration_id)
+                row = session.scalars(query.with_for_update()).one_or_none()
+            if row is None:
+                raise NotFound(NOT_FOUND)
+            preregistration.check_transition(row.kind, row.status, data["status"])
+            row.status = data["status"]
+            step = PreregistrationStep(
+                status=row.status,
+                comment=data["comment"],
+                changed_by=who["account_id"],
+                changed_at=now,
+            )
+            row.steps.append(step)
+            identifier = session.get(Family, row.family_id).identifier
+            event = {
+                "reference": preregistration.reference(row.kind, row.id, row.submitted_at),
+                "family_id": identifier,
+                "account_id": row.submitted_by,
+                "kind": row.kind,
+                "child_first_name": row.child_first_name,
+                "status": row.status,
+                "comment": data["comment"],
+                "changed_at": now,
+            }
+            schema = contract.PreregistrationStatusChanged()
+            self.outbox.add(session, contract.PREREGISTRATION_STATUS_CHANGED, schema, event)
+            session.flush()
+            view = preregistration.view(town(), row, identifier)
+        return contract.Preregistration().dump(view)
