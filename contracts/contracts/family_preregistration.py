@@ -5,6 +5,7 @@ RPC (service ``family``), each taking ``caller`` (contracts.identity.Caller) fir
 - ``submit_creche_preregistration(caller, family_id, payload: CrecheRequest)`` ->
   ``Preregistration``: a child born or expected, desired start, days and hours per week,
   ranked crèche choices (a linked account; anyone else ``NotFound``)
+- ``list_creches(caller)`` -> list of ``School`` (code, name): the town's crèches
 - ``get_school_options(caller, family_id)`` -> ``SchoolOptions``: whether the family may
   pre-register online (at least one child already at a public school of the town) and,
   if not, the French message sending it to the town hall; the sector schools of its address

@@ -28,6 +28,7 @@ from gateway.views import (
     demarches,
     family,
     family_dossier,  # noqa: F401 - adds the Dossier Unique pages to the family blueprint
+    family_preregistration,  # noqa: F401 - pre-registration pages (family and agents)
     franceconnect_views,
     health,
     home,

@@ -22,7 +22,7 @@ WAITING = (
 )
 
 
-def _chosen_family() -> str:
+def chosen_family() -> str:
     """The family in the address (``?famille=``), else the first one linked to the account."""
     chosen = request.args.get("famille")
     if chosen:
@@ -49,7 +49,7 @@ def family_dossiers(caller: dict) -> list[dict]:
 @bp.get("/famille/dossier")
 def dossier():
     """The whole Dossier Unique, each section with its link to change it."""
-    family_id = _chosen_family()
+    family_id = chosen_family()
     found = rpc().call("family", "get_dossier", sessions.current_caller(), family_id)
     return render_template(
         "family/dossier.html",
@@ -62,7 +62,7 @@ def dossier():
 @bp.get("/famille/historique")
 def history():
     """Every change of the dossier, newest first: what, by whom, when, and its status."""
-    family_id = _chosen_family()
+    family_id = chosen_family()
     changes = rpc().call("family", "list_dossier_history", sessions.current_caller(), family_id)
     return render_template("family/history.html", changes=changes, family_id=family_id)
 
@@ -73,7 +73,7 @@ def edit_section(slug: str):
     section = family_forms.SECTIONS.get(slug)
     if section is None:
         abort(404)
-    family_id, caller = _chosen_family(), sessions.current_caller()
+    family_id, caller = chosen_family(), sessions.current_caller()
     found = rpc().call("family", "get_dossier", caller, family_id)
     labels = family_forms.labels(section, found)
     if request.method == "GET":

@@ -83,6 +83,13 @@ class PreregistrationEntrypoints:
         return contract.Preregistration().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
+    def list_creches(self, caller):
+        """The town's crèches a family may choose (contracts.family_preregistration.School)."""
+        identity.load(caller)
+        creches = [{"code": code, "name": name} for code, name in town().creches.items()]
+        return contract.School(many=True).dump(creches)
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_school_options(self, caller, family_id):
         """Whether the family may pre-register online, and its sector schools."""
         who = identity.load(caller)
