@@ -26,6 +26,8 @@ one; billing prices from it).
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
@@ -88,10 +90,19 @@ def _list(nested: type[Schema], maximum: int, *, minimum: int = 0) -> fields.Lis
     )
 
 
+PHONE = re.compile(r"^(0[1-9]\d{8}|\+\d{8,15})$")
+"""A French number of 10 digits, or an international one; spaces, dots and dashes allowed."""
+
+
+def _check_phone(value: str) -> None:
+    if not PHONE.match(re.sub(r"[ .-]", "", value)):
+        raise SchemaError("Numéro de téléphone invalide (exemple : 06 12 34 56 78).")
+
+
 def _phone() -> fields.String:
     return fr.TrimmedString(
         required=True,
-        validate=validate.Regexp(r"^\+?[0-9 .-]{10,20}$", error="Numéro de téléphone invalide."),
+        validate=[validate.Length(max=20, error="20 caractères au plus."), _check_phone],
         error_messages=fr.MESSAGES,
     )
 
