@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from nameko.containers import ServiceContainer
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from chassis.testing.services import EventQueue, dispatcher, service_config
@@ -47,3 +49,31 @@ def demo(engine):
     with Session(engine) as session, session.begin():
         add_demo_family(session)
     return DEMO_IDENTIFIER
+
+
+@pytest.fixture(scope="module")
+def module_database_url(postgres_database):
+    """One migrated database for a whole module, whose tests each use families of their own."""
+    return postgres_database("family", ALEMBIC_INI)
+
+
+@pytest.fixture(scope="module")
+def module_engine(module_database_url):
+    engine = create_engine(module_database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_events(amqp_uri):
+    with EventQueue(amqp_uri, "family") as queue:
+        yield queue
+
+
+@pytest.fixture(scope="module")
+def module_container(amqp_uri, module_database_url, module_events):
+    """The family service started once for the module, its event queue bound first."""
+    started = ServiceContainer(FamilyService, service_config(amqp_uri, module_database_url))
+    started.start()
+    yield started
+    started.stop()

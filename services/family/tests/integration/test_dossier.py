@@ -13,32 +13,16 @@ import uuid
 from datetime import date
 
 import pytest
-from nameko.containers import ServiceContainer
 from PIL import Image
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from chassis.testing.services import EventQueue, call, service_config
+from chassis.testing.services import EventQueue, call
 from contracts.base import example
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from family import dossier_models  # noqa: F401  (its tables join Base.metadata)
-from family.service import FamilyService
-
-from .conftest import ALEMBIC_INI
 
 AGENT = {"account_id": "agent-simplicite-7", "roles": ["agent_simplicite"], "family_id": None}
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@pytest.fixture(scope="module")
-def database_url(postgres_database):
-    return postgres_database("family", ALEMBIC_INI)
-
-
-@pytest.fixture(scope="module")
-def engine(database_url):
-    engine = create_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 class Inbox:
@@ -56,17 +40,18 @@ class Inbox:
 
 
 @pytest.fixture(scope="module")
-def events(amqp_uri):
-    with EventQueue(amqp_uri, "family") as queue:
-        yield Inbox(queue)
+def events(module_events):
+    return Inbox(module_events)
 
 
 @pytest.fixture(scope="module")
-def container(amqp_uri, database_url, events):
-    started = ServiceContainer(FamilyService, service_config(amqp_uri, database_url))
-    started.start()
-    yield started
-    started.stop()
+def container(module_container):
+    return module_container
+
+
+@pytest.fixture(scope="module")
+def engine(module_engine):
+    return module_engine
 
 
 def citizen() -> dict:

@@ -6,40 +6,32 @@ import uuid
 from datetime import date
 
 import pytest
-from nameko.containers import ServiceContainer
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from chassis.testing.services import EventQueue, call, service_config
+from chassis.testing.services import call
 from contracts.base import example
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from family import preregistration
 from family.demo import add_demo_family
-from family.service import FamilyService
-
-from .conftest import ALEMBIC_INI
 
 AGENT = {"account_id": "agent-simplicite-9", "roles": ["agent_simplicite"], "family_id": None}
 IDENTIFIERS = iter(range(5001, 5100))
 
 
 @pytest.fixture(scope="module")
-def database_url(postgres_database):
-    return postgres_database("family", ALEMBIC_INI)
+def container(module_container):
+    return module_container
 
 
 @pytest.fixture(scope="module")
-def events(amqp_uri):
-    with EventQueue(amqp_uri, "family") as queue:
-        yield queue
+def events(module_events):
+    return module_events
 
 
 @pytest.fixture(scope="module")
-def container(amqp_uri, database_url, events):
-    started = ServiceContainer(FamilyService, service_config(amqp_uri, database_url))
-    started.start()
-    yield started
-    started.stop()
+def database_url(module_database_url):
+    return module_database_url
 
 
 @pytest.fixture
