@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from datetime import date
 
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
@@ -119,3 +120,49 @@ def test_un_compte_non_lie_ne_voit_ni_ne_modifie_le_dossier(portal, stack, helpe
     assert forged.status_code == 404
     assert stack.count_rows("family", "families", "address = '1 rue du Vol'") == 0
     assert portal.get("/agents/familles", stranger, allow_redirects=False).status_code == 302
+
+
+def test_une_preinscription_en_creche_suit_la_commission_avec_un_e_mail_a_chaque_etape(
+    portal, stack, helpers, new_email
+):
+    family_id, email = store_family(stack), new_email("creche")
+    parent = linked_parent(portal, helpers, email, family_id)
+    next_year = date.today().year + 1
+    form = {
+        "born": "non",
+        "child_last_name": "Müller",
+        "expected_birth_date": f"{next_year}-03-14",
+        "desired_start": f"{next_year}-09-01",
+        "days_per_week": "4",
+        "hours_per_week": "36",
+        "creche_1": "vassieux",
+    }
+    sent = portal.post_form(parent, f"/famille/preinscriptions/creche?famille={family_id}", form)
+    assert sent.status_code == 303
+    listing = portal.get(sent.headers["Location"], parent).text
+    reference = re.search(r"référence (CRE-\d{4}-\d{6})", listing).group(1)
+    stack.wait_for_message(email, f"Préinscription en crèche enregistrée ({reference})")
+
+    agent = portal.agent_session(stack.simplicite_login)
+    page = "/agents/familles/preinscriptions?type=creche"
+    number = int(reference.rsplit("-", 1)[1])
+    for status, comment in (("en_commission", ""), ("place_proposee", "Place à Vassieux.")):
+        moved = portal.post_form(
+            agent,
+            f"/agents/familles/preinscriptions/{number}",
+            {"status": status, "comment": comment},
+            page,
+        )
+        assert moved.status_code == 303
+    proposal = stack.wait_for_message(
+        email, f"Préinscription en crèche : place proposée ({reference})"
+    )
+    assert "Message du guichet SimpliCité : Place à Vassieux." in proposal["text"]
+    stack.wait_for_message(email, f"Préinscription en crèche : en commission ({reference})")
+    skipped = portal.post_form(
+        agent, f"/agents/familles/preinscriptions/{number}", {"status": "en_commission"}, page
+    )
+    assert skipped.status_code == 409
+    assert (
+        "Place proposée" in portal.get(f"/famille/preinscriptions?famille={family_id}", parent).text
+    )
