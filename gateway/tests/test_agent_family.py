@@ -117,6 +117,18 @@ def test_effacer_une_famille_demande_une_confirmation(simplicite_client, rpc):
     assert rpc.last("erase_family")["args"] == (CALLER, "4217")
 
 
+def test_l_agent_modifie_le_dossier_sans_validation(simplicite_client, rpc):
+    rpc.answer("update_dossier", {"applied": ["quotient"], "pending": []})
+    page = simplicite_client.get("/famille/dossier/quotient-familial?famille=4217")
+    html = page.get_data(as_text=True)
+    assert "sera vérifié par le guichet" not in html and ">Enregistrer</button>" in html
+    form = {"quotient-quotient_familial": "700"}
+    response = simplicite_client.post("/famille/dossier/quotient-familial?famille=4217", data=form)
+    assert response.headers["Location"] == "/agents/familles/4217"
+    sent = rpc.last("update_dossier")["args"]
+    assert sent == (CALLER, "4217", {"quotient": {"quotient_familial": "700", "certificate": None}})
+
+
 def test_un_autre_agent_est_refuse_par_le_service(agent_client, rpc):
     rpc.answer("list_pending_changes", Forbidden("Accès refusé."))
     assert agent_client.get("/agents/familles").status_code == 403

@@ -88,6 +88,8 @@ def edit_section(slug: str):
         message = None if exc.fields else exc.message
         return _section_page(section, found, labels, shown, errors, message)
     flash(WAITING if outcome["pending"] else SAVED)
+    if sessions.is_agent():
+        return redirect(url_for("agents.family", family_id=family_id), 303)
     return redirect(url_for(".dossier", famille=family_id), 303)
 
 
@@ -104,5 +106,5 @@ def _section_page(section, found, labels, values, errors=None, message=None):
         people_fields=family_forms.ADULT_FIELDS
         if section.key == "adults"
         else family_forms.PERSON_FIELDS,
-        validated=section.key in contract.VALIDATED_SECTIONS,
+        validated=section.key in contract.VALIDATED_SECTIONS and not sessions.is_agent(),
     )

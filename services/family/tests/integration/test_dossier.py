@@ -303,3 +303,19 @@ def test_effacer_une_famille_efface_sa_sante_et_tout_son_dossier(container, engi
     # The family row is gone, so no row still points at it (foreign keys), children included.
     assert (texts, families) == (1, [kept_id])
     assert call(container, "get_dossier", kept_parent, kept_id)["pickup"]
+
+
+def test_la_modification_d_un_agent_s_applique_sans_validation(container, events):
+    family_id, _ = new_family(container)
+    adults = [{**example("update_dossier")["adults"][0], "custody": "sans"}]
+    update = {"adults": adults, "quotient": {"quotient_familial": 430}}
+    outcome = call(container, "update_dossier", AGENT, family_id, update)
+    assert outcome == {"applied": ["adults", "quotient"], "pending": []}
+    dossier = call(container, "get_dossier", AGENT, family_id)
+    assert dossier["adults"][0]["custody"] == "sans" and dossier["pending"] == []
+    assert dossier["quotient"]["quotient_familial"] == 430
+    assert events.take("quotient_changed", family_id)["quotient_familial"] == 430
+    changed = events.take("dossier_changed", family_id)
+    assert (changed["changed_by"], changed["account_id"]) == ("agent", AGENT["account_id"])
+    history = call(container, "list_dossier_history", AGENT, family_id)
+    assert {(e["requested_as"], e["status"]) for e in history} == {("agent", "appliquee")}
