@@ -96,3 +96,48 @@ def test_un_parent_met_a_jour_son_dossier_et_preinscrit_en_creche(new_page, stac
         "Personnes autorisées à venir chercher les enfants"
     )
     assert axe_violations(page) == []
+
+
+def test_le_guichet_valide_un_quotient_envoye_depuis_un_telephone(new_page, stack, axe_violations):
+    family_id = store_family(stack)
+    parent = new_page(**PHONE)
+    register_and_log_in(parent, stack)
+    parent.goto("/famille/activation")
+    parent.get_by_role("textbox", name="Mon numéro identifiant famille").fill(family_id)
+    parent.get_by_role("textbox", name="Nom de famille").fill("Müller")
+    parent.get_by_label("Prénom d'un responsable de la famille").fill("Hélène")
+    parent.get_by_role("button", name="Activer mon espace famille").click()
+    parent.goto(f"/famille/dossier/quotient-familial?famille={family_id}")
+    assert axe_violations(parent) == []
+    parent.get_by_label("Quotient familial").fill("640")
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    parent.get_by_label("Attestation").set_input_files(
+        {"name": "caf.pdf", "mimeType": "application/pdf", "buffer": pdf}
+    )
+    parent.get_by_role("button", name="Envoyer pour validation").click()
+    expect(parent.locator("main")).to_contain_text("le guichet SimpliCité la vérifiera")
+
+    agent = new_page()
+    email, password = stack.simplicite_login
+    agent.goto("/agents/connexion")
+    agent.get_by_label("Adresse e-mail").fill(email)
+    agent.get_by_label("Mot de passe", exact=True).fill(password)
+    agent.get_by_role("button", name="Se connecter").click()
+    agent.goto("/agents/familles")
+    agent.get_by_label("Rechercher une famille").fill(family_id)
+    agent.get_by_role("button", name="Rechercher").click()
+    expect(agent.get_by_role("link", name=family_id)).to_be_visible()
+    assert axe_violations(agent) == []
+    agent.get_by_role("link", name="Demandes à valider").click()
+    card = agent.locator("li.card", has_text=f"n° {family_id}")
+    expect(card).to_contain_text("Demandé640")
+    assert axe_violations(agent) == []
+    card.get_by_label("Valider").check()
+    card.get_by_role("button", name="Enregistrer la décision").click()
+    expect(agent.locator("main")).to_contain_text("Demande validée.")
+    agent.goto(f"/agents/familles/{family_id}")
+    expect(agent.locator("main")).to_contain_text("640 (depuis le")
+    assert axe_violations(agent) == []
+
+    parent.reload()
+    expect(parent.locator("main")).to_contain_text("640, pris en compte depuis le")
