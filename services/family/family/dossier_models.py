@@ -7,12 +7,13 @@ same rows are the history (who, when, what) and the queue of changes an agent mu
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, exists, not_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chassis import retention
 from chassis.types import UtcDateTime
 from family.models import Base
 
@@ -33,7 +34,11 @@ class FamilyContact(Base):
 
 
 class QuotientCertificate(Base):
-    """The attestation (CAF or tax notice) sent with a quotient familial, PDF or JPEG."""
+    """The attestation (CAF or tax notice) sent with a quotient familial, PDF or JPEG.
+
+    Kept ``CERTIFICATES_KEPT`` after it was sent, unless its change still waits; the history
+    then says a certificate was sent no longer (``certificate_id`` becomes NULL).
+    """
 
     __tablename__ = "quotient_certificates"
 
@@ -62,10 +67,28 @@ class DossierChange(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     proposed: Mapped[dict] = mapped_column(JSONB)
     previous: Mapped[dict] = mapped_column(JSONB)
-    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("quotient_certificates.id"))
+    certificate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quotient_certificates.id", ondelete="SET NULL")
+    )
     requested_by: Mapped[str] = mapped_column(String(64))
     requested_as: Mapped[str] = mapped_column(String(10))  # famille | agent
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+CERTIFICATES_KEPT = timedelta(days=400)
+"""A quotient is renewed every year: the certificate that proved it is not needed after."""
+
+
+def _not_waiting(table, now: datetime):
+    waiting = select(DossierChange.id).where(
+        DossierChange.certificate_id == table.c.id, DossierChange.status == "en_attente"
+    )
+    return not_(exists(waiting))
+
+
+CERTIFICATES_RULE = retention.older_than(
+    "quotient_certificates", "uploaded_at", CERTIFICATES_KEPT, _not_waiting
+)

@@ -21,7 +21,7 @@ from chassis.types import utcnow
 from contracts import accounts, family
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, Forbidden
-from family import domain, dossier_service, limits, preregistration_service
+from family import domain, dossier_models, dossier_service, limits, preregistration_service
 from family.models import Base, Throttle
 from family.repository import Families
 
@@ -42,7 +42,11 @@ class FamilyService(
     outbox = Outbox()
     correlation = Correlation()
     callers = identity.CallerVerification()
-    retention_rules = (*retention.CHASSIS_RULES, retention.throttle_rule("throttles"))
+    retention_rules = (
+        *retention.CHASSIS_RULES,
+        retention.throttle_rule("throttles"),
+        dossier_models.CERTIFICATES_RULE,
+    )
 
     @rpc(expected_exceptions=EXPECTED)
     def activate_family(self, caller, payload):

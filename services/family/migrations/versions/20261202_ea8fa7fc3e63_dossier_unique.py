@@ -77,8 +77,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["certificate_id"],
-            ["quotient_certificates.id"],
+            ["certificate_id"], ["quotient_certificates.id"], ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
             ["family_id"],

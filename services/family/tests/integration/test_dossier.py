@@ -319,3 +319,41 @@ def test_la_modification_d_un_agent_s_applique_sans_validation(container, events
     assert (changed["changed_by"], changed["account_id"]) == ("agent", AGENT["account_id"])
     history = call(container, "list_dossier_history", AGENT, family_id)
     assert {(e["requested_as"], e["status"]) for e in history} == {("agent", "appliquee")}
+
+
+def test_un_justificatif_ancien_est_efface_sauf_s_il_attend_encore(container, engine):
+    sent = {}
+    for name in ("decidee", "en_attente"):
+        family_id, parent = new_family(container)
+        quotient = {"quotient_familial": 610, "certificate": certificate(PDF, f"{name}.pdf")}
+        call(container, "update_dossier", parent, family_id, {"quotient": quotient})
+        [change] = call(container, "get_dossier", parent, family_id)["pending"]
+        sent[name] = (family_id, parent, change["id"])
+    call(container, "decide_change", AGENT, sent["decidee"][2], {"decision": "validee"})
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "update quotient_certificates set uploaded_at = now() - interval '401 days'"
+                " where filename in ('decidee.pdf', 'en_attente.pdf')"
+            )
+        )
+
+    call(container, "purge_expired_data")
+    with engine.connect() as connection:
+        left = (
+            connection.execute(
+                text(
+                    "select filename from quotient_certificates"
+                    " where filename in ('decidee.pdf', 'en_attente.pdf')"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert left == ["en_attente.pdf"]
+    family_id, parent, change_id = sent["decidee"]
+    [validated] = call(container, "list_dossier_history", parent, family_id)
+    assert (validated["status"], validated["has_certificate"]) == ("validee", False)
+    with pytest.raises(NotFound):
+        call(container, "get_quotient_certificate", AGENT, change_id)
+    assert call(container, "get_quotient_certificate", AGENT, sent["en_attente"][2])["data"]
