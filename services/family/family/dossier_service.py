@@ -18,7 +18,7 @@ from contracts import family as family_contract
 from contracts import family_dossier as contract
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, NotFound
-from family import agents, certificates, domain, dossier
+from family import agents, certificates, domain, dossier, dossier_views
 from family.dossier_repository import Dossiers
 from family.repository import Families
 
@@ -39,7 +39,7 @@ class DossierEntrypoints:
                 families.record_health_read(found, who["account_id"], utcnow())
                 log.info("agent %s read the health data of family %s", who["account_id"], found.id)
             base = domain.family_view(found, families.health_of(found))
-            view = dossier.dossier_view(base, dossiers, found)
+            view = dossier_views.dossier_view(base, dossiers, found)
         return contract.Dossier().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -78,7 +78,7 @@ class DossierEntrypoints:
         with self.db.session() as session:
             found, _ = domain.find_visible_family(Families(session), who, family_id)
             views = [
-                dossier.change_view(c, found.identifier)
+                dossier_views.change_view(c, found.identifier)
                 for c in Dossiers(session).history_of(found)
             ]
         return contract.DossierChangeView(many=True).dump(views)
@@ -88,7 +88,9 @@ class DossierEntrypoints:
         """The changes families proposed that wait for an agent, oldest first (agents)."""
         identity.require_role(caller, family_contract.AGENT_ROLES)
         with self.db.session() as session:
-            views = [dossier.change_view(c, fid) for c, fid in Dossiers(session).all_pending()]
+            views = [
+                dossier_views.change_view(c, fid) for c, fid in Dossiers(session).all_pending()
+            ]
         return contract.DossierChangeView(many=True).dump(views)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -107,7 +109,7 @@ class DossierEntrypoints:
                 session, contract.DOSSIER_CHANGE_DECIDED, contract.DossierChangeDecided(), event
             )
             self._announce_quotient(session, quotient_event)
-            view = dossier.change_view(change, found.identifier)
+            view = dossier_views.change_view(change, found.identifier)
         return contract.DossierChangeView().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)

@@ -104,6 +104,24 @@ def check_transition(kind: str, current: str, wanted: str) -> None:
         raise Conflict(NOT_ALLOWED_NOW.format(status=label))
 
 
+def submitted_event(row: Any, family_identifier: str) -> dict:
+    return {
+        "reference": reference(row.kind, row.id, row.submitted_at),
+        "family_id": family_identifier,
+        "account_id": row.submitted_by,
+        "kind": row.kind,
+        "child_first_name": row.child_first_name,
+        "submitted_at": row.submitted_at,
+    }
+
+
+def status_event(row: Any, family_identifier: str, comment: str, now: datetime) -> dict:
+    """What the family is told of a new status; ``account_id`` is the one that submitted it."""
+    event = submitted_event(row, family_identifier)
+    del event["submitted_at"]
+    return {**event, "status": row.status, "comment": comment, "changed_at": now}
+
+
 def view(town: Town, row: Any, family_identifier: str) -> dict:
     school = None
     if row.school:

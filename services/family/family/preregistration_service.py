@@ -8,7 +8,6 @@ crèches and school sectors in :mod:`family.town`.
 from __future__ import annotations
 
 from nameko.rpc import rpc
-from sqlalchemy import select
 
 from chassis import identity
 from chassis.types import utcnow
@@ -19,42 +18,30 @@ from contracts.errors import EXPECTED, Forbidden, Invalid, NotFound
 from family import domain, preregistration
 from family.dossier import paris_today
 from family.models import Family
-from family.preregistration_models import Preregistration, PreregistrationStep
+from family.preregistration_models import Preregistration
+from family.preregistration_repository import Preregistrations
 from family.repository import Families
 from family.town import town
 
 NOT_FOUND = "Préinscription introuvable."
+BY_THE_FAMILY = "Une préinscription est faite par la famille depuis son espace."
+CRECHE_FIELDS = ("desired_start", "days_per_week", "hours_per_week", "creches")
 
 
 class PreregistrationEntrypoints:
     """Families pre-register children in a crèche or a school; agents move them along."""
 
-    def _linked_family(self, session, who: dict, family_id):
+    @staticmethod
+    def _linked_family(session, who: dict, family_id) -> Family:
         """The family of a linked account (agents submit nothing on a family's behalf)."""
         found, as_agent = domain.find_visible_family(Families(session), who, family_id)
         if as_agent:
-            raise Forbidden("Une préinscription est faite par la famille depuis son espace.")
+            raise Forbidden(BY_THE_FAMILY)
         return found
 
-    def _store(self, session, found: Family, who: dict, row: Preregistration, now) -> dict:
-        row.family_id, row.status = found.id, "deposee"
-        row.submitted_by, row.submitted_at = who["account_id"], now
-        session.add(row)
-        session.flush()
-        row.steps.append(
-            PreregistrationStep(
-                status="deposee", comment="", changed_by=who["account_id"], changed_at=now
-            )
-        )
-        session.flush()
-        event = {
-            "reference": preregistration.reference(row.kind, row.id, now),
-            "family_id": found.identifier,
-            "account_id": who["account_id"],
-            "kind": row.kind,
-            "child_first_name": row.child_first_name,
-            "submitted_at": now,
-        }
+    def _submit(self, session, found: Family, who: dict, row: Preregistration) -> dict:
+        Preregistrations(session).add(row, found, who["account_id"], utcnow())
+        event = preregistration.submitted_event(row, found.identifier)
         schema = contract.PreregistrationSubmitted()
         self.outbox.add(session, contract.PREREGISTRATION_SUBMITTED, schema, event)
         return preregistration.view(town(), row, found.identifier)
@@ -64,22 +51,18 @@ class PreregistrationEntrypoints:
         """A crèche pre-registration (contracts.family_preregistration.CrecheRequest)."""
         who = identity.load(caller)
         data = load_or_invalid(contract.CrecheRequest(), payload)
-        now = utcnow()
-        preregistration.check_creche_request(town(), data, paris_today(now))
-        fields = {
-            k: data[k] for k in ("desired_start", "days_per_week", "hours_per_week", "creches")
-        }
+        preregistration.check_creche_request(town(), data, paris_today(utcnow()))
         row = Preregistration(
             kind="creche",
             child_first_name=data["child_first_name"],
             child_last_name=data["child_last_name"],
             birth_date=data["birth_date"] if data["born"] else None,
             expected_birth_date=None if data["born"] else data["expected_birth_date"],
-            **fields,
+            **{name: data[name] for name in CRECHE_FIELDS},
         )
         with self.db.session() as session:
             found = self._linked_family(session, who, family_id)
-            view = self._store(session, found, who, row, now)
+            view = self._submit(session, found, who, row)
         return contract.Preregistration().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -95,9 +78,10 @@ class PreregistrationEntrypoints:
         who = identity.load(caller)
         with self.db.session() as session:
             found = self._linked_family(session, who, family_id)
+            refusal = preregistration.school_refusal(town(), found)
             options = {
-                "allowed": preregistration.school_refusal(town(), found) is None,
-                "refusal": preregistration.school_refusal(town(), found),
+                "allowed": refusal is None,
+                "refusal": refusal,
                 "school_year": preregistration.school_year(paris_today(utcnow())),
                 "sector": town().sector_of(found.address),
             }
@@ -108,25 +92,22 @@ class PreregistrationEntrypoints:
         """A school pre-registration in the sector school (contracts...SchoolRequest)."""
         who = identity.load(caller)
         data = load_or_invalid(contract.SchoolRequest(), payload)
-        now = utcnow()
-        today = paris_today(now)
+        today = paris_today(utcnow())
         with self.db.session() as session:
             found = self._linked_family(session, who, family_id)
             child = self._school_child(found, data)
             school, level = preregistration.school_choice(town(), found, child, today)
+            school_year = preregistration.school_year(today)
             row = Preregistration(
-                kind="ecole",
-                school=school["code"],
-                level=level,
-                school_year=preregistration.school_year(today),
-                creches=[],
-                **child,
-            )
-            view = self._store(session, found, who, row, now)
+                kind="ecole", school=school["code"], level=level, school_year=school_year,
+                creches=[], **child,
+            )  # fmt: skip
+            view = self._submit(session, found, who, row)
         return contract.Preregistration().dump(view)
 
     @staticmethod
     def _school_child(found: Family, data: dict) -> dict:
+        """The child of the request: one of the family's (by id), or one not yet known."""
         if data["child_id"] is None:
             keys = ("child_first_name", "child_last_name", "birth_date")
             return {key: data[key] for key in keys}
@@ -147,27 +128,19 @@ class PreregistrationEntrypoints:
         who = identity.load(caller)
         with self.db.session() as session:
             found, _ = domain.find_visible_family(Families(session), who, family_id)
-            query = (
-                select(Preregistration)
-                .where(Preregistration.family_id == found.id)
-                .order_by(Preregistration.id.desc())
-            )
-            views = [
-                preregistration.view(town(), r, found.identifier) for r in session.scalars(query)
-            ]
+            rows = Preregistrations(session).of_family(found)
+            views = [preregistration.view(town(), row, found.identifier) for row in rows]
         return contract.Preregistration(many=True).dump(views)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_all_preregistrations(self, caller, kind=None, status=None):
         """Pre-registrations of every family, oldest first, by kind and status (agents)."""
         identity.require_role(caller, family_contract.AGENT_ROLES)
-        query = select(Preregistration, Family.identifier).join(Family).order_by(Preregistration.id)
-        if kind in contract.KINDS:
-            query = query.where(Preregistration.kind == kind)
-        if status in contract.STATUSES:
-            query = query.where(Preregistration.status == status)
+        kind = kind if kind in contract.KINDS else None
+        status = status if status in contract.STATUSES else None
         with self.db.session() as session:
-            views = [preregistration.view(town(), r, fid) for r, fid in session.execute(query)]
+            found = Preregistrations(session).all(kind, status)
+            views = [preregistration.view(town(), row, identifier) for row, identifier in found]
         return contract.Preregistration(many=True).dump(views)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -177,34 +150,16 @@ class PreregistrationEntrypoints:
         data = load_or_invalid(contract.ChangeStatus(), payload)
         now = utcnow()
         with self.db.session() as session:
-            row = None
-            if isinstance(preregistration_id, int):
-                query = select(Preregistration).where(Preregistration.id == preregistration_id)
-                row = session.scalars(query.with_for_update()).one_or_none()
+            store = Preregistrations(session)
+            row = store.lock(preregistration_id)
             if row is None:
                 raise NotFound(NOT_FOUND)
             preregistration.check_transition(row.kind, row.status, data["status"])
             row.status = data["status"]
-            step = PreregistrationStep(
-                status=row.status,
-                comment=data["comment"],
-                changed_by=who["account_id"],
-                changed_at=now,
-            )
-            row.steps.append(step)
-            identifier = session.get(Family, row.family_id).identifier
-            event = {
-                "reference": preregistration.reference(row.kind, row.id, row.submitted_at),
-                "family_id": identifier,
-                "account_id": row.submitted_by,
-                "kind": row.kind,
-                "child_first_name": row.child_first_name,
-                "status": row.status,
-                "comment": data["comment"],
-                "changed_at": now,
-            }
+            store.add_step(row, data["comment"], who["account_id"], now)
+            identifier = store.family_identifier(row)
+            event = preregistration.status_event(row, identifier, data["comment"], now)
             schema = contract.PreregistrationStatusChanged()
             self.outbox.add(session, contract.PREREGISTRATION_STATUS_CHANGED, schema, event)
-            session.flush()
             view = preregistration.view(town(), row, identifier)
         return contract.Preregistration().dump(view)
