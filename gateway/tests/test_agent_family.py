@@ -99,6 +99,13 @@ def test_l_agent_cree_une_famille(simplicite_client, rpc):
     assert response.status_code == 303 and response.headers["Location"] == "/agents/familles/4217"
     sent = rpc.last("create_family")["args"][1]
     assert sent["adults"][0]["custody"] == "exercee" and sent["quotient_familial"] is None
+    assert sent["children"] == []
+    with_child = {**form, "child_first_name": "Jules", "child_birth_date": "2019-06-21"}
+    simplicite_client.post("/agents/familles/nouvelle", data=with_child)
+    assert rpc.last("create_family")["args"][1]["children"] == [
+        {"first_name": "Jules", "last_name": "Durand", "birth_date": "2019-06-21",
+         "school": None, "class_name": None}
+    ]  # fmt: skip
     invalid = Invalid(
         "Le formulaire contient des erreurs.", {"adults.0.email": ["Adresse e-mail invalide."]}
     )

@@ -28,6 +28,10 @@ CREATE_LABELS = {
     "adult_relationship": "Lien avec les enfants",
     "adult_email": "Adresse e-mail",
     "adult_phone": "Téléphone",
+    "child_first_name": "Prénom de l'enfant",
+    "child_birth_date": "Date de naissance de l'enfant",
+    "child_school": "École de l'enfant",
+    "child_class_name": "Classe de l'enfant",
     "quotient_familial": "Quotient familial",
 }
 DECISIONS = {"validee": "Valider", "refusee": "Refuser"}
@@ -133,7 +137,7 @@ def new_family():
         "name": values["name"],
         "address": values["address"],
         "adults": [{**adult, "custody": "exercee"}],
-        "children": [],
+        "children": _new_children(values),
         "quotient_familial": values["quotient_familial"] or None,
     }
     try:
@@ -145,10 +149,24 @@ def new_family():
     return redirect(url_for(".family", family_id=created["family_id"]), 303)
 
 
+def _new_children(values: dict) -> list[dict]:
+    """The child typed on the form, if any (the others are added from the family's page)."""
+    child = {name: values[f"child_{name}"] for name in ("first_name", "school", "class_name")}
+    if not any(child.values()) and not values["child_birth_date"]:
+        return []
+    child = {name: value or None for name, value in child.items()}
+    child["first_name"] = child["first_name"] or ""
+    return [
+        {**child, "last_name": values["name"], "birth_date": values["child_birth_date"] or None}
+    ]
+
+
 def _create_field(name: str) -> str:
-    """``adults.0.email`` is the input ``adult_email``."""
-    if name.startswith("adults.0."):
-        return "adult_" + name.removeprefix("adults.0.")
+    """``adults.0.email`` is the input ``adult_email``, ``children.0.birth_date`` the input
+    ``child_birth_date``."""
+    for prefix, input_prefix in (("adults.0.", "adult_"), ("children.0.", "child_")):
+        if name.startswith(prefix):
+            return input_prefix + name.removeprefix(prefix)
     return name
 
 
