@@ -8,6 +8,7 @@ from contracts import (
     accounts,
     demarche_requests,
     family,
+    family_activities,
     identity,
     notifications,
     requests,
@@ -44,6 +45,9 @@ EXAMPLES: dict[str, type[Schema]] = {
     "linked_family": family.LinkedFamily,
     "family": family.Family,
     "family_space_activated": family.FamilySpaceActivated,
+    "attendance_changed": family_activities.AttendanceChanged,
+    "enrol_child": family_activities.EnrolChild,
+    "change_attendance": family_activities.ChangeAttendance,
 }
 
 EVENTS: dict[str, type[Event]] = {
@@ -60,6 +64,7 @@ EVENTS: dict[str, type[Event]] = {
     accounts.NOTIFICATION_PREFERENCES_CHANGED: accounts.NotificationPreferencesChanged,
     accounts.ACCOUNT_CLOSED: accounts.AccountClosed,
     family.FAMILY_SPACE_ACTIVATED: family.FamilySpaceActivated,
+    family_activities.ATTENDANCE_CHANGED: family_activities.AttendanceChanged,
 }
 """Every event type published by a service, with its schema."""
 

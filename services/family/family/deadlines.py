@@ -13,26 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from contracts.dates_fr import PARIS, french_date, french_moment
 from family.school_calendar import public_holiday
 
-PARIS = ZoneInfo("Europe/Paris")
-WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+__all__ = ["PARIS", "DeadlineRule", "french_date", "french_moment", "is_working_day"]
 
 
 def is_working_day(day: date) -> bool:
@@ -69,14 +54,3 @@ class DeadlineRule:
     def is_open(self, day: date, now: datetime) -> bool:
         """True while a change to ``day`` is still accepted at ``now`` (aware)."""
         return now < self.deadline(day)
-
-
-def french_moment(moment: datetime) -> str:
-    """``jeudi 7 janvier 2027 à 23:59`` in Europe/Paris."""
-    local = moment.astimezone(PARIS)
-    return f"{french_date(local.date())} à {local:%H:%M}"
-
-
-def french_date(day: date) -> str:
-    """``jeudi 7 janvier 2027``."""
-    return f"{WEEKDAYS_FR[day.weekday()]} {day.day} {MONTHS_FR[day.month - 1]} {day.year}"

@@ -21,15 +21,16 @@ from chassis.types import utcnow
 from contracts import accounts, family
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, Forbidden
-from family import domain, limits
+from family import domain, enrolment_service, limits
 from family.models import Base, Throttle
 from family.repository import Families
 
 log = logging.getLogger("family.health_reads")
 
 
-class FamilyService(health.Health, retention.Retention):
-    """Families of the Espace famille: activation by their parents, the Dossier Unique."""
+class FamilyService(health.Health, retention.Retention, enrolment_service.Enrolment):
+    """Families of the Espace famille: activation by their parents, the Dossier Unique,
+    enrolments and attendance (:mod:`family.enrolment_service`)."""
 
     name = family.SERVICE
 

@@ -1,0 +1,177 @@
+"""Entrypoints of enrolment, attendance and planning (``contracts.family_activities``).
+
+A mixin of :class:`family.service.FamilyService`, imported there as a module. Each RPC finds
+the family as ``get_family`` does (an account linked to it, or a SimpliCité agent; anyone else
+gets ``NotFound``), then the child in that family, then applies :mod:`family.enrolment` and
+stores its ``attendance_changed`` events in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+from nameko.rpc import rpc
+
+from chassis import identity
+from chassis.types import utcnow
+from contracts import family_activities as contract
+from contracts.base import load_or_invalid
+from contracts.errors import EXPECTED, Invalid, NotFound
+from family import domain, enrolment, enrolment_views
+from family.activities import ACTIVITIES
+from family.deadlines import PARIS
+from family.enrolment_repository import Enrolments
+from family.repository import Families
+
+CHILD_NOT_FOUND = "Enfant introuvable."
+FEED_NOT_FOUND = "Ce calendrier n'existe pas ou a été renouvelé."
+MAX_PLANNING_DAYS = 62
+
+
+class Enrolment:
+    """Enrolment of children in activities, their attendance days and their planning."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_child_activities(self, caller, family_id, child_id, weeks=4):
+        """Each activity with its rule and the coming days, their deadline and places left."""
+        now = utcnow()
+        window = enrolment.bookable_window(now.astimezone(PARIS).date(), min(int(weeks), 8))
+        with self.db.session() as session:
+            _, child, _ = _find_child(session, caller, family_id, child_id)
+            repo = Enrolments(session)
+            offers = [
+                enrolment_views.offer(repo, child, activity, window, now)
+                for activity in ACTIVITIES.values()
+            ]
+            view = {
+                "family_id": child.family.identifier,
+                "child_id": child.id,
+                "child_first_name": child.first_name,
+                "activities": offers,
+            }
+        return contract.ChildActivities().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def enrol_child(self, caller, payload):
+        """Book a typical week over a period (contracts.family_activities.EnrolChild)."""
+        data = load_or_invalid(contract.EnrolChild(), payload)
+        activity = ACTIVITIES[data["activity"]]
+        units = enrolment.typical_week(
+            activity, data["weekdays"], data["start"], data["end"], data["whole_weeks"]
+        )
+        return self._attendance(
+            caller,
+            data,
+            lambda repo, child, now: enrolment.enrol(repo, child, activity, units, now),
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_attendance(self, caller, payload):
+        """Add or remove days, or declare absences (contracts.family_activities)."""
+        data = load_or_invalid(contract.ChangeAttendance(), payload)
+        activity = ACTIVITIES[data["activity"]]
+        return self._attendance(
+            caller,
+            data,
+            lambda repo, child, now: enrolment.change(repo, child, activity, data, now),
+        )
+
+    def _attendance(self, caller, data, apply):
+        now = utcnow()
+        activity = ACTIVITIES[data["activity"]]
+        with self.db.session() as session:
+            found, child, as_agent = _find_child(
+                session, caller, data["family_id"], data["child_id"]
+            )
+            repo = Enrolments(session)
+            outcome = apply(repo, child, now)
+            if outcome.changed:
+                event = enrolment_views.attendance_event(
+                    found,
+                    child,
+                    activity,
+                    outcome,
+                    "agent" if as_agent else "famille",
+                    repo.account_ids(found.id),
+                    now,
+                )
+                self.outbox.add(
+                    session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+                )
+            for entry in outcome.promoted:
+                promoted_child = repo.child(entry.child_id)
+                accounts = repo.account_ids(promoted_child.family_id)
+                event = enrolment_views.promotion_event(
+                    promoted_child, activity, entry, accounts, now
+                )
+                self.outbox.add(
+                    session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+                )
+        return contract.AttendanceResult().dump(outcome)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_planning(self, caller, family_id, child_id, start, end):
+        """The child's booked, absent and waiting days between two dates (two months at most)."""
+        first, last = _period(start, end)
+        with self.db.session() as session:
+            _, child, _ = _find_child(session, caller, family_id, child_id)
+            view = enrolment_views.planning(Enrolments(session), child, first, last, utcnow())
+        return contract.Planning().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_calendar_feed(self, caller, family_id, child_id):
+        """The secret of the child's private ``.ics`` feed, made on first ask."""
+        return self._feed(caller, family_id, child_id, renew=False)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def renew_calendar_feed(self, caller, family_id, child_id):
+        """A new secret for the child's feed; the previous address stops answering."""
+        return self._feed(caller, family_id, child_id, renew=True)
+
+    def _feed(self, caller, family_id, child_id, renew):
+        with self.db.session() as session:
+            _, child, _ = _find_child(session, caller, family_id, child_id)
+            repo = Enrolments(session)
+            feed = repo.feed(child.id)
+            secret = feed.secret if feed is not None and not renew else secrets.token_urlsafe(32)
+            if feed is None or renew:
+                repo.save_feed(child.id, secret, utcnow())
+        return contract.CalendarFeed().dump({"secret": secret})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def calendar_feed(self, caller, secret):
+        """The ``.ics`` text of the child whose feed has this secret; the secret is the key."""
+        identity.load(caller)
+        if not isinstance(secret, str) or not 20 <= len(secret) <= 64:
+            raise NotFound(FEED_NOT_FOUND)
+        with self.db.session() as session:
+            repo = Enrolments(session)
+            child = repo.child_by_feed(secret)
+            if child is None:
+                raise NotFound(FEED_NOT_FOUND)
+            return enrolment_views.ics_feed(repo, child, utcnow())
+
+
+def _find_child(session, caller, family_id, child_id):
+    """The family (as ``get_family`` finds it), the child in it, and whether by an agent."""
+    who = identity.load(caller)
+    found, as_agent = domain.find_visible_family(Families(session), who, family_id)
+    try:
+        number = int(child_id)
+    except (TypeError, ValueError):
+        number = 0
+    child = Enrolments(session).child_of(found, number) if 0 < number < 2**31 else None
+    if child is None:
+        raise NotFound(CHILD_NOT_FOUND)
+    return found, child, as_agent
+
+
+def _period(start, end) -> tuple[date, date]:
+    try:
+        first, last = date.fromisoformat(str(start)), date.fromisoformat(str(end))
+    except ValueError:
+        raise Invalid("Période invalide.", {"start": ["Date attendue (AAAA-MM-JJ)."]}) from None
+    if last < first or last - first > timedelta(days=MAX_PLANNING_DAYS):
+        raise Invalid("Période invalide.", {"end": ["Deux mois au plus."]})
+    return first, last
