@@ -17,7 +17,15 @@ from chassis import health, identity, retention
 from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
-from contracts import accounts, demarche_requests, family, notifications, paging, requests
+from contracts import (
+    accounts,
+    demarche_requests,
+    family,
+    family_activities,
+    notifications,
+    paging,
+    requests,
+)
 from contracts.errors import EXPECTED, Invalid
 from notifications import contacts, domain, family_mails, purges
 from notifications.delivery import Delivery, deliver_due
@@ -144,6 +152,18 @@ class NotificationsService(health.Health, retention.Retention):
         if recipient is not None:
             mail = self.composer.family_space_activated(event, recipient)
             self.delivery.queue(session, event, mail)
+
+    @handle_event(
+        family.SERVICE, family_activities.ATTENDANCE_CHANGED, family_activities.AttendanceChanged
+    )
+    def on_attendance_changed(self, session, event):
+        """Confirm a change of a child's days (or a waiting-list promotion) to each linked
+        account whose address is known."""
+        found = Contacts(session)
+        for account_id in dict.fromkeys(event["account_ids"]):
+            recipient = family_mails.recipient_of(found.find(account_id))
+            if recipient is not None:
+                self.delivery.queue(session, event, self.composer.attendance_mail(event, recipient))
 
     def _queue_account_mail(self, session, event_type: str, event: dict) -> None:
         self.delivery.queue(session, event, self.composer.account_mail(event_type, event))
