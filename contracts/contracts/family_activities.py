@@ -14,6 +14,8 @@ linked to it and by SimpliCité agents (anyone else gets ``NotFound``, as ``get_
 - ``get_calendar_feed(caller, family_id, child_id)`` / ``renew_calendar_feed(...)`` ->
   ``CalendarFeed`` (the secret of the private ``.ics`` feed; renewing revokes the old one)
 - ``calendar_feed(secret)`` -> the ``.ics`` text of that child's planning, or ``NotFound``
+- ``list_attendance(caller, activity, day)`` -> ``AttendanceList``: SimpliCité agents only
+  (``Forbidden`` otherwise), the children expected per place, absences marked
 
 Events (exchange ``family.events``): ``attendance_changed``, once per change, consumed by
 billing (it prices the days) and notifications (the confirmation e-mail, and the e-mail of
@@ -140,6 +142,33 @@ class Planning(Schema):
 
 class CalendarFeed(Schema):
     secret = fields.String(required=True)
+
+
+class AttendanceQuery(Schema):
+    activity = fr.choice(ACTIVITY_CODES)
+    day = fields.Date(required=True, error_messages=fr.MESSAGES)
+
+
+class ExpectedChild(Schema):
+    family_id = fields.String(required=True)
+    first_name = fields.String(required=True)
+    last_name = fields.String(required=True)
+    class_name = fields.String(allow_none=True)
+    absent = fields.Boolean(required=True)
+
+
+class PlaceAttendance(Schema):
+    place = fields.String(required=True)
+    capacity = fields.Integer(required=True)
+    booked = fields.Integer(required=True)
+    children = fields.List(fields.Nested(ExpectedChild), required=True)
+
+
+class AttendanceList(Schema):
+    activity = fields.String(required=True)
+    label = fields.String(required=True)
+    day = fields.Date(required=True)
+    places = fields.List(fields.Nested(PlaceAttendance), required=True)
 
 
 class AbsenceDay(Schema):

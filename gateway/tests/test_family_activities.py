@@ -7,7 +7,7 @@ import pytest
 
 from contracts.errors import NotFound
 
-from .conftest import caller_of, citizen_identity
+from .conftest import agent_identity, caller_of, citizen_identity, log_in
 
 CALLER = caller_of(citizen_identity())
 CHILD = "/famille/4217/enfants/31"
@@ -129,3 +129,54 @@ def test_le_flux_ics_est_public_mais_secret(client, rpc):
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     rpc.answer("calendar_feed", NotFound("Ce calendrier n'existe pas ou a été renouvelé."))
     assert client.get("/famille/calendrier/ancien.ics").status_code == 404
+
+
+ATTENDANCE = {
+    "activity": "restauration_scolaire",
+    "label": "Restauration scolaire",
+    "day": "2099-01-07",
+    "places": [
+        {
+            "place": "École élémentaire Jean Moulin",
+            "capacity": 150,
+            "booked": 2,
+            "children": [
+                {
+                    "family_id": "4217",
+                    "first_name": "Léa",
+                    "last_name": "Müller",
+                    "class_name": "CE2",
+                    "absent": False,
+                },
+                {
+                    "family_id": "5101",
+                    "first_name": "Noé",
+                    "last_name": "Durand",
+                    "class_name": None,
+                    "absent": True,
+                },
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def simplicite_client(client, rpc):
+    return log_in(client, rpc, agent_identity("agent_simplicite"))
+
+
+def test_la_liste_des_presences_s_imprime_et_se_telecharge(simplicite_client, rpc):
+    rpc.answer("list_attendance", ATTENDANCE)
+    path = "/agents/famille/presences?activite=restauration_scolaire&jour=2099-01-07"
+    html = simplicite_client.get(path).get_data(as_text=True)
+    assert "Présences : Restauration scolaire, mercredi 7 janvier 2099" in html
+    assert "2 réservation(s) sur 150 places" in html and "<td>Müller</td>" in html
+    assert rpc.last("list_attendance")["args"][1:] == ("restauration_scolaire", "2099-01-07")
+    response = simplicite_client.get(path + "&format=csv")
+    assert response.mimetype == "text/csv"
+    assert response.get_data(as_text=True).splitlines() == [
+        "\ufeffLieu;Nom;Prénom;Classe;N° famille;Absence signalée",
+        "École élémentaire Jean Moulin;Müller;Léa;CE2;4217;non",
+        "École élémentaire Jean Moulin;Durand;Noé;;5101;oui",
+    ]

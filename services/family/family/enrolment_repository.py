@@ -164,6 +164,26 @@ class Enrolments:
             self.waiting_of_child(child_id),
         )
 
+    def attendance(self, activity: str, day: date):
+        """Who is booked for ``activity`` on ``day``: (booking, child, family identifier), by
+        place then name, with the set of child ids declared absent and the counters."""
+        query = (
+            select(Booking, Child, Family.identifier)
+            .join(Child, Child.id == Booking.child_id)
+            .join(Family, Family.id == Child.family_id)
+            .where(Booking.activity == activity, Booking.day == day)
+            .order_by(Booking.place, Child.last_name, Child.first_name, Child.id)
+        )
+        absent = select(Absence.child_id).where(Absence.activity == activity, Absence.day == day)
+        counters = select(ActivitySlot).where(
+            ActivitySlot.activity == activity, ActivitySlot.day == day
+        )
+        return (
+            self.session.execute(query).all(),
+            set(self.session.scalars(absent)),
+            {slot.place: slot for slot in self.session.scalars(counters)},
+        )
+
     def feed(self, child_id: int) -> CalendarFeed | None:
         return self.session.get(CalendarFeed, child_id)
 

@@ -15,6 +15,7 @@ from nameko.rpc import rpc
 
 from chassis import identity
 from chassis.types import utcnow
+from contracts import family
 from contracts import family_activities as contract
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, Invalid, NotFound
@@ -118,6 +119,17 @@ class Enrolment:
             _, child, _ = _find_child(session, caller, family_id, child_id)
             view = enrolment_views.planning(Enrolments(session), child, first, last, utcnow())
         return contract.Planning().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_attendance(self, caller, activity, day):
+        """The children expected at an activity on a day, per place (SimpliCité agents)."""
+        identity.require_role(caller, family.AGENT_ROLES)
+        data = load_or_invalid(contract.AttendanceQuery(), {"activity": activity, "day": day})
+        with self.db.session() as session:
+            view = enrolment_views.attendance_list(
+                Enrolments(session), ACTIVITIES[data["activity"]], data["day"]
+            )
+        return contract.AttendanceList().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_calendar_feed(self, caller, family_id, child_id):

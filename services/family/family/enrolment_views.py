@@ -126,6 +126,38 @@ def _planned(activity: Activity, day: date, status: str, now: datetime) -> dict:
     }
 
 
+def attendance_list(repo: Any, activity: Activity, day: date) -> dict:
+    """An agent's list of the children expected at ``activity`` on ``day``, per place."""
+    rows, absent, counters = repo.attendance(activity.code, day)
+    places: dict[str, dict] = {}
+    for booking, child, family_id in rows:
+        counter = counters.get(booking.place)
+        place = places.setdefault(
+            booking.place,
+            {
+                "place": booking.place,
+                "capacity": counter.capacity if counter else activity.capacity,
+                "booked": counter.booked if counter else 0,
+                "children": [],
+            },
+        )
+        place["children"].append(
+            {
+                "family_id": family_id,
+                "first_name": child.first_name,
+                "last_name": child.last_name,
+                "class_name": child.class_name,
+                "absent": child.id in absent,
+            }
+        )
+    return {
+        "activity": activity.code,
+        "label": activity.label,
+        "day": day,
+        "places": list(places.values()),
+    }
+
+
 def ics_feed(repo: Any, child: Any, now: datetime) -> str:
     """The child's booked days (not those on the waiting list, nor absences) as iCalendar."""
     today = now.astimezone(PARIS).date()

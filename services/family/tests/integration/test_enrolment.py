@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from chassis.testing.services import call
 from contracts.base import example
-from contracts.errors import Invalid, NotFound
+from contracts.errors import Forbidden, Invalid, NotFound
 from contracts.family_activities import AttendanceChanged
 
 CANTEEN = "restauration_scolaire"
@@ -218,3 +218,21 @@ def test_un_parent_ne_touche_pas_l_enfant_d_une_autre_famille(activity_service, 
 
 def test_l_exemple_de_reference_suit_le_contrat():
     assert AttendanceChanged().validate(example("attendance_changed")) == {}
+
+
+def test_l_agent_voit_la_liste_des_presences_d_un_jour(activity_service, lea):
+    agent = {"account_id": "agent-simplicite-1", "roles": ["agent_simplicite"], "family_id": None}
+    found = call(activity_service, "list_attendance", agent, CANTEEN, "2027-01-07")
+    [school] = found["places"]
+    assert (found["label"], school["place"]) == (
+        "Restauration scolaire",
+        "École élémentaire Jean Moulin",
+    )
+    assert [(c["family_id"], c["first_name"], c["absent"]) for c in school["children"]] == [
+        ("5101", "Léa", False)
+    ]
+    assert school["booked"] == 1 and school["capacity"] == 150
+    parent, _ = lea
+    for caller in (parent, citizen() | {"roles": ["admin"]}):
+        with pytest.raises(Forbidden):
+            call(activity_service, "list_attendance", caller, CANTEEN, "2027-01-07")

@@ -1,0 +1,67 @@
+"""Back office of the Espace famille: the children expected at an activity on a day.
+
+On the agents' blueprint (agent session required, pages not cached). The family service lets
+only SimpliCité agents read the list (a 403 page for any other role). The page prints as it
+is shown; ``?format=csv`` gives the same list as a CSV file (semicolons, UTF-8 with a byte
+order mark, as spreadsheet software in France expects).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Response, render_template, request
+
+from contracts import family_activities
+from gateway import sessions
+from gateway.views import no_store, rpc
+from gateway.views.agents import bp
+
+ACTIVITY_LABELS = {
+    "accueil_matin": "Accueil du matin",
+    "restauration_scolaire": "Restauration scolaire",
+    "garderie_soir": "Garderie du soir",
+    "etude_soir": "Étude du soir",
+    "centre_loisirs": "Centre de loisirs Caluire Juniors",
+}
+CSV_HEADER = ("Lieu", "Nom", "Prénom", "Classe", "N° famille", "Absence signalée")
+
+
+@bp.get("/famille/presences")
+def attendance():
+    """The list of one activity on one day (today's canteen when nothing is chosen)."""
+    activity = request.args.get("activite") or "restauration_scolaire"
+    day = request.args.get("jour") or date.today().isoformat()
+    found = rpc().call(
+        family_activities.SERVICE, "list_attendance", sessions.current_caller(), activity, day
+    )
+    if request.args.get("format") == "csv":
+        return _csv(found)
+    return render_template(
+        "agents/attendance.html", found=found, activities=ACTIVITY_LABELS, day=day
+    )
+
+
+def _csv(found: dict) -> Response:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(CSV_HEADER)
+    for place in found["places"]:
+        for child in place["children"]:
+            writer.writerow(
+                (
+                    place["place"],
+                    child["last_name"],
+                    child["first_name"],
+                    child["class_name"] or "",
+                    child["family_id"],
+                    "oui" if child["absent"] else "non",
+                )
+            )
+    name = f"presences-{found['activity']}-{found['day']}.csv"
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return no_store(response)
