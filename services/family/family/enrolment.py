@@ -106,12 +106,12 @@ def change(
     placed = [(_place(activity, child, d), [d]) for d in add]
     needs = _needs(placed) | {(b.place, b.day) for b in released}
     needs |= {(e.place, d) for entries in candidates.values() for e in entries for d in e.days}
-    slots = repo.lock_slots(activity.code, needs, activity.capacity)
+    existing = repo.absences(child.id, activity.code) if absent else {}
+    slots = repo.lock_slots(activity.code, needs, activity.capacity)  # held until commit
     for booking in released:
         slots[(booking.place, booking.day)].booked -= 1
         repo.remove_booking(booking)
     outcome.removed = sorted(b.day for b in released) + withdrawn
-    existing = repo.absences(child.id, activity.code)
     for day in absent:
         if day not in existing:
             repo.add_absence(child.id, activity.code, day, now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -55,19 +55,16 @@ class Enrolments:
             for p, d in pairs
         ]
         self.session.execute(insert(ActivitySlot).values(rows).on_conflict_do_nothing())
-        locked = {}
-        for place, day in pairs:
-            query = (
-                select(ActivitySlot)
-                .where(
-                    ActivitySlot.activity == activity,
-                    ActivitySlot.place == place,
-                    ActivitySlot.day == day,
-                )
-                .with_for_update()
+        query = (
+            select(ActivitySlot)
+            .where(
+                ActivitySlot.activity == activity,
+                tuple_(ActivitySlot.place, ActivitySlot.day).in_(pairs),
             )
-            locked[(place, day)] = self.session.scalars(query).one()
-        return locked
+            .order_by(ActivitySlot.day, ActivitySlot.place)  # rows are locked in this order
+            .with_for_update()
+        )
+        return {(slot.place, slot.day): slot for slot in self.session.scalars(query)}
 
     def slots(self, activity: str, place: str, days: list[date]) -> dict[date, ActivitySlot]:
         """Counters as they are (no lock), for showing places left."""

@@ -86,16 +86,12 @@ class Enrolment:
                 session, caller, data["family_id"], data["child_id"]
             )
             repo = Enrolments(session)
+            accounts = repo.account_ids(found.id)  # read before the places are locked
             outcome = apply(repo, child, now)
             if outcome.changed:
+                changed_by = "agent" if as_agent else "famille"
                 event = enrolment_views.attendance_event(
-                    found,
-                    child,
-                    activity,
-                    outcome,
-                    "agent" if as_agent else "famille",
-                    repo.account_ids(found.id),
-                    now,
+                    found, child, activity, outcome, changed_by, accounts, now
                 )
                 self.outbox.add(
                     session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
