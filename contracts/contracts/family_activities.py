@@ -119,6 +119,7 @@ class AttendanceResult(Schema):
     waiting = fields.List(fields.Date(), required=True)
     waiting_positions = fields.List(fields.Integer(), required=True)
     past_deadline = fields.List(fields.Date(), required=True)
+    withdrawn = fields.List(fields.Date(), load_default=list)
 
 
 class PlannedDay(Schema):

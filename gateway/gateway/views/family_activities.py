@@ -114,8 +114,9 @@ def _summary(result: dict) -> str:
         ("removed", "jour(s) annulé(s)"),
         ("absent", "absence(s) signalée(s)"),
         ("waiting", "jour(s) en liste d'attente"),
+        ("withdrawn", "jour(s) retiré(s) de la liste d'attente"),
     ):
-        if result[key]:
+        if result.get(key):
             parts.append(f"{len(result[key])} {label}")
     if result["past_deadline"]:
         parts.append(f"{len(result['past_deadline'])} jour(s) non réservé(s), date limite passée")

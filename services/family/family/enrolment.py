@@ -34,6 +34,8 @@ class Outcome:
     waiting: list[date] = field(default_factory=list)
     waiting_positions: list[int] = field(default_factory=list)
     past_deadline: list[date] = field(default_factory=list)
+    withdrawn: list[date] = field(default_factory=list)
+    """Days the child no longer waits for (never booked: not in the event)."""
     promoted: list[Any] = field(default_factory=list)
     entries: list[Any] = field(default_factory=list)
 
@@ -88,7 +90,8 @@ def change(
     absent = [d for d in _unique(requested["absent"]) if d in booked]
     remove = _unique(requested["remove"]) + [d for d in absent if is_open(d)]
     absent = [d for d in absent if not is_open(d)]
-    add = [d for d in _unique(requested["add"]) if d not in booked]
+    waiting = {d for entry in repo.waiting_of_child(child.id, activity.code) for d in entry.days}
+    add = [d for d in _unique(requested["add"]) if d not in booked and d not in waiting]
     _refuse(errors, "absent", [d for d in requested["absent"] if d not in booked], "non réservé")
     _refuse(errors, "absent", [d for d in absent if d < today], "jour passé")
     _refuse(errors, "add", [d for d in add if not activity.runs_on(d)], "pas d'activité ce jour")
@@ -97,7 +100,7 @@ def change(
     _refuse(errors, "remove", late, "date limite passée, signalez plutôt une absence")
     if errors:
         raise Invalid("Ces jours ne peuvent pas être modifiés.", errors)
-    withdrawn = _withdraw_waiting(repo, child, activity, set(remove) - set(booked), now)
+    outcome.withdrawn = _withdraw_waiting(repo, child, activity, set(remove) - set(booked), now)
     released = [booked[d] for d in _unique(remove) if d in booked]
     candidates = {}
     for place, group in groupby(sorted(released, key=lambda b: b.place), key=lambda b: b.place):
@@ -111,7 +114,7 @@ def change(
     for booking in released:
         slots[(booking.place, booking.day)].booked -= 1
         repo.remove_booking(booking)
-    outcome.removed = sorted(b.day for b in released) + withdrawn
+    outcome.removed = sorted(b.day for b in released)
     for day in absent:
         if day not in existing:
             repo.add_absence(child.id, activity.code, day, now)

@@ -236,3 +236,30 @@ def test_l_agent_voit_la_liste_des_presences_d_un_jour(activity_service, lea):
     for caller in (parent, citizen() | {"roles": ["admin"]}):
         with pytest.raises(Forbidden):
             call(activity_service, "list_attendance", caller, CANTEEN, "2027-01-07")
+
+
+def test_un_jour_en_attente_ne_s_ajoute_pas_deux_fois_et_se_retire(
+    activity_service, activity_engine, linked_family
+):
+    parent, child_id = linked_family("5203")
+    with activity_engine.begin() as connection:
+        connection.execute(
+            text(
+                "insert into activity_slots (activity, place, day, capacity, booked) values "
+                "('restauration_scolaire', 'École élémentaire Jean Moulin', '2027-01-22', 0, 0)"
+            )
+        )
+    first = change(activity_service, parent, child_id, family_id="5203", add=["2027-01-22"])
+    again = change(activity_service, parent, child_id, family_id="5203", add=["2027-01-22"])
+    assert (first["waiting"], again["waiting"], again["added"]) == (["2027-01-22"], [], [])
+    left = change(activity_service, parent, child_id, family_id="5203", remove=["2027-01-22"])
+    assert (left["removed"], left["withdrawn"]) == ([], ["2027-01-22"])
+    with activity_engine.connect() as connection:
+        statuses = (
+            connection.execute(
+                text("select status from waiting_entries where '2027-01-22' = any(days)")
+            )
+            .scalars()
+            .all()
+        )
+    assert statuses == ["withdrawn"]
