@@ -16,6 +16,8 @@ linked to it and by SimpliCité agents (anyone else gets ``NotFound``, as ``get_
 - ``calendar_feed(secret)`` -> the ``.ics`` text of that child's planning, or ``NotFound``
 - ``list_attendance(caller, activity, day)`` -> ``AttendanceList``: SimpliCité agents only
   (``Forbidden`` otherwise), the children expected per place, absences marked
+- ``set_capacity(caller, payload: SetCapacity)`` -> ``Capacity``: SimpliCité agents only; never
+  below the places booked; new places go to the waiting list at once (promotions)
 
 Events (exchange ``family.events``): ``attendance_changed``, once per change, consumed by
 billing (it prices the days) and notifications (the confirmation e-mail, and the e-mail of
@@ -148,6 +150,31 @@ class CalendarFeed(Schema):
 class AttendanceQuery(Schema):
     activity = fr.choice(ACTIVITY_CODES)
     day = fields.Date(required=True, error_messages=fr.MESSAGES)
+
+
+class SetCapacity(Schema):
+    """An agent's number of places for an activity at a place on a day."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    activity = fr.choice(ACTIVITY_CODES)
+    place = fr.text(max_length=100)
+    day = fields.Date(required=True, error_messages=fr.MESSAGES)
+    capacity = fields.Integer(
+        required=True,
+        strict=False,
+        validate=validate.Range(0, 1000, error="Entre 0 et 1000 places."),
+        error_messages=fr.MESSAGES,
+    )
+
+
+class Capacity(Schema):
+    activity = fields.String(required=True)
+    place = fields.String(required=True)
+    day = fields.Date(required=True)
+    capacity = fields.Integer(required=True)
+    booked = fields.Integer(required=True)
 
 
 class ExpectedChild(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.errors import NotFound
+from contracts.errors import Invalid, NotFound
 
 from .conftest import agent_identity, caller_of, citizen_identity, log_in
 
@@ -180,3 +180,21 @@ def test_la_liste_des_presences_s_imprime_et_se_telecharge(simplicite_client, rp
         "École élémentaire Jean Moulin;Müller;Léa;CE2;4217;non",
         "École élémentaire Jean Moulin;Durand;Noé;;5101;oui",
     ]
+
+
+def test_l_agent_modifie_la_capacite_d_un_jour(simplicite_client, rpc):
+    rpc.answer("list_attendance", ATTENDANCE)
+    rpc.answer("set_capacity", {"capacity": 160})
+    form = {
+        "activity": "restauration_scolaire",
+        "place": "École élémentaire Jean Moulin",
+        "day": "2099-01-07",
+        "capacity": "160",
+    }
+    response = simplicite_client.post("/agents/famille/capacite", data=form)
+    assert response.status_code == 303
+    assert rpc.last("set_capacity")["args"][1] == form
+    refused = "Déjà 2 place(s) réservée(s) ce jour : pas moins de places."
+    rpc.answer("set_capacity", Invalid(refused, {"capacity": [refused]}))
+    response = simplicite_client.post("/agents/famille/capacite", data=form | {"capacity": "1"})
+    assert response.status_code == 422 and refused in response.get_data(as_text=True)

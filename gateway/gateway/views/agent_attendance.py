@@ -12,9 +12,10 @@ import csv
 import io
 from datetime import date
 
-from flask import Response, render_template, request
+from flask import Response, flash, redirect, render_template, request, url_for
 
 from contracts import family_activities
+from contracts.errors import Invalid
 from gateway import sessions
 from gateway.views import no_store, rpc
 from gateway.views.agents import bp
@@ -34,14 +35,38 @@ def attendance():
     """The list of one activity on one day (today's canteen when nothing is chosen)."""
     activity = request.args.get("activite") or "restauration_scolaire"
     day = request.args.get("jour") or date.today().isoformat()
+    return _attendance_page(activity, day, csv_file=request.args.get("format") == "csv")
+
+
+def _attendance_page(activity: str, day: str, csv_file: bool = False, error: str | None = None):
     found = rpc().call(
         family_activities.SERVICE, "list_attendance", sessions.current_caller(), activity, day
     )
-    if request.args.get("format") == "csv":
+    if csv_file:
         return _csv(found)
-    return render_template(
-        "agents/attendance.html", found=found, activities=ACTIVITY_LABELS, day=day
+    page = render_template(
+        "agents/attendance.html",
+        found=found,
+        activities=ACTIVITY_LABELS,
+        day=day,
+        summary=[(None, error)] if error else [],
     )
+    return page, 422 if error else 200
+
+
+@bp.post("/famille/capacite")
+def set_capacity():
+    """A new number of places for one place and day; the waiting list moves on at once."""
+    values = {name: request.form.get(name, "") for name in ("activity", "place", "day")}
+    payload = {**values, "capacity": request.form.get("capacity", "")}
+    try:
+        rpc().call(family_activities.SERVICE, "set_capacity", sessions.current_caller(), payload)
+    except Invalid as exc:
+        messages = [m for field in exc.fields.values() for m in field] or [exc.message]
+        return _attendance_page(values["activity"], values["day"], error=" ".join(messages))
+    flash(f"Capacité enregistrée : {payload['capacity']} places ({values['place']}).")
+    target = url_for(".attendance", activite=values["activity"], jour=values["day"])
+    return redirect(target, 303)
 
 
 def _csv(found: dict) -> Response:

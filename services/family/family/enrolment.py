@@ -125,6 +125,22 @@ def change(
     return outcome
 
 
+def set_capacity(
+    repo: Any, activity: Activity, place: str, day: date, capacity: int, now: datetime
+) -> tuple[Any, list]:
+    """An agent's new number of places for a day; never below the places booked. Places
+    added go at once to the waiting list, oldest first. Returns the counter and promotions."""
+    entries = repo.waiting_for(activity.code, place, [day])
+    needs = {(place, day)} | {(e.place, d) for e in entries for d in e.days}
+    slots = repo.lock_slots(activity.code, needs, activity.capacity)
+    counter = slots[(place, day)]
+    if capacity < counter.booked:
+        message = f"Déjà {counter.booked} place(s) réservée(s) ce jour : pas moins de places."
+        raise Invalid(message, {"capacity": [message]})
+    counter.capacity = capacity
+    return counter, promote(repo, activity, entries, slots, now)
+
+
 def promote(repo: Any, activity: Activity, entries: list, slots: dict, now: datetime) -> list:
     """Book, oldest first, the waiting entries whose every day now has a place (and whose
     deadlines have not passed); the counters of all their days are locked by the caller."""

@@ -96,16 +96,39 @@ class Enrolment:
                 self.outbox.add(
                     session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
                 )
-            for entry in outcome.promoted:
-                promoted_child = repo.child(entry.child_id)
-                accounts = repo.account_ids(promoted_child.family_id)
-                event = enrolment_views.promotion_event(
-                    promoted_child, activity, entry, accounts, now
-                )
-                self.outbox.add(
-                    session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
-                )
+            self._announce_promotions(session, repo, activity, outcome.promoted, now)
         return contract.AttendanceResult().dump(outcome)
+
+    def _announce_promotions(self, session, repo, activity, promoted, now) -> None:
+        """One ``attendance_changed`` per waiting entry booked, for its family."""
+        for entry in promoted:
+            child = repo.child(entry.child_id)
+            accounts = repo.account_ids(child.family_id)
+            event = enrolment_views.promotion_event(child, activity, entry, accounts, now)
+            self.outbox.add(
+                session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+            )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_capacity(self, caller, payload):
+        """An agent's number of places for a day (contracts.family_activities.SetCapacity)."""
+        identity.require_role(caller, family.AGENT_ROLES)
+        data = load_or_invalid(contract.SetCapacity(), payload)
+        activity, now = ACTIVITIES[data["activity"]], utcnow()
+        with self.db.session() as session:
+            repo = Enrolments(session)
+            counter, promoted = enrolment.set_capacity(
+                repo, activity, data["place"], data["day"], data["capacity"], now
+            )
+            self._announce_promotions(session, repo, activity, promoted, now)
+            view = {
+                "activity": activity.code,
+                "place": counter.place,
+                "day": counter.day,
+                "capacity": counter.capacity,
+                "booked": counter.booked,
+            }
+        return contract.Capacity().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_planning(self, caller, family_id, child_id, start, end):

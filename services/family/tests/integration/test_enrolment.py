@@ -263,3 +263,33 @@ def test_un_jour_en_attente_ne_s_ajoute_pas_deux_fois_et_se_retire(
             .all()
         )
     assert statuses == ["withdrawn"]
+
+
+def test_l_agent_ajoute_des_places_et_la_liste_d_attente_avance(
+    activity_service, activity_events, activity_engine, linked_family
+):
+    agent = {"account_id": "agent-simplicite-1", "roles": ["agent_simplicite"], "family_id": None}
+    first, first_child = linked_family("5204")
+    second, second_child = linked_family("5205")
+    capacity = {
+        "activity": CANTEEN,
+        "place": "École élémentaire Jean Moulin",
+        "day": "2027-01-25",
+        "capacity": 1,
+    }
+    assert call(activity_service, "set_capacity", agent, capacity)["capacity"] == 1
+    change(activity_service, first, first_child, family_id="5204", add=["2027-01-25"])
+    activity_events.next_of("attendance_changed")
+    waiting = change(activity_service, second, second_child, family_id="5205", add=["2027-01-25"])
+    assert waiting["waiting_positions"] == [1]
+    with pytest.raises(Invalid) as refused:
+        call(activity_service, "set_capacity", agent, capacity | {"capacity": 0})
+    assert refused.value.fields == {
+        "capacity": ["Déjà 1 place(s) réservée(s) ce jour : pas moins de places."]
+    }
+    with pytest.raises(Forbidden):
+        call(activity_service, "set_capacity", first, capacity | {"capacity": 2})
+    raised = call(activity_service, "set_capacity", agent, capacity | {"capacity": 2})
+    assert (raised["capacity"], raised["booked"]) == (2, 2)
+    promotion = activity_events.next_of("attendance_changed")
+    assert (promotion["family_id"], promotion["waiting_list_promotion"]) == ("5205", True)
