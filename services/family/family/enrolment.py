@@ -33,6 +33,7 @@ class Outcome:
     absent: list[date] = field(default_factory=list)
     waiting: list[date] = field(default_factory=list)
     waiting_positions: list[int] = field(default_factory=list)
+    """Filled after the commit (``Enrolments.position``), so the places' lock is not held for it."""
     past_deadline: list[date] = field(default_factory=list)
     withdrawn: list[date] = field(default_factory=list)
     """Days the child no longer waits for (never booked: not in the event)."""
@@ -175,7 +176,6 @@ def _book(repo, child, activity, placed, slots, now, outcome: Outcome) -> None:
         else:
             outcome.entries.append(repo.add_waiting(child.id, activity.code, place, unit, now))
             outcome.waiting += unit
-    outcome.waiting_positions = [repo.position(entry) for entry in outcome.entries]
 
 
 def _withdraw_waiting(repo, child, activity, days: set[date], now: datetime) -> list[date]:

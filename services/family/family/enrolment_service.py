@@ -97,6 +97,10 @@ class Enrolment:
                     session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
                 )
             self._announce_promotions(session, repo, activity, outcome.promoted, now)
+        if outcome.entries:  # after the commit: the lock is released, earlier entries are in
+            with self.db.session() as session:
+                positions = [Enrolments(session).position(e) for e in outcome.entries]
+            outcome.waiting_positions = positions
         return contract.AttendanceResult().dump(outcome)
 
     def _announce_promotions(self, session, repo, activity, promoted, now) -> None:
