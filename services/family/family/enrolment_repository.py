@@ -32,6 +32,19 @@ class Enrolments:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def family_seen_by(self, identifier: str, account_id: str | None) -> tuple[Family | None, bool]:
+        """The family (without its adults and children) and whether the account is linked to
+        it, in one query."""
+        linked = (
+            select(FamilyLink.id)
+            .where(FamilyLink.family_id == Family.id, FamilyLink.account_id == account_id)
+            .exists()
+        )
+        row = self.session.execute(
+            select(Family, linked).where(Family.identifier == identifier)
+        ).one_or_none()
+        return (None, False) if row is None else (row[0], bool(row[1]))
+
     def child_of(self, family: Family, child_id: int) -> Child | None:
         query = select(Child).where(Child.id == child_id, Child.family_id == family.id)
         return self.session.scalars(query).one_or_none()

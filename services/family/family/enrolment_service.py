@@ -23,7 +23,6 @@ from family import domain, enrolment, enrolment_views
 from family.activities import ACTIVITIES
 from family.deadlines import PARIS
 from family.enrolment_repository import Enrolments
-from family.repository import Families
 
 CHILD_NOT_FOUND = "Enfant introuvable."
 FEED_NOT_FOUND = "Ce calendrier n'existe pas ou a été renouvelé."
@@ -189,14 +188,21 @@ class Enrolment:
 
 
 def _find_child(session, caller, family_id, child_id):
-    """The family (as ``get_family`` finds it), the child in it, and whether by an agent."""
+    """The family (seen as ``get_family`` sees it: a linked account or a SimpliCité agent),
+    the child in it, and whether by an agent; ``NotFound`` otherwise, whatever was guessed."""
     who = identity.load(caller)
-    found, as_agent = domain.find_visible_family(Families(session), who, family_id)
+    as_agent = identity.has_role(who, family.AGENT_ROLES)
+    repo = Enrolments(session)
+    found, linked = (None, False)
+    if isinstance(family_id, str):
+        found, linked = repo.family_seen_by(family_id, who["account_id"])
+    if found is None or not (as_agent or (who["account_id"] is not None and linked)):
+        raise NotFound(domain.NOT_FOUND)
     try:
         number = int(child_id)
     except (TypeError, ValueError):
         number = 0
-    child = Enrolments(session).child_of(found, number) if 0 < number < 2**31 else None
+    child = repo.child_of(found, number) if 0 < number < 2**31 else None
     if child is None:
         raise NotFound(CHILD_NOT_FOUND)
     return found, child, as_agent
