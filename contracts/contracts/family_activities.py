@@ -16,6 +16,9 @@ linked to it and by SimpliCité agents (anyone else gets ``NotFound``, as ``get_
 - ``calendar_feed(secret)`` -> the ``.ics`` text of that child's planning, or ``NotFound``
 - ``list_attendance(caller, activity, day)`` -> ``AttendanceList``: SimpliCité agents only
   (``Forbidden`` otherwise), the children expected per place, absences marked
+- ``record_unbooked_presence(caller, payload: RecordPresence)`` -> ``AttendanceResult``:
+  SimpliCité agents only; a child seen at an activity on a day it was not booked for (named
+  by its family and first name, as on the sign-in sheet), announced in ``unbooked_presences``
 - ``set_capacity(caller, payload: SetCapacity)`` -> ``Capacity``: SimpliCité agents only; never
   below the places booked; new places go to the waiting list at once (promotions)
 
@@ -122,6 +125,7 @@ class AttendanceResult(Schema):
     waiting_positions = fields.List(fields.Integer(), required=True)
     past_deadline = fields.List(fields.Date(), required=True)
     withdrawn = fields.List(fields.Date(), load_default=list)
+    unbooked_presences = fields.List(fields.Date(), load_default=list)
 
 
 class PlannedDay(Schema):
@@ -148,6 +152,18 @@ class CalendarFeed(Schema):
 
 
 class AttendanceQuery(Schema):
+    activity = fr.choice(ACTIVITY_CODES)
+    day = fields.Date(required=True, error_messages=fr.MESSAGES)
+
+
+class RecordPresence(Schema):
+    """What an agent notes on the day: the family number and the child's first name."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    family_id = fr.TrimmedString(required=True, error_messages=fr.MESSAGES)
+    child_first_name = fr.text(max_length=100)
     activity = fr.choice(ACTIVITY_CODES)
     day = fields.Date(required=True, error_messages=fr.MESSAGES)
 
@@ -183,6 +199,7 @@ class ExpectedChild(Schema):
     last_name = fields.String(required=True)
     class_name = fields.String(allow_none=True)
     absent = fields.Boolean(required=True)
+    unbooked = fields.Boolean(load_default=False, metadata={"description": "present, not booked"})
 
 
 class PlaceAttendance(Schema):

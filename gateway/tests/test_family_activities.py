@@ -176,9 +176,9 @@ def test_la_liste_des_presences_s_imprime_et_se_telecharge(simplicite_client, rp
     response = simplicite_client.get(path + "&format=csv")
     assert response.mimetype == "text/csv"
     assert response.get_data(as_text=True).splitlines() == [
-        "\ufeffLieu;Nom;Prénom;Classe;N° famille;Absence signalée",
-        "École élémentaire Jean Moulin;Müller;Léa;CE2;4217;non",
-        "École élémentaire Jean Moulin;Durand;Noé;;5101;oui",
+        "\ufeffLieu;Nom;Prénom;Classe;N° famille;Absence signalée;Réservé",
+        "École élémentaire Jean Moulin;Müller;Léa;CE2;4217;non;oui",
+        "École élémentaire Jean Moulin;Durand;Noé;;5101;oui;oui",
     ]
 
 
@@ -198,3 +198,21 @@ def test_l_agent_modifie_la_capacite_d_un_jour(simplicite_client, rpc):
     rpc.answer("set_capacity", Invalid(refused, {"capacity": [refused]}))
     response = simplicite_client.post("/agents/famille/capacite", data=form | {"capacity": "1"})
     assert response.status_code == 422 and refused in response.get_data(as_text=True)
+
+
+def test_l_agent_note_une_presence_sans_reservation(simplicite_client, rpc):
+    rpc.answer("list_attendance", ATTENDANCE)
+    rpc.answer("record_unbooked_presence", RESULT | {"unbooked_presences": ["2099-01-07"]})
+    form = {
+        "family_id": " 4217 ",
+        "child_first_name": "Lea",
+        "activity": "restauration_scolaire",
+        "day": "2099-01-07",
+    }
+    response = simplicite_client.post("/agents/famille/presence-sans-reservation", data=form)
+    assert response.status_code == 303
+    assert rpc.last("record_unbooked_presence")["args"][1]["family_id"] == "4217"
+    rpc.answer("record_unbooked_presence", NotFound("Enfant introuvable."))
+    response = simplicite_client.post("/agents/famille/presence-sans-reservation", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Enfant introuvable." in html and 'value="Lea"' in html

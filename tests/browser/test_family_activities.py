@@ -126,6 +126,11 @@ def test_l_agent_imprime_la_liste_des_presences_et_ajoute_des_places(
     page.get_by_role("button", name="Modifier la capacité").click()
     expect(page.locator("main")).to_contain_text("Capacité enregistrée : 151 places")
     expect(page.get_by_role("heading", level=2).first).to_contain_text("sur 151 places")
+    page.get_by_label("N° famille").fill("4217")
+    page.get_by_label("Prénom de l'enfant").fill("Zoé")
+    page.get_by_role("button", name="Noter la présence").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enfant introuvable.")
+    assert axe_violations(page) == []
     csv_link = page.get_by_role("link", name="Télécharger la liste (CSV)")
     answer = page.request.get(csv_link.get_attribute("href"))
     assert answer.ok and "Müller;Léa" in answer.text()

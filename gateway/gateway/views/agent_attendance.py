@@ -15,7 +15,7 @@ from datetime import date
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from contracts import family_activities
-from contracts.errors import Invalid
+from contracts.errors import Invalid, NotFound
 from gateway import sessions
 from gateway.views import no_store, rpc
 from gateway.views.agents import bp
@@ -27,7 +27,7 @@ ACTIVITY_LABELS = {
     "etude_soir": "Étude du soir",
     "centre_loisirs": "Centre de loisirs Caluire Juniors",
 }
-CSV_HEADER = ("Lieu", "Nom", "Prénom", "Classe", "N° famille", "Absence signalée")
+CSV_HEADER = ("Lieu", "Nom", "Prénom", "Classe", "N° famille", "Absence signalée", "Réservé")
 
 
 @bp.get("/famille/presences")
@@ -50,8 +50,30 @@ def _attendance_page(activity: str, day: str, csv_file: bool = False, error: str
         activities=ACTIVITY_LABELS,
         day=day,
         summary=[(None, error)] if error else [],
+        values=request.form if error else {},
     )
     return page, 422 if error else 200
+
+
+@bp.post("/famille/presence-sans-reservation")
+def record_unbooked_presence():
+    """A child present without a booking, noted by its family number and first name."""
+    names = ("family_id", "child_first_name", "activity", "day")
+    payload = {name: (request.form.get(name) or "").strip() for name in names}
+    try:
+        rpc().call(
+            family_activities.SERVICE,
+            "record_unbooked_presence",
+            sessions.current_caller(),
+            payload,
+        )
+    except (Invalid, NotFound) as exc:
+        fields = getattr(exc, "fields", None) or {}
+        messages = [m for field in fields.values() for m in field] or [exc.message]
+        return _attendance_page(payload["activity"], payload["day"], error=" ".join(messages))
+    flash(f"Présence sans réservation notée : {payload['child_first_name']}.")
+    target = url_for(".attendance", activite=payload["activity"], jour=payload["day"])
+    return redirect(target, 303)
 
 
 @bp.post("/famille/capacite")
@@ -84,6 +106,7 @@ def _csv(found: dict) -> Response:
                     child["class_name"] or "",
                     child["family_id"],
                     "oui" if child["absent"] else "non",
+                    "non" if child.get("unbooked") else "oui",
                 )
             )
     name = f"presences-{found['activity']}-{found['day']}.csv"

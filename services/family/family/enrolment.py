@@ -35,6 +35,7 @@ class Outcome:
     waiting_positions: list[int] = field(default_factory=list)
     """Filled after the commit (``Enrolments.position``), so the places' lock is not held for it."""
     past_deadline: list[date] = field(default_factory=list)
+    unbooked_presences: list[date] = field(default_factory=list)
     withdrawn: list[date] = field(default_factory=list)
     """Days the child no longer waits for (never booked: not in the event)."""
     promoted: list[Any] = field(default_factory=list)
@@ -42,7 +43,7 @@ class Outcome:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.removed or self.absent)
+        return bool(self.added or self.removed or self.absent or self.unbooked_presences)
 
 
 def typical_week(
@@ -140,6 +141,20 @@ def set_capacity(
         raise Invalid(message, {"capacity": [message]})
     counter.capacity = capacity
     return counter, promote(repo, activity, entries, slots, now)
+
+
+def record_presence(
+    repo: Any, child: Any, activity: Activity, day: date, agent_id: str, now: datetime
+) -> Outcome:
+    """A child seen at ``activity`` on ``day`` without a booking (once per day)."""
+    if day in repo.booked_days(child.id, activity.code):
+        raise Invalid("Ce jour est réservé.", {"day": [f"{french_date(day)} : déjà réservé"]})
+    if not activity.runs_on(day):
+        raise Invalid("Pas d'activité ce jour.", {"day": [f"{french_date(day)} : pas d'activité"]})
+    outcome = Outcome()
+    if repo.add_unbooked(child.id, activity.code, _place(activity, child, day), day, agent_id, now):
+        outcome.unbooked_presences = [day]
+    return outcome
 
 
 def promote(repo: Any, activity: Activity, entries: list, slots: dict, now: datetime) -> list:

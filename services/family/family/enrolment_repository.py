@@ -22,6 +22,7 @@ from family.models import (
     Child,
     Family,
     FamilyLink,
+    UnbookedPresence,
     WaitingEntry,
 )
 
@@ -151,6 +152,27 @@ class Enrolments:
             .values(status=status, resolved_at=now)
         )
 
+    def add_unbooked(
+        self, child_id: int, activity: str, place: str, day: date, agent_id: str, now: datetime
+    ) -> bool:
+        """Record the presence; False when it was recorded already."""
+        values = {
+            "child_id": child_id,
+            "activity": activity,
+            "place": place,
+            "day": day,
+            "agent_account_id": agent_id,
+            "recorded_at": now,
+        }
+        statement = insert(UnbookedPresence).values(values).on_conflict_do_nothing()
+        return self.session.execute(statement).rowcount == 1
+
+    def child_named(self, family: Family, first_name: str, normalize) -> Child | None:
+        """The family's child whose first name is ``first_name`` as ``normalize`` compares."""
+        children = self.session.scalars(select(Child).where(Child.family_id == family.id))
+        wanted = normalize(first_name)
+        return next((c for c in children if normalize(c.first_name) == wanted), None)
+
     def absences(self, child_id: int, activity: str) -> dict[date, Absence]:
         query = select(Absence).where(Absence.child_id == child_id, Absence.activity == activity)
         return {absence.day: absence for absence in self.session.scalars(query)}
@@ -175,21 +197,29 @@ class Enrolments:
         )
 
     def attendance(self, activity: str, day: date):
-        """Who is booked for ``activity`` on ``day``: (booking, child, family identifier), by
-        place then name, with the set of child ids declared absent and the counters."""
-        query = (
-            select(Booking, Child, Family.identifier)
-            .join(Child, Child.id == Booking.child_id)
-            .join(Family, Family.id == Child.family_id)
-            .where(Booking.activity == activity, Booking.day == day)
-            .order_by(Booking.place, Child.last_name, Child.first_name, Child.id)
-        )
+        """Who is expected at ``activity`` on ``day``: (booking or unbooked presence, child,
+        family identifier), by place then name, with the ids of the children declared absent
+        and the counters."""
+
+        def expected(table):
+            return (
+                select(table, Child, Family.identifier)
+                .join(Child, Child.id == table.child_id)
+                .join(Family, Family.id == Child.family_id)
+                .where(table.activity == activity, table.day == day)
+                .order_by(table.place, Child.last_name, Child.first_name, Child.id)
+            )
+
         absent = select(Absence.child_id).where(Absence.activity == activity, Absence.day == day)
         counters = select(ActivitySlot).where(
             ActivitySlot.activity == activity, ActivitySlot.day == day
         )
+        rows = [
+            *self.session.execute(expected(Booking)),
+            *self.session.execute(expected(UnbookedPresence)),
+        ]
         return (
-            self.session.execute(query).all(),
+            rows,
             set(self.session.scalars(absent)),
             {slot.place: slot for slot in self.session.scalars(counters)},
         )

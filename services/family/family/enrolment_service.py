@@ -113,6 +113,32 @@ class Enrolment:
             )
 
     @rpc(expected_exceptions=EXPECTED)
+    def record_unbooked_presence(self, caller, payload):
+        """A child seen without a booking, noted by a SimpliCité agent (billed as such)."""
+        agent = identity.require_role(caller, family.AGENT_ROLES)
+        data = load_or_invalid(contract.RecordPresence(), payload)
+        activity, now = ACTIVITIES[data["activity"]], utcnow()
+        with self.db.session() as session:
+            repo = Enrolments(session)
+            found, _ = repo.family_seen_by(data["family_id"], None)
+            child = None
+            if found is not None:
+                child = repo.child_named(found, data["child_first_name"], domain.normalized_name)
+            if child is None:
+                raise NotFound(CHILD_NOT_FOUND)
+            outcome = enrolment.record_presence(
+                repo, child, activity, data["day"], agent["account_id"], now
+            )
+            if outcome.changed:
+                event = enrolment_views.attendance_event(
+                    found, child, activity, outcome, "agent", repo.account_ids(found.id), now
+                )
+                self.outbox.add(
+                    session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+                )
+        return contract.AttendanceResult().dump(outcome)
+
+    @rpc(expected_exceptions=EXPECTED)
     def set_capacity(self, caller, payload):
         """An agent's number of places for a day (contracts.family_activities.SetCapacity)."""
         identity.require_role(caller, family.AGENT_ROLES)

@@ -12,6 +12,7 @@ import icalendar
 from family.activities import ACTIVITIES, Activity, place_of
 from family.deadlines import PARIS, french_moment
 from family.enrolment import Outcome
+from family.models import Booking
 
 FEED_DAYS_BACK, FEED_DAYS_AHEAD = 31, 366
 
@@ -35,7 +36,7 @@ def attendance_event(
         "added": sorted(outcome.added),
         "removed": sorted(outcome.removed),
         "absences": [{"date": day, "justified": False} for day in sorted(outcome.absent)],
-        "unbooked_presences": [],
+        "unbooked_presences": sorted(outcome.unbooked_presences),
         "changed_at": now,
         "changed_by": changed_by,
         "account_ids": account_ids,
@@ -148,6 +149,7 @@ def attendance_list(repo: Any, activity: Activity, day: date) -> dict:
                 "last_name": child.last_name,
                 "class_name": child.class_name,
                 "absent": child.id in absent,
+                "unbooked": not isinstance(booking, Booking),
             }
         )
     return {

@@ -152,17 +152,22 @@ class ActivitySlot(Base):
     booked: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Booking(Base):
-    """A day of an activity booked for a child."""
-
-    __tablename__ = "bookings"
-    __table_args__ = (UniqueConstraint("child_id", "activity", "day"),)
+class ChildActivityDay:
+    """Columns of a row about one child at one activity, place and day (once per day)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
     activity: Mapped[str] = mapped_column(String(30))
     place: Mapped[str] = mapped_column(String(100))
     day: Mapped[date] = mapped_column(Date)
+
+
+class Booking(ChildActivityDay, Base):
+    """A day of an activity booked for a child."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (UniqueConstraint("child_id", "activity", "day"),)
+
     booked_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
@@ -209,3 +214,13 @@ class CalendarFeed(Base):
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), primary_key=True)
     secret: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class UnbookedPresence(ChildActivityDay, Base):
+    """A child an agent saw at an activity on a day it was not booked for (billed as such)."""
+
+    __tablename__ = "unbooked_presences"
+    __table_args__ = (UniqueConstraint("child_id", "activity", "day"),)
+
+    agent_account_id: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())

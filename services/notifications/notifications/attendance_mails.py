@@ -1,5 +1,6 @@
 """E-mails about a child's attendance (``family.attendance_changed``): the confirmation of
-each change, listing the days added, removed and the absences declared, and the news that a
+each change, listing the days added, removed, the absences declared and the days the child
+was present without a booking, and the news that a
 place freed for days the family was waiting for.
 
 They go to every account linked to the family (``account_ids``) whose address the accounts
@@ -26,6 +27,7 @@ def attendance_mail(event: dict, recipient: str, public_url: str) -> Mail:
         "absences": [
             {"day": french_date(a["date"]), "justified": a["justified"]} for a in event["absences"]
         ],
+        "unbooked": [french_date(day) for day in event["unbooked_presences"]],
         "changed_at": paris_time(event["changed_at"]),
         "by_agent": event["changed_by"] == "agent",
         "planning_link": f"{public_url.rstrip('/')}{PLANNING_PATH}",

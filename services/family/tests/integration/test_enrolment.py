@@ -293,3 +293,36 @@ def test_l_agent_ajoute_des_places_et_la_liste_d_attente_avance(
     assert (raised["capacity"], raised["booked"]) == (2, 2)
     promotion = activity_events.next_of("attendance_changed")
     assert (promotion["family_id"], promotion["waiting_list_promotion"]) == ("5205", True)
+
+
+def test_l_agent_note_un_enfant_present_sans_reservation(activity_service, activity_events, lea):
+    agent = {"account_id": "agent-simplicite-1", "roles": ["agent_simplicite"], "family_id": None}
+    seen = {
+        "family_id": "5101",
+        "child_first_name": "LEA",
+        "activity": CANTEEN,
+        "day": "2027-01-19",
+    }
+    assert call(activity_service, "record_unbooked_presence", agent, seen)[
+        "unbooked_presences"
+    ] == ["2027-01-19"]
+    event = activity_events.next_of("attendance_changed")
+    assert (event["unbooked_presences"], event["added"], event["changed_by"]) == (
+        ["2027-01-19"],
+        [],
+        "agent",
+    )
+    again = call(activity_service, "record_unbooked_presence", agent, seen)
+    assert again["unbooked_presences"] == []
+    found = call(activity_service, "list_attendance", agent, CANTEEN, "2027-01-19")
+    [child] = found["places"][0]["children"]
+    assert (child["first_name"], child["unbooked"]) == ("Léa", True)
+    with pytest.raises(Invalid):
+        call(activity_service, "record_unbooked_presence", agent, seen | {"day": "2027-01-07"})
+    with pytest.raises(NotFound):
+        call(
+            activity_service, "record_unbooked_presence", agent, seen | {"child_first_name": "Zoé"}
+        )
+    parent, _ = lea
+    with pytest.raises(Forbidden):
+        call(activity_service, "record_unbooked_presence", parent, seen)

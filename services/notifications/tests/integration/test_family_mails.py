@@ -83,6 +83,10 @@ def test_confirmation_a_chaque_parent_puis_promotion_de_liste_d_attente(
     assert "Jours réservés :\n- mardi 5 janvier 2027\n" in text_body
     assert "Jours annulés :\n- jeudi 7 janvier 2027\n" in text_body
     assert "- vendredi 8 janvier 2027 (justifiée)" in text_body
+    assert (
+        "Présences sans réservation (facturées au tarif majoré) :\n- samedi 9 janvier 2027\n"
+        in text_body
+    )
     [(to, subject, text_body)] = [m for m in mails if "place" in m[1]]
     assert to == "parent1@example.org"
     assert subject == "Une place s'est libérée : Restauration scolaire pour Léa"
