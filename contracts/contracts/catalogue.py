@@ -8,6 +8,7 @@ from contracts import (
     accounts,
     demarche_requests,
     family,
+    family_activities,
     family_dossier,
     family_preregistration,
     identity,
@@ -63,6 +64,9 @@ EXAMPLES: dict[str, type[Schema]] = {
     "preregistration": family_preregistration.Preregistration,
     "preregistration_submitted": family_preregistration.PreregistrationSubmitted,
     "preregistration_status_changed": family_preregistration.PreregistrationStatusChanged,
+    "attendance_changed": family_activities.AttendanceChanged,
+    "enrol_child": family_activities.EnrolChild,
+    "change_attendance": family_activities.ChangeAttendance,
 }
 
 EVENTS: dict[str, type[Event]] = {
@@ -86,6 +90,7 @@ EVENTS: dict[str, type[Event]] = {
     family_preregistration.PREREGISTRATION_STATUS_CHANGED: (
         family_preregistration.PreregistrationStatusChanged
     ),
+    family_activities.ATTENDANCE_CHANGED: family_activities.AttendanceChanged,
 }
 """Every event type published by a service, with its schema."""
 

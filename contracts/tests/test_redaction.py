@@ -8,6 +8,7 @@ from contracts import (
     accounts,
     demarche_requests,
     family,
+    family_activities,
     family_dossier,
     family_preregistration,
     notifications,
@@ -22,8 +23,8 @@ NOT_PERSONAL = {"email_notifications"}  # a yes/no preference
 
 
 def declared_events() -> list[type[Event]]:
-    modules = (accounts, demarche_requests, family, family_dossier, family_preregistration)
-    modules += (notifications, requests)
+    modules = (accounts, demarche_requests, family, family_activities, family_dossier)
+    modules += (family_preregistration, notifications, requests)
     found = [getattr(module, name) for module in modules for name in dir(module)]
     return [item for item in found if isinstance(item, type) and issubclass(item, Event)]
 

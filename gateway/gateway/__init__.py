@@ -20,6 +20,7 @@ from gateway.views import (
     account,
     account_security,  # noqa: F401 - adds the sensitive pages to the account blueprint
     admin,
+    agent_attendance,  # noqa: F401 - adds the attendance lists to the agents blueprint
     agent_demarches,  # noqa: F401 - adds the démarche pages to the agents blueprint
     agent_family,  # noqa: F401 - adds the SimpliCité pages to the agents blueprint
     agents,
@@ -27,6 +28,7 @@ from gateway.views import (
     auth,
     demarches,
     family,
+    family_activities,
     family_dossier,  # noqa: F401 - adds the Dossier Unique pages to the family blueprint
     family_preregistration,  # noqa: F401 - pre-registration pages (family and agents)
     franceconnect_views,
@@ -46,6 +48,8 @@ BLUEPRINTS = (
     registration.bp,
     account.bp,
     family.bp,
+    family_activities.bp,
+    family_activities.feeds,
     franceconnect_views.bp,
     agents.bp,
     admin.bp,

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from contracts import dates_fr
 from contracts.demarches import GENERIC
 from contracts.requests import CATEGORIES, STATUSES
 
@@ -23,6 +24,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["calendar_date"] = calendar_date
     app.jinja_env.filters["paris_iso"] = paris_iso
     app.jinja_env.filters["french_date"] = french_date
+    app.jinja_env.filters["weekday_date"] = dates_fr.french_date
+    app.jinja_env.filters["month_label"] = month_label
     app.context_processor(_template_globals)
 
 
@@ -70,3 +73,8 @@ def calendar_date(value: str) -> str:
 def paris_iso(value: str | datetime) -> str:
     """The machine-readable form for ``<time datetime=...>``."""
     return to_paris(value).isoformat(timespec="minutes")
+
+
+def month_label(value: date) -> str:
+    """« janvier 2027 »."""
+    return f"{MONTHS[value.month - 1]} {value.year}"

@@ -21,7 +21,14 @@ from chassis.types import utcnow
 from contracts import accounts, family
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, Forbidden
-from family import domain, dossier_models, dossier_service, limits, preregistration_service
+from family import (
+    domain,
+    dossier_models,
+    dossier_service,
+    enrolment_service,
+    limits,
+    preregistration_service,
+)
 from family.models import Base, Throttle
 from family.repository import Families
 
@@ -33,8 +40,11 @@ class FamilyService(
     retention.Retention,
     dossier_service.DossierEntrypoints,
     preregistration_service.PreregistrationEntrypoints,
+    enrolment_service.Enrolment,
 ):
-    """Families of the Espace famille: activation by their parents, the Dossier Unique."""
+    """Families of the Espace famille: activation by their parents, the Dossier Unique
+    (:mod:`family.dossier_service`), pre-registrations, enrolments and attendance
+    (:mod:`family.enrolment_service`)."""
 
     name = family.SERVICE
 

@@ -21,6 +21,7 @@ from contracts import (
     accounts,
     demarche_requests,
     family,
+    family_activities,
     family_dossier,
     family_preregistration,
     notifications,
@@ -192,6 +193,18 @@ class NotificationsService(health.Health, retention.Retention):
         if recipient is not None:
             mail = compose(event, recipient, self.composer.public_url)
             self.delivery.queue(session, event, self.composer.render(mail))
+
+    @handle_event(
+        family.SERVICE, family_activities.ATTENDANCE_CHANGED, family_activities.AttendanceChanged
+    )
+    def on_attendance_changed(self, session, event):
+        """Confirm a change of a child's days (or a waiting-list promotion) to each linked
+        account whose address is known."""
+        found = Contacts(session)
+        for account_id in dict.fromkeys(event["account_ids"]):
+            recipient = family_mails.recipient_of(found.find(account_id))
+            if recipient is not None:
+                self.delivery.queue(session, event, self.composer.attendance_mail(event, recipient))
 
     def _queue_account_mail(self, session, event_type: str, event: dict) -> None:
         self.delivery.queue(session, event, self.composer.account_mail(event_type, event))
