@@ -6,6 +6,7 @@ from marshmallow import Schema
 
 from contracts import (
     accounts,
+    appointments,
     demarche_requests,
     family,
     identity,
@@ -44,6 +45,10 @@ EXAMPLES: dict[str, type[Schema]] = {
     "linked_family": family.LinkedFamily,
     "family": family.Family,
     "family_space_activated": family.FamilySpaceActivated,
+    "appointment_booked": appointments.AppointmentBooked,
+    "appointment_moved": appointments.AppointmentMoved,
+    "appointment_cancelled": appointments.AppointmentCancelled,
+    "appointment_reminder_due": appointments.AppointmentReminderDue,
 }
 
 EVENTS: dict[str, type[Event]] = {
@@ -60,6 +65,10 @@ EVENTS: dict[str, type[Event]] = {
     accounts.NOTIFICATION_PREFERENCES_CHANGED: accounts.NotificationPreferencesChanged,
     accounts.ACCOUNT_CLOSED: accounts.AccountClosed,
     family.FAMILY_SPACE_ACTIVATED: family.FamilySpaceActivated,
+    appointments.APPOINTMENT_BOOKED: appointments.AppointmentBooked,
+    appointments.APPOINTMENT_MOVED: appointments.AppointmentMoved,
+    appointments.APPOINTMENT_CANCELLED: appointments.AppointmentCancelled,
+    appointments.APPOINTMENT_REMINDER_DUE: appointments.AppointmentReminderDue,
 }
 """Every event type published by a service, with its schema."""
 

@@ -148,3 +148,7 @@ class DemarcheCounter(Base):
     demarche: Mapped[str] = mapped_column(String(40), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_value: Mapped[int] = mapped_column(Integer)
+
+
+# Appointments live in a module of their own; importing it here puts its tables in the metadata.
+from requests_service import appointments_models  # noqa: E402, F401

@@ -1,0 +1,153 @@
+"""Entrypoints of passport and identity-card appointments (``contracts.appointments``), mixed
+into ``RequestsService``: load, authorize, decide (``appointments_domain``), store with its
+event, dump. A timer announces tomorrow's appointments once each, whatever the replicas.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from chassis import identity
+from chassis.types import utcnow
+from contracts import appointments as contract
+from contracts.base import load_or_invalid
+from contracts.errors import EXPECTED, Conflict, Invalid
+from requests_service import appointments_domain as domain
+from requests_service.appointments_calendar import (
+    DESKS,
+    TYPES,
+    free_slots,
+    holiday_name,
+    paris_day_bounds,
+)
+from requests_service.appointments_repository import Appointments
+
+REMINDER_INTERVAL = 60
+"""Seconds between two looks for tomorrow's appointments to remind."""
+
+
+def parse_day(value) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise Invalid("Le formulaire contient des erreurs.", {"day": ["Date invalide."]}) from None
+
+
+def event_data(appointment, **extra) -> dict:
+    return {**domain.appointment_view(appointment), **extra}
+
+
+class AppointmentEntrypoints:
+    """Needs the ``db`` and ``outbox`` dependencies of the service it is mixed into."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_appointment_types(self, caller):
+        identity.load(caller)
+        return contract.AppointmentTypeInfo(many=True).dump(list(TYPES.values()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_free_slots(self, caller, type, day):
+        """The free slots of ``type`` on ``day`` within the booking window (DaySlots)."""
+        identity.load(caller)
+        kind, day, now = domain.appointment_type(type), parse_day(day), utcnow()
+        first, last = domain.booking_window(now)
+        slots, start, end = [], *paris_day_bounds(day)
+        if first <= day <= last:
+            with self.db.session() as session:
+                store = Appointments(session)
+                taken, blocks = store.taken_between(start, end), store.blocks_between(start, end)
+            slots = [
+                {**vars(slot), "desk_label": DESKS[slot.desk].label}
+                for slot in free_slots(day, kind, taken, blocks)
+            ]
+        result = {"type": kind.code, "day": day, "first_day": first, "last_day": last}
+        result |= {"closed_reason": holiday_name(day), "slots": slots}
+        return contract.DaySlots().dump(result)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def book_appointment(self, caller, payload):
+        """Book a free slot for a citizen, anonymous or logged in (BookAppointment)."""
+        who = identity.load(caller)
+        return self._book(who, payload, by_agent=False)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def book_appointment_at_counter(self, caller, payload):
+        """Book on behalf of a citizen at the counter (agents; today allowed)."""
+        who = domain.require_agent(identity.load(caller))
+        return self._book(who, payload, by_agent=True)
+
+    def _book(self, who: dict, payload, by_agent: bool) -> dict:
+        data = load_or_invalid(contract.BookAppointment(), payload)
+        with self.db.session() as session:
+            store = Appointments(session)
+            try:
+                appointment = domain.book(store, who, data, utcnow(), by_agent)
+            except domain.SlotTaken:
+                raise Conflict(domain.SLOT_TAKEN) from None
+            event = event_data(appointment)
+            self.outbox.add(
+                session, contract.APPOINTMENT_BOOKED, contract.AppointmentBooked(), event
+            )
+            view = domain.appointment_view(appointment)
+        return contract.ManagedAppointment().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_managed_appointment(self, caller, reference, key):
+        identity.load(caller)
+        with self.db.session() as session:
+            view = domain.appointment_view(
+                domain.find_managed(Appointments(session), reference, key)
+            )
+        return contract.ManagedAppointment().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def move_appointment(self, caller, reference, key, payload):
+        """Move to another free slot in one transaction (MoveAppointment)."""
+        identity.load(caller)
+        data = load_or_invalid(contract.MoveAppointment(), payload)
+        with self.db.session() as session:
+            store = Appointments(session)
+            appointment = domain.find_managed(store, reference, key, for_change=True)
+            try:
+                previous = domain.move(
+                    store, appointment, data["desk"], data["starts_at"], utcnow()
+                )
+            except domain.SlotTaken:
+                raise Conflict(domain.SLOT_TAKEN) from None
+            event = event_data(appointment, previous_starts_at=previous)
+            self.outbox.add(session, contract.APPOINTMENT_MOVED, contract.AppointmentMoved(), event)
+            view = domain.appointment_view(appointment)
+        return contract.ManagedAppointment().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancel_appointment(self, caller, reference, key):
+        identity.load(caller)
+        with self.db.session() as session:
+            appointment = domain.find_managed(
+                Appointments(session), reference, key, for_change=True
+            )
+            domain.cancel(appointment, utcnow())
+            event = event_data(appointment)
+            self.outbox.add(
+                session, contract.APPOINTMENT_CANCELLED, contract.AppointmentCancelled(), event
+            )
+            view = domain.appointment_view(appointment)
+        return contract.ManagedAppointment().dump(view)
+
+    @timer(interval=REMINDER_INTERVAL)
+    def remind_tomorrows_appointments(self):
+        """Announce each of tomorrow's appointments once (``appointment_reminder_due``)."""
+        now = utcnow()
+        with self.db.session() as session:
+            claimed = Appointments(session).claim_reminders(*domain.reminder_window(now), now)
+            for appointment in claimed:
+                self.outbox.add(
+                    session,
+                    contract.APPOINTMENT_REMINDER_DUE,
+                    contract.AppointmentReminderDue(),
+                    event_data(appointment),
+                )
+        return len(claimed)

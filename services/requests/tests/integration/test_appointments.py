@@ -1,0 +1,215 @@
+"""Passport and identity-card appointments through the real service, PostgreSQL and RabbitMQ:
+booking, moving and cancelling from the manage link, 50 simultaneous attempts on one slot,
+and the reminder announced once with two schedulers running."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from queue import Empty
+
+import eventlet
+import pytest
+from nameko.containers import ServiceContainer
+from sqlalchemy import create_engine, text
+
+from chassis.testing.services import EventQueue, call, service_config
+from contracts.base import example
+from contracts.errors import Conflict, Invalid, NotFound
+from requests_service import appointments_domain as domain
+from requests_service.appointments_calendar import PARIS
+from requests_service.service import RequestsService
+
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+CITIZEN = example("caller")
+ANONYMOUS = {"account_id": None, "roles": [], "family_id": None}
+
+
+@pytest.fixture(scope="module")
+def database_url(postgres_database):
+    return postgres_database("requests", ALEMBIC_INI)
+
+
+@pytest.fixture(scope="module")
+def events(amqp_uri):
+    with EventQueue(amqp_uri, "requests") as queue:
+        yield queue
+
+
+@pytest.fixture(scope="module")
+def containers(amqp_uri, database_url, events):
+    """Two replicas of the service on one database, as two pods would be."""
+    started = []
+    for _ in range(2):
+        container = ServiceContainer(
+            RequestsService, service_config(amqp_uri, database_url, max_workers=20)
+        )
+        container.start()
+        started.append(container)
+    yield started
+    for container in started:
+        container.stop()
+
+
+@pytest.fixture(scope="module")
+def container(containers):
+    return containers[0]
+
+
+@pytest.fixture(scope="module")
+def engine(database_url):
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def free_day(container, kind="passeport", after: date | None = None) -> dict:
+    """The first day with free slots of ``kind`` in the booking window (after ``after``)."""
+    day = domain.booking_window(datetime.now(UTC))[0]
+    while after is not None and day <= after:
+        day += timedelta(days=1)
+    for _ in range(30):
+        found = call(container, "list_free_slots", ANONYMOUS, kind, day.isoformat())
+        if found["slots"]:
+            return found
+        day += timedelta(days=1)
+    raise AssertionError("no open day in a month")
+
+
+def booking(slot: dict, **changes) -> dict:
+    return {
+        "type": "passeport",
+        "desk": slot["desk"],
+        "starts_at": slot["starts_at"],
+        "email": "camille.martin@example.org",
+        "first_name": "Camille",
+        "last_name": "Martin",
+        "ants_number": "AB12CD34EF",
+        **changes,
+    }
+
+
+def test_reserver_deplacer_puis_annuler_depuis_le_lien(container, events):
+    day = free_day(container)
+    slot = day["slots"][0]
+    booked = call(container, "book_appointment", CITIZEN, booking(slot))
+    assert (booked["status"], booked["type_label"]) == ("reservee", "Passeport")
+    event = events.next_of("appointment_booked")
+    assert (event["reference"], event["email"]) == (
+        booked["reference"],
+        "camille.martin@example.org",
+    )
+    assert event["account_id"] == CITIZEN["account_id"]
+    after = call(container, "list_free_slots", ANONYMOUS, "passeport", day["day"])
+    assert (slot["desk"], slot["starts_at"]) not in {
+        (s["desk"], s["starts_at"]) for s in after["slots"]
+    }
+
+    ref, key = booked["reference"], booked["manage_key"]
+    with pytest.raises(Conflict, match="déjà un rendez-vous « Passeport » à venir"):
+        call(container, "book_appointment", ANONYMOUS, booking(after["slots"][-1]))
+    target = free_day(container, after=date.fromisoformat(day["day"]))["slots"][-1]
+    moved = call(
+        container,
+        "move_appointment",
+        ANONYMOUS,
+        ref,
+        key,
+        {"desk": target["desk"], "starts_at": target["starts_at"]},
+    )
+    assert (moved["reference"], moved["starts_at"]) == (ref, target["starts_at"])
+    event = events.next_of("appointment_moved")
+    assert (event["sequence"], event["previous_starts_at"]) == (1, slot["starts_at"])
+    again = call(container, "list_free_slots", ANONYMOUS, "passeport", day["day"])
+    assert slot in again["slots"]  # the old slot is free again
+
+    with pytest.raises(NotFound):
+        call(container, "cancel_appointment", ANONYMOUS, ref, "mauvaise-cle")
+    cancelled = call(container, "cancel_appointment", ANONYMOUS, ref, key)
+    assert cancelled["status"] == "annulee"
+    assert events.next_of("appointment_cancelled")["sequence"] == 2
+    with pytest.raises(Conflict, match="ne peut plus être modifié"):
+        call(container, "cancel_appointment", ANONYMOUS, ref, key)
+
+
+def test_cinquante_tentatives_simultanees_sur_un_creneau_une_seule_reservation(container, engine):
+    slot = free_day(container, kind="cni")["slots"][-1]
+    attempts = [
+        booking(slot, type="cni", email=f"personne{n}@example.org", first_name=f"P{n}")
+        for n in range(50)
+    ]
+
+    def attempt(payload):
+        try:
+            return call(container, "book_appointment", ANONYMOUS, payload)
+        except Conflict as refused:
+            return refused
+
+    outcomes = list(eventlet.GreenPool(50).imap(attempt, attempts))
+    booked = [o for o in outcomes if isinstance(o, dict)]
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
+    assert (len(booked), len(refused)) == (1, 49)
+    assert {str(r) for r in refused} == {domain.SLOT_TAKEN}
+    with engine.connect() as connection:
+        count = connection.execute(
+            text("SELECT count(*) FROM appointments WHERE desk = :desk AND starts_at = :at"),
+            {"desk": slot["desk"], "at": slot["starts_at"]},
+        ).scalar_one()
+    assert count == 1
+
+
+def test_numero_ants_mal_forme_refuse_en_francais(container):
+    slot = free_day(container, kind="cni_passeport")["slots"][0]
+    with pytest.raises(Invalid) as refused:
+        call(
+            container,
+            "book_appointment",
+            ANONYMOUS,
+            booking(slot, type="cni_passeport", ants_number="12-34"),
+        )
+    assert refused.value.fields == {"ants_number": [domain.ANTS_FORMAT]}
+
+
+def test_rappel_la_veille_annonce_une_seule_fois_avec_deux_planificateurs(
+    containers, engine, events
+):
+    tomorrow = datetime.now(UTC).astimezone(PARIS).date() + timedelta(days=1)
+    starts_at = datetime.combine(tomorrow, time(10, 30), tzinfo=PARIS).astimezone(UTC)
+    with engine.begin() as connection:
+        appointment_id = connection.execute(
+            text(
+                "INSERT INTO appointments (kind, desk, starts_at, ends_at, status, email,"
+                " first_name, last_name, ants_number, manage_key, booked_by, sequence,"
+                " created_at, updated_at) VALUES ('retrait', 'station-2', :start, :end,"
+                " 'reservee', 'rappel@example.org', 'Rémi', 'Rappel', '', 'cle', 'agent', 0,"
+                " now(), now()) RETURNING id"
+            ),
+            {"start": starts_at, "end": starts_at + timedelta(minutes=10)},
+        ).scalar_one()
+
+    def remind(container):
+        return call(container, "remind_tomorrows_appointments")
+
+    with engine.connect() as connection:
+        due = connection.execute(
+            text(
+                "SELECT count(*) FROM appointments WHERE status = 'reservee'"
+                " AND starts_at >= :start AND starts_at < :end AND reminder_sent_at IS NULL"
+            ),
+            dict(zip(("start", "end"), domain.reminder_window(datetime.now(UTC)), strict=True)),
+        ).scalar_one()
+    claimed = list(eventlet.GreenPool(6).imap(remind, [*containers, *containers, *containers]))
+    assert sum(claimed) == due
+    reminded = []
+    with pytest.raises(Empty):
+        while True:
+            reminded.append(events.next_of("appointment_reminder_due", timeout=3))
+    assert len(reminded) == len({event["reference"] for event in reminded}) == due
+    mine = [event for event in reminded if event["email"] == "rappel@example.org"]
+    assert [event["type_label"] for event in mine] == ["Retrait d'un titre"]
+    assert sum(call(container, "remind_tomorrows_appointments") for container in containers) == 0
+    with engine.connect() as connection:
+        sent = connection.execute(
+            text("SELECT reminder_sent_at FROM appointments WHERE id = :id"), {"id": appointment_id}
+        ).scalar_one()
+    assert sent is not None
