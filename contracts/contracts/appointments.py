@@ -25,6 +25,9 @@ from marshmallow import EXCLUDE, Schema, fields
 
 from contracts import fields_fr as fr
 from contracts.base import Event
+from contracts.requests import SERVICE as REQUESTS_SERVICE
+
+SERVICE = REQUESTS_SERVICE  # appointments live in, and are published by, requests
 
 APPOINTMENT_BOOKED = "appointment_booked"
 APPOINTMENT_MOVED = "appointment_moved"

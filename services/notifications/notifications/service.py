@@ -17,7 +17,15 @@ from chassis import health, identity, retention
 from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
-from contracts import accounts, demarche_requests, family, notifications, paging, requests
+from contracts import (
+    accounts,
+    appointments,
+    demarche_requests,
+    family,
+    notifications,
+    paging,
+    requests,
+)
 from contracts.errors import EXPECTED, Invalid
 from notifications import contacts, domain, family_mails, purges
 from notifications.delivery import Delivery, deliver_due
@@ -144,6 +152,38 @@ class NotificationsService(health.Health, retention.Retention):
         if recipient is not None:
             mail = self.composer.family_space_activated(event, recipient)
             self.delivery.queue(session, event, mail)
+
+    @handle_event(requests.SERVICE, appointments.APPOINTMENT_BOOKED, appointments.AppointmentBooked)
+    def on_appointment_booked(self, session, event):
+        """Confirm an appointment, with the manage link and the calendar file."""
+        self._queue_appointment_mail(session, appointments.APPOINTMENT_BOOKED, event)
+
+    @handle_event(requests.SERVICE, appointments.APPOINTMENT_MOVED, appointments.AppointmentMoved)
+    def on_appointment_moved(self, session, event):
+        """Give the new time of a moved appointment, with the updated calendar file."""
+        self._queue_appointment_mail(session, appointments.APPOINTMENT_MOVED, event)
+
+    @handle_event(
+        requests.SERVICE, appointments.APPOINTMENT_CANCELLED, appointments.AppointmentCancelled
+    )
+    def on_appointment_cancelled(self, session, event):
+        """Confirm a cancellation; the calendar file removes the appointment."""
+        self._queue_appointment_mail(session, appointments.APPOINTMENT_CANCELLED, event)
+
+    @handle_event(
+        requests.SERVICE,
+        appointments.APPOINTMENT_REMINDER_DUE,
+        appointments.AppointmentReminderDue,
+    )
+    def on_appointment_reminder_due(self, session, event):
+        """Remind an appointment the day before, with the link to free the slot."""
+        self._queue_appointment_mail(session, appointments.APPOINTMENT_REMINDER_DUE, event)
+
+    def _queue_appointment_mail(self, session, event_type: str, event: dict) -> None:
+        """Appointment e-mails are what the citizen asked for: sent whatever the preference
+        for progress e-mails (an address forgotten with a closed account gets nothing)."""
+        if event["email"]:
+            self.delivery.queue(session, event, self.composer.appointment_mail(event_type, event))
 
     def _queue_account_mail(self, session, event_type: str, event: dict) -> None:
         self.delivery.queue(session, event, self.composer.account_mail(event_type, event))
