@@ -23,6 +23,7 @@ from gateway.views import (
     agent_demarches,  # noqa: F401 - adds the démarche pages to the agents blueprint
     agents,
     api,
+    appointments,
     auth,
     demarches,
     family,
@@ -39,6 +40,7 @@ BLUEPRINTS = (
     health.bp,
     reports.bp,
     demarches.bp,
+    appointments.bp,
     auth.bp,
     registration.bp,
     account.bp,
