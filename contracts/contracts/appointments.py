@@ -9,7 +9,7 @@ RPC, each taking ``caller`` (contracts.identity.Caller) first:
 - ``move_appointment(caller, reference, key, payload: MoveAppointment)`` -> ``ManagedAppointment``
 - ``cancel_appointment(caller, reference, key)`` -> ``ManagedAppointment``
 - agents (role ``agent_etat_civil`` or ``admin``): ``list_day_appointments(caller, day,
-  desk=None)`` -> ``AgentDay``; ``book_appointment_at_counter(caller, payload)``;
+  desk=None)`` -> ``AgentDay``; ``book_appointment_at_counter(caller, payload)`` (today allowed);
   ``mark_appointment(caller, appointment_id, status)`` (``presente`` | ``absente``);
   ``block_appointment_slots(caller, payload: BlockSlots)``; ``no_show_statistics(caller,
   year)`` -> list of ``MonthStatistics``

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from contracts.errors import Conflict, Invalid, NotFound
 from requests_service.appointments_calendar import (
     DESKS,
     PARIS,
@@ -36,7 +36,6 @@ STATUS_LABELS = {
 }
 ACTIVE = (BOOKED, PRESENT, ABSENT)
 """Statuses that hold their slot (the exclusion constraint's condition)."""
-AGENT_ROLES = ("agent_etat_civil", "admin")
 MAX_MONTHS_AHEAD = 3
 
 INVALID_FORM = "Le formulaire contient des erreurs."
@@ -205,12 +204,6 @@ def move(store: Appointments, appointment: Any, desk: str, starts_at: datetime, 
 def reminder_window(now: datetime) -> tuple[datetime, datetime]:
     """The UTC bounds of tomorrow in Paris: appointments reminded today."""
     return paris_day_bounds(now.astimezone(PARIS).date() + timedelta(days=1))
-
-
-def require_agent(who: dict) -> dict:
-    if not set(who.get("roles") or ()) & set(AGENT_ROLES):
-        raise Forbidden("Les rendez-vous sont gérés par le service état civil.")
-    return who
 
 
 def manage_path(appointment: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -90,6 +90,16 @@ class Appointments:
         if desk is not None:
             query = query.where(Appointment.desk == desk)
         return list(self.session.scalars(query.order_by(Appointment.starts_at, Appointment.desk)))
+
+    def month_counts(self, year: int) -> list[tuple[str, str, int]]:
+        """(``YYYY-MM`` in Paris, status, count) of the appointments of ``year``."""
+        month = func.to_char(func.timezone("Europe/Paris", Appointment.starts_at), "YYYY-MM")
+        query = (
+            select(month, Appointment.status, func.count())
+            .where(month.like(f"{year:04d}-%"))
+            .group_by(month, Appointment.status)
+        )
+        return [tuple(row) for row in self.session.execute(query)]
 
     def list_by_account(self, account_id: str) -> list[Appointment]:
         query = select(Appointment).where(Appointment.account_id == account_id)

@@ -14,8 +14,9 @@ from chassis import identity
 from chassis.types import utcnow
 from contracts import appointments as contract
 from contracts.base import load_or_invalid
-from contracts.errors import EXPECTED, Conflict, Invalid
+from contracts.errors import EXPECTED, Conflict, Invalid, NotFound
 from requests_service import appointments_domain as domain
+from requests_service import appointments_office as office
 from requests_service.appointments_calendar import (
     DESKS,
     TYPES,
@@ -76,7 +77,7 @@ class AppointmentEntrypoints:
     @rpc(expected_exceptions=EXPECTED)
     def book_appointment_at_counter(self, caller, payload):
         """Book on behalf of a citizen at the counter (agents; today allowed)."""
-        who = domain.require_agent(identity.load(caller))
+        who = office.require_agent(identity.load(caller))
         return self._book(who, payload, by_agent=True)
 
     def _book(self, who: dict, payload, by_agent: bool) -> dict:
@@ -136,6 +137,53 @@ class AppointmentEntrypoints:
             )
             view = domain.appointment_view(appointment)
         return contract.ManagedAppointment().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_day_appointments(self, caller, day, desk=None):
+        """A day's appointments, cancelled ones included, optionally one desk (AgentDay)."""
+        office.require_agent(identity.load(caller))
+        day = parse_day(day)
+        with self.db.session() as session:
+            found = Appointments(session).on_day(*paris_day_bounds(day), desk or None)
+            views = [domain.appointment_view(item) for item in found]
+        return contract.AgentDay().dump({"day": day, "desk": desk, "appointments": views})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def mark_appointment(self, caller, appointment_id, status):
+        """Note that the person came (``presente``) or not (``absente``)."""
+        office.require_agent(identity.load(caller))
+        with self.db.session() as session:
+            found = Appointments(session).get(appointment_id, for_change=True)
+            if found is None:
+                raise NotFound(domain.NOT_FOUND)
+            office.mark_attendance(found, status, utcnow())
+            view = domain.appointment_view(found)
+        return contract.AgentAppointment().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def block_appointment_slots(self, caller, payload):
+        """Close a stretch to bookings: one desk's slot, or every desk (a closure day)."""
+        agent = office.require_agent(identity.load(caller))
+        data = load_or_invalid(contract.BlockSlots(), payload)
+        with self.db.session() as session:
+            store = Appointments(session)
+            block = store.add_block(**office.block_fields(agent, data, utcnow()))
+            kept = [
+                domain.appointment_view(item)
+                for item in store.on_day(block.starts_at, block.ends_at, block.desk)
+                if item.status in domain.ACTIVE
+            ]
+        return contract.AgentAppointment(many=True).dump(kept)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def no_show_statistics(self, caller, year):
+        """Per month of ``year``: appointments, present, absent, cancelled."""
+        office.require_agent(identity.load(caller))
+        if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+            raise Invalid("Le filtre est invalide.", {"year": ["Année invalide."]})
+        with self.db.session() as session:
+            counts = Appointments(session).month_counts(year)
+        return contract.MonthStatistics(many=True).dump(office.month_statistics(counts))
 
     @timer(interval=REMINDER_INTERVAL)
     def remind_tomorrows_appointments(self):

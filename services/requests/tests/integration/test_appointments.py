@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from chassis.testing.services import EventQueue, call, service_config
 from contracts.base import example
-from contracts.errors import Conflict, Invalid, NotFound
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from requests_service import appointments_domain as domain
 from requests_service.appointments_calendar import PARIS
 from requests_service.service import RequestsService
@@ -213,3 +213,69 @@ def test_rappel_la_veille_annonce_une_seule_fois_avec_deux_planificateurs(
             text("SELECT reminder_sent_at FROM appointments WHERE id = :id"), {"id": appointment_id}
         ).scalar_one()
     assert sent is not None
+
+
+AGENT = {"account_id": "agent-ec", "roles": ["agent_etat_civil"], "family_id": None}
+
+
+def insert_appointment(engine, starts_at: datetime, email: str) -> int:
+    with engine.begin() as connection:
+        return connection.execute(
+            text(
+                "INSERT INTO appointments (kind, desk, starts_at, ends_at, status, email,"
+                " first_name, last_name, ants_number, manage_key, booked_by, sequence,"
+                " created_at, updated_at, reminder_sent_at) VALUES ('retrait', 'station-1',"
+                " :start, :end, 'reservee', :email, 'Ana', 'Absente', '', 'cle', 'agent', 0,"
+                " now(), now(), now()) RETURNING id"
+            ),
+            {"start": starts_at, "end": starts_at + timedelta(minutes=10), "email": email},
+        ).scalar_one()
+
+
+def test_agent_note_l_absence_et_la_compte_dans_le_mois(container, engine):
+    yesterday = datetime.now(UTC).astimezone(PARIS).date() - timedelta(days=1)
+    starts_at = datetime.combine(yesterday, time(7, 0), tzinfo=PARIS).astimezone(UTC)
+    appointment_id = insert_appointment(engine, starts_at, "absente@example.org")
+    with pytest.raises(Forbidden):
+        call(container, "list_day_appointments", CITIZEN, yesterday.isoformat())
+    day = call(container, "list_day_appointments", AGENT, yesterday.isoformat(), "station-1")
+    assert appointment_id in [item["id"] for item in day["appointments"]]
+    marked = call(container, "mark_appointment", AGENT, appointment_id, "absente")
+    assert marked["status_label"] == "Absent"
+    [month] = [
+        line
+        for line in call(container, "no_show_statistics", AGENT, yesterday.year)
+        if line["month"] == f"{yesterday:%Y-%m}"
+    ]
+    assert month["absent"] >= 1 and month["booked"] >= month["absent"]
+
+
+def test_agent_ne_note_pas_la_presence_d_un_rendez_vous_a_venir(container):
+    slot = free_day(container, kind="retrait")["slots"][0]
+    booked = call(
+        container,
+        "book_appointment_at_counter",
+        AGENT,
+        booking(slot, type="retrait", ants_number="", email="guichet@example.org"),
+    )
+    day = call(container, "list_day_appointments", AGENT, slot["starts_at"][:10])
+    [found] = [item for item in day["appointments"] if item["reference"] == booked["reference"]]
+    assert (found["booked_by"], found["email"]) == ("agent", "guichet@example.org")
+    with pytest.raises(Conflict, match="le jour du rendez-vous"):
+        call(container, "mark_appointment", AGENT, found["id"], "presente")
+
+
+def test_une_journee_fermee_par_un_agent_n_offre_plus_de_creneau(container):
+    found = free_day(container, kind="cni")
+    day = date.fromisoformat(found["day"])
+    start, end = (
+        datetime.combine(d, time(0), tzinfo=PARIS).astimezone(UTC)
+        for d in (day, day + timedelta(days=1))
+    )
+    payload = {"desk": None, "starts_at": start.isoformat(), "ends_at": end.isoformat()}
+    with pytest.raises(Forbidden):
+        call(container, "block_appointment_slots", CITIZEN, {**payload, "reason": "Formation"})
+    call(container, "block_appointment_slots", AGENT, {**payload, "reason": "Formation"})
+    assert call(container, "list_free_slots", ANONYMOUS, "cni", found["day"])["slots"] == []
+    with pytest.raises(Conflict, match="pas ouvert aux rendez-vous"):
+        call(container, "book_appointment", ANONYMOUS, booking(found["slots"][0], type="cni"))
