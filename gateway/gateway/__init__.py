@@ -20,6 +20,7 @@ from gateway.views import (
     account,
     account_security,  # noqa: F401 - adds the sensitive pages to the account blueprint
     admin,
+    agent_appointments,  # noqa: F401 - adds the passport office's pages to the agents blueprint
     agent_demarches,  # noqa: F401 - adds the démarche pages to the agents blueprint
     agents,
     api,

@@ -116,3 +116,81 @@ def test_page_de_gestion_avec_deplacer_et_annuler(client, rpc):
     move = client.get("/rendez-vous/gerer/RDV-2027-000001/deplacer?cle=cle-secrete&jour=2027-03-02")
     assert move.status_code == 200
     assert 'name="debut" value="2027-03-02T07:30:00+00:00"' in move.get_data(as_text=True)
+
+
+AGENT_DAY = {
+    "day": "2027-03-02",
+    "desk": None,
+    "appointments": [
+        {**MANAGED, "id": 7, "email": "camille@example.org", "booked_by": "citoyen"},
+    ],
+}
+
+
+def agent_of_etat_civil(client, rpc):
+    from .conftest import agent_identity, log_in
+
+    return log_in(client, rpc, agent_identity("agent_etat_civil"))
+
+
+def test_liste_du_jour_imprimable_avec_presence(client, rpc):
+    agent = agent_of_etat_civil(client, rpc)
+    rpc.answer("list_day_appointments", AGENT_DAY)
+    rpc.answer("mark_appointment", {})
+    page = agent.get("/agents/rendez-vous?jour=2027-03-02")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and ">8 h 30</time>" in text
+    assert 'href="/agents/rendez-vous"' in text  # the agent menu
+    marked = agent.post(
+        "/agents/rendez-vous/7/presence",
+        data={"csrf_token": csrf_of(text), "statut": "absente", "jour": "2027-03-02"},
+    )
+    assert marked.status_code == 303
+    assert rpc.last("mark_appointment")["args"][1:] == (7, "absente")
+
+
+def test_fermer_une_journee_entiere(client, rpc):
+    agent = agent_of_etat_civil(client, rpc)
+    rpc.answer("block_appointment_slots", [])
+    form = agent.get("/agents/rendez-vous/fermer?jour=2027-03-02").get_data(as_text=True)
+    closed = agent.post(
+        "/agents/rendez-vous/fermer",
+        data={"csrf_token": csrf_of(form), "jour": "2027-03-02", "reason": "Formation"},
+    )
+    assert closed.status_code == 303
+    payload = rpc.last("block_appointment_slots")["args"][1]
+    assert payload == {
+        "desk": None,
+        "starts_at": "2027-03-02T00:00:00+01:00",
+        "ends_at": "2027-03-03T00:00:00+01:00",
+        "reason": "Formation",
+    }
+
+
+def test_reserver_au_guichet_et_statistiques(client, rpc):
+    agent = agent_of_etat_civil(client, rpc)
+    answer_appointments(rpc)
+    rpc.answer("book_appointment_at_counter", MANAGED)
+    rpc.answer(
+        "no_show_statistics",
+        [{"month": "2027-03", "booked": 10, "present": 6, "absent": 2, "cancelled": 2}],
+    )
+    form = agent.get("/agents/rendez-vous/guichet?type=passeport&jour=2027-03-02")
+    text = form.get_data(as_text=True)
+    assert "Station biométrique 2" in text
+    booked = agent.post(
+        "/agents/rendez-vous/guichet?type=passeport&jour=2027-03-02",
+        data={
+            "csrf_token": csrf_of(text),
+            "creneau": f"station-2|{SLOT['starts_at']}",
+            "last_name": "Martin",
+            "first_name": "Camille",
+            "email": "camille@example.org",
+            "ants_number": "AB12CD34EF",
+        },
+    )
+    assert booked.status_code == 303
+    payload = rpc.last("book_appointment_at_counter")["args"][1]
+    assert (payload["desk"], payload["starts_at"]) == ("station-2", SLOT["starts_at"])
+    figures = agent.get("/agents/rendez-vous/statistiques?annee=2027").get_data(as_text=True)
+    assert "25 %" in figures

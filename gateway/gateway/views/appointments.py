@@ -14,7 +14,7 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 
 from contracts.errors import Conflict, Invalid
 from gateway import pages, sessions
-from gateway.formatting import to_paris
+from gateway.formatting import paris_time, to_paris
 from gateway.views import no_store, public_url, rpc
 
 bp = Blueprint("appointments", __name__, url_prefix="/rendez-vous")
@@ -63,7 +63,7 @@ def day_slots(kind: str, day: date | None, **link_args: str) -> dict:
         local = to_paris(slot["starts_at"])
         if local not in seen:
             seen.add(local)
-            times.append({**slot, "label": f"{local.hour} h {local.minute:02d}"})
+            times.append({**slot, "label": paris_time(local)})
     shown = date.fromisoformat(found["day"])
     last = date.fromisoformat(found["last_day"])
 
@@ -136,7 +136,7 @@ def _when(starts_at: str) -> str | None:
         local = to_paris(starts_at)
     except ValueError:
         return None
-    return f"{local:%d/%m/%Y} à {local.hour} h {local.minute:02d}"
+    return f"{local:%d/%m/%Y} à {paris_time(local)}"
 
 
 @bp.get("/gerer/<reference>")
