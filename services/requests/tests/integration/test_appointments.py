@@ -279,3 +279,16 @@ def test_une_journee_fermee_par_un_agent_n_offre_plus_de_creneau(container):
     assert call(container, "list_free_slots", ANONYMOUS, "cni", found["day"])["slots"] == []
     with pytest.raises(Conflict, match="pas ouvert aux rendez-vous"):
         call(container, "book_appointment", ANONYMOUS, booking(found["slots"][0], type="cni"))
+
+
+def test_le_rendez_vous_apparait_dans_mon_espace(container):
+    holder = {"account_id": "acc-rdv", "roles": [], "family_id": None}
+    slot = free_day(container, kind="retrait")["slots"][-1]
+    booked = call(
+        container, "book_appointment", holder, booking(slot, type="retrait", ants_number="")
+    )
+    entries = call(container, "list_account_requests", holder)
+    [entry] = [e for e in entries if e["reference"] == booked["reference"]]
+    assert (entry["kind"], entry["status_label"]) == ("rendez_vous", "Réservé")
+    assert entry["title"].startswith("Rendez-vous Retrait d'un titre le ")
+    assert entry["path"] == booked["manage_path"]
