@@ -9,6 +9,7 @@ from contracts import (
     appointments,
     demarche_requests,
     family,
+    hall,
     identity,
     notifications,
     requests,
@@ -49,6 +50,8 @@ EXAMPLES: dict[str, type[Schema]] = {
     "appointment_moved": appointments.AppointmentMoved,
     "appointment_cancelled": appointments.AppointmentCancelled,
     "appointment_reminder_due": appointments.AppointmentReminderDue,
+    "fee_due": hall.FeeDue,
+    "hall_booking_refused": hall.HallBookingRefused,
 }
 
 EVENTS: dict[str, type[Event]] = {
@@ -69,6 +72,8 @@ EVENTS: dict[str, type[Event]] = {
     appointments.APPOINTMENT_MOVED: appointments.AppointmentMoved,
     appointments.APPOINTMENT_CANCELLED: appointments.AppointmentCancelled,
     appointments.APPOINTMENT_REMINDER_DUE: appointments.AppointmentReminderDue,
+    hall.FEE_DUE: hall.FeeDue,
+    hall.HALL_BOOKING_REFUSED: hall.HallBookingRefused,
 }
 """Every event type published by a service, with its schema."""
 

@@ -18,7 +18,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from nameko.extensions import DependencyProvider
 
 from chassis import config
-from notifications import account_mails, appointment_mails, demarche_mails, domain, family_mails
+from notifications import (
+    account_mails,
+    appointment_mails,
+    demarche_mails,
+    domain,
+    family_mails,
+    hall_mails,
+)
 
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
@@ -79,6 +86,10 @@ class MailComposer:
     def appointment_mail(self, event_type: str, event: dict) -> Rendered:
         """The e-mail of an appointment event, with its calendar file (``appointment_mails``)."""
         return self.render(appointment_mails.appointment_mail(event_type, event, self.public_url))
+
+    def hall_mail(self, event_type: str, event: dict) -> Rendered:
+        """The acceptance or refusal of a salle des fêtes request (``hall_mails``)."""
+        return self.render(hall_mails.hall_mail(event_type, event, self.public_url))
 
     def family_space_activated(self, event: dict, recipient: str) -> Rendered:
         mail = family_mails.family_space_activated_mail(event, recipient, self.public_url)

@@ -22,6 +22,7 @@ from contracts import (
     appointments,
     demarche_requests,
     family,
+    hall,
     notifications,
     paging,
     requests,
@@ -178,6 +179,19 @@ class NotificationsService(health.Health, retention.Retention):
     def on_appointment_reminder_due(self, session, event):
         """Remind an appointment the day before, with the link to free the slot."""
         self._queue_appointment_mail(session, appointments.APPOINTMENT_REMINDER_DUE, event)
+
+    @handle_event(requests.SERVICE, hall.FEE_DUE, hall.FeeDue)
+    def on_fee_due(self, session, event):
+        """Tell the requester the hall is theirs and what to pay by when (billing invoices)."""
+        if event["reference"].startswith("SDF-") and event["email"]:
+            self.delivery.queue(session, event, self.composer.hall_mail(hall.FEE_DUE, event))
+
+    @handle_event(requests.SERVICE, hall.HALL_BOOKING_REFUSED, hall.HallBookingRefused)
+    def on_hall_booking_refused(self, session, event):
+        """Tell the requester the hall cannot be theirs, and why."""
+        if event["email"]:
+            mail = self.composer.hall_mail(hall.HALL_BOOKING_REFUSED, event)
+            self.delivery.queue(session, event, mail)
 
     def _queue_appointment_mail(self, session, event_type: str, event: dict) -> None:
         """Appointment e-mails are what the citizen asked for: sent whatever the preference

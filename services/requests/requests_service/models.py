@@ -150,5 +150,6 @@ class DemarcheCounter(Base):
     last_value: Mapped[int] = mapped_column(Integer)
 
 
-# Appointments live in a module of their own; importing it here puts its tables in the metadata.
-from requests_service import appointments_models  # noqa: E402, F401
+# Appointments and the salle des fêtes live in modules of their own; importing them here puts
+# their tables in the metadata.
+from requests_service import appointments_models, hall_models  # noqa: E402, F401

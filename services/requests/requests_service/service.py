@@ -29,11 +29,14 @@ from requests_service import (
     demarche_domain,
     demarche_service,
     domain,
+    hall_domain,
+    hall_service,
     limits,
     photos,
 )
 from requests_service.appointments_repository import Appointments
 from requests_service.demarche_repository import DemarcheRequests
+from requests_service.hall_repository import HallBookings
 from requests_service.models import Base, Throttle
 from requests_service.repository import Reports
 
@@ -52,6 +55,7 @@ def photo_of(reports: Reports, report) -> dict:
 class RequestsService(
     demarche_service.DemarcheEntrypoints,
     appointments_service.AppointmentEntrypoints,
+    hall_service.HallEntrypoints,
     health.Health,
     retention.Retention,
 ):
@@ -154,7 +158,8 @@ class RequestsService(
 
     @rpc(expected_exceptions=EXPECTED)
     def list_account_requests(self, caller):
-        """The caller's reports and démarche requests for "Mon espace", newest first."""
+        """The caller's reports, démarche requests, appointments and salle des fêtes requests for
+        "Mon espace", newest first."""
         account_id = authors.account_of(identity.load(caller))
         with self.db.session() as session:
             entries = authors.account_timeline(Reports(session), account_id)
@@ -162,6 +167,8 @@ class RequestsService(
             entries += [demarche_domain.timeline_entry(request) for request in found]
             booked = Appointments(session).list_by_account(account_id)
             entries += [appointments_domain.timeline_entry(item) for item in booked]
+            halls = HallBookings(session).list_by_account(account_id)
+            entries += [hall_domain.timeline_entry(item) for item in halls]
         entries.sort(key=lambda entry: entry["submitted_at"], reverse=True)
         return timeline.TimelineEntry(many=True).dump(entries)
 
@@ -174,4 +181,5 @@ class RequestsService(
         addresses = authors.forget_author(Reports(session), event["account_id"])
         addresses |= demarche_domain.forget_account(DemarcheRequests(session), event["account_id"])
         addresses |= Appointments(session).forget_account(event["account_id"])
+        addresses |= HallBookings(session).forget_account(event["account_id"])
         retention.forget_values(session, Base.metadata, {*addresses, event["email"]})

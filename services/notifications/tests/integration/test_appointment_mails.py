@@ -64,3 +64,17 @@ def test_rappel_de_la_veille(container, smtp, dispatch):
     [email] = smtp.messages()
     assert subject(email) == "Rappel : votre rendez-vous Passeport demain, le 02/03/2027 à 08 h 30"
     assert calendar_of(email).walk("VEVENT")
+
+
+def test_salle_des_fetes_acceptee_avec_montant_puis_refusee_avec_motif(container, smtp, dispatch):
+    smtp.start()
+    dispatch("fee_due", example("fee_due"))
+    dispatch("hall_booking_refused", example("hall_booking_refused"))
+    wait_until(lambda: len(smtp.messages()) == 2, message="the two e-mails")
+    accepted = by_subject(smtp, "Salle des fêtes : votre demande SDF-2027-000012 est acceptée")
+    text = next(p for p in accepted.walk() if p.get_content_type() == "text/plain")
+    body = text.get_payload(decode=True).decode("utf-8")
+    assert "450,00 €, avant le 29/05/2027" in body
+    refused = by_subject(smtp, "Salle des fêtes : votre demande SDF-2027-000013 est refusée")
+    text = next(p for p in refused.walk() if p.get_content_type() == "text/plain")
+    assert "fête de la musique" in text.get_payload(decode=True).decode("utf-8")

@@ -5,7 +5,6 @@ and the reminder announced once with two schedulers running."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from queue import Empty
 
 import eventlet
@@ -13,36 +12,24 @@ import pytest
 from nameko.containers import ServiceContainer
 from sqlalchemy import create_engine, text
 
-from chassis.testing.services import EventQueue, call, service_config
+from chassis.testing.services import call, service_config
 from contracts.base import example
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from requests_service import appointments_domain as domain
 from requests_service.appointments_calendar import PARIS
 from requests_service.service import RequestsService
 
-ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 CITIZEN = example("caller")
 ANONYMOUS = {"account_id": None, "roles": [], "family_id": None}
 
 
 @pytest.fixture(scope="module")
-def database_url(postgres_database):
-    return postgres_database("requests", ALEMBIC_INI)
-
-
-@pytest.fixture(scope="module")
-def events(amqp_uri):
-    with EventQueue(amqp_uri, "requests") as queue:
-        yield queue
-
-
-@pytest.fixture(scope="module")
-def containers(amqp_uri, database_url, events):
+def containers(amqp_uri, module_database_url, module_events):
     """Two replicas of the service on one database, as two pods would be."""
     started = []
     for _ in range(2):
         container = ServiceContainer(
-            RequestsService, service_config(amqp_uri, database_url, max_workers=20)
+            RequestsService, service_config(amqp_uri, module_database_url, max_workers=20)
         )
         container.start()
         started.append(container)
@@ -57,8 +44,8 @@ def container(containers):
 
 
 @pytest.fixture(scope="module")
-def engine(database_url):
-    engine = create_engine(database_url)
+def engine(module_database_url):
+    engine = create_engine(module_database_url)
     yield engine
     engine.dispose()
 
@@ -89,12 +76,12 @@ def booking(slot: dict, **changes) -> dict:
     }
 
 
-def test_reserver_deplacer_puis_annuler_depuis_le_lien(container, events):
+def test_reserver_deplacer_puis_annuler_depuis_le_lien(container, module_events):
     day = free_day(container)
     slot = day["slots"][0]
     booked = call(container, "book_appointment", CITIZEN, booking(slot))
     assert (booked["status"], booked["type_label"]) == ("reservee", "Passeport")
-    event = events.next_of("appointment_booked")
+    event = module_events.next_of("appointment_booked")
     assert (event["reference"], event["email"]) == (
         booked["reference"],
         "camille.martin@example.org",
@@ -118,7 +105,7 @@ def test_reserver_deplacer_puis_annuler_depuis_le_lien(container, events):
         {"desk": target["desk"], "starts_at": target["starts_at"]},
     )
     assert (moved["reference"], moved["starts_at"]) == (ref, target["starts_at"])
-    event = events.next_of("appointment_moved")
+    event = module_events.next_of("appointment_moved")
     assert (event["sequence"], event["previous_starts_at"]) == (1, slot["starts_at"])
     again = call(container, "list_free_slots", ANONYMOUS, "passeport", day["day"])
     assert slot in again["slots"]  # the old slot is free again
@@ -127,7 +114,7 @@ def test_reserver_deplacer_puis_annuler_depuis_le_lien(container, events):
         call(container, "cancel_appointment", ANONYMOUS, ref, "mauvaise-cle")
     cancelled = call(container, "cancel_appointment", ANONYMOUS, ref, key)
     assert cancelled["status"] == "annulee"
-    assert events.next_of("appointment_cancelled")["sequence"] == 2
+    assert module_events.next_of("appointment_cancelled")["sequence"] == 2
     with pytest.raises(Conflict, match="ne peut plus être modifié"):
         call(container, "cancel_appointment", ANONYMOUS, ref, key)
 
@@ -171,7 +158,7 @@ def test_numero_ants_mal_forme_refuse_en_francais(container):
 
 
 def test_rappel_la_veille_annonce_une_seule_fois_avec_deux_planificateurs(
-    containers, engine, events
+    containers, engine, module_events
 ):
     tomorrow = datetime.now(UTC).astimezone(PARIS).date() + timedelta(days=1)
     starts_at = datetime.combine(tomorrow, time(10, 30), tzinfo=PARIS).astimezone(UTC)
@@ -203,7 +190,7 @@ def test_rappel_la_veille_annonce_une_seule_fois_avec_deux_planificateurs(
     reminded = []
     with pytest.raises(Empty):
         while True:
-            reminded.append(events.next_of("appointment_reminder_due", timeout=3))
+            reminded.append(module_events.next_of("appointment_reminder_due", timeout=3))
     assert len(reminded) == len({event["reference"] for event in reminded}) == due
     mine = [event for event in reminded if event["email"] == "rappel@example.org"]
     assert [event["type_label"] for event in mine] == ["Retrait d'un titre"]
