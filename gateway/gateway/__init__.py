@@ -22,6 +22,7 @@ from gateway.views import (
     admin,
     agent_appointments,  # noqa: F401 - adds the passport office's pages to the agents blueprint
     agent_demarches,  # noqa: F401 - adds the démarche pages to the agents blueprint
+    agent_hall,  # noqa: F401 - adds the salle des fêtes pages to the agents blueprint
     agents,
     api,
     appointments,
@@ -29,6 +30,7 @@ from gateway.views import (
     demarches,
     family,
     franceconnect_views,
+    hall,
     health,
     home,
     open311,
@@ -42,6 +44,7 @@ BLUEPRINTS = (
     reports.bp,
     demarches.bp,
     appointments.bp,
+    hall.bp,
     auth.bp,
     registration.bp,
     account.bp,
