@@ -28,6 +28,25 @@ SERVICE = REQUESTS_SERVICE
 FEE_DUE = "fee_due"
 HALL_BOOKING_REFUSED = "hall_booking_refused"
 DECISIONS = ("acceptee", "refusee")
+EVENT_KINDS = {
+    "mariage": "Mariage",
+    "anniversaire": "Anniversaire",
+    "fete_familiale": "Fête familiale",
+    "association": "Manifestation associative",
+    "autre": "Autre événement",
+}
+"""The kinds of event a request names (the form's choices; the service checks them)."""
+PERIOD_LABELS = {
+    "matin": "Matinée (8 h – 13 h 30)",
+    "apres_midi": "Après-midi et soirée (14 h – 23 h)",
+    "journee": "Journée entière (8 h – 2 h le lendemain)",
+}
+"""How the town rents the hall; the service holds the hours behind each label."""
+
+
+def euros(cents: int) -> str:
+    """An amount the French way: « 1 000,00 € » (narrow no-break space between thousands)."""
+    return f"{cents // 100:,}".replace(",", "\u202f") + f",{cents % 100:02d} €"
 
 
 class Upload(Schema):

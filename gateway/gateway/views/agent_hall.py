@@ -8,10 +8,10 @@ import base64
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from contracts.errors import Conflict, Invalid
+from contracts.hall import euros
 from gateway import sessions
 from gateway.views import rpc
 from gateway.views.agents import bp
-from gateway.views.hall import euros
 
 STATUSES = {"demandee": "Demandées", "acceptee": "Acceptées", "refusee": "Refusées"}
 

@@ -11,6 +11,7 @@ from datetime import date
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
 from contracts.errors import Forbidden, Invalid
+from contracts.hall import EVENT_KINDS, PERIOD_LABELS, euros
 from gateway import pages, sessions
 from gateway.views import no_store, rpc
 
@@ -27,17 +28,6 @@ LABELS = {
     "email": "Adresse e-mail",
     "insurance": "Attestation d'assurance",
 }
-EVENT_KINDS = {
-    "mariage": "Mariage",
-    "anniversaire": "Anniversaire",
-    "fete_familiale": "Fête familiale",
-    "association": "Manifestation associative",
-    "autre": "Autre événement",
-}
-
-
-def euros(cents: int) -> str:
-    return f"{cents // 100:,}".replace(",", "\u202f") + f",{cents % 100:02d} €"
 
 
 def shown_month() -> str:
@@ -121,7 +111,7 @@ def _prefill() -> dict:
 
 
 def _form_page(values: dict, exc: Invalid | None = None, message=None, status=None):
-    context = {"kinds": EVENT_KINDS, "summary_title": None}
+    context = {"kinds": EVENT_KINDS, "periods": PERIOD_LABELS, "summary_title": None}
     if exc is not None:
         return pages.invalid_page("hall/request.html", LABELS, values, exc, **context)
     return pages.form_page("hall/request.html", LABELS, values, None, message, status, **context)

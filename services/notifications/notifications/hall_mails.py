@@ -7,12 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 from contracts import hall
+from contracts.hall import euros
 from notifications.domain import Mail
-
-
-def euros(cents: int) -> str:
-    """« 450,00 € »."""
-    return f"{cents // 100:,}".replace(",", "\u202f") + f",{cents % 100:02d} €"
 
 
 def hall_mail(event_type: str, event: dict, public_url: str) -> Mail:

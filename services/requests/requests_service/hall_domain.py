@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from contracts.hall import EVENT_KINDS
 from requests_service.appointments_calendar import PARIS, holiday_name
 from requests_service.appointments_domain import add_months
 
@@ -58,13 +59,6 @@ PRICES_CENTS = {
     (False, False, True): 50_000,
     (False, True, False): 50_000,
     (False, True, True): 90_000,
-}
-EVENT_KINDS = {
-    "mariage": "Mariage",
-    "anniversaire": "Anniversaire",
-    "fete_familiale": "Fête familiale",
-    "association": "Manifestation associative",
-    "autre": "Autre événement",
 }
 
 LOGIN_REQUIRED = "Connectez-vous pour demander la salle des fêtes : la location vous sera facturée."
