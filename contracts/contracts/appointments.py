@@ -14,9 +14,13 @@ RPC, each taking ``caller`` (contracts.identity.Caller) first:
   ``block_appointment_slots(caller, payload: BlockSlots)``; ``no_show_statistics(caller,
   year)`` -> list of ``MonthStatistics``
 
+Waiting list: ``join_waiting_list(caller, payload: JoinWaitingList)`` -> ``WaitingListEntry``;
+``confirm_held_appointment(caller, reference, key, ants_number)`` -> ``ManagedAppointment``.
+
 Events (exchange ``requests.events``), consumed by notifications: ``appointment_booked``,
 ``appointment_moved``, ``appointment_cancelled``, ``appointment_reminder_due`` (the day
-before, once per appointment).
+before, once per appointment), ``appointment_slot_offered`` (a freed slot held for someone
+of the waiting list).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ APPOINTMENT_BOOKED = "appointment_booked"
 APPOINTMENT_MOVED = "appointment_moved"
 APPOINTMENT_CANCELLED = "appointment_cancelled"
 APPOINTMENT_REMINDER_DUE = "appointment_reminder_due"
+APPOINTMENT_SLOT_OFFERED = "appointment_slot_offered"
 
 ATTENDANCE_STATUSES = ("presente", "absente")
 
@@ -86,6 +91,25 @@ class BookAppointment(MoveAppointment):
     ants_number = fields.String(load_default="", validate=lambda v: len(v) <= 40)
 
 
+class JoinWaitingList(Schema):
+    """Be told when a slot of ``type`` is freed in the week of ``day``."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    type = fr.text(max_length=20)
+    day = fields.Date(required=True, error_messages={**fr.MESSAGES, "invalid": "Date invalide."})
+    email = fr.email()
+    first_name = fr.text(max_length=100)
+    last_name = fr.text(max_length=100)
+
+
+class WaitingListEntry(Schema):
+    type = fields.String(required=True)
+    week_start = fields.Date(required=True)
+    status = fields.String(required=True)
+
+
 class BlockSlots(Schema):
     """A stretch no one may book: one desk, or every desk when ``desk`` is empty."""
 
@@ -120,6 +144,9 @@ class ManagedAppointment(Appointment):
 
     manage_key = fields.String(required=True)
     manage_path = fields.String(required=True)
+    hold_expires_at = fields.AwareDateTime(
+        allow_none=True, format="iso", metadata={"description": "a held slot: confirm before"}
+    )
 
 
 class AgentAppointment(Appointment):
@@ -176,6 +203,14 @@ class AppointmentMoved(AppointmentFacts, Event):
 
 class AppointmentCancelled(AppointmentFacts, Event):
     redacted_once_published = REDACTED
+
+
+class AppointmentSlotOffered(AppointmentFacts, Event):
+    """A freed slot held for the first person of a week's waiting list, until ``hold_expires_at``."""
+
+    redacted_once_published = REDACTED
+
+    hold_expires_at = fields.AwareDateTime(required=True, format="iso")
 
 
 class AppointmentReminderDue(AppointmentFacts, Event):

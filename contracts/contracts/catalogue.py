@@ -50,6 +50,7 @@ EXAMPLES: dict[str, type[Schema]] = {
     "appointment_moved": appointments.AppointmentMoved,
     "appointment_cancelled": appointments.AppointmentCancelled,
     "appointment_reminder_due": appointments.AppointmentReminderDue,
+    "appointment_slot_offered": appointments.AppointmentSlotOffered,
     "fee_due": hall.FeeDue,
     "hall_booking_refused": hall.HallBookingRefused,
 }
@@ -72,6 +73,7 @@ EVENTS: dict[str, type[Event]] = {
     appointments.APPOINTMENT_MOVED: appointments.AppointmentMoved,
     appointments.APPOINTMENT_CANCELLED: appointments.AppointmentCancelled,
     appointments.APPOINTMENT_REMINDER_DUE: appointments.AppointmentReminderDue,
+    appointments.APPOINTMENT_SLOT_OFFERED: appointments.AppointmentSlotOffered,
     hall.FEE_DUE: hall.FeeDue,
     hall.HALL_BOOKING_REFUSED: hall.HallBookingRefused,
 }

@@ -21,6 +21,7 @@ TEMPLATES = {
     appointments.APPOINTMENT_MOVED: "appointment_moved",
     appointments.APPOINTMENT_CANCELLED: "appointment_cancelled",
     appointments.APPOINTMENT_REMINDER_DUE: "appointment_reminder",
+    appointments.APPOINTMENT_SLOT_OFFERED: "appointment_slot_offered",
 }
 LOCATION = "Mairie de Caluire-et-Cuire, service des passeports et cartes d'identité"
 
@@ -69,6 +70,9 @@ def appointment_mail(event_type: str, event: dict, public_url: str) -> Mail:
         "manage_link": manage_link(public_url, event["reference"], event["manage_key"]),
         "location": LOCATION,
     }
+    if event_type == appointments.APPOINTMENT_SLOT_OFFERED:
+        context["until"] = paris_time(_as_datetime(event["hold_expires_at"]))
+        return Mail(TEMPLATES[event_type], event["email"], context)
     attachment = calendar_file(event, public_url, cancelled)
     return Mail(TEMPLATES[event_type], event["email"], context, (attachment,))
 

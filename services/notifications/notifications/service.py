@@ -193,6 +193,15 @@ class NotificationsService(health.Health, retention.Retention):
             mail = self.composer.hall_mail(hall.HALL_BOOKING_REFUSED, event)
             self.delivery.queue(session, event, mail)
 
+    @handle_event(
+        requests.SERVICE,
+        appointments.APPOINTMENT_SLOT_OFFERED,
+        appointments.AppointmentSlotOffered,
+    )
+    def on_appointment_slot_offered(self, session, event):
+        """Offer a freed slot to the first person of the week's waiting list."""
+        self._queue_appointment_mail(session, appointments.APPOINTMENT_SLOT_OFFERED, event)
+
     def _queue_appointment_mail(self, session, event_type: str, event: dict) -> None:
         """Appointment e-mails are what the citizen asked for: sent whatever the preference
         for progress e-mails (an address forgotten with a closed account gets nothing)."""

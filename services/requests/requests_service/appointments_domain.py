@@ -28,13 +28,16 @@ from requests_service.appointments_calendar import (
 from requests_service.domain import new_tracking_key
 
 BOOKED, PRESENT, ABSENT, CANCELLED = "reservee", "presente", "absente", "annulee"
+HELD, EXPIRED = "retenue", "expiree"
 STATUS_LABELS = {
     BOOKED: "Réservé",
     PRESENT: "Présent",
     ABSENT: "Absent",
     CANCELLED: "Annulé",
+    HELD: "Retenu pour vous, à confirmer",
+    EXPIRED: "Non confirmé à temps",
 }
-ACTIVE = (BOOKED, PRESENT, ABSENT)
+ACTIVE = (BOOKED, PRESENT, ABSENT, HELD)
 """Statuses that hold their slot (the exclusion constraint's condition)."""
 MAX_MONTHS_AHEAD = 3
 
@@ -151,6 +154,7 @@ def book(store: Appointments, who: dict, data: dict, now: datetime, by_agent=Fal
         sequence=0,
         created_at=now,
         updated_at=now,
+        hold_expires_at=None,
     )
 
 
@@ -236,6 +240,7 @@ def appointment_view(appointment: Any) -> dict:
         "sequence": appointment.sequence,
         "created_at": appointment.created_at,
         "updated_at": appointment.updated_at,
+        "hold_expires_at": appointment.hold_expires_at,
     }
 
 

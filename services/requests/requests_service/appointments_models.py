@@ -4,16 +4,16 @@ service's metadata and migrations hold them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Index, Integer, String, Text, func, text
+from sqlalchemy import Date, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chassis.types import UtcDateTime
 from requests_service.models import Base
 
-ACTIVE_CONDITION = "status IN ('reservee', 'presente', 'absente')"
+ACTIVE_CONDITION = "status IN ('reservee', 'presente', 'absente', 'retenue')"
 """The statuses that hold a slot (``appointments_domain.ACTIVE``)."""
 
 
@@ -51,6 +51,8 @@ class Appointment(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    """Set on a slot held for someone of the waiting list (status ``retenue``)."""
 
 
 class AppointmentBlock(Base):
@@ -65,4 +67,24 @@ class AppointmentBlock(Base):
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
     reason: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WaitingListEntry(Base):
+    """Someone who wants an appointment of a type in a week with no free slot left; served
+    first come, first served when a slot of that week is freed (``appointment_id``: the slot
+    held for them)."""
+
+    __tablename__ = "appointment_waiting_list"
+    __table_args__ = (Index("ix_appointment_waiting_list_week", "kind", "week_start", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    week_start: Mapped[date] = mapped_column(Date)
+    email: Mapped[str] = mapped_column(String(254))
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))
+    appointment_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from requests_service.appointments_calendar import Interval
-from requests_service.appointments_domain import ACTIVE, BOOKED, SlotTaken
-from requests_service.appointments_models import Appointment, AppointmentBlock
+from requests_service.appointments_domain import ACTIVE, BOOKED, HELD, SlotTaken
+from requests_service.appointments_models import Appointment, AppointmentBlock, WaitingListEntry
 
 EXCLUSION_VIOLATION = "23P01"
 
@@ -128,6 +128,48 @@ class Appointments:
             .returning(Appointment)
         )
         return list(self.session.scalars(claimed, execution_options={"synchronize_session": False}))
+
+    def add_entry(self, **fields: Any) -> WaitingListEntry:
+        entry = WaitingListEntry(**fields)
+        self.session.add(entry)
+        self.session.flush()
+        return entry
+
+    def waiting(self, email: str, kind: str, week) -> WaitingListEntry | None:
+        query = select(WaitingListEntry).where(
+            WaitingListEntry.email == email,
+            WaitingListEntry.kind == kind,
+            WaitingListEntry.week_start == week,
+            WaitingListEntry.status.in_(("attente", "offerte")),
+        )
+        return self.session.scalars(query.limit(1)).first()
+
+    def first_waiting(self, kind: str, week) -> WaitingListEntry | None:
+        """The oldest person still waiting, locked (others offering at once skip it)."""
+        query = (
+            select(WaitingListEntry)
+            .where(
+                WaitingListEntry.kind == kind,
+                WaitingListEntry.week_start == week,
+                WaitingListEntry.status == "attente",
+            )
+            .order_by(WaitingListEntry.created_at, WaitingListEntry.id)
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.scalars(query.limit(1)).first()
+
+    def entry_of(self, appointment_id: int) -> WaitingListEntry | None:
+        query = select(WaitingListEntry).where(WaitingListEntry.appointment_id == appointment_id)
+        return self.session.scalars(query).first()
+
+    def lapsed_holds(self, now: datetime) -> list[Appointment]:
+        """Holds past their time, locked; those another replica handles are skipped."""
+        query = (
+            select(Appointment)
+            .where(Appointment.status == HELD, Appointment.hold_expires_at <= now)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.scalars(query))
 
     def forget_account(self, account_id: str) -> set[str]:
         """Detach a closed account's appointments and drop their address (no reminder goes

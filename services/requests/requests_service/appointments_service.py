@@ -17,6 +17,7 @@ from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, Conflict, Invalid, NotFound
 from requests_service import appointments_domain as domain
 from requests_service import appointments_office as office
+from requests_service import appointments_waitlist as waitlist
 from requests_service.appointments_calendar import (
     DESKS,
     TYPES,
@@ -112,6 +113,7 @@ class AppointmentEntrypoints:
         with self.db.session() as session:
             store = Appointments(session)
             appointment = domain.find_managed(store, reference, key, for_change=True)
+            freed = (appointment.kind, appointment.desk, appointment.starts_at, appointment.ends_at)
             try:
                 previous = domain.move(
                     store, appointment, data["desk"], data["starts_at"], utcnow()
@@ -120,6 +122,7 @@ class AppointmentEntrypoints:
                 raise Conflict(domain.SLOT_TAKEN) from None
             event = event_data(appointment, previous_starts_at=previous)
             self.outbox.add(session, contract.APPOINTMENT_MOVED, contract.AppointmentMoved(), event)
+            self._offer(store, *freed)
             view = domain.appointment_view(appointment)
         return contract.ManagedAppointment().dump(view)
 
@@ -127,14 +130,16 @@ class AppointmentEntrypoints:
     def cancel_appointment(self, caller, reference, key):
         identity.load(caller)
         with self.db.session() as session:
-            appointment = domain.find_managed(
-                Appointments(session), reference, key, for_change=True
-            )
+            store = Appointments(session)
+            appointment = domain.find_managed(store, reference, key, for_change=True)
             domain.cancel(appointment, utcnow())
             event = event_data(appointment)
             self.outbox.add(
                 session, contract.APPOINTMENT_CANCELLED, contract.AppointmentCancelled(), event
             )
+            store.save(appointment)
+            freed = (appointment.kind, appointment.desk, appointment.starts_at, appointment.ends_at)
+            self._offer(store, *freed)
             view = domain.appointment_view(appointment)
         return contract.ManagedAppointment().dump(view)
 
@@ -184,6 +189,60 @@ class AppointmentEntrypoints:
         with self.db.session() as session:
             counts = Appointments(session).month_counts(year)
         return contract.MonthStatistics(many=True).dump(office.month_statistics(counts))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def join_waiting_list(self, caller, payload):
+        """Be told first come, first served when a slot of a full week is freed."""
+        who = identity.load(caller)
+        data = load_or_invalid(contract.JoinWaitingList(), payload)
+        with self.db.session() as session:
+            entry = waitlist.join(Appointments(session), who, data, utcnow())
+            view = {"type": entry.kind, "week_start": entry.week_start, "status": entry.status}
+        return contract.WaitingListEntry().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def confirm_held_appointment(self, caller, reference, key, ants_number=""):
+        """Book the slot held for someone of the waiting list, before the hold lapses."""
+        identity.load(caller)
+        with self.db.session() as session:
+            store = Appointments(session)
+            held = domain.find_managed(store, reference, key, for_change=True)
+            waitlist.confirm(store, held, ants_number, utcnow())
+            self.outbox.add(
+                session,
+                contract.APPOINTMENT_BOOKED,
+                contract.AppointmentBooked(),
+                event_data(held),
+            )
+            view = domain.appointment_view(held)
+        return contract.ManagedAppointment().dump(view)
+
+    def _offer(self, store: Appointments, kind, desk, starts_at, ends_at) -> None:
+        """Hold a freed slot for the first person waiting, in the caller's transaction."""
+        try:
+            held = waitlist.offer(store, kind, desk, starts_at, ends_at, utcnow())
+        except domain.SlotTaken:  # a move to an overlapping time on the same desk frees less
+            return
+        if held is not None:
+            self.outbox.add(
+                store.session,
+                contract.APPOINTMENT_SLOT_OFFERED,
+                contract.AppointmentSlotOffered(),
+                event_data(held),
+            )
+
+    @timer(interval=REMINDER_INTERVAL)
+    def release_lapsed_holds(self):
+        """Holds not confirmed in time go to the next person waiting (or back to everyone)."""
+        now = utcnow()
+        with self.db.session() as session:
+            store = Appointments(session)
+            lapsed = store.lapsed_holds(now)
+            for held in lapsed:
+                waitlist.lapse(store, held, now)
+                session.flush()
+                self._offer(store, held.kind, held.desk, held.starts_at, held.ends_at)
+        return len(lapsed)
 
     @timer(interval=REMINDER_INTERVAL)
     def remind_tomorrows_appointments(self):

@@ -78,3 +78,16 @@ def test_salle_des_fetes_acceptee_avec_montant_puis_refusee_avec_motif(container
     refused = by_subject(smtp, "Salle des fêtes : votre demande SDF-2027-000013 est refusée")
     text = next(p for p in refused.walk() if p.get_content_type() == "text/plain")
     assert "fête de la musique" in text.get_payload(decode=True).decode("utf-8")
+
+
+def test_creneau_libere_propose_avec_le_lien_de_confirmation(container, smtp, dispatch):
+    smtp.start()
+    dispatch("appointment_slot_offered", example("appointment_slot_offered"))
+    wait_until(lambda: smtp.messages(), message="the offer")
+    [email] = smtp.messages()
+    assert subject(email) == (
+        "Un créneau Passeport s'est libéré le 02/03/2027 à 08 h 30 :"
+        " il vous est réservé jusqu'au 01/03/2027 à 13 h 30"
+    )
+    text = next(p for p in email.walk() if p.get_content_type() == "text/plain")
+    assert "/rendez-vous/gerer/RDV-2027-000002?cle=" in text.get_payload(decode=True).decode()

@@ -58,10 +58,11 @@ def upgrade() -> None:
         sa.Column("created_at", chassis.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", chassis.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("reminder_sent_at", chassis.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("hold_expires_at", chassis.types.UtcDateTime(timezone=True), nullable=True),
         postgresql.ExcludeConstraint(
             (sa.column("desk"), "="),
             (sa.text("tstzrange(starts_at, ends_at)"), "&&"),
-            where=sa.text("status IN ('reservee', 'presente', 'absente')"),
+            where=sa.text("status IN ('reservee', 'presente', 'absente', 'retenue')"),
             using="gist",
             name="appointments_no_overlap",
         ),

@@ -279,3 +279,44 @@ def test_le_rendez_vous_apparait_dans_mon_espace(container):
     assert (entry["kind"], entry["status_label"]) == ("rendez_vous", "Réservé")
     assert entry["title"].startswith("Rendez-vous Retrait d'un titre le ")
     assert entry["path"] == booked["manage_path"]
+
+
+def test_creneau_libere_retenu_pour_la_liste_d_attente_puis_au_suivant(
+    container, engine, module_events
+):
+    slot = free_day(container, kind="cni_passeport")["slots"][0]
+    kind = {"type": "cni_passeport"}
+    booked = call(
+        container, "book_appointment", ANONYMOUS, booking(slot, **kind, email="a@example.org")
+    )
+    waiting = {**kind, "day": slot["starts_at"][:10], "first_name": "B", "last_name": "B"}
+    for email in ("b@example.org", "c@example.org"):
+        entry = call(container, "join_waiting_list", ANONYMOUS, {**waiting, "email": email})
+        assert entry["status"] == "attente"
+    with pytest.raises(Conflict, match="déjà sur la liste d'attente"):
+        call(container, "join_waiting_list", ANONYMOUS, {**waiting, "email": "b@example.org"})
+
+    call(container, "cancel_appointment", ANONYMOUS, booked["reference"], booked["manage_key"])
+    offered = module_events.next_of("appointment_slot_offered")
+    assert (offered["email"], offered["starts_at"]) == ("b@example.org", slot["starts_at"])
+    day = call(container, "list_free_slots", ANONYMOUS, "cni_passeport", slot["starts_at"][:10])
+    assert slot not in day["slots"]  # held for b, nobody else may take it
+    with pytest.raises(Conflict, match="vient d'être réservé"):
+        call(container, "book_appointment", ANONYMOUS, booking(slot, **kind, email="z@example.org"))
+
+    with engine.begin() as connection:  # b lets the hold lapse
+        connection.execute(
+            text(
+                "UPDATE appointments SET hold_expires_at = now() - interval '1 minute'"
+                " WHERE status = 'retenue'"
+            )
+        )
+    assert call(container, "release_lapsed_holds") == 1
+    offered = module_events.next_of("appointment_slot_offered")
+    assert offered["email"] == "c@example.org"
+    ref, key = offered["reference"], offered["manage_key"]
+    with pytest.raises(Invalid):
+        call(container, "confirm_held_appointment", ANONYMOUS, ref, key, "")
+    confirmed = call(container, "confirm_held_appointment", ANONYMOUS, ref, key, "ZZ12CD34EF")
+    assert (confirmed["status"], confirmed["ants_number"]) == ("reservee", "ZZ12CD34EF")
+    assert module_events.next_of("appointment_booked")["email"] == "c@example.org"
