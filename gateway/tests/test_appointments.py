@@ -194,3 +194,50 @@ def test_reserver_au_guichet_et_statistiques(client, rpc):
     assert (payload["desk"], payload["starts_at"]) == ("station-2", SLOT["starts_at"])
     figures = agent.get("/agents/rendez-vous/statistiques?annee=2027").get_data(as_text=True)
     assert "25 %" in figures
+
+
+def test_inscription_sur_la_liste_d_attente_de_la_semaine(client, rpc):
+    answer_appointments(rpc)
+    rpc.answer(
+        "join_waiting_list", {"type": "passeport", "week_start": "2027-03-01", "status": "attente"}
+    )
+    page = client.get("/rendez-vous/passeport?jour=2027-03-02").get_data(as_text=True)
+    joined = client.post(
+        "/rendez-vous/passeport/liste-d-attente",
+        data={
+            "csrf_token": csrf_of(page),
+            "jour": "2027-03-02",
+            "last_name": "Petit",
+            "first_name": "Dominique",
+            "email": "dominique@example.org",
+        },
+    )
+    assert joined.status_code == 200
+    assert "Vous êtes sur la liste d'attente" in joined.get_data(as_text=True)
+    assert rpc.last("join_waiting_list")["args"][1]["day"] == "2027-03-02"
+    rpc.answer("join_waiting_list", Conflict("Vous êtes déjà sur la liste d'attente."))
+    again = client.post(
+        "/rendez-vous/passeport/liste-d-attente",
+        data={"csrf_token": csrf_of(page), "jour": "2027-03-02", "email": "d@example.org"},
+    )
+    assert again.status_code == 409
+
+
+def test_creneau_retenu_confirme_avec_le_numero_ants(client, rpc):
+    answer_appointments(rpc)
+    held = {**MANAGED, "status": "retenue", "status_label": "Retenu pour vous, à confirmer",
+            "hold_expires_at": "2027-03-01T12:30:00+00:00", "ants_number": ""}  # fmt: skip
+    rpc.answer("get_managed_appointment", held)
+    rpc.answer("confirm_held_appointment", MANAGED)
+    page = client.get("/rendez-vous/gerer/RDV-2027-000001?cle=cle-secrete").get_data(as_text=True)
+    assert "vous est réservé jusqu'au <strong>1er mars 2027 à 13 h 30</strong>" in page
+    confirmed = client.post(
+        "/rendez-vous/gerer/RDV-2027-000001/confirmer",
+        data={"csrf_token": csrf_of(page), "cle": "cle-secrete", "ants_number": "AB12CD34EF"},
+    )
+    assert confirmed.status_code == 303
+    assert rpc.last("confirm_held_appointment")["args"][1:] == (
+        "RDV-2027-000001",
+        "cle-secrete",
+        "AB12CD34EF",
+    )

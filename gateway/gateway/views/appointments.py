@@ -42,10 +42,7 @@ def kind_or_404(code: str) -> dict:
 
 def requested_day() -> date | None:
     """The ``jour`` asked for in the address; None (the first bookable day) when malformed."""
-    try:
-        return date.fromisoformat(request.args.get("jour", ""))
-    except ValueError:
-        return None
+    return requested_day_of(request.args.get("jour", ""))
 
 
 def day_slots(kind: str, day: date | None, **link_args: str) -> dict:
@@ -90,7 +87,8 @@ def day_view(kind: str):
     """A day's free times for ``kind``; another day through the date field or the arrows."""
     found = kind_or_404(kind)
     slots = day_slots(kind, requested_day())
-    return render_template("appointments/day.html", kind=found, found=slots, move=None)
+    page = "appointments/day.html"
+    return render_template(page, kind=found, found=slots, move=None, values=_prefill(), errors={})
 
 
 @bp.route("/<kind>/reserver", methods=["GET", "POST"])
@@ -139,6 +137,58 @@ def _when(starts_at: str) -> str | None:
     return f"{local:%d/%m/%Y} à {paris_time(local)}"
 
 
+WAITING_LABELS = {"last_name": "Nom", "first_name": "Prénom", "email": "Adresse e-mail"}
+
+
+@bp.post("/<kind>/liste-d-attente")
+def join_waiting_list(kind: str):
+    """Be told when a slot of this type is freed in the week of the day shown."""
+    found = kind_or_404(kind)
+    values = pages.text_values(request.form, tuple(WAITING_LABELS))
+    day = request.form.get("jour", "")
+    payload = {"type": kind, "day": day, **values}
+    message, status = None, 200
+    try:
+        rpc().call("requests", "join_waiting_list", sessions.current_caller(), payload)
+    except (Invalid, Conflict) as exc:
+        messages = [text for texts in getattr(exc, "fields", {}).values() for text in texts]
+        message, status = (messages or [exc.message])[0], 422 if isinstance(exc, Invalid) else 409
+    slots = day_slots(kind, requested_day_of(day))
+    page = render_template(
+        "appointments/day.html",
+        kind=found,
+        found=slots,
+        move=None,
+        message=message,
+        values=values,
+        errors={},
+        joined=message is None,
+    )
+    return no_store(make_response(page, status))
+
+
+def requested_day_of(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@bp.post("/gerer/<reference>/confirmer")
+def confirm_held(reference: str):
+    """Book the slot held for someone of the waiting list."""
+    key = request.form.get("cle", "")
+    caller = sessions.current_caller()
+    ants = request.form.get("ants_number", "").strip()
+    try:
+        rpc().call("requests", "confirm_held_appointment", caller, reference, key, ants)
+    except (Invalid, Conflict) as exc:
+        found = rpc().call("requests", "get_managed_appointment", caller, reference, key)
+        messages = [text for texts in getattr(exc, "fields", {}).values() for text in texts]
+        return _manage_page(found, key, (messages or [exc.message])[0], 409)
+    return redirect(url_for(".manage", reference=reference, cle=key, nouveau=1), 303)
+
+
 @bp.get("/gerer/<reference>")
 def manage(reference: str):
     """The appointment behind a manage link, with its move and cancel actions."""
@@ -152,11 +202,14 @@ def _manage_page(found: dict, key: str, message: str | None = None, status: int 
     page = render_template(
         "appointments/manage.html",
         found=found,
+        kind=types().get(found["type"]),
         key=key,
         when=_when(found["starts_at"]),
         private_link=public_url(url_for(".manage", reference=found["reference"], cle=key)),
         is_new=request.args.get("nouveau") == "1",
         message=message,
+        values={},
+        errors={},
     )
     return no_store(make_response(page, status))
 
@@ -194,6 +247,13 @@ def move(reference: str):
     kind = kind_or_404(found["type"])
     slots = day_slots(found["type"], requested_day(), cle=key)
     page = render_template(
-        "appointments/day.html", kind=kind, found=slots, move=found, key=key, message=message
+        "appointments/day.html",
+        kind=kind,
+        found=slots,
+        move=found,
+        key=key,
+        message=message,
+        values={},
+        errors={},
     )
     return no_store(make_response(page, status))
