@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from chassis import retention
 from contracts.errors import Conflict, Invalid, NotFound
 from requests_service.appointments_calendar import (
     DESKS,
@@ -40,6 +41,16 @@ STATUS_LABELS = {
 ACTIVE = (BOOKED, PRESENT, ABSENT, HELD)
 """Statuses that hold their slot (the exclusion constraint's condition)."""
 MAX_MONTHS_AHEAD = 3
+KEPT = timedelta(days=2 * 366)
+"""Past appointments, closures and salle des fêtes requests are kept two years after their
+end: the current and the previous year's no-show figures, and the hall's recent history."""
+RETENTION_RULES = (
+    retention.older_than("appointments", "ends_at", KEPT),
+    retention.older_than("appointment_blocks", "ends_at", KEPT),
+    retention.older_than("hall_bookings", "ends_at", KEPT),
+    retention.older_than("appointment_waiting_list", "created_at", timedelta(days=120)),
+)
+"""A waiting-list entry outlives its week and any hold by far after four months."""
 
 INVALID_FORM = "Le formulaire contient des erreurs."
 SLOT_TAKEN = "Ce créneau vient d'être réservé par quelqu'un d'autre : choisissez un autre horaire."

@@ -68,7 +68,11 @@ class RequestsService(
     outbox = Outbox()
     correlation = Correlation()
     callers = identity.CallerVerification()
-    retention_rules = (*retention.CHASSIS_RULES, retention.throttle_rule("throttles"))
+    retention_rules = (
+        *retention.CHASSIS_RULES,
+        retention.throttle_rule("throttles"),
+        *appointments_domain.RETENTION_RULES,
+    )
 
     @rpc(expected_exceptions=EXPECTED)
     def list_report_categories(self, caller):

@@ -320,3 +320,21 @@ def test_creneau_libere_retenu_pour_la_liste_d_attente_puis_au_suivant(
     confirmed = call(container, "confirm_held_appointment", ANONYMOUS, ref, key, "ZZ12CD34EF")
     assert (confirmed["status"], confirmed["ants_number"]) == ("reservee", "ZZ12CD34EF")
     assert module_events.next_of("appointment_booked")["email"] == "c@example.org"
+
+
+def test_rendez_vous_passes_depuis_deux_ans_purges(container, engine):
+    old = datetime.now(UTC) - timedelta(days=800)
+    recent = datetime.now(UTC) - timedelta(days=300)
+    kept_id = insert_appointment(engine, recent, "recent@example.org")
+    gone_id = insert_appointment(engine, old, "ancien@example.org")
+    call(container, "purge_expired_data")
+    with engine.connect() as connection:
+        left = (
+            connection.execute(
+                text("SELECT id FROM appointments WHERE id IN (:a, :b)"),
+                {"a": kept_id, "b": gone_id},
+            )
+            .scalars()
+            .all()
+        )
+    assert left == [kept_id]
