@@ -89,6 +89,16 @@ def period_bounds(day: date, period: Period) -> tuple[datetime, datetime]:
     )
 
 
+def free_periods(day: date, taken: list[tuple[datetime, datetime]]) -> list[str]:
+    """The periods of ``day`` that no accepted booking (``taken`` spans) overlaps."""
+    free = []
+    for code, period in PERIODS.items():
+        start, end = period_bounds(day, period)
+        if not any(s < end and start < e for s, e in taken):
+            free.append(code)
+    return free
+
+
 def is_weekend(day: date) -> bool:
     """Saturday, Sunday or a public holiday: the weekend price."""
     return day.weekday() >= 5 or holiday_name(day) is not None

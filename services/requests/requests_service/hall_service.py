@@ -42,19 +42,10 @@ class HallEntrypoints:
         with self.db.session() as session:
             taken = HallBookings(session).accepted_between(start, end)
             spans = [(b.starts_at, b.ends_at) for b in taken]
-        days = []
-        for number in range(1, last.day + 1):
-            day = first.replace(day=number)
-            free = [
-                code
-                for code, period in domain.PERIODS.items()
-                if not any(
-                    s < domain.period_bounds(day, period)[1]
-                    and domain.period_bounds(day, period)[0] < e
-                    for s, e in spans
-                )
-            ]
-            days.append({"day": day, "free": free, "weekend": domain.is_weekend(day)})
+        days = [
+            {"day": day, "free": domain.free_periods(day, spans), "weekend": domain.is_weekend(day)}
+            for day in (first.replace(day=number) for number in range(1, last.day + 1))
+        ]
         window = domain.request_window(utcnow())
         return contract.HallMonth().dump(
             {

@@ -36,3 +36,11 @@ def test_echeance_trente_jours_au_plus_et_quinze_jours_avant_l_evenement():
 
 def test_fenetre_de_demande():
     assert domain.request_window(NOW) == (date(2027, 5, 17), date(2028, 5, 2))
+
+
+def test_une_matinee_louee_laisse_l_apres_midi_mais_pas_la_journee():
+    day = date(2027, 6, 12)
+    taken = [domain.period_bounds(day, domain.PERIODS["matin"])]
+    assert domain.free_periods(day, taken) == ["apres_midi"]
+    night_before = [domain.period_bounds(date(2027, 6, 11), domain.PERIODS["journee"])]
+    assert domain.free_periods(day, night_before) == ["matin", "apres_midi", "journee"]
