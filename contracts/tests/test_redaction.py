@@ -6,11 +6,13 @@ import pytest
 
 from contracts import (
     accounts,
+    appointments,
     demarche_requests,
     family,
     family_activities,
     family_dossier,
     family_preregistration,
+    hall,
     notifications,
     requests,
 )
@@ -23,8 +25,8 @@ NOT_PERSONAL = {"email_notifications"}  # a yes/no preference
 
 
 def declared_events() -> list[type[Event]]:
-    modules = (accounts, demarche_requests, family, family_activities, family_dossier)
-    modules += (family_preregistration, notifications, requests)
+    modules = (accounts, appointments, demarche_requests, family, family_activities)
+    modules += (family_dossier, family_preregistration, hall, notifications, requests)
     found = [getattr(module, name) for module in modules for name in dir(module)]
     return [item for item in found if isinstance(item, type) and issubclass(item, Event)]
 

@@ -18,20 +18,29 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from nameko.extensions import DependencyProvider
 
 from chassis import config
-from notifications import account_mails, attendance_mails, demarche_mails, domain, family_mails
+from notifications import (
+    account_mails,
+    appointment_mails,
+    attendance_mails,
+    demarche_mails,
+    domain,
+    family_mails,
+    hall_mails,
+)
 
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """A message ready to store: template, recipient, subject and both bodies."""
+    """A message ready to store: template, recipient, subject, both bodies, attachments."""
 
     template: str
     recipient: str
     subject: str
     text: str
     html: str
+    attachments: tuple[domain.Attachment, ...] = ()
 
 
 def make_environment() -> Environment:
@@ -58,7 +67,8 @@ class MailComposer:
             return self.environment.get_template(f"{folder}/{name}").render(mail.context)
 
         subject = " ".join(fill("subject.txt").split())
-        return Rendered(folder, mail.recipient, subject, fill("body.txt"), fill("body.html"))
+        text, html = fill("body.txt"), fill("body.html")
+        return Rendered(folder, mail.recipient, subject, text, html, mail.attachments)
 
     def report_submitted(self, event: dict) -> Rendered:
         return self.render(domain.report_submitted_mail(event, self.public_url))
@@ -73,6 +83,14 @@ class MailComposer:
     def account_mail(self, event_type: str, event: dict) -> Rendered:
         """The e-mail of an ``accounts`` event (see :mod:`notifications.account_mails`)."""
         return self.render(account_mails.account_mail(event_type, event, self.public_url))
+
+    def appointment_mail(self, event_type: str, event: dict) -> Rendered:
+        """The e-mail of an appointment event, with its calendar file (``appointment_mails``)."""
+        return self.render(appointment_mails.appointment_mail(event_type, event, self.public_url))
+
+    def hall_mail(self, event_type: str, event: dict) -> Rendered:
+        """The acceptance or refusal of a salle des fêtes request (``hall_mails``)."""
+        return self.render(hall_mails.hall_mail(event_type, event, self.public_url))
 
     def family_space_activated(self, event: dict, recipient: str) -> Rendered:
         mail = family_mails.family_space_activated_mail(event, recipient, self.public_url)
