@@ -71,6 +71,13 @@ class DaySlots(Schema):
     last_day = fields.Date(required=True)
     closed_reason = fields.String(allow_none=True)
     slots = fields.List(fields.Nested(FreeSlot), required=True)
+    # The first later day of the window with a free slot, when ``day`` has none (None when
+    # ``day`` has some, or when no day of the next NEXT_FREE_DAY_SEARCH has any).
+    next_free_day = fields.Date(allow_none=True, load_default=None)
+
+
+NEXT_FREE_DAY_SEARCH = 31
+"""How many days after a full or closed day ``list_free_slots`` looks for a free slot."""
 
 
 class MoveAppointment(Schema):

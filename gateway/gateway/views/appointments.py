@@ -14,7 +14,7 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 
 from contracts.errors import Conflict, Invalid
 from gateway import pages, sessions
-from gateway.formatting import paris_time, to_paris
+from gateway.formatting import calendar_date, paris_time, to_paris
 from gateway.views import no_store, public_url, rpc
 
 bp = Blueprint("appointments", __name__, url_prefix="/rendez-vous")
@@ -55,6 +55,9 @@ def day_slots(kind: str, day: date | None, **link_args: str) -> dict:
     first = date.fromisoformat(found["first_day"])
     if day is None or day < first:
         found = rpc().call("requests", "list_free_slots", caller, kind, first.isoformat())
+        if day is None and not found["slots"] and found.get("next_free_day"):
+            # A first visit lands on the first day with a free time, not on a full one.
+            found = rpc().call("requests", "list_free_slots", caller, kind, found["next_free_day"])
     times, seen = [], set()
     for slot in found["slots"]:
         local = to_paris(slot["starts_at"])
@@ -62,6 +65,7 @@ def day_slots(kind: str, day: date | None, **link_args: str) -> dict:
             seen.add(local)
             times.append({**slot, "label": paris_time(local)})
     shown = date.fromisoformat(found["day"])
+    next_free = date.fromisoformat(found["next_free_day"]) if found.get("next_free_day") else None
     last = date.fromisoformat(found["last_day"])
 
     def link(other: date) -> str:
@@ -73,6 +77,8 @@ def day_slots(kind: str, day: date | None, **link_args: str) -> dict:
         "times": times,
         "previous_url": link(shown - timedelta(days=1)) if shown > first else None,
         "next_url": link(shown + timedelta(days=1)) if shown < last else None,
+        "next_free_url": link(next_free) if next_free else None,
+        "next_free_label": calendar_date(next_free.isoformat()) if next_free else None,
     }
 
 

@@ -5,7 +5,7 @@ event, dump. A timer announces tomorrow's appointments once each, whatever the r
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -56,8 +56,12 @@ class AppointmentEntrypoints:
         identity.load(caller)
         kind, day, now = domain.appointment_type(type), parse_day(day), utcnow()
         first, last = domain.booking_window(now)
-        slots, start, end = [], *paris_day_bounds(day)
+        slots, next_free = [], None
         if first <= day <= last:
+            # One read for the day and the days after it, so that a full or closed day can
+            # point at the next one with a free slot.
+            horizon = min(last, day + timedelta(days=contract.NEXT_FREE_DAY_SEARCH))
+            start, end = paris_day_bounds(day)[0], paris_day_bounds(horizon)[1]
             with self.db.session() as session:
                 store = Appointments(session)
                 taken, blocks = store.taken_between(start, end), store.blocks_between(start, end)
@@ -65,8 +69,11 @@ class AppointmentEntrypoints:
                 {**vars(slot), "desk_label": DESKS[slot.desk].label}
                 for slot in free_slots(day, kind, taken, blocks)
             ]
+            later = (day + timedelta(days=n) for n in range(1, (horizon - day).days + 1))
+            if not slots:
+                next_free = next((d for d in later if free_slots(d, kind, taken, blocks)), None)
         result = {"type": kind.code, "day": day, "first_day": first, "last_day": last}
-        result |= {"closed_reason": holiday_name(day), "slots": slots}
+        result |= {"closed_reason": holiday_name(day), "slots": slots, "next_free_day": next_free}
         return contract.DaySlots().dump(result)
 
     @rpc(expected_exceptions=EXPECTED)

@@ -263,7 +263,12 @@ def test_une_journee_fermee_par_un_agent_n_offre_plus_de_creneau(container):
     with pytest.raises(Forbidden):
         call(container, "block_appointment_slots", CITIZEN, {**payload, "reason": "Formation"})
     call(container, "block_appointment_slots", AGENT, {**payload, "reason": "Formation"})
-    assert call(container, "list_free_slots", ANONYMOUS, "cni", found["day"])["slots"] == []
+    closed = call(container, "list_free_slots", ANONYMOUS, "cni", found["day"])
+    assert closed["slots"] == []
+    # The closed day points at the next day with a free time, which has some.
+    assert closed["next_free_day"] > found["day"]
+    following = call(container, "list_free_slots", ANONYMOUS, "cni", closed["next_free_day"])
+    assert following["slots"] and following["next_free_day"] is None
     with pytest.raises(Conflict, match="pas ouvert aux rendez-vous"):
         call(container, "book_appointment", ANONYMOUS, booking(found["slots"][0], type="cni"))
 
