@@ -6,6 +6,7 @@ from marshmallow import Schema
 
 from contracts import (
     accounts,
+    billing,
     demarche_requests,
     family,
     identity,
@@ -44,6 +45,16 @@ EXAMPLES: dict[str, type[Schema]] = {
     "linked_family": family.LinkedFamily,
     "family": family.Family,
     "family_space_activated": family.FamilySpaceActivated,
+    "invoice": billing.Invoice,
+    "ledger": billing.Ledger,
+    "payment_start": billing.PaymentStart,
+    "payment_attempt": billing.PaymentAttempt,
+    "provider_notification": billing.ProviderNotification,
+    "invoice_issued": billing.InvoiceIssued,
+    "payment_succeeded": billing.PaymentSucceeded,
+    "payment_failed": billing.PaymentFailed,
+    "invoice_paid": billing.InvoicePaid,
+    "payment_under_review": billing.PaymentUnderReview,
 }
 
 EVENTS: dict[str, type[Event]] = {
@@ -60,6 +71,11 @@ EVENTS: dict[str, type[Event]] = {
     accounts.NOTIFICATION_PREFERENCES_CHANGED: accounts.NotificationPreferencesChanged,
     accounts.ACCOUNT_CLOSED: accounts.AccountClosed,
     family.FAMILY_SPACE_ACTIVATED: family.FamilySpaceActivated,
+    billing.INVOICE_ISSUED: billing.InvoiceIssued,
+    billing.PAYMENT_SUCCEEDED: billing.PaymentSucceeded,
+    billing.PAYMENT_FAILED: billing.PaymentFailed,
+    billing.INVOICE_PAID: billing.InvoicePaid,
+    billing.PAYMENT_UNDER_REVIEW: billing.PaymentUnderReview,
 }
 """Every event type published by a service, with its schema."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts import accounts, demarche_requests, family, notifications, requests
+from contracts import accounts, billing, demarche_requests, family, notifications, requests
 from contracts.base import Event
 from contracts.catalogue import EVENTS, redacted_once_published
 
@@ -14,7 +14,7 @@ NOT_PERSONAL = {"email_notifications"}  # a yes/no preference
 
 
 def declared_events() -> list[type[Event]]:
-    modules = (accounts, demarche_requests, family, notifications, requests)
+    modules = (accounts, billing, demarche_requests, family, notifications, requests)
     found = [getattr(module, name) for module in modules for name in dir(module)]
     return [item for item in found if isinstance(item, type) and issubclass(item, Event)]
 

@@ -14,7 +14,7 @@
 5. migrates every service's database (``services/*/alembic.ini``);
 6. creates, once, a demo administrator, a demo public-space agent and a demo SimpliCité agent
    (accounts CLI), and the demo family a newcomer activates in "Mon compte famille"
-   (:mod:`family.demo`);
+   (:mod:`family.demo`), with an invoice to pay (:mod:`billing.demo`);
 7. starts :mod:`devstack.seed` in the background (demo reports, once);
 8. runs ``honcho start`` on ``devstack/devstack/Procfile`` (each service and the gateway under
    :mod:`devstack.supervise`, so one that stops does not take the others down), prints the
@@ -60,6 +60,7 @@ METRICS_URLS = [
     ("accounts", "http://localhost:8010/metrics"),
     ("requests", "http://localhost:8011/metrics"),
     ("family", "http://localhost:8012/metrics"),
+    ("billing", "http://localhost:8013/metrics"),
     ("notifications", "http://localhost:8014/metrics"),
 ]
 # Demo agent accounts of the local run: (file of the password in var/, e-mail, given name,
@@ -217,10 +218,14 @@ def create_demo_accounts(env: dict[str, str], root: Path = REPO_ROOT) -> None:
 
 
 def create_demo_family(env: dict[str, str], root: Path = REPO_ROOT) -> None:
-    """The demo family (``family.demo``), added when its identifier is not in the database."""
+    """The demo family (``family.demo``), added when its identifier is not in the database,
+    and its first invoice (``billing.demo``), added when the family has none."""
     command = [sys.executable, "-m", "family.demo"]
     if subprocess.run(command, cwd=root, env=env, check=False).returncode != 0:
         say("Famille de démonstration non créée / demo family not created")
+    command = [sys.executable, "-m", "billing.demo"]
+    if subprocess.run(command, cwd=root, env=env, check=False).returncode != 0:
+        say("Facture de démonstration non créée / demo invoice not created")
 
 
 def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str:

@@ -47,6 +47,7 @@ SERVICES = {
     "requests": "requests_service.service",
     "notifications": "notifications.service",
     "family": "family.service",
+    "billing": "billing.service",
 }
 STARTUP_SECONDS = 90.0
 MAIL_FROM = "Ville de Caluire-et-Cuire <ne-pas-repondre@ville-caluire.fr>"

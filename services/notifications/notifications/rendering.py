@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from nameko.extensions import DependencyProvider
 
 from chassis import config
-from notifications import account_mails, demarche_mails, domain, family_mails
+from notifications import account_mails, billing_mails, demarche_mails, domain, family_mails
 
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
@@ -73,6 +73,11 @@ class MailComposer:
     def account_mail(self, event_type: str, event: dict) -> Rendered:
         """The e-mail of an ``accounts`` event (see :mod:`notifications.account_mails`)."""
         return self.render(account_mails.account_mail(event_type, event, self.public_url))
+
+    def billing_mail(self, event_type: str, event: dict, recipient: str) -> Rendered | None:
+        """The e-mail of a ``billing`` event, or None (see :mod:`notifications.billing_mails`)."""
+        mail = billing_mails.billing_mail(event_type, event, recipient, self.public_url)
+        return None if mail is None else self.render(mail)
 
     def family_space_activated(self, event: dict, recipient: str) -> Rendered:
         mail = family_mails.family_space_activated_mail(event, recipient, self.public_url)

@@ -1,0 +1,139 @@
+"""Writing to the books: issuing an invoice, booking a verified online payment.
+
+Each function works inside the caller's transaction and returns the events to add to the
+outbox in that same transaction, as ``(event type, schema, data)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from billing import domain
+from billing.models import Allocation, Invoice, InvoiceLine, Payment, PaymentAttempt
+from billing.payments import Decision, Verdict
+from billing.repository import Access, Invoices
+from contracts import billing as contract
+
+Event = tuple[str, object, dict]
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    quantity: int
+    unit_cents: int
+
+
+@dataclass(frozen=True)
+class Bill:
+    """What to invoice: one debtor (a family or an account), a label, dates and lines."""
+
+    regie: str
+    label: str
+    issued_on: date
+    due_date: date
+    lines: tuple[Line, ...]
+    family_id: str | None = None
+    account_id: str | None = None
+    email: str | None = None
+    fee_reference: str | None = None
+
+
+def issue(session: Session, bill: Bill, now: datetime) -> tuple[Invoice, list[Event]]:
+    """A numbered invoice (no gap per régie and year) and its ``invoice_issued`` event."""
+    invoices = Invoices(session)
+    number = invoices.next_number(bill.regie, bill.issued_on.year)
+    lines = [
+        InvoiceLine(
+            position=position,
+            label=line.label,
+            quantity=line.quantity,
+            unit_cents=line.unit_cents,
+            amount_cents=line.quantity * line.unit_cents,
+        )
+        for position, line in enumerate(bill.lines, start=1)
+    ]
+    invoice = invoices.add(
+        Invoice(
+            id=domain.new_id(),
+            regie=bill.regie,
+            year=bill.issued_on.year,
+            number=number,
+            reference=domain.reference(bill.regie, bill.family_id, bill.issued_on, number),
+            family_id=bill.family_id,
+            account_id=bill.account_id,
+            email=bill.email,
+            fee_reference=bill.fee_reference,
+            label=bill.label,
+            issued_on=bill.issued_on,
+            due_date=bill.due_date,
+            total_cents=sum(line.amount_cents for line in lines),
+            created_at=now,
+            lines=lines,
+        )
+    )
+    data = {
+        **domain.invoice_event(invoice, Access(session).accounts_of(invoice), invoice.total_cents),
+        "label": invoice.label,
+        "due_date": invoice.due_date,
+    }
+    return invoice, [(contract.INVOICE_ISSUED, contract.InvoiceIssued(), data)]
+
+
+def apply(
+    session: Session, attempt: PaymentAttempt, verdict: Verdict, decision: Decision, now: datetime
+) -> list[Event]:
+    """Move the (locked) attempt as ``decision`` says; book and allocate a payment once."""
+    if decision.action == "ignore":
+        return []
+    attempt.state = decision.state
+    attempt.updated_at = now
+    attempt.provider_reference = verdict.provider_reference or attempt.provider_reference
+    invoice = Invoices(session).lock(attempt.invoice_id)
+    base = domain.invoice_event(invoice, Access(session).accounts_of(invoice), attempt.amount_cents)
+    if decision.action == "review":
+        attempt.review_reason = decision.reason
+        data = {**base, "attempt_id": attempt.id, "reason": decision.reason}
+        return [(contract.PAYMENT_UNDER_REVIEW, contract.PaymentUnderReview(), data)]
+    if decision.action == "fail":
+        data = {**base, "attempt_id": attempt.id, "state": decision.state}
+        return [(contract.PAYMENT_FAILED, contract.PaymentFailed(), data)]
+    if decision.action != "pay":
+        return []
+    return _book(session, attempt, invoice, base, now)
+
+
+def _book(
+    session: Session, attempt: PaymentAttempt, invoice: Invoice, base: dict, now: datetime
+) -> list[Event]:
+    payment = Payment(
+        id=domain.new_id(),
+        attempt_id=attempt.id,
+        family_id=invoice.family_id,
+        account_id=invoice.account_id,
+        amount_cents=attempt.amount_cents,
+        method=f"en_ligne_{attempt.provider}",
+        provider_reference=attempt.provider_reference,
+        paid_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    allocated = min(payment.amount_cents, invoice.total_cents - domain.paid_cents(invoice))
+    if allocated > 0:
+        session.add(
+            Allocation(invoice_id=invoice.id, payment_id=payment.id, amount_cents=allocated)
+        )
+        session.flush()
+        session.refresh(invoice, ["allocations"])
+    balance = invoice.total_cents - domain.paid_cents(invoice)
+    succeeded = {**base, "payment_id": payment.id, "provider": attempt.provider, "paid_at": now}
+    succeeded["balance_cents"] = balance
+    events: list[Event] = [(contract.PAYMENT_SUCCEEDED, contract.PaymentSucceeded(), succeeded)]
+    if allocated > 0 and balance <= 0:
+        paid = {**base, "amount_cents": invoice.total_cents, "reference": invoice.fee_reference}
+        paid["payment_id"] = payment.id
+        events.append((contract.INVOICE_PAID, contract.InvoicePaid(), paid))
+    return events

@@ -1,0 +1,94 @@
+"""Invoices through the service: who sees them, their numbers, their PDF and the ledger."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from billing.models import Invoice
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chassis.testing.fixtures import wait_until
+from chassis.testing.services import call
+from contracts import accounts
+from contracts.errors import NotFound
+
+
+def parent(account_id: str) -> dict:
+    return {"account_id": account_id, "roles": [], "family_id": None}
+
+
+def sees(container, account_id: str, invoice_id: str) -> bool:
+    ledger = call(container, "list_invoices", parent(account_id))
+    return invoice_id in {invoice["id"] for invoice in ledger["invoices"]}
+
+
+@pytest.fixture(scope="module")
+def family_4217(container, issue_invoice, link):
+    """An invoice of family 4217 and a parent whose account was linked to that family."""
+    account_id = str(uuid.uuid4())
+    invoice_id = issue_invoice("4217")
+    link("4217", account_id)
+    wait_until(lambda: sees(container, account_id, invoice_id), message="link projected")
+    return account_id, invoice_id
+
+
+def test_un_parent_lie_voit_la_facture_de_sa_famille(container, family_4217):
+    account_id, invoice_id = family_4217
+    invoice = call(container, "get_invoice", parent(account_id), invoice_id)
+    assert invoice["reference"].startswith("PERI-4217-")
+    assert invoice["total_cents"] == sum(line["amount_cents"] for line in invoice["lines"])
+    assert invoice["total_cents"] == 9440
+    assert (invoice["status"], invoice["payable_online"]) == ("a_payer", True)
+
+
+def test_un_inconnu_ne_voit_ni_la_facture_ni_son_existence(container, family_4217):
+    _, invoice_id = family_4217
+    stranger = parent(str(uuid.uuid4()))
+    with pytest.raises(NotFound) as other:
+        call(container, "get_invoice", stranger, invoice_id)
+    with pytest.raises(NotFound) as unknown:
+        call(container, "get_invoice", stranger, uuid.uuid4().hex)
+    assert str(other.value) == str(unknown.value)
+    assert call(container, "list_invoices", stranger)["invoices"] == []
+
+
+def test_la_facture_se_telecharge_en_pdf(container, family_4217):
+    account_id, invoice_id = family_4217
+    document = call(container, "invoice_pdf", parent(account_id), invoice_id)
+    content = base64.b64decode(document["content_base64"])
+    assert content.startswith(b"%PDF-")
+    assert document["filename"].startswith("facture-PERI-4217-")
+
+
+def test_une_facture_de_frais_appartient_au_compte(container, issue_invoice):
+    account_id = str(uuid.uuid4())
+    invoice_id = issue_invoice(
+        None, account_id=account_id, regie="DIV", email="x@exemple.fr", fee_reference="SDF-1"
+    )
+    invoice = call(container, "get_invoice", parent(account_id), invoice_id)
+    assert invoice["reference"].startswith("DIV-0-")
+    with pytest.raises(NotFound):
+        call(container, "get_invoice", parent(str(uuid.uuid4())), invoice_id)
+
+
+def test_numeros_sans_trou_par_regie_et_annee_meme_emis_ensemble(db, issue_invoice):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        made = list(pool.map(lambda _: issue_invoice("5001", regie="TEST"), range(40)))
+    with Session(db) as session:
+        numbers = session.scalars(select(Invoice.number).where(Invoice.id.in_(made))).all()
+    assert sorted(numbers) == list(range(1, 41))
+
+
+def test_un_compte_ferme_ne_voit_plus_les_factures(container, issue_invoice, link, dispatch):
+    account_id = str(uuid.uuid4())
+    invoice_id = issue_invoice("4218")
+    link("4218", account_id)
+    wait_until(lambda: sees(container, account_id, invoice_id), message="link projected")
+    closed = {"event_id": str(uuid.uuid4()), "occurred_at": "2026-12-02T10:00:00+00:00"}
+    closed.update(account_id=account_id, email="ancien@exemple.fr")
+    dispatch(accounts.SERVICE, accounts.ACCOUNT_CLOSED, closed)
+    wait_until(lambda: not sees(container, account_id, invoice_id), message="link removed")
