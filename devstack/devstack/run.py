@@ -46,6 +46,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = Path(__file__).resolve().parent / "Procfile"
 PUBLIC_URL = "http://localhost:8000"
 MAIL_PAGE_URL = "http://localhost:1080"
+PAYMENTS_URL = "http://localhost:8100"
 FRANCECONNECT_URL = "http://localhost:8200"
 LOCAL_PORTS = {
     8000: "gateway",
@@ -247,6 +248,7 @@ def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str
   Mon compte famille ............. {url}/famille/activation
       n° {DEMO_IDENTIFIER}, nom {DEMO_NAME}, prénom {" ou ".join(DEMO_FIRST_NAMES)}
   FranceConnect (test) ........... {FRANCECONNECT_URL}
+  Paiement (simulateur) / payment  {PAYMENTS_URL}
   Courriels reçus / received mail  {MAIL_PAGE_URL}
   Métriques / metrics (Prometheus)
 {metrics}
