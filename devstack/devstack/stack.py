@@ -75,6 +75,8 @@ class Stack:
         self.sink_url = ""
         self.franceconnect_url = ""  # the provider's issuer, e.g. http://127.0.0.1:<port>/api/v2
         self.franceconnect_client = (f"portail-e2e-{secrets.token_hex(4)}", secrets.token_hex(24))
+        self.payments_url = ""  # the payment simulator (devstack.payments)
+        self.payment_key = secrets.token_hex(16)  # the simulated shop's Systempay key
         # The gateway signs callers with it; the services get its public key only.
         self.caller_key = signed_caller.generate_key()
         self.health_urls: dict[str, str] = {}
@@ -134,6 +136,18 @@ class Stack:
                     f"{report(list(self.processes.values()))}"
                 )
             time.sleep(0.25)
+
+    # -- payment simulator (its /_test hooks)
+    def set_payment_switches(self, **switches) -> None:
+        """Play the provider's misbehaviours (``devstack.payments``); none: behave again."""
+        url = f"{self.payments_url}/_test/switches"
+        requests.post(url, json=switches, timeout=10).raise_for_status()
+
+    def payment_notifications(self) -> list[dict]:
+        """Every notification the simulator sent, with the status the portal answered."""
+        response = requests.get(f"{self.payments_url}/_test/notifications", timeout=10)
+        response.raise_for_status()
+        return response.json()
 
     # -- FranceConnect test provider (its /_test hooks)
     def _franceconnect_hooks(self) -> str:
@@ -266,6 +280,21 @@ def _start_franceconnect(stack: Stack, env: dict[str, str]) -> None:
     _add(stack, "franceconnect", command, stack.workdir, env)
 
 
+def _start_payments(stack: Stack, env: dict[str, str]) -> dict[str, str]:
+    """The payment simulator, and the billing settings of a shop known to it."""
+    port = free_port()
+    stack.payments_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-P", "-m", "devstack.payments", "--port", str(port)]
+    _add(stack, "payments", [*command, "--key", stack.payment_key], stack.workdir, env)
+    return {
+        "PAYMENT_PROVIDER": "systempay",
+        "PAYMENT_SYSTEMPAY_SITE_ID": "12345678",
+        "PAYMENT_SYSTEMPAY_KEY": stack.payment_key,
+        "PAYMENT_SYSTEMPAY_MODE": "TEST",
+        "PAYMENT_SYSTEMPAY_URL": f"{stack.payments_url}/vads-payment/",
+    }
+
+
 def _add(stack: Stack, name: str, command: list[str], cwd: Path, env: dict) -> Process:
     process = Process(name, command, cwd, env, stack.logdir / f"{name}.log")
     stack.processes[name] = process
@@ -283,6 +312,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
     sink += ["--http-port", str(http_port), "--maildir", str(stack.workdir / "mail")]
     _add(stack, "smtp", sink, stack.workdir, env)
     _start_franceconnect(stack, env)
+    shop = _start_payments(stack, env)
     vhost = amqp_uri.rsplit("/", 1)[1]
     for service, module in SERVICES.items():
         port = free_port()
@@ -290,6 +320,8 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
         stack.metrics_urls[service] = f"http://127.0.0.1:{port}/metrics"
         service_env = {**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
         service_env["CALLER_VERIFY_KEY"] = signed_caller.public_pem(stack.caller_key)
+        if service == "billing":
+            service_env.update(shop)
         if service == "requests":
             service_env["OUTBOX_AMQP_URI"] = (
                 f"amqp://guest:guest@127.0.0.1:{stack.proxy.port}/{vhost}"
@@ -334,6 +366,8 @@ def start_stack(workdir: Path) -> Stack:
         wait_until(lambda: _ok(f"{stack.sink_url}/healthz"), 10, "SMTP sink", processes)
         discovery = f"{stack.franceconnect_url}/.well-known/openid-configuration"
         wait_until(lambda: _ok(discovery), 10, "FranceConnect provider", processes)
+        switches = f"{stack.payments_url}/_test/switches"
+        wait_until(lambda: _ok(switches), 10, "payment simulator", processes)
     except BaseException:
         stack.close()
         raise

@@ -24,12 +24,14 @@ from gateway.views import (
     agents,
     api,
     auth,
+    billing_pages,
     demarches,
     family,
     franceconnect_views,
     health,
     home,
     open311,
+    payment_callbacks,
     registration,
     reports,
 )
@@ -43,6 +45,8 @@ BLUEPRINTS = (
     registration.bp,
     account.bp,
     family.bp,
+    billing_pages.bp,
+    payment_callbacks.bp,
     franceconnect_views.bp,
     agents.bp,
     admin.bp,
@@ -81,4 +85,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     security.csrf.exempt(api.bp)
+    security.csrf.exempt(payment_callbacks.bp)
     return app

@@ -1,0 +1,46 @@
+"""The payment provider's addresses (ARCHITECTURE §8): its server's notifications and the
+citizen's browser coming back.
+
+``POST /payments/<provider>/notify`` passes the raw body to the billing service, which stores
+it, verifies it and answers what the provider expects; the gateway believes nothing in it.
+``GET|POST /payments/<provider>/return`` only sends the browser to the page that shows the
+payment's status as the billing service knows it: the return proves nothing either.
+Both are exempt from CSRF (the provider posts them), and read no session.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, request, url_for
+
+from contracts import billing
+from contracts.identity import ANONYMOUS
+from gateway.views import rpc
+
+bp = Blueprint("payments", __name__)
+
+ORDER_FIELDS = ("vads_order_id",)
+"""Where the provider names the order (our payment attempt) when the browser comes back."""
+
+
+@bp.post("/payments/<provider>/notify")
+def notify(provider: str) -> Response:
+    if provider not in billing.PROVIDERS:
+        abort(404)
+    payload = {
+        "body": request.get_data(as_text=True),
+        "content_type": request.content_type or "",
+        "query_string": request.query_string.decode("latin-1"),
+    }
+    answer = rpc().call(billing.SERVICE, "record_notification", ANONYMOUS, provider, payload)
+    return Response(answer["body"], answer["status"], content_type=answer["content_type"])
+
+
+@bp.route("/payments/<provider>/return", methods=["GET", "POST"])
+def browser_return(provider: str) -> Response:
+    if provider not in billing.PROVIDERS:
+        abort(404)
+    values = request.values
+    attempt_id = next((values[name] for name in ORDER_FIELDS if values.get(name)), None)
+    if not attempt_id or not attempt_id.isalnum():
+        return redirect(url_for("billing.invoices"), 303)
+    return redirect(url_for("billing.attempt", attempt_id=attempt_id), 303)
