@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from chassis.types import utcnow
 from family.demo import add_demo_family
 
-IDENTIFIERS = itertools.count(32001)
+IDENTIFIERS = itertools.count(33001)
 TIMEOUT = 30
 CHOICE_FORM = re.compile(r'<form method="post" action="([^"]+)">')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
