@@ -19,6 +19,7 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    session,
     url_for,
 )
 
@@ -47,11 +48,13 @@ def invoice(invoice_id: str):
 def pay(invoice_id: str):
     """The provider's form, ready to send (or the reason the invoice cannot be paid)."""
     caller = sessions.current_caller()
+    email = (sessions.current_identity() or {}).get("email")
     try:
-        start = rpc().call(billing.SERVICE, "start_payment", caller, invoice_id)
+        start = rpc().call(billing.SERVICE, "start_payment", caller, invoice_id, email)
     except Conflict as refused:
         flash(refused.message)
         return redirect(url_for(".invoice", invoice_id=invoice_id), 303)
+    session["payment_attempt"] = start["attempt_id"]
     found = rpc().call(billing.SERVICE, "get_invoice", caller, invoice_id)
     page = make_response(render_template("billing/pay.html", start=start, invoice=found))
     target = urlsplit(start["url"])

@@ -5,12 +5,13 @@ citizen's browser coming back.
 it, verifies it and answers what the provider expects; the gateway believes nothing in it.
 ``GET|POST /payments/<provider>/return`` only sends the browser to the page that shows the
 payment's status as the billing service knows it: the return proves nothing either.
-Both are exempt from CSRF (the provider posts them), and read no session.
+Both are exempt from CSRF (the provider posts them); the return reads only the attempt the
+browser started last from Flask's signed cookie.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, request, url_for
+from flask import Blueprint, Response, abort, redirect, request, session, url_for
 
 from contracts import billing
 from contracts.identity import ANONYMOUS
@@ -19,7 +20,8 @@ from gateway.views import rpc
 bp = Blueprint("payments", __name__)
 
 ORDER_FIELDS = ("vads_order_id",)
-"""Where the provider names the order (our payment attempt) when the browser comes back."""
+"""Where the provider names the order (our payment attempt) when the browser comes back;
+PayFiP does not, so the attempt the browser started last (kept in its session) is shown."""
 
 
 @bp.post("/payments/<provider>/notify")
@@ -41,6 +43,7 @@ def browser_return(provider: str) -> Response:
         abort(404)
     values = request.values
     attempt_id = next((values[name] for name in ORDER_FIELDS if values.get(name)), None)
+    attempt_id = attempt_id or session.get("payment_attempt")
     if not attempt_id or not attempt_id.isalnum():
         return redirect(url_for("billing.invoices"), 303)
     return redirect(url_for("billing.attempt", attempt_id=attempt_id), 303)

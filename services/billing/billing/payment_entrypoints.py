@@ -14,25 +14,32 @@ from datetime import timedelta
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from billing import books, domain, payments
+from billing import books, domain, payfip, payments
 from billing.models import PaymentAttempt
-from billing.providers import Unverified
+from billing.payments import Unverified
 from billing.repository import Access, Attempts, Invoices, Notifications
 from chassis import identity
 from chassis.types import utcnow
 from contracts import billing
 from contracts.base import load_or_invalid
-from contracts.errors import EXPECTED, NotFound
+from contracts.errors import EXPECTED, Conflict, NotFound
 
 ABANDONED_AFTER = timedelta(hours=2)
 """An attempt still redirected this long after it began was abandoned at the payment page; a
 paid answer arriving later still reaches the books, through the review queue."""
+SETTLE_AFTER = payfip.SETTLE_AFTER
+"""A PayFiP attempt is asked for its status again this long after it began, then settled."""
+UNREACHABLE = "Le service de paiement ne répond pas. Réessayez dans quelques minutes."
 
 
 class PaymentEntrypoints:
     @rpc(expected_exceptions=EXPECTED)
-    def start_payment(self, caller, invoice_id):
-        """Prepare the online payment of an invoice's balance (contracts.billing.PaymentStart)."""
+    def start_payment(self, caller, invoice_id, email=None):
+        """Prepare the online payment of an invoice's balance (contracts.billing.PaymentStart).
+
+        ``email`` is the payer's address the provider sends its receipt to (PayFiP requires
+        one); a fee invoice's own address comes first.
+        """
         account_id = identity.load(caller)["account_id"]
         now = utcnow()
         provider = self.providers.current
@@ -55,7 +62,16 @@ class PaymentEntrypoints:
                     updated_at=now,
                 )
             )
-            start = provider.start(attempt.id, amount, invoice.email, invoice.label)
+            refdet = invoice.reference.replace("-", "")
+            try:
+                start = provider.start(
+                    attempt.id, amount, invoice.email or email, invoice.label, refdet
+                )
+            except Unverified as refused:
+                raise Conflict(str(refused)) from None
+            except payfip.PayFiPError:
+                raise Conflict(UNREACHABLE) from None
+            attempt.provider_reference = start.pop("provider_reference")
         return billing.PaymentStart().dump({"attempt_id": attempt.id, **start})
 
     @rpc(expected_exceptions=EXPECTED)
@@ -106,28 +122,52 @@ class PaymentEntrypoints:
         outcome = self._apply(provider.name, verdict, row_id)
         return billing.NotificationAnswer().dump(provider.answer(outcome))
 
-    def _apply(self, provider_name: str, verdict: payments.Verdict, row_id: int) -> str:
+    def _apply(self, provider_name: str, verdict: payments.Verdict, row_id: int | None) -> str:
+        """Apply a verified verdict to its attempt, locked; ``row_id`` is the notification's."""
         now = utcnow()
         with self.db.session() as session:
-            attempt = Attempts(session).lock(verdict.attempt_id)
+            attempts = Attempts(session)
+            if verdict.attempt_id:
+                attempt = attempts.lock(verdict.attempt_id)
+            else:
+                attempt = attempts.lock_by_reference(provider_name, verdict.provider_reference)
             if attempt is None or attempt.provider != provider_name:
-                Notifications(session).record_outcome(row_id, None, "paiement inconnu")
+                if row_id is not None:
+                    Notifications(session).record_outcome(row_id, None, "paiement inconnu")
                 return "paiement inconnu"
             decision = payments.decide(attempt.state, attempt.amount_cents, verdict)
             for event_type, schema, data in books.apply(session, attempt, verdict, decision, now):
                 self.outbox.add(session, event_type, schema, data)
-            Notifications(session).record_outcome(row_id, attempt.id, decision.reason)
+            if row_id is not None:
+                Notifications(session).record_outcome(row_id, attempt.id, decision.reason)
         return decision.reason
 
     @timer(interval=300)
-    def expire_abandoned_attempts(self):
-        """Attempts left at the payment page end as expired (a later paid answer: review)."""
+    def reconcile_pending_attempts(self):
+        """Settle attempts the provider never concluded: PayFiP is asked again (``A`` and
+        ``P5`` become final once the idOp is dead); an attempt still at Systempay's page
+        after two hours has expired (a paid answer after that goes to review)."""
         now = utcnow()
+        provider = self.providers.current
         with self.db.session() as session:
-            for attempt in Attempts(session).left_since(now - ABANDONED_AFTER):
-                verdict = payments.Verdict(attempt.id, "expired", None, None, None)
-                decision = payments.decide(attempt.state, attempt.amount_cents, verdict)
-                for event_type, schema, data in books.apply(
-                    session, attempt, verdict, decision, now
-                ):
-                    self.outbox.add(session, event_type, schema, data)
+            pending = Attempts(session).left_since(now - SETTLE_AFTER, provider.name)
+            references = [(a.id, a.provider_reference, a.created_at) for a in pending]
+        for attempt_id, reference, created_at in references:
+            try:
+                verdict = provider.status(reference, settle=True) if reference else None
+            except (Unverified, payfip.PayFiPError):
+                continue
+            if verdict is None and created_at >= now - ABANDONED_AFTER:
+                continue
+            found = verdict or payments.Verdict(attempt_id, "expired", None, None, None)
+            self._apply(provider.name, _with_attempt(found, attempt_id), None)
+
+
+def _with_attempt(verdict: payments.Verdict, attempt_id: str) -> payments.Verdict:
+    return payments.Verdict(
+        attempt_id,
+        verdict.state,
+        verdict.amount_cents,
+        verdict.currency,
+        verdict.provider_reference,
+    )

@@ -19,6 +19,11 @@ RANK = {"created": 0, "redirected": 1, "waiting": 2}
 """Final states (paid, failed, review) rank above every open one."""
 
 
+class Unverified(Exception):
+    """A provider's call that proves nothing (bad signature, unreadable, another shop's):
+    stored, never applied."""
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What a provider said about an attempt, once its signature or origin was verified."""

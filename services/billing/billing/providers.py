@@ -12,7 +12,11 @@ compare) *and* eopayment says ``signed``: eopayment alone reports a forged paid 
 ``PAID`` with ``signed == False``. The status is read from ``vads_trans_status``, and
 eopayment's result must agree that the payment is paid.
 
-Settings (container config first, then the environment): ``PAYMENT_PROVIDER`` (``systempay``),
+PayFiP is in :mod:`billing.payfip`. Only the configured provider is built, and its
+notifications only are taken.
+
+Settings (container config first, then the environment): ``PAYMENT_PROVIDER`` (``systempay``
+or ``payfip``),
 ``PAYMENT_SYSTEMPAY_SITE_ID``, ``PAYMENT_SYSTEMPAY_KEY``, ``PAYMENT_SYSTEMPAY_MODE``
 (``TEST`` or ``PRODUCTION``), ``PAYMENT_SYSTEMPAY_URL`` (the payment page; development: the
 local simulator) and ``GATEWAY_PUBLIC_URL`` (where the provider calls back and returns).
@@ -29,7 +33,8 @@ from urllib.parse import parse_qs
 import eopayment
 from nameko.extensions import DependencyProvider
 
-from billing.payments import Verdict
+from billing.payfip import PayFiP
+from billing.payments import Unverified, Verdict
 from chassis import config
 from contracts.errors import Invalid
 
@@ -37,6 +42,7 @@ SIMULATOR_URL = "http://localhost:8100"
 DEVELOPMENT_SITE_ID = "12345678"
 DEVELOPMENT_KEY = "cle-de-test-du-simulateur-de-paiement"
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
+DEVELOPMENT_NUMCLI = "123456"
 
 SYSTEMPAY_STATES = {
     "AUTHORISED": "paid",
@@ -55,10 +61,6 @@ SYSTEMPAY_STATES = {
     "CAPTURE_FAILED": "error",
     "ERROR": "error",
 }
-
-
-class Unverified(Exception):
-    """A notification that proves nothing (bad signature, malformed): stored, never applied."""
 
 
 def systempay_signature(fields: dict[str, str], key: str) -> str:
@@ -87,8 +89,10 @@ class Systempay:
             },
         )
 
-    def start(self, attempt_id: str, amount_cents: int, email: str | None, label: str) -> dict:
-        """The form the browser posts to the payment page."""
+    def start(
+        self, attempt_id: str, amount_cents: int, email: str | None, label: str, refdet: str
+    ) -> dict:
+        """The form the browser posts to the payment page (``refdet`` is PayFiP's only)."""
         _, kind, form = self.backend.request(
             Decimal(amount_cents) / 100,
             email=email,
@@ -98,7 +102,11 @@ class Systempay:
         )
         assert kind == eopayment.FORM
         values = {field["name"]: field["value"] for field in form.fields}
-        return {"method": "POST", "url": form.url, "form": values}
+        return {"method": "POST", "url": form.url, "form": values, "provider_reference": None}
+
+    def status(self, provider_reference: str, settle: bool = False) -> Verdict | None:
+        """Systempay is asked nothing: its notifications are signed and retried."""
+        return None
 
     def verify(self, body: str) -> Verdict:
         parsed = parse_qs(body, keep_blank_values=True)
@@ -145,26 +153,35 @@ class PaymentProviders(DependencyProvider):
 
         self.configured = read("PAYMENT_PROVIDER", "systempay")
         simulator = read("PAYMENT_SIMULATOR_URL", SIMULATOR_URL, required=False).rstrip("/")
-        self.providers = {
-            "systempay": Systempay(
+        public_url = read("GATEWAY_PUBLIC_URL", DEFAULT_PUBLIC_URL)
+        if self.configured == "systempay":
+            provider = Systempay(
                 site_id=read("PAYMENT_SYSTEMPAY_SITE_ID", DEVELOPMENT_SITE_ID),
                 key=read("PAYMENT_SYSTEMPAY_KEY", DEVELOPMENT_KEY),
                 mode=read("PAYMENT_SYSTEMPAY_MODE", "TEST"),
                 service_url=read("PAYMENT_SYSTEMPAY_URL", f"{simulator}/vads-payment/"),
-                public_url=read("GATEWAY_PUBLIC_URL", DEFAULT_PUBLIC_URL),
+                public_url=public_url,
             )
-        }
-        if self.configured not in self.providers:
+        elif self.configured == "payfip":
+            provider = PayFiP(
+                numcli=read("PAYMENT_PAYFIP_NUMCLI", DEVELOPMENT_NUMCLI),
+                saisie=read("PAYMENT_PAYFIP_SAISIE", "T"),
+                ws_url=read("PAYMENT_PAYFIP_WS_URL", f"{simulator}/payfip/ws"),
+                page_url=read("PAYMENT_PAYFIP_PAGE_URL", f"{simulator}/payfip/paiementws.web"),
+                public_url=public_url,
+            )
+        else:
             raise config.SettingError(f"PAYMENT_PROVIDER inconnu : {self.configured!r}")
+        self.providers = {provider.name: provider}
 
     def get_dependency(self, worker_ctx) -> PaymentProviders:
         return self
 
-    def get(self, name: str) -> Systempay:
+    def get(self, name: str) -> Systempay | PayFiP:
         if name not in self.providers:
             raise Invalid("Prestataire de paiement inconnu.")
         return self.providers[name]
 
     @property
-    def current(self) -> Systempay:
+    def current(self) -> Systempay | PayFiP:
         return self.providers[self.configured]

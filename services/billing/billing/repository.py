@@ -162,19 +162,33 @@ class Attempts:
         query = select(PaymentAttempt).where(PaymentAttempt.id == attempt_id).with_for_update()
         return self.session.scalars(query).one_or_none()
 
-    def left_since(self, cutoff: datetime, limit: int = 100) -> list[PaymentAttempt]:
-        """Attempts still at the payment page since before ``cutoff`` (locked, skipped if busy)."""
+    def left_since(self, cutoff: datetime, provider: str, limit: int = 100) -> list[PaymentAttempt]:
+        """``provider``'s attempts still open since before ``cutoff``, oldest first."""
         query = (
             select(PaymentAttempt)
             .where(
-                PaymentAttempt.state.in_(("created", "redirected")),
+                PaymentAttempt.provider == provider,
+                PaymentAttempt.state.in_(("created", "redirected", "waiting")),
                 PaymentAttempt.created_at < cutoff,
             )
             .order_by(PaymentAttempt.created_at)
             .limit(limit)
-            .with_for_update(skip_locked=True)
         )
         return list(self.session.scalars(query))
+
+    def lock_by_reference(self, provider: str, reference: str | None) -> PaymentAttempt | None:
+        """The attempt the provider knows as ``reference`` (PayFiP's idOp), locked."""
+        if not reference:
+            return None
+        query = (
+            select(PaymentAttempt)
+            .where(
+                PaymentAttempt.provider == provider,
+                PaymentAttempt.provider_reference == reference,
+            )
+            .with_for_update()
+        )
+        return self.session.scalars(query).one_or_none()
 
     def payment_of(self, attempt_id: str) -> Payment | None:
         return self.session.scalars(
