@@ -143,6 +143,15 @@ class Stack:
         url = f"{self.payments_url}/_test/switches"
         requests.post(url, json=switches, timeout=10).raise_for_status()
 
+    def use_payment_provider(self, provider: str) -> None:
+        """Restart billing with ``provider`` (``systempay``, the default, or ``payfip``)."""
+        billing = self.processes["billing"]
+        if billing.env["PAYMENT_PROVIDER"] == provider:
+            return
+        self.stop_service("billing")
+        billing.env = {**billing.env, "PAYMENT_PROVIDER": provider}
+        self.start_service("billing")
+
     def payment_notifications(self) -> list[dict]:
         """Every notification the simulator sent, with the status the portal answered."""
         response = requests.get(f"{self.payments_url}/_test/notifications", timeout=10)
@@ -292,6 +301,10 @@ def _start_payments(stack: Stack, env: dict[str, str]) -> dict[str, str]:
         "PAYMENT_SYSTEMPAY_KEY": stack.payment_key,
         "PAYMENT_SYSTEMPAY_MODE": "TEST",
         "PAYMENT_SYSTEMPAY_URL": f"{stack.payments_url}/vads-payment/",
+        "PAYMENT_PAYFIP_NUMCLI": "123456",
+        "PAYMENT_PAYFIP_SAISIE": "T",
+        "PAYMENT_PAYFIP_WS_URL": f"{stack.payments_url}/payfip/ws",
+        "PAYMENT_PAYFIP_PAGE_URL": f"{stack.payments_url}/payfip/paiementws.web",
     }
 
 

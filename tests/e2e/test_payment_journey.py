@@ -148,3 +148,46 @@ def test_une_notification_forgee_ou_inconnue_ne_paie_rien(portal, stack, parent)
     unknown = requests.post(portal.url("/payments/inconnu/notify"), data=forged, timeout=TIMEOUT)
     assert unknown.status_code == 404
     assert payments_booked(stack, family_id) == 0
+
+
+@pytest.fixture
+def payfip(stack):
+    """Billing restarted with PayFiP for one test, then with Systempay again."""
+    stack.use_payment_provider("payfip")
+    yield
+    stack.use_payment_provider("systempay")
+
+
+def pay_with_payfip(portal, session, invoice_id: str, result: str) -> requests.Response:
+    """Our page's form to PayFiP's page (GET with the idOp), its choice, back to us."""
+    page = f"/famille/factures/{invoice_id}"
+    start = portal.post_form(session, f"{page}/payer", {}, form_page=page)
+    assert start.status_code == 200, start.text[:300]
+    action = re.search(r'<form method="get" action="(http[^"]+)">', start.text).group(1)
+    provider = requests.get(action, params=dict(HIDDEN.findall(start.text)), timeout=TIMEOUT)
+    assert provider.status_code == 200 and "94,40 €" in provider.text
+    choose = requests.compat.urljoin(action, CHOICE_FORM.search(provider.text).group(1))
+    back = requests.post(
+        choose, data={"resultrans": result}, allow_redirects=False, timeout=TIMEOUT
+    )
+    assert back.status_code == 303 and "/payments/payfip/return?idop=" in back.headers["Location"]
+    return session.get(back.headers["Location"], timeout=TIMEOUT)
+
+
+def test_un_parent_paie_par_payfip(portal, stack, parent, payfip):
+    session, email, invoice_id, family_id = parent
+    number = reference(portal, session, invoice_id)
+    status = pay_with_payfip(portal, session, invoice_id, "P")
+    assert status.status_code == 200 and "Paiement accepté" in status.text
+    assert "Payée" in portal.get(f"/famille/factures/{invoice_id}", session).text
+    stack.wait_for_message(email, f"Facture {number} payée")
+    assert payments_booked(stack, family_id) == 1
+
+
+def test_un_prelevement_refuse_par_payfip_laisse_la_facture_a_payer(portal, stack, parent, payfip):
+    session, email, invoice_id, family_id = parent
+    number = reference(portal, session, invoice_id)
+    assert "Paiement refusé" in pay_with_payfip(portal, session, invoice_id, "Z").text
+    assert "Payer 94,40" in portal.get(f"/famille/factures/{invoice_id}", session).text
+    stack.wait_for_message(email, f"Paiement refusé pour la facture {number}")
+    assert payments_booked(stack, family_id) == 0
