@@ -75,12 +75,23 @@ def issue(session: Session, bill: Bill, now: datetime) -> tuple[Invoice, list[Ev
             lines=lines,
         )
     )
+    _offset_credits(session, invoice)
     data = {
         **domain.invoice_event(invoice, Access(session).accounts_of(invoice), invoice.total_cents),
         "label": invoice.label,
         "due_date": invoice.due_date,
     }
     return invoice, [(contract.INVOICE_ISSUED, contract.InvoiceIssued(), data)]
+
+
+def _offset_credits(session: Session, invoice: Invoice) -> None:
+    """Money the debtor has in credit (an overpayment, a credit note) settles the new invoice."""
+    available = Invoices(session).available_credits(invoice.family_id, invoice.account_id)
+    for (kind, source_id), cents in domain.offsets(available, invoice.total_cents):
+        source = {"payment_id": source_id} if kind == "payment" else {"credit_note_id": source_id}
+        session.add(Allocation(invoice_id=invoice.id, amount_cents=cents, **source))
+    session.flush()
+    session.refresh(invoice, ["allocations"])
 
 
 def apply(

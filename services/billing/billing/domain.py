@@ -100,6 +100,19 @@ def invoice_view(invoice: Any, today: date, open_attempt: bool = False) -> dict:
     }
 
 
+def offsets(available: list[tuple[Any, int]], balance: int) -> list[tuple[Any, int]]:
+    """How credits settle ``balance``: each source, in the order given (oldest first), gives
+    what it has left until nothing is due; sources with nothing left give nothing."""
+    taken = []
+    for source, cents in available:
+        part = min(cents, balance)
+        if part <= 0:
+            continue
+        taken.append((source, part))
+        balance -= part
+    return taken
+
+
 def ledger(views: list[dict], credit_cents: int) -> dict:
     """The family space's totals: to pay (overdue included), overdue, paid, credits."""
     return {

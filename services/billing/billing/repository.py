@@ -124,6 +124,28 @@ class Invoices:
         )
         return self.session.scalars(query.limit(1)).first() is not None
 
+    def available_credits(
+        self, family_id: str | None, account_id: str | None
+    ) -> list[tuple[tuple[str, str], int]]:
+        """Payments and credit notes of this debtor with money not allocated yet, oldest
+        first, locked until commit (two invoices issued at once never use the same credit)."""
+        found = []
+        sources = (
+            (Payment, Allocation.payment_id, "payment", "paid_at"),
+            (CreditNote, Allocation.credit_note_id, "credit_note", "created_at"),
+        )
+        for model, key, kind, moment in sources:
+            owner = model.family_id == family_id if family_id else model.account_id == account_id
+            rows = self.session.scalars(select(model).where(owner).with_for_update()).all()
+            for row in rows:
+                allocated = self.session.scalar(
+                    select(func.coalesce(func.sum(Allocation.amount_cents), 0)).where(key == row.id)
+                )
+                if row.amount_cents > allocated:
+                    found.append((getattr(row, moment), kind, row.id, row.amount_cents - allocated))
+        found.sort()
+        return [((kind, row_id), cents) for _, kind, row_id, cents in found]
+
     def credit_cents(self, debtor: Debtor) -> int:
         """Payments and credit notes of the debtor not (yet) allocated to an invoice."""
         total = 0

@@ -179,3 +179,17 @@ def test_deux_cents_notifications_simultanees_un_seul_paiement(container, parent
             select(ProviderNotificationRow).where(ProviderNotificationRow.body == body)
         ).one()
     assert stored.received_count == 200
+
+
+def test_un_double_paiement_devient_un_avoir_qui_regle_la_facture_suivante(
+    container, parent, invoice, issue_invoice
+):
+    first, second = start(container, parent, invoice), start(container, parent, invoice)
+    notify(container, ipn(first["form"]))
+    notify(container, ipn(second["form"]))
+    ledger = call(container, "list_invoices", parent[0])
+    assert ledger["credit_cents"] == 9440
+    following = issue_invoice("4300")
+    seen = call(container, "get_invoice", parent[0], following)
+    assert (seen["status"], seen["paid_cents"]) == ("payee", 9440)
+    assert call(container, "list_invoices", parent[0])["credit_cents"] == 0
