@@ -17,6 +17,15 @@ RPC (service ``billing``), each taking ``caller`` (contracts.identity.Caller) fi
   a provider's server-to-server call, as the gateway received it (no caller: the provider
   is believed only after the service verified it).
 
+The régie (role ``agent_regie``; anyone else gets ``Forbidden``):
+
+- ``find_invoices(caller, query)`` -> list of ``Invoice``: by family identifier, reference or id;
+- ``record_counter_payment(caller, invoice_id, payload: CounterPayment)`` -> ``Invoice``:
+  cash, cheque or CESU at the counter (what exceeds the balance becomes a credit);
+- ``list_review_queue(caller)`` -> list of ``ReviewItem``: online payments held for review;
+- ``export_payments(caller, start, end)`` -> ``Document`` (CSV, ``;``-separated, for the
+  accounting of the régie) of the payments received between two days (Europe/Paris).
+
 Consumes ``family.family_space_activated`` (who may see a family's invoices) and
 ``accounts.account_closed`` (links removed).
 
@@ -26,8 +35,9 @@ Events (exchange ``billing.events``): ``invoice_issued``, ``payment_succeeded``,
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
+from contracts import fields_fr as fr
 from contracts.base import Event
 
 SERVICE = "billing"
@@ -39,6 +49,8 @@ INVOICE_PAID = "invoice_paid"
 PAYMENT_UNDER_REVIEW = "payment_under_review"
 
 PROVIDERS = ("systempay", "payfip")
+REGIE_ROLES = ("agent_regie",)
+COUNTER_METHODS = {"especes": "Espèces", "cheque": "Chèque", "cesu": "CESU"}
 
 INVOICE_STATUSES = {
     "a_payer": "À payer",
@@ -146,6 +158,33 @@ class NotificationAnswer(Schema):
     status = fields.Integer(required=True)
     content_type = fields.String(required=True)
     body = fields.String(required=True)
+
+
+class CounterPayment(Schema):
+    """A payment the régie receives at its counter."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    amount_cents = fields.Integer(
+        required=True,
+        strict=False,
+        validate=validate.Range(min=1, max=10_000_000, error="Montant entre 0,01 € et 100 000 €."),
+        error_messages={**fr.MESSAGES, "invalid": "Montant en centimes attendu."},
+    )
+    method = fr.choice(COUNTER_METHODS)
+
+
+class ReviewItem(Schema):
+    """An online payment held for the régie: the provider's answer did not match."""
+
+    attempt_id = fields.String(required=True)
+    invoice_id = fields.String(required=True)
+    invoice_reference = fields.String(required=True)
+    provider = fields.String(required=True)
+    amount_cents = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    updated_at = fields.AwareDateTime(required=True, format="iso")
 
 
 class InvoiceFields(Schema):

@@ -50,6 +50,8 @@ EXAMPLES: dict[str, type[Schema]] = {
     "payment_start": billing.PaymentStart,
     "payment_attempt": billing.PaymentAttempt,
     "provider_notification": billing.ProviderNotification,
+    "counter_payment": billing.CounterPayment,
+    "review_item": billing.ReviewItem,
     "invoice_issued": billing.InvoiceIssued,
     "payment_succeeded": billing.PaymentSucceeded,
     "payment_failed": billing.PaymentFailed,

@@ -12,7 +12,7 @@
 4. exports the development settings (those databases, FranceConnect through the test provider
    :mod:`devstack.franceconnect` on port 8200);
 5. migrates every service's database (``services/*/alembic.ini``);
-6. creates, once, a demo administrator, a demo public-space agent and a demo SimpliCité agent
+6. creates, once, a demo administrator, public-space agent, SimpliCité agent and régie agent
    (accounts CLI), and the demo family a newcomer activates in "Mon compte famille"
    (:mod:`family.demo`), with an invoice to pay (:mod:`billing.demo`);
 7. starts :mod:`devstack.seed` in the background (demo reports, once);
@@ -81,6 +81,13 @@ DEMO_ACCOUNTS = [
         "Claude",
         "SimpliCité",
         ["agent_simplicite"],
+    ),
+    (
+        "demo_regie_password",
+        "regie@exemple.fr",
+        "Sacha",
+        "Régie",
+        ["agent_regie"],
     ),
 ]
 DEMO_ACCOUNTS_MARKER = "demo-accounts-created"

@@ -71,6 +71,7 @@ class Stack:
         # (e-mail, password) of the accounts the CLI creates before the services start.
         self.admin_login = ("administrateur@exemple.fr", _password("Admin"))
         self.agent_login = ("agent-espace-public@exemple.fr", _password("Agent"))
+        self.regie_login = ("agent-regie@exemple.fr", _password("Regie"))
         self.gateway_url = ""
         self.sink_url = ""
         self.franceconnect_url = ""  # the provider's issuer, e.g. http://127.0.0.1:<port>/api/v2
@@ -262,10 +263,11 @@ def _prepare(stack: Stack) -> str:
 
 
 def _create_agents(stack: Stack, env: dict[str, str]) -> None:
-    """The administrator and the public-space agent, with their passwords (accounts CLI)."""
+    """The administrator, the public-space agent and the régie agent (accounts CLI)."""
     accounts = [
         (stack.admin_login, "Camille", "Administratrice", ["admin"]),
         (stack.agent_login, "Dominique", "Agent", ["agent_espace_public"]),
+        (stack.regie_login, "Sacha", "Régisseur", ["agent_regie"]),
     ]
     for (email, password), given_name, family_name, roles in accounts:
         command = [sys.executable, "-P", "-m", "accounts.cli", "create-agent", "--email", email]

@@ -80,20 +80,21 @@ def attempt_state(attempt_id: str):
 @bp.get("/famille/factures/<invoice_id>/pdf")
 def invoice_pdf(invoice_id: str):
     caller = sessions.current_caller()
-    return _pdf(rpc().call(billing.SERVICE, "invoice_pdf", caller, invoice_id))
+    return document_response(rpc().call(billing.SERVICE, "invoice_pdf", caller, invoice_id))
 
 
 @bp.get("/famille/factures/paiements/<payment_id>/recu")
 def receipt(payment_id: str):
     caller = sessions.current_caller()
-    return _pdf(rpc().call(billing.SERVICE, "receipt_pdf", caller, payment_id))
+    return document_response(rpc().call(billing.SERVICE, "receipt_pdf", caller, payment_id))
 
 
 def _attempt(attempt_id: str) -> dict:
     return rpc().call(billing.SERVICE, "get_payment_attempt", sessions.current_caller(), attempt_id)
 
 
-def _pdf(document: dict) -> Response:
+def document_response(document: dict) -> Response:
+    """A ``contracts.billing.Document`` as a download."""
     response = make_response(base64.b64decode(document["content_base64"]))
     response.headers["Content-Type"] = document["content_type"]
     response.headers["Content-Disposition"] = f'attachment; filename="{document["filename"]}"'

@@ -114,12 +114,6 @@ def apply(
         return [(contract.PAYMENT_FAILED, contract.PaymentFailed(), data)]
     if decision.action != "pay":
         return []
-    return _book(session, attempt, invoice, base, now)
-
-
-def _book(
-    session: Session, attempt: PaymentAttempt, invoice: Invoice, base: dict, now: datetime
-) -> list[Event]:
     payment = Payment(
         id=domain.new_id(),
         attempt_id=attempt.id,
@@ -130,6 +124,12 @@ def _book(
         provider_reference=attempt.provider_reference,
         paid_at=now,
     )
+    return receive(session, invoice, payment, attempt.provider)
+
+
+def receive(session: Session, invoice: Invoice, payment: Payment, channel: str) -> list[Event]:
+    """Book ``payment`` for the (locked) invoice: it settles what the invoice still owes, the
+    rest is a credit; ``payment_succeeded``, and ``invoice_paid`` once nothing is due."""
     session.add(payment)
     session.flush()
     allocated = min(payment.amount_cents, invoice.total_cents - domain.paid_cents(invoice))
@@ -139,8 +139,10 @@ def _book(
         )
         session.flush()
         session.refresh(invoice, ["allocations"])
+    accounts = Access(session).accounts_of(invoice)
+    base = domain.invoice_event(invoice, accounts, payment.amount_cents)
     balance = invoice.total_cents - domain.paid_cents(invoice)
-    succeeded = {**base, "payment_id": payment.id, "provider": attempt.provider, "paid_at": now}
+    succeeded = {**base, "payment_id": payment.id, "provider": channel, "paid_at": payment.paid_at}
     succeeded["balance_cents"] = balance
     events: list[Event] = [(contract.PAYMENT_SUCCEEDED, contract.PaymentSucceeded(), succeeded)]
     if allocated > 0 and balance <= 0:

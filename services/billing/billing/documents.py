@@ -6,6 +6,7 @@ documents need no font file in the image.
 
 from __future__ import annotations
 
+import base64
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -107,3 +108,9 @@ METHODS = {
     "cheque": "Chèque",
     "cesu": "CESU",
 }
+
+
+def as_document(filename: str, content: bytes, content_type: str = "application/pdf") -> dict:
+    """A file as the RPC returns it (``contracts.billing.Document``)."""
+    encoded = base64.b64encode(content).decode()
+    return {"filename": filename, "content_type": content_type, "content_base64": encoded}

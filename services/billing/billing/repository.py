@@ -105,6 +105,21 @@ class Invoices:
         invoice_id = self.session.scalars(query.limit(1)).first()
         return None if invoice_id is None else self.get(invoice_id)
 
+    def search(self, query: str) -> list[Invoice]:
+        """A family's invoices (its identifier), or the invoice with this reference or id."""
+        if not query:
+            return []
+        if query.isdigit():
+            condition = Invoice.family_id == query
+        else:
+            condition = or_(Invoice.reference == query, Invoice.id == query)
+        statement = self._loaded().where(condition).order_by(Invoice.issued_on.desc())
+        return list(self.session.scalars(statement.order_by(Invoice.number.desc())))
+
+    def payments_between(self, start: datetime, end: datetime) -> list[Payment]:
+        query = select(Payment).where(Payment.paid_at >= start, Payment.paid_at < end)
+        return list(self.session.scalars(query.order_by(Payment.paid_at, Payment.id)))
+
     def by_fee(self, fee_reference: str) -> Invoice | None:
         return self.session.scalars(
             select(Invoice).where(Invoice.fee_reference == fee_reference)
@@ -211,6 +226,15 @@ class Attempts:
             .with_for_update()
         )
         return self.session.scalars(query).one_or_none()
+
+    def in_review(self) -> list[PaymentAttempt]:
+        query = (
+            select(PaymentAttempt)
+            .where(PaymentAttempt.state == "review")
+            .options(selectinload(PaymentAttempt.invoice))
+            .order_by(PaymentAttempt.updated_at)
+        )
+        return list(self.session.scalars(query))
 
     def payment_of(self, attempt_id: str) -> Payment | None:
         return self.session.scalars(

@@ -1,7 +1,8 @@
 """Entrypoints of the ``billing`` service: load, authorize, decide, store with its event, dump.
 
 The RPC methods are those listed in :mod:`contracts.billing`; invoices and the ledger here,
-online payment in :mod:`billing.payment_entrypoints` (a mixin, imported as a module). The
+online payment in :mod:`billing.payment_entrypoints` and the régie's back office in
+:mod:`billing.regie_entrypoints` (mixins, imported as modules). The
 rules live in :mod:`billing.domain` and :mod:`billing.payments`; the writes to the books in
 :mod:`billing.books`. ``family.family_space_activated`` and ``accounts.account_closed`` keep
 the projection of which accounts see which family's invoices.
@@ -9,11 +10,9 @@ the projection of which accounts see which family's invoices.
 
 from __future__ import annotations
 
-import base64
-
 from nameko.rpc import rpc
 
-from billing import documents, domain, payment_entrypoints
+from billing import documents, domain, payment_entrypoints, regie_entrypoints
 from billing.models import Base, Payment
 from billing.providers import PaymentProviders
 from billing.repository import Access, Invoices
@@ -27,7 +26,9 @@ from contracts import accounts, billing, family
 from contracts.errors import EXPECTED, NotFound
 
 
-class BillingService(health.Health, payment_entrypoints.PaymentEntrypoints):
+class BillingService(
+    health.Health, payment_entrypoints.PaymentEntrypoints, regie_entrypoints.RegieEntrypoints
+):
     """Invoices of families and accounts, their ledger, receipts and online payment."""
 
     name = billing.SERVICE
@@ -65,7 +66,9 @@ class BillingService(health.Health, payment_entrypoints.PaymentEntrypoints):
         with self.db.session() as session:
             view = self._view(session, caller, invoice_id)
             content = documents.invoice_pdf(view)
-        return _document(f"facture-{view['reference']}.pdf", content)
+        return billing.Document().dump(
+            documents.as_document(f"facture-{view['reference']}.pdf", content)
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def receipt_pdf(self, caller, payment_id):
@@ -78,7 +81,7 @@ class BillingService(health.Health, payment_entrypoints.PaymentEntrypoints):
                 raise NotFound("Reçu introuvable.")
             content = documents.receipt_pdf(payment, invoice)
             reference = invoice.reference
-        return _document(f"recu-{reference}.pdf", content)
+        return billing.Document().dump(documents.as_document(f"recu-{reference}.pdf", content))
 
     def _view(self, session, caller, invoice_id) -> dict:
         account_id = identity.load(caller)["account_id"]
@@ -97,10 +100,3 @@ class BillingService(health.Health, payment_entrypoints.PaymentEntrypoints):
     def on_account_closed(self, session, event):
         """A closed account sees no family's invoices any more; the invoices stay."""
         Access(session).unlink_account(event["account_id"])
-
-
-def _document(filename: str, content: bytes) -> dict:
-    encoded = base64.b64encode(content).decode()
-    return billing.Document().dump(
-        {"filename": filename, "content_type": "application/pdf", "content_base64": encoded}
-    )
