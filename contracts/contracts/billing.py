@@ -22,6 +22,8 @@ The régie (role ``agent_regie``; anyone else gets ``Forbidden``):
 - ``find_invoices(caller, query)`` -> list of ``Invoice``: by family identifier, reference or id;
 - ``record_counter_payment(caller, invoice_id, payload: CounterPayment)`` -> ``Invoice``:
   cash, cheque or CESU at the counter (what exceeds the balance becomes a credit);
+- ``cancel_invoice(caller, invoice_id, payload: CancelInvoice)`` -> ``Invoice``: a credit
+  note for what is left to pay, with the reason (the invoice itself is never edited);
 - ``list_review_queue(caller)`` -> list of ``ReviewItem``: online payments held for review;
 - ``export_payments(caller, start, end)`` -> ``Document`` (CSV, ``;``-separated, for the
   accounting of the régie) of the payments received between two days (Europe/Paris).
@@ -173,6 +175,15 @@ class CounterPayment(Schema):
         error_messages={**fr.MESSAGES, "invalid": "Montant en centimes attendu."},
     )
     method = fr.choice(COUNTER_METHODS)
+
+
+class CancelInvoice(Schema):
+    """Why the régie cancels what is left to pay of an invoice (kept on the credit note)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    reason = fr.text(max_length=300)
 
 
 class ReviewItem(Schema):

@@ -51,6 +51,7 @@ EXAMPLES: dict[str, type[Schema]] = {
     "payment_attempt": billing.PaymentAttempt,
     "provider_notification": billing.ProviderNotification,
     "counter_payment": billing.CounterPayment,
+    "cancel_invoice": billing.CancelInvoice,
     "review_item": billing.ReviewItem,
     "invoice_issued": billing.InvoiceIssued,
     "payment_succeeded": billing.PaymentSucceeded,

@@ -59,3 +59,19 @@ def test_la_regie_encaisse_un_cheque_et_l_exporte(portal, stack):
 def test_un_autre_agent_n_entre_pas_a_la_regie(portal):
     other = portal.agent_session()
     assert portal.get("/agents/regie", other).status_code == 403
+
+
+def test_la_regie_annule_le_reste_a_payer_avec_un_motif(portal, stack):
+    family_id = store_invoice(stack)
+    agent = portal.agent_session(stack.regie_login)
+    search = portal.get(f"/agents/regie?q={family_id}", agent)
+    invoice_path = re.search(r'href="(/agents/regie/factures/[0-9a-f]{32})"', search.text).group(1)
+    empty = portal.post_form(agent, f"{invoice_path}/annulation", {"reason": " "}, invoice_path)
+    assert empty.status_code == 422 and "Ce champ est obligatoire." in empty.text
+    done = portal.post_form(
+        agent, f"{invoice_path}/annulation", {"reason": "Absence justifiée"}, invoice_path
+    )
+    assert done.status_code == 303
+    page = portal.get(invoice_path, agent).text
+    assert 'id="etat-facture">Annulée<' in page and "un avoir a été établi" in page
+    assert "Enregistrer le paiement" not in page

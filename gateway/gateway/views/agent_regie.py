@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from contracts import billing
-from contracts.errors import Invalid, NotFound
+from contracts.errors import Conflict, Invalid, NotFound
 from gateway import sessions
 from gateway.views import rpc
 from gateway.views.agents import bp
@@ -30,7 +30,7 @@ def regie():
 
 @bp.get("/regie/factures/<invoice_id>")
 def regie_invoice(invoice_id: str):
-    return _invoice_page(invoice_id, {"amount": "", "method": "especes"}, {})
+    return _invoice_page(invoice_id, {"amount": "", "method": "especes", "reason": ""}, {})
 
 
 @bp.post("/regie/factures/<invoice_id>/encaissement")
@@ -39,6 +39,7 @@ def regie_counter_payment(invoice_id: str):
     values = {
         "amount": request.form.get("amount", "").strip(),
         "method": request.form.get("method", ""),
+        "reason": "",
     }
     cents = _cents(values["amount"])
     if cents is None:
@@ -56,6 +57,24 @@ def regie_counter_payment(invoice_id: str):
         errors = {"amount" if k == "amount_cents" else k: v for k, v in exc.fields.items()}
         return _invoice_page(invoice_id, values, errors), 422
     flash("Paiement enregistré.")
+    return redirect(url_for(".regie_invoice", invoice_id=invoice_id), 303)
+
+
+@bp.post("/regie/factures/<invoice_id>/annulation")
+def regie_cancel(invoice_id: str):
+    """Cancel what is left to pay of the invoice by a credit note, with the reason."""
+    values = {"amount": "", "method": "especes", "reason": request.form.get("reason", "").strip()}
+    caller = sessions.current_caller()
+    try:
+        rpc().call(
+            billing.SERVICE, "cancel_invoice", caller, invoice_id, {"reason": values["reason"]}
+        )
+    except Invalid as exc:
+        return _invoice_page(invoice_id, values, exc.fields), 422
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".regie_invoice", invoice_id=invoice_id), 303)
+    flash("Facture annulée : un avoir a été établi pour le reste à payer.")
     return redirect(url_for(".regie_invoice", invoice_id=invoice_id), 303)
 
 

@@ -12,10 +12,13 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from billing import domain
-from billing.models import Allocation, Invoice, InvoiceLine, Payment, PaymentAttempt
+from billing.models import Allocation, CreditNote, Invoice, InvoiceLine, Payment, PaymentAttempt
 from billing.payments import Decision, Verdict
 from billing.repository import Access, Invoices
 from contracts import billing as contract
+from contracts.errors import Conflict
+
+NOTHING_TO_CANCEL = "Cette facture est déjà soldée ou annulée : il n'y a rien à annuler."
 
 Event = tuple[str, object, dict]
 
@@ -150,3 +153,25 @@ def receive(session: Session, invoice: Invoice, payment: Payment, channel: str) 
         paid["payment_id"] = payment.id
         events.append((contract.INVOICE_PAID, contract.InvoicePaid(), paid))
     return events
+
+
+def cancel(session: Session, invoice: Invoice, reason: str, now: datetime) -> CreditNote:
+    """A credit note for what is left to pay of the (locked) invoice, settling it."""
+    balance = invoice.total_cents - domain.paid_cents(invoice)
+    if balance <= 0 or domain.cancelled(invoice):
+        raise Conflict(NOTHING_TO_CANCEL)
+    note = CreditNote(
+        id=domain.new_id(),
+        family_id=invoice.family_id,
+        account_id=invoice.account_id,
+        invoice_id=invoice.id,
+        amount_cents=balance,
+        reason=reason,
+        created_at=now,
+    )
+    session.add(note)
+    session.flush()
+    session.add(Allocation(invoice_id=invoice.id, credit_note_id=note.id, amount_cents=balance))
+    session.flush()
+    session.refresh(invoice, ["allocations"])
+    return note

@@ -50,7 +50,15 @@ def paid_cents(invoice: Any) -> int:
     return sum(allocation.amount_cents for allocation in invoice.allocations)
 
 
+def cancelled(invoice: Any) -> bool:
+    """A credit note made for this very invoice settled it: the régie cancelled it."""
+    notes = [getattr(allocation, "credit_note", None) for allocation in invoice.allocations]
+    return any(note is not None and note.invoice_id == invoice.id for note in notes)
+
+
 def status(invoice: Any, today: date) -> str:
+    if cancelled(invoice):
+        return "annulee"
     settled = paid_cents(invoice)
     if settled >= invoice.total_cents:
         return "payee"
@@ -62,6 +70,8 @@ def status(invoice: Any, today: date) -> str:
 def not_payable_reason(invoice: Any, today: date, open_attempt: bool) -> str | None:
     """Why the invoice cannot be paid online now, in French; None when it can."""
     balance = invoice.total_cents - paid_cents(invoice)
+    if cancelled(invoice):
+        return "Cette facture a été annulée par la régie."
     if balance <= 0:
         return "Cette facture est déjà payée."
     if open_attempt:

@@ -183,3 +183,4 @@ class Allocation(Base):
 
     invoice: Mapped[Invoice] = relationship(back_populates="allocations")
     payment: Mapped[Payment | None] = relationship()
+    credit_note: Mapped[CreditNote | None] = relationship()

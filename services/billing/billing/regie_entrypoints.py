@@ -67,6 +67,19 @@ class RegieEntrypoints:
             return billing.Invoice().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
+    def cancel_invoice(self, caller, invoice_id, payload):
+        """Cancel what is left to pay by a credit note (contracts.billing.CancelInvoice)."""
+        identity.require_role(caller, billing.REGIE_ROLES)
+        data = load_or_invalid(billing.CancelInvoice(), payload)
+        now = utcnow()
+        with self.db.session() as session:
+            invoice = Invoices(session).lock(str(invoice_id))
+            if invoice is None:
+                raise NotFound(domain.INVOICE_NOT_FOUND)
+            books.cancel(session, invoice, data["reason"], now)
+            return billing.Invoice().dump(domain.invoice_view(invoice, domain.paris_today(now)))
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_review_queue(self, caller):
         """Online payments held for review, oldest first."""
         identity.require_role(caller, billing.REGIE_ROLES)

@@ -85,6 +85,7 @@ class Invoices:
         return select(Invoice).options(
             selectinload(Invoice.lines),
             selectinload(Invoice.allocations).selectinload(Allocation.payment),
+            selectinload(Invoice.allocations).selectinload(Allocation.credit_note),
         )
 
     def get(self, invoice_id: str) -> Invoice | None:

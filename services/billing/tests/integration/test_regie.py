@@ -14,7 +14,7 @@ import pytest
 from chassis.testing.fixtures import wait_until
 from chassis.testing.services import call
 from chassis.types import utcnow
-from contracts.errors import Forbidden, Invalid
+from contracts.errors import Conflict, Forbidden, Invalid
 from contracts.identity import ANONYMOUS
 from devstack.payments import DEFAULT_SWITCHES, OUTCOMES, Simulator
 
@@ -107,3 +107,28 @@ def test_file_de_verification_et_export_comptable(container, issue_invoice, link
     assert [(row[3], row[4]) for row in mine] == [("CESU", "94,40")]
     with pytest.raises(Invalid):
         call(container, "export_payments", REGIE, today, "2020-01-01")
+
+
+def test_annuler_le_reste_a_payer_par_un_avoir(container, issue_invoice, link):
+    account_id = str(uuid.uuid4())
+    link("4503", account_id)
+    parent = {"account_id": account_id, "roles": [], "family_id": None}
+    invoice_id = issue_invoice("4503")
+    wait_until(lambda: call(container, "list_invoices", parent)["invoices"], message="linked")
+    with pytest.raises(Forbidden):
+        call(container, "cancel_invoice", parent, invoice_id, {"reason": "Je ne veux pas payer"})
+    with pytest.raises(Invalid) as empty:
+        call(container, "cancel_invoice", REGIE, invoice_id, {"reason": "  "})
+    assert empty.value.fields == {"reason": ["Ce champ est obligatoire."]}
+    payment = {"amount_cents": 1440, "method": "especes"}
+    call(container, "record_counter_payment", REGIE, invoice_id, payment)
+    cancelled = call(
+        container, "cancel_invoice", REGIE, invoice_id, {"reason": "Absence justifiée"}
+    )
+    assert (cancelled["status"], cancelled["balance_cents"]) == ("annulee", 0)
+    seen = call(container, "get_invoice", parent, invoice_id)
+    assert (seen["status_label"], seen["payable_online"]) == ("Annulée", False)
+    assert seen["not_payable_reason"] == "Cette facture a été annulée par la régie."
+    assert [p["amount_cents"] for p in seen["payments"]] == [1440]
+    with pytest.raises(Conflict, match="rien à annuler"):
+        call(container, "cancel_invoice", REGIE, invoice_id, {"reason": "Encore"})
