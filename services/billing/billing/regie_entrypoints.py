@@ -47,10 +47,7 @@ class RegieEntrypoints:
         data = load_or_invalid(billing.CounterPayment(), payload)
         now = utcnow()
         with self.db.session() as session:
-            invoices = Invoices(session)
-            invoice = invoices.lock(str(invoice_id))
-            if invoice is None:
-                raise NotFound(domain.INVOICE_NOT_FOUND)
+            invoice = _locked(session, invoice_id)
             payment = Payment(
                 id=domain.new_id(),
                 family_id=invoice.family_id,
@@ -73,9 +70,7 @@ class RegieEntrypoints:
         data = load_or_invalid(billing.CancelInvoice(), payload)
         now = utcnow()
         with self.db.session() as session:
-            invoice = Invoices(session).lock(str(invoice_id))
-            if invoice is None:
-                raise NotFound(domain.INVOICE_NOT_FOUND)
+            invoice = _locked(session, invoice_id)
             books.cancel(session, invoice, data["reason"], now)
             return billing.Invoice().dump(domain.invoice_view(invoice, domain.paris_today(now)))
 
@@ -125,6 +120,14 @@ class RegieEntrypoints:
             f"paiements-{start}-{end}.csv", content, "text/csv; charset=utf-8"
         )
         return billing.Document().dump(document)
+
+
+def _locked(session, invoice_id: str):
+    """The invoice, locked until commit; NotFound when there is none."""
+    invoice = Invoices(session).lock(str(invoice_id))
+    if invoice is None:
+        raise NotFound(domain.INVOICE_NOT_FOUND)
+    return invoice
 
 
 def _period(start: str, end: str) -> tuple[datetime, datetime]:

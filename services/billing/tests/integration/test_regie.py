@@ -23,6 +23,16 @@ OTHER_AGENT = {"account_id": "agent-2", "roles": ["agent_simplicite"], "family_i
 KEY = "cle-des-tests-d-integration"
 
 
+def linked_invoice(container, issue_invoice, link, family_id: str) -> tuple[dict, str]:
+    """A parent linked to ``family_id``, and an invoice of that family the parent sees."""
+    account_id = str(uuid.uuid4())
+    link(family_id, account_id)
+    parent = {"account_id": account_id, "roles": [], "family_id": None}
+    invoice_id = issue_invoice(family_id)
+    wait_until(lambda: call(container, "list_invoices", parent)["invoices"], message="linked")
+    return parent, invoice_id
+
+
 def test_seule_la_regie_accede_au_back_office(container):
     citizen = {"account_id": str(uuid.uuid4()), "roles": [], "family_id": None}
     for caller in (citizen, OTHER_AGENT):
@@ -76,11 +86,7 @@ def test_un_montant_au_guichet_invalide_est_refuse_en_francais(container, issue_
 
 
 def test_file_de_verification_et_export_comptable(container, issue_invoice, link):
-    account_id = str(uuid.uuid4())
-    link("4502", account_id)
-    parent = {"account_id": account_id, "roles": [], "family_id": None}
-    invoice_id = issue_invoice("4502")
-    wait_until(lambda: call(container, "list_invoices", parent)["invoices"], message="linked")
+    parent, invoice_id = linked_invoice(container, issue_invoice, link, "4502")
     started = call(container, "start_payment", parent, invoice_id)
     simulator = Simulator(KEY)
     simulator.switches = {**DEFAULT_SWITCHES, "paid_amount_cents": 100}
@@ -110,11 +116,7 @@ def test_file_de_verification_et_export_comptable(container, issue_invoice, link
 
 
 def test_annuler_le_reste_a_payer_par_un_avoir(container, issue_invoice, link):
-    account_id = str(uuid.uuid4())
-    link("4503", account_id)
-    parent = {"account_id": account_id, "roles": [], "family_id": None}
-    invoice_id = issue_invoice("4503")
-    wait_until(lambda: call(container, "list_invoices", parent)["invoices"], message="linked")
+    parent, invoice_id = linked_invoice(container, issue_invoice, link, "4503")
     with pytest.raises(Forbidden):
         call(container, "cancel_invoice", parent, invoice_id, {"reason": "Je ne veux pas payer"})
     with pytest.raises(Invalid) as empty:
