@@ -53,6 +53,11 @@ PAYMENT_UNDER_REVIEW = "payment_under_review"
 PROVIDERS = ("systempay", "payfip")
 REGIE_ROLES = ("agent_regie",)
 COUNTER_METHODS = {"especes": "Espèces", "cheque": "Chèque", "cesu": "CESU"}
+PAYMENT_METHODS = {
+    "en_ligne_systempay": "Carte bancaire en ligne",
+    "en_ligne_payfip": "Paiement en ligne PayFiP",
+    **COUNTER_METHODS,
+}
 
 INVOICE_STATUSES = {
     "a_payer": "À payer",
@@ -86,6 +91,7 @@ class PaymentView(Schema):
     id = fields.String(required=True)
     amount_cents = fields.Integer(required=True)
     method = fields.String(required=True)
+    method_label = fields.String(load_default="")
     paid_at = fields.AwareDateTime(required=True, format="iso")
 
 

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
+from contracts import billing as contract
+
 TOWN = "Ville de Caluire-et-Cuire"
 TOWN_ADDRESS = "Place du Docteur Frédéric Dugoujon, 69300 Caluire-et-Cuire"
 PARIS = ZoneInfo("Europe/Paris")
@@ -93,21 +95,12 @@ def receipt_pdf(payment: Any, invoice: Any) -> bytes:
     _row(pdf, "Objet", invoice.label)
     _row(pdf, "Montant reçu", euros(payment.amount_cents))
     _row(pdf, "Reçu le", french_date(payment.paid_at))
-    _row(pdf, "Moyen de paiement", METHODS.get(payment.method, payment.method))
+    _row(pdf, "Moyen de paiement", contract.PAYMENT_METHODS.get(payment.method, payment.method))
     if payment.provider_reference:
         _row(pdf, "Référence de la transaction", payment.provider_reference)
     pdf.ln(6)
     pdf.multi_cell(0, 5, f"La régie de la {TOWN} atteste avoir reçu ce paiement.")
     return bytes(pdf.output())
-
-
-METHODS = {
-    "en_ligne_systempay": "Carte bancaire en ligne",
-    "en_ligne_payfip": "Paiement en ligne PayFiP",
-    "especes": "Espèces",
-    "cheque": "Chèque",
-    "cesu": "CESU",
-}
 
 
 def as_document(filename: str, content: bytes, content_type: str = "application/pdf") -> dict:

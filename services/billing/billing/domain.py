@@ -90,7 +90,17 @@ def invoice_view(invoice: Any, today: date, open_attempt: bool = False) -> dict:
     settled = paid_cents(invoice)
     state = status(invoice, today)
     reason = not_payable_reason(invoice, today, open_attempt)
-    payments = [a.payment for a in invoice.allocations if a.payment is not None]
+    payments = [
+        {
+            "id": a.payment.id,
+            "amount_cents": a.payment.amount_cents,
+            "method": a.payment.method,
+            "method_label": contract.PAYMENT_METHODS.get(a.payment.method, a.payment.method),
+            "paid_at": a.payment.paid_at,
+        }
+        for a in invoice.allocations
+        if a.payment is not None
+    ]
     return {
         "id": invoice.id,
         "reference": invoice.reference,

@@ -110,7 +110,7 @@ class RegieEntrypoints:
                         payment.paid_at.astimezone(domain.PARIS).strftime("%d/%m/%Y %H:%M"),
                         invoice.reference if invoice else "",
                         payment.family_id or "",
-                        documents.METHODS.get(payment.method, payment.method),
+                        billing.PAYMENT_METHODS.get(payment.method, payment.method),
                         documents.euros(payment.amount_cents).replace(" €", ""),
                         payment.id,
                     )
