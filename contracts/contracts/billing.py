@@ -32,7 +32,8 @@ Consumes ``family.family_space_activated`` (who may see a family's invoices) and
 ``accounts.account_closed`` (links removed).
 
 Events (exchange ``billing.events``): ``invoice_issued``, ``payment_succeeded``,
-``payment_failed``, ``invoice_paid``, ``payment_under_review``.
+``payment_failed``, ``invoice_paid``, ``payment_under_review``, ``invoice_overdue`` (one
+reminder per invoice left unpaid after its due date).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ PAYMENT_SUCCEEDED = "payment_succeeded"
 PAYMENT_FAILED = "payment_failed"
 INVOICE_PAID = "invoice_paid"
 PAYMENT_UNDER_REVIEW = "payment_under_review"
+INVOICE_OVERDUE = "invoice_overdue"
 
 PROVIDERS = ("systempay", "payfip")
 REGIE_ROLES = ("agent_regie",)
@@ -273,3 +275,11 @@ class PaymentUnderReview(InvoiceFields, Event):
 
     attempt_id = fields.String(required=True)
     reason = fields.String(required=True)
+
+
+class InvoiceOverdue(InvoiceFields, Event):
+    """The due date passed with money still due (``amount_cents``): one reminder per invoice."""
+
+    redacted_once_published = ("email",)
+
+    due_date = fields.Date(required=True)

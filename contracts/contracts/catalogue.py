@@ -58,6 +58,7 @@ EXAMPLES: dict[str, type[Schema]] = {
     "payment_failed": billing.PaymentFailed,
     "invoice_paid": billing.InvoicePaid,
     "payment_under_review": billing.PaymentUnderReview,
+    "invoice_overdue": billing.InvoiceOverdue,
 }
 
 EVENTS: dict[str, type[Event]] = {
@@ -79,6 +80,7 @@ EVENTS: dict[str, type[Event]] = {
     billing.PAYMENT_FAILED: billing.PaymentFailed,
     billing.INVOICE_PAID: billing.InvoicePaid,
     billing.PAYMENT_UNDER_REVIEW: billing.PaymentUnderReview,
+    billing.INVOICE_OVERDUE: billing.InvoiceOverdue,
 }
 """Every event type published by a service, with its schema."""
 

@@ -175,3 +175,16 @@ def cancel(session: Session, invoice: Invoice, reason: str, now: datetime) -> Cr
     session.flush()
     session.refresh(invoice, ["allocations"])
     return note
+
+
+def overdue_event(session: Session, invoice: Invoice) -> Event | None:
+    """``invoice_overdue`` for an invoice with money still due, None for a settled one."""
+    balance = invoice.total_cents - domain.paid_cents(invoice)
+    if balance <= 0 or domain.cancelled(invoice):
+        return None
+    base = domain.invoice_event(invoice, Access(session).accounts_of(invoice), balance)
+    return (
+        contract.INVOICE_OVERDUE,
+        contract.InvoiceOverdue(),
+        {**base, "due_date": invoice.due_date},
+    )

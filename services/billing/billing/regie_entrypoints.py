@@ -12,6 +12,7 @@ import io
 from datetime import date, datetime, time, timedelta
 
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from billing import books, documents, domain
 from billing.models import Payment
@@ -73,6 +74,19 @@ class RegieEntrypoints:
             invoice = _locked(session, invoice_id)
             books.cancel(session, invoice, data["reason"], now)
             return billing.Invoice().dump(domain.invoice_view(invoice, domain.paris_today(now)))
+
+    @timer(interval=3600)
+    def remind_overdue_invoices(self):
+        """Once per invoice: ``invoice_overdue`` when its due date passed with money due
+        (a paid or cancelled one is only marked, so that it is not looked at again)."""
+        now = utcnow()
+        today = domain.paris_today(now)
+        with self.db.session() as session:
+            for invoice in Invoices(session).overdue_not_reminded(today):
+                invoice.reminded_at = now
+                event = books.overdue_event(session, invoice)
+                if event is not None:
+                    self.outbox.add(session, *event)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_review_queue(self, caller):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -116,6 +116,18 @@ class Invoices:
             condition = or_(Invoice.reference == query, Invoice.id == query)
         statement = self._loaded().where(condition).order_by(Invoice.issued_on.desc())
         return list(self.session.scalars(statement.order_by(Invoice.number.desc())))
+
+    def overdue_not_reminded(self, today: date, limit: int = 200) -> list[Invoice]:
+        """Invoices past their due date never reminded, locked (other replicas skip them)."""
+        query = (
+            select(Invoice)
+            .where(Invoice.due_date < today, Invoice.reminded_at.is_(None))
+            .order_by(Invoice.due_date, Invoice.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Invoice)
+        )
+        found = list(self.session.scalars(query))
+        return [self.get(invoice.id) for invoice in found]
 
     def payments_between(self, start: datetime, end: datetime) -> list[Payment]:
         query = select(Payment).where(Payment.paid_at >= start, Payment.paid_at < end)

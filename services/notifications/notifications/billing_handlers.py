@@ -41,6 +41,11 @@ class BillingMails:
         """A refused payment: nothing was taken, the invoice is still to pay."""
         self._queue_billing_mail(session, billing.PAYMENT_FAILED, event)
 
+    @handle_event(billing.SERVICE, billing.INVOICE_OVERDUE, billing.InvoiceOverdue)
+    def on_invoice_overdue(self, session, event):
+        """A reminder: the due date passed and money is still due."""
+        self._queue_billing_mail(session, billing.INVOICE_OVERDUE, event)
+
     @handle_event(billing.SERVICE, billing.PAYMENT_UNDER_REVIEW, billing.PaymentUnderReview)
     def on_payment_under_review(self, session, event):
         """The régie checks a payment whose amount did not match: do not pay twice."""

@@ -7,10 +7,15 @@ import base64
 import csv
 import io
 import uuid
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from billing.models import Base, Invoice
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from chassis import tables
 from chassis.testing.fixtures import wait_until
 from chassis.testing.services import call
 from chassis.types import utcnow
@@ -134,3 +139,26 @@ def test_annuler_le_reste_a_payer_par_un_avoir(container, issue_invoice, link):
     assert [p["amount_cents"] for p in seen["payments"]] == [1440]
     with pytest.raises(Conflict, match="rien à annuler"):
         call(container, "cancel_invoice", REGIE, invoice_id, {"reason": "Encore"})
+
+
+def test_un_seul_rappel_par_facture_impayee_apres_l_echeance(container, issue_invoice, db, events):
+    past = utcnow().date() - timedelta(days=3)
+    unpaid = issue_invoice("4504", due_date=past)
+    cancelled = issue_invoice("4504", due_date=past)
+    call(container, "cancel_invoice", REGIE, cancelled, {"reason": "Erreur de facturation"})
+    call(container, "remind_overdue_invoices")
+    call(container, "remind_overdue_invoices")
+    event = events.next_of("invoice_overdue")
+    assert (event["invoice_id"], event["amount_cents"]) == (unpaid, 9440)
+    outbox = tables.table(Base.metadata, tables.OUTBOX)
+    with Session(db) as session:
+        reminders = session.scalars(
+            select(outbox.c.payload["invoice_id"].as_string()).where(
+                outbox.c.event_type == "invoice_overdue"
+            )
+        ).all()
+        marked = session.scalars(
+            select(Invoice.reminded_at).where(Invoice.id.in_([unpaid, cancelled]))
+        ).all()
+    assert reminders == [unpaid]
+    assert all(marked)

@@ -73,3 +73,10 @@ def test_destinataire_frais_puis_premier_compte_lie_connu_et_ouvert():
     parent = SimpleNamespace(closed=False, email="helene@exemple.fr")
     assert recipient(family, contacts(ferme=closed, **{PARENT: parent})) == "helene@exemple.fr"
     assert recipient(family, contacts()) is None
+
+
+def test_le_rappel_d_echeance_donne_le_reste_a_payer_et_ou_payer():
+    mail = render(billing.INVOICE_OVERDUE)
+    assert mail.subject == "Rappel : facture PERI-4217-202612-1 à régler"
+    assert "avant le 01/01/2027 : il reste 54,40 € à payer" in mail.text
+    assert "régie" in mail.text and f'href="{INVOICE_LINK}"' in mail.html
