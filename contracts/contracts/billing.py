@@ -53,6 +53,16 @@ PAYMENT_UNDER_REVIEW = "payment_under_review"
 INVOICE_OVERDUE = "invoice_overdue"
 
 PROVIDERS = ("systempay", "payfip")
+CALLBACK_OUTCOMES = (
+    "accepted",
+    "duplicate",
+    "refused_signature",
+    "refused_amount",
+    "refused_unknown",
+    "error",
+)
+"""How a provider's notification ended: believed and applied (a refused card is accepted
+news), already applied, not proven, money that did not match (review), no such payment."""
 REGIE_ROLES = ("agent_regie",)
 COUNTER_METHODS = {"especes": "Espèces", "cheque": "Chèque", "cesu": "CESU"}
 PAYMENT_METHODS = {
@@ -163,11 +173,16 @@ class ProviderNotification(Schema):
 
 
 class NotificationAnswer(Schema):
-    """What the gateway answers the provider."""
+    """What the gateway answers the provider, and the outcome it counts
+    (``portail_payment_callbacks_total``)."""
 
     status = fields.Integer(required=True)
     content_type = fields.String(required=True)
     body = fields.String(required=True)
+    outcome = fields.String(
+        load_default="accepted",
+        validate=validate.OneOf(CALLBACK_OUTCOMES),
+    )
 
 
 class CounterPayment(Schema):

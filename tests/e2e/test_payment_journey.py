@@ -15,6 +15,7 @@ import pytest
 import requests
 from billing.demo import add_demo_invoice
 from billing.models import Payment
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
@@ -133,6 +134,7 @@ def test_deux_cents_notifications_en_double_font_un_seul_paiement(portal, stack,
     session, _, invoice_id, family_id = parent
     stack.set_payment_switches(copies=200)
     assert "Paiement accepté" in pay(portal, session, invoice_id, "pay").text
+    assert callbacks_counted(stack, "duplicate") >= 199
     mine = [n for n in stack.payment_notifications() if n["trans_status"] == "AUTHORISED"]
     answers = [n["status"] for n in mine[-200:]]
     assert answers == [200] * 200
@@ -148,6 +150,19 @@ def test_une_notification_forgee_ou_inconnue_ne_paie_rien(portal, stack, parent)
     unknown = requests.post(portal.url("/payments/inconnu/notify"), data=forged, timeout=TIMEOUT)
     assert unknown.status_code == 404
     assert payments_booked(stack, family_id) == 0
+    assert callbacks_counted(stack, "refused_signature") >= 1
+
+
+def callbacks_counted(stack, outcome: str) -> float:
+    """``portail_payment_callbacks_total`` of Systempay with ``outcome``, on the gateway."""
+    text = requests.get(stack.metrics_urls["gateway"], timeout=TIMEOUT).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "portail_payment_callbacks_total"
+        and sample.labels == {"provider": "systempay", "outcome": outcome}
+    )
 
 
 @pytest.fixture

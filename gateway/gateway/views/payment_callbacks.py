@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, redirect, request, session, url_fo
 
 from contracts import billing
 from contracts.identity import ANONYMOUS
+from gateway import metrics
 from gateway.views import rpc
 
 bp = Blueprint("payments", __name__)
@@ -33,7 +34,12 @@ def notify(provider: str) -> Response:
         "content_type": request.content_type or "",
         "query_string": request.query_string.decode("latin-1"),
     }
-    answer = rpc().call(billing.SERVICE, "record_notification", ANONYMOUS, provider, payload)
+    try:
+        answer = rpc().call(billing.SERVICE, "record_notification", ANONYMOUS, provider, payload)
+    except Exception:  # billing unavailable: the provider retries; the alert counts it
+        metrics.record_payment_callback(provider, "error")
+        raise
+    metrics.record_payment_callback(provider, answer.get("outcome", "accepted"))
     return Response(answer["body"], answer["status"], content_type=answer["content_type"])
 
 

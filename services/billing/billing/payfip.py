@@ -25,7 +25,7 @@ import eopayment
 import zeep
 from eopayment import payfip_ws
 
-from billing.payments import CURRENCY_EUR, Unverified, Verdict
+from billing.payments import CURRENCY_EUR, StatusUnavailable, Unverified, Verdict
 
 OFFICIAL_PAGE_URL = "https://www.payfip.gouv.fr/tpa/paiementws.web"
 PayFiPError = payfip_ws.PayFiPError
@@ -107,7 +107,7 @@ class PayFiP:
                 return Verdict("", "expired" if settle else "waiting", None, None, idop)
             if error.code == "P1":
                 return Verdict("", "expired", None, None, idop)
-            raise Unverified(f"PayFiP : {error.code}") from None
+            raise StatusUnavailable(f"PayFiP : {error.code}") from None
         if detail.numcli != self.numcli or detail.idOp != idop:
             raise Unverified("réponse pour un autre client ou une autre opération")
         state = RESULTS.get(detail.resultrans, "error")

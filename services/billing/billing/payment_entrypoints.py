@@ -16,7 +16,7 @@ from nameko.timer import timer
 
 from billing import books, domain, payfip, payments
 from billing.models import PaymentAttempt
-from billing.payments import Unverified
+from billing.payments import StatusUnavailable, Unverified
 from billing.repository import Access, Attempts, Invoices, Notifications
 from chassis import identity
 from chassis.types import utcnow
@@ -30,6 +30,12 @@ paid answer arriving later still reaches the books, through the review queue."""
 SETTLE_AFTER = payfip.SETTLE_AFTER
 """A PayFiP attempt is asked for its status again this long after it began, then settled."""
 UNREACHABLE = "Le service de paiement ne répond pas. Réessayez dans quelques minutes."
+CALLBACK_OUTCOMES = {
+    "ignore": "duplicate",
+    "review": "refused_amount",
+    "unknown": "refused_unknown",
+}
+"""``contracts.billing.CALLBACK_OUTCOMES`` of the decisions that are not plainly accepted."""
 
 
 class PaymentEntrypoints:
@@ -116,13 +122,16 @@ class PaymentEntrypoints:
         except Unverified as refused:
             with self.db.session() as session:
                 Notifications(session).record_outcome(row_id, None, f"refusée : {refused}")
-            return billing.NotificationAnswer().dump(
-                {"status": 400, "content_type": "text/plain", "body": str(refused)}
-            )
-        outcome = self._apply(provider.name, verdict, row_id)
-        return billing.NotificationAnswer().dump(provider.answer(outcome))
+            answer = {"status": 400, "content_type": "text/plain", "body": str(refused)}
+            outcome = "error" if isinstance(refused, StatusUnavailable) else "refused_signature"
+            return billing.NotificationAnswer().dump({**answer, "outcome": outcome})
+        action, reason = self._apply(provider.name, verdict, row_id)
+        outcome = CALLBACK_OUTCOMES.get(action, "accepted")
+        return billing.NotificationAnswer().dump({**provider.answer(reason), "outcome": outcome})
 
-    def _apply(self, provider_name: str, verdict: payments.Verdict, row_id: int | None) -> str:
+    def _apply(
+        self, provider_name: str, verdict: payments.Verdict, row_id: int | None
+    ) -> tuple[str, str]:
         """Apply a verified verdict to its attempt, locked; ``row_id`` is the notification's."""
         now = utcnow()
         with self.db.session() as session:
@@ -134,13 +143,13 @@ class PaymentEntrypoints:
             if attempt is None or attempt.provider != provider_name:
                 if row_id is not None:
                     Notifications(session).record_outcome(row_id, None, "paiement inconnu")
-                return "paiement inconnu"
+                return "unknown", "paiement inconnu"
             decision = payments.decide(attempt.state, attempt.amount_cents, verdict)
             for event_type, schema, data in books.apply(session, attempt, verdict, decision, now):
                 self.outbox.add(session, event_type, schema, data)
             if row_id is not None:
                 Notifications(session).record_outcome(row_id, attempt.id, decision.reason)
-        return decision.reason
+        return decision.action, decision.reason
 
     @timer(interval=300)
     def reconcile_pending_attempts(self):

@@ -24,6 +24,11 @@ class Unverified(Exception):
     stored, never applied."""
 
 
+class StatusUnavailable(Unverified):
+    """The provider's status could not be fetched (its web service failed): nothing applied,
+    the reconciliation timer asks again."""
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What a provider said about an attempt, once its signature or origin was verified."""
