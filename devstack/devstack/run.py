@@ -254,6 +254,8 @@ def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str
 {accounts}
   Mon compte famille ............. {url}/famille/activation
       n° {DEMO_IDENTIFIER}, nom {DEMO_NAME}, prénom {" ou ".join(DEMO_FIRST_NAMES)}
+  Mes factures / invoices ........ {url}/famille/factures (après activation / once linked)
+  Régie (agents) ................. {url}/agents/regie
   FranceConnect (test) ........... {FRANCECONNECT_URL}
   Paiement (simulateur) / payment  {PAYMENTS_URL}
   Courriels reçus / received mail  {MAIL_PAGE_URL}
