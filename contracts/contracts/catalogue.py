@@ -9,6 +9,9 @@ from contracts import (
     billing,
     demarche_requests,
     family,
+    family_activities,
+    family_dossier,
+    family_preregistration,
     identity,
     notifications,
     requests,
@@ -59,6 +62,26 @@ EXAMPLES: dict[str, type[Schema]] = {
     "invoice_paid": billing.InvoicePaid,
     "payment_under_review": billing.PaymentUnderReview,
     "invoice_overdue": billing.InvoiceOverdue,
+    "dossier": family_dossier.Dossier,
+    "update_dossier": family_dossier.UpdateDossier,
+    "update_outcome": family_dossier.UpdateOutcome,
+    "dossier_change": family_dossier.DossierChangeView,
+    "decide_change": family_dossier.DecideChange,
+    "family_summary": family_dossier.FamilySummary,
+    "create_family": family_dossier.CreateFamily,
+    "dossier_changed": family_dossier.DossierChanged,
+    "dossier_change_decided": family_dossier.DossierChangeDecided,
+    "quotient_changed": family_dossier.QuotientChanged,
+    "creche_request": family_preregistration.CrecheRequest,
+    "school_request": family_preregistration.SchoolRequest,
+    "school_options": family_preregistration.SchoolOptions,
+    "change_preregistration_status": family_preregistration.ChangeStatus,
+    "preregistration": family_preregistration.Preregistration,
+    "preregistration_submitted": family_preregistration.PreregistrationSubmitted,
+    "preregistration_status_changed": family_preregistration.PreregistrationStatusChanged,
+    "attendance_changed": family_activities.AttendanceChanged,
+    "enrol_child": family_activities.EnrolChild,
+    "change_attendance": family_activities.ChangeAttendance,
 }
 
 EVENTS: dict[str, type[Event]] = {
@@ -81,6 +104,14 @@ EVENTS: dict[str, type[Event]] = {
     billing.INVOICE_PAID: billing.InvoicePaid,
     billing.PAYMENT_UNDER_REVIEW: billing.PaymentUnderReview,
     billing.INVOICE_OVERDUE: billing.InvoiceOverdue,
+    family_dossier.DOSSIER_CHANGED: family_dossier.DossierChanged,
+    family_dossier.DOSSIER_CHANGE_DECIDED: family_dossier.DossierChangeDecided,
+    family_dossier.QUOTIENT_CHANGED: family_dossier.QuotientChanged,
+    family_preregistration.PREREGISTRATION_SUBMITTED: family_preregistration.PreregistrationSubmitted,
+    family_preregistration.PREREGISTRATION_STATUS_CHANGED: (
+        family_preregistration.PreregistrationStatusChanged
+    ),
+    family_activities.ATTENDANCE_CHANGED: family_activities.AttendanceChanged,
 }
 """Every event type published by a service, with its schema."""
 

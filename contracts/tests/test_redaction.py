@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from contracts import accounts, billing, demarche_requests, family, notifications, requests
+from contracts import (
+    accounts,
+    billing,
+    demarche_requests,
+    family,
+    family_activities,
+    family_dossier,
+    family_preregistration,
+    notifications,
+    requests,
+)
 from contracts.base import Event
 from contracts.catalogue import EVENTS, redacted_once_published
 
@@ -14,7 +24,9 @@ NOT_PERSONAL = {"email_notifications"}  # a yes/no preference
 
 
 def declared_events() -> list[type[Event]]:
-    modules = (accounts, billing, demarche_requests, family, notifications, requests)
+    modules = (accounts, demarche_requests, family, family_activities, family_dossier)
+    modules += (family_preregistration, notifications, requests)
+    modules += (billing,)
     found = [getattr(module, name) for module in modules for name in dir(module)]
     return [item for item in found if isinstance(item, type) and issubclass(item, Event)]
 

@@ -72,6 +72,7 @@ class Stack:
         self.admin_login = ("administrateur@exemple.fr", _password("Admin"))
         self.agent_login = ("agent-espace-public@exemple.fr", _password("Agent"))
         self.regie_login = ("agent-regie@exemple.fr", _password("Regie"))
+        self.simplicite_login = ("agent-simplicite@exemple.fr", _password("SimpliCite"))
         self.gateway_url = ""
         self.sink_url = ""
         self.franceconnect_url = ""  # the provider's issuer, e.g. http://127.0.0.1:<port>/api/v2
@@ -263,10 +264,12 @@ def _prepare(stack: Stack) -> str:
 
 
 def _create_agents(stack: Stack, env: dict[str, str]) -> None:
-    """The administrator, the public-space agent and the régie agent (accounts CLI)."""
+    """The administrator, the public-space, SimpliCité and régie agents, with their passwords
+    (accounts CLI)."""
     accounts = [
         (stack.admin_login, "Camille", "Administratrice", ["admin"]),
         (stack.agent_login, "Dominique", "Agent", ["agent_espace_public"]),
+        (stack.simplicite_login, "Claude", "SimpliCité", ["agent_simplicite"]),
         (stack.regie_login, "Sacha", "Régisseur", ["agent_regie"]),
     ]
     for (email, password), given_name, family_name, roles in accounts:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -35,7 +39,18 @@ def test_a_server_that_refuses_the_connection_is_reported_not_replaced(tmp_path)
         ensure_databases(server_url, ["accounts"])
 
 
-def test_an_embedded_server_starts_where_nothing_answers_and_keeps_its_data(tmp_path):
+@pytest.fixture
+def outside_pytest_tmp():
+    """A folder outside pytest's base temporary folder: as root the server runs as the system
+    user ``pgserver``, which must traverse every parent, and each new pytest session sets
+    ``/tmp/pytest-of-<user>`` back to mode 0700 (two test runs at once broke the first)."""
+    folder = Path(tempfile.mkdtemp(prefix="portail-embedded-pg-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_an_embedded_server_starts_where_nothing_answers_and_keeps_its_data(outside_pytest_tmp):
+    tmp_path = outside_pytest_tmp
     port = free_port()
     wanted = f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
     server_url, embedded = local_postgres(tmp_path / "postgres", wanted)

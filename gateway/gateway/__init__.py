@@ -20,7 +20,9 @@ from gateway.views import (
     account,
     account_security,  # noqa: F401 - adds the sensitive pages to the account blueprint
     admin,
+    agent_attendance,  # noqa: F401 - adds the attendance lists to the agents blueprint
     agent_demarches,  # noqa: F401 - adds the démarche pages to the agents blueprint
+    agent_family,  # noqa: F401 - adds the SimpliCité pages to the agents blueprint
     agent_regie,  # noqa: F401 - adds the régie's pages to the agents blueprint
     agents,
     api,
@@ -28,6 +30,9 @@ from gateway.views import (
     billing_pages,
     demarches,
     family,
+    family_activities,
+    family_dossier,  # noqa: F401 - adds the Dossier Unique pages to the family blueprint
+    family_preregistration,  # noqa: F401 - pre-registration pages (family and agents)
     franceconnect_views,
     health,
     home,
@@ -48,6 +53,8 @@ BLUEPRINTS = (
     family.bp,
     billing_pages.bp,
     payment_callbacks.bp,
+    family_activities.bp,
+    family_activities.feeds,
     franceconnect_views.bp,
     agents.bp,
     admin.bp,

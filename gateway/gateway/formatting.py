@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from contracts import dates_fr
 from contracts.demarches import GENERIC
 from contracts.requests import CATEGORIES, STATUSES
 
@@ -24,6 +25,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["paris_iso"] = paris_iso
     app.jinja_env.filters["french_date"] = french_date
     app.jinja_env.filters["euros"] = euros
+    app.jinja_env.filters["weekday_date"] = dates_fr.french_date
+    app.jinja_env.filters["month_label"] = month_label
     app.context_processor(_template_globals)
 
 
@@ -78,3 +81,8 @@ def euros(cents: int) -> str:
     units, rest = divmod(abs(int(cents)), 100)
     sign = "-" if int(cents) < 0 else ""
     return f"{sign}{units:,}".replace(",", "\u202f") + f",{rest:02d}\u00a0€"
+
+
+def month_label(value: date) -> str:
+    """« janvier 2027 »."""
+    return f"{MONTHS[value.month - 1]} {value.year}"

@@ -116,6 +116,7 @@ def default_answers() -> dict:
         "change_report_status": example("agent_report"),
         "ping": None,
         "list_messages": page_of([example("outgoing_message")]),
+        "list_linked_families": [],
     }
 
 

@@ -141,6 +141,18 @@ def test_export_merges_the_requests_timeline(citizen_client, rpc):
     assert data["requests"] == [example("timeline_entry")]
     assert rpc.last("export_data")["args"] == (CALLER,)
     assert rpc.last("list_account_requests")["args"] == (CALLER,)
+    assert data["families"] == []
+
+
+def test_export_holds_the_dossier_unique_with_health_and_history(citizen_client, rpc):
+    rpc.answer("list_linked_families", [example("linked_family")])
+    rpc.answer("get_dossier", example("dossier"))
+    rpc.answer("list_dossier_history", [example("dossier_change")])
+    data = json.loads(citizen_client.get("/compte/donnees.json").get_data(as_text=True))
+    [family] = data["families"]
+    assert family["children"][0]["health"]["allergies"] == "Arachide"
+    assert family["history"] == [example("dossier_change")]
+    assert rpc.last("get_dossier")["args"] == (CALLER, "4217")
 
 
 def test_space_lists_the_timeline_newest_first(citizen_client, rpc):

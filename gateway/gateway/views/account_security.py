@@ -16,6 +16,7 @@ from gateway import pages, sessions
 from gateway.errors import with_retry_after
 from gateway.views import rpc
 from gateway.views.account import bp, get_account, timeline
+from gateway.views.family_dossier import family_dossiers
 
 EMAIL_LABELS = {"new_email": "Nouvelle adresse e-mail", "current_password": "Mot de passe actuel"}
 PASSWORD_LABELS = {
@@ -83,6 +84,7 @@ def export():
     caller = sessions.current_caller()
     data = rpc().call("accounts", "export_data", caller)
     data["requests"] = timeline(caller)
+    data["families"] = family_dossiers(caller)
     body = json.dumps(data, ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{EXPORT_NAME}"'

@@ -2,20 +2,26 @@
 
 ``make run`` adds it when the ``family`` database has none (``python -m family.demo``) and
 prints what to type in "Mon compte famille": identifier ``DEMO_IDENTIFIER``, family name
-``Müller``, first name ``Hélène`` or ``Jean-Pierre``. Tests use the same family.
+``Müller``, first name ``Hélène`` or ``Jean-Pierre``. Tests use the same family. Léa is
+booked at the canteen and the garderie for the coming weeks, so her planning is not empty.
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from chassis import config
+from chassis import config, tables
 from chassis.database import make_engine
+from chassis.outbox import OutboxWriter
 from chassis.types import utcnow
-from family.models import Adult, Child, ChildHealth, Family
+from contracts.family_activities import ATTENDANCE_CHANGED, AttendanceChanged
+from family import enrolment, enrolment_views
+from family.activities import ACTIVITIES
+from family.enrolment_repository import Enrolments
+from family.models import Adult, Base, Child, ChildHealth, Family
 from family.repository import Families
 
 DEMO_IDENTIFIER = "4217"
@@ -81,10 +87,32 @@ def add_demo_family(session: Session, identifier: str = DEMO_IDENTIFIER) -> Fami
     return family
 
 
+DEMO_WEEKS = {"restauration_scolaire": [0, 1, 3, 4], "garderie_soir": [1, 3]}
+"""Léa's typical week in the local run: the canteen four days, the garderie two evenings."""
+
+
+def add_demo_enrolments(session: Session, family: Family, weeks: int = 4) -> None:
+    """Book Léa's typical week for the coming weeks (days already booked are kept)."""
+    lea, now = family.children[0], utcnow()
+    outbox = OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))
+    start = now.date()
+    for code, weekdays in DEMO_WEEKS.items():
+        activity = ACTIVITIES[code]
+        units = enrolment.typical_week(
+            activity, weekdays, start, start + timedelta(weeks=weeks), whole_weeks=False
+        )
+        outcome = enrolment.enrol(Enrolments(session), lea, activity, units, now)
+        if outcome.changed:  # billing learns of the demo days as of any other
+            event = enrolment_views.attendance_event(
+                family, lea, activity, outcome, "agent", [], now
+            )
+            outbox.add(session, ATTENDANCE_CHANGED, AttendanceChanged(), event)
+
+
 def main() -> int:
     engine = make_engine(config.database_url("family"))
     with Session(engine) as session, session.begin():
-        add_demo_family(session)
+        add_demo_enrolments(session, add_demo_family(session))
     engine.dispose()
     names = " ou ".join(DEMO_FIRST_NAMES)
     print(f"Famille de démonstration : n° {DEMO_IDENTIFIER}, nom {DEMO_NAME}, prénom {names}")

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from chassis import tables
@@ -33,6 +44,11 @@ class Family(Base):
     name: Mapped[str] = mapped_column(String(100))
     address: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    quotient_familial: Mapped[int | None] = mapped_column(Integer)
+    quotient_valid_from: Mapped[date | None] = mapped_column(Date)
+    resident: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    consent_photos: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    consent_outings: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
     adults: Mapped[list[Adult]] = relationship(
         back_populates="family", order_by="Adult.position", cascade="all, delete-orphan"
@@ -58,6 +74,9 @@ class Adult(Base):
     kinship: Mapped[str] = mapped_column(String(20))  # contracts.family.RELATIONSHIPS
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(30))
+    custody: Mapped[str] = mapped_column(  # contracts.family_dossier.CUSTODY
+        String(20), default="exercee", server_default="exercee"
+    )
 
     family: Mapped[Family] = relationship(back_populates="adults")
 
@@ -118,3 +137,98 @@ class Throttle(ThrottleColumns, Base):
     """Activation attempts counted per account and per family (``family.limits``)."""
 
     __tablename__ = "throttles"
+
+
+class ActivitySlot(Base):
+    """Places of an activity at a place (a school, an age group) on a day: the capacity counter.
+
+    ``booked`` only moves under this row's lock, and the database refuses ``booked`` above
+    ``capacity``: no overbooking, whatever the code above does.
+    """
+
+    __tablename__ = "activity_slots"
+    __table_args__ = (
+        UniqueConstraint("activity", "place", "day"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="places_within_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity: Mapped[str] = mapped_column(String(30))
+    place: Mapped[str] = mapped_column(String(100))
+    day: Mapped[date] = mapped_column(Date)
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChildActivityDay:
+    """Columns of a row about one child at one activity, place and day (once per day)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    activity: Mapped[str] = mapped_column(String(30))
+    place: Mapped[str] = mapped_column(String(100))
+    day: Mapped[date] = mapped_column(Date)
+
+
+class Booking(ChildActivityDay, Base):
+    """A day of an activity booked for a child."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (UniqueConstraint("child_id", "activity", "day"),)
+
+    booked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WaitingEntry(Base):
+    """A request that found no place: one day, or a whole week at the centre de loisirs.
+
+    Its ``id`` is taken while the places are locked, so ids order the requests of a full
+    slot in the order they reached it (arrival order). ``status``: waiting, promoted,
+    withdrawn.
+    """
+
+    __tablename__ = "waiting_entries"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    activity: Mapped[str] = mapped_column(String(30))
+    place: Mapped[str] = mapped_column(String(100))
+    days: Mapped[list[date]] = mapped_column(ARRAY(Date))
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Absence(Base):
+    """A booked day the child will miss, declared after its deadline (still billed unless
+    ``justified``, by a medical certificate an agent saw)."""
+
+    __tablename__ = "absences"
+    __table_args__ = (UniqueConstraint("child_id", "activity", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    activity: Mapped[str] = mapped_column(String(30))
+    day: Mapped[date] = mapped_column(Date)
+    justified: Mapped[bool] = mapped_column(Boolean)
+    declared_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CalendarFeed(Base):
+    """The secret of a child's private ``.ics`` feed; a new secret revokes the previous one."""
+
+    __tablename__ = "calendar_feeds"
+
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class UnbookedPresence(ChildActivityDay, Base):
+    """A child an agent saw at an activity on a day it was not booked for (billed as such)."""
+
+    __tablename__ = "unbooked_presences"
+    __table_args__ = (UniqueConstraint("child_id", "activity", "day"),)
+
+    agent_account_id: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())

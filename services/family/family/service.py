@@ -21,15 +21,30 @@ from chassis.types import utcnow
 from contracts import accounts, family
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, Forbidden
-from family import domain, limits
+from family import (
+    domain,
+    dossier_models,
+    dossier_service,
+    enrolment_service,
+    limits,
+    preregistration_service,
+)
 from family.models import Base, Throttle
 from family.repository import Families
 
 log = logging.getLogger("family.health_reads")
 
 
-class FamilyService(health.Health, retention.Retention):
-    """Families of the Espace famille: activation by their parents, the Dossier Unique."""
+class FamilyService(
+    health.Health,
+    retention.Retention,
+    dossier_service.DossierEntrypoints,
+    preregistration_service.PreregistrationEntrypoints,
+    enrolment_service.Enrolment,
+):
+    """Families of the Espace famille: activation by their parents, the Dossier Unique
+    (:mod:`family.dossier_service`), pre-registrations, enrolments and attendance
+    (:mod:`family.enrolment_service`)."""
 
     name = family.SERVICE
 
@@ -37,7 +52,11 @@ class FamilyService(health.Health, retention.Retention):
     outbox = Outbox()
     correlation = Correlation()
     callers = identity.CallerVerification()
-    retention_rules = (*retention.CHASSIS_RULES, retention.throttle_rule("throttles"))
+    retention_rules = (
+        *retention.CHASSIS_RULES,
+        retention.throttle_rule("throttles"),
+        dossier_models.CERTIFICATES_RULE,
+    )
 
     @rpc(expected_exceptions=EXPECTED)
     def activate_family(self, caller, payload):

@@ -12,7 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -32,7 +32,16 @@ class OutgoingMessage(Base):
 
     __tablename__ = "outgoing_messages"
     __table_args__ = (
-        UniqueConstraint("source_event_id", "template", name="uq_outgoing_messages_event"),
+        # one message per event, template and recipient (an event may concern two parents);
+        # a recipient blanked by an account closure no longer counts
+        Index(
+            "uq_outgoing_messages_event",
+            "source_event_id",
+            "template",
+            "recipient",
+            unique=True,
+            postgresql_where=text("recipient <> ''"),
+        ),
         Index("ix_outgoing_messages_due", "status", "next_attempt_at"),
     )
 

@@ -18,7 +18,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from nameko.extensions import DependencyProvider
 
 from chassis import config
-from notifications import account_mails, billing_mails, demarche_mails, domain, family_mails
+from notifications import (
+    account_mails,
+    attendance_mails,
+    billing_mails,
+    demarche_mails,
+    domain,
+    family_mails,
+)
 
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
@@ -82,6 +89,10 @@ class MailComposer:
     def family_space_activated(self, event: dict, recipient: str) -> Rendered:
         mail = family_mails.family_space_activated_mail(event, recipient, self.public_url)
         return self.render(mail)
+
+    def attendance_mail(self, event: dict, recipient: str) -> Rendered:
+        """See :mod:`notifications.attendance_mails`."""
+        return self.render(attendance_mails.attendance_mail(event, recipient, self.public_url))
 
 
 class Composer(DependencyProvider):

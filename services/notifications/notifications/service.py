@@ -17,9 +17,26 @@ from chassis import health, identity, retention
 from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
-from contracts import accounts, demarche_requests, family, notifications, paging, requests
+from contracts import (
+    accounts,
+    demarche_requests,
+    family,
+    family_activities,
+    family_dossier,
+    family_preregistration,
+    notifications,
+    paging,
+    requests,
+)
 from contracts.errors import EXPECTED, Invalid
-from notifications import billing_handlers, contacts, domain, family_mails, purges
+from notifications import (
+    billing_handlers,
+    contacts,
+    domain,
+    family_dossier_mails,
+    family_mails,
+    purges,
+)
 from notifications.delivery import Delivery, deliver_due
 from notifications.mailer import Mailer
 from notifications.models import Base
@@ -144,6 +161,57 @@ class NotificationsService(health.Health, retention.Retention, billing_handlers.
         if recipient is not None:
             mail = self.composer.family_space_activated(event, recipient)
             self.delivery.queue(session, event, mail)
+
+    @handle_event(family.SERVICE, family_dossier.DOSSIER_CHANGED, family_dossier.DossierChanged)
+    def on_dossier_changed(self, session, event):
+        """Confirm a family's change of its Dossier Unique (what applied, what waits)."""
+        if event["changed_by"] == "famille":
+            self._queue_family_mail(session, event, family_dossier_mails.dossier_changed_mail)
+
+    @handle_event(
+        family.SERVICE,
+        family_dossier.DOSSIER_CHANGE_DECIDED,
+        family_dossier.DossierChangeDecided,
+    )
+    def on_dossier_change_decided(self, session, event):
+        """Tell the family an agent validated or refused its change, and why."""
+        self._queue_family_mail(session, event, family_dossier_mails.dossier_change_decided_mail)
+
+    @handle_event(
+        family.SERVICE,
+        family_preregistration.PREREGISTRATION_SUBMITTED,
+        family_preregistration.PreregistrationSubmitted,
+    )
+    def on_preregistration_submitted(self, session, event):
+        """Confirm a crèche or school pre-registration with its reference."""
+        self._queue_family_mail(session, event, family_dossier_mails.preregistration_mail)
+
+    @handle_event(
+        family.SERVICE,
+        family_preregistration.PREREGISTRATION_STATUS_CHANGED,
+        family_preregistration.PreregistrationStatusChanged,
+    )
+    def on_preregistration_status_changed(self, session, event):
+        """Tell the family the new status of its pre-registration and the agent's comment."""
+        self._queue_family_mail(session, event, family_dossier_mails.preregistration_mail)
+
+    def _queue_family_mail(self, session, event: dict, compose) -> None:
+        recipient = family_mails.recipient_of(Contacts(session).find(event["account_id"]))
+        if recipient is not None:
+            mail = compose(event, recipient, self.composer.public_url)
+            self.delivery.queue(session, event, self.composer.render(mail))
+
+    @handle_event(
+        family.SERVICE, family_activities.ATTENDANCE_CHANGED, family_activities.AttendanceChanged
+    )
+    def on_attendance_changed(self, session, event):
+        """Confirm a change of a child's days (or a waiting-list promotion) to each linked
+        account whose address is known."""
+        found = Contacts(session)
+        for account_id in dict.fromkeys(event["account_ids"]):
+            recipient = family_mails.recipient_of(found.find(account_id))
+            if recipient is not None:
+                self.delivery.queue(session, event, self.composer.attendance_mail(event, recipient))
 
     def _queue_account_mail(self, session, event_type: str, event: dict) -> None:
         self.delivery.queue(session, event, self.composer.account_mail(event_type, event))

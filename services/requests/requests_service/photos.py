@@ -18,14 +18,13 @@ PNGs take the service from 90 to 243 MiB (``bench/memory.py``).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from chassis import uploads
 from chassis.offload import BoundedWork
 from contracts.errors import Invalid
 from contracts.requests import PHOTO_MAX_BYTES
@@ -68,16 +67,12 @@ def refuse(message: str) -> Invalid:
 
 def decode(encoded: str) -> bytes:
     """The bytes of a base64 upload (a ``data:`` URL prefix is allowed), size-capped."""
-    if encoded.startswith("data:") and "," in encoded:
-        encoded = encoded.split(",", 1)[1]
-    if len(encoded) > (PHOTO_MAX_BYTES // 3 + 1) * 4 + 64:
-        raise refuse(TOO_BIG)
     try:
-        raw = base64.b64decode(encoded.strip(), validate=True)
-    except (binascii.Error, ValueError):
+        raw = uploads.decode_base64(encoded, PHOTO_MAX_BYTES)
+    except uploads.TooLarge:
+        raise refuse(TOO_BIG) from None
+    except uploads.NotBase64:
         raise refuse(BAD_ENCODING) from None
-    if len(raw) > PHOTO_MAX_BYTES:
-        raise refuse(TOO_BIG)
     if not raw:
         raise refuse(NOT_AN_IMAGE)
     return raw

@@ -8,6 +8,7 @@ from chassis.testing.fixtures import (
     assert_models_match_migrations,
     assert_simultaneous_migrations_succeed,
 )
+from family import dossier_models, preregistration_models  # noqa: F401  (tables of Base)
 from family.models import Base
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"

@@ -1,0 +1,344 @@
+"""Benchmark: 2,000 parents ask at once for the last places of a canteen day, through the gateway.
+
+    .venv/bin/python -P bench/rush.py [--parents 2000] [--places 100] [--clients 50]
+
+Starts the whole portal once (``devstack.stack.start_stack``), then stores the parents as a
+load fixture: an account with an open session (accounts database) and a family of one
+schooled child linked to it (family database) each. The day is the first canteen day whose
+deadline is still open; its counter is set to ``--places`` places. Each client thread takes
+the next parent, reads a page for its CSRF token (not timed), then posts the day form
+(``/famille/<id>/enfants/<child>/jours/restauration_scolaire``) as the parent's browser does:
+the timed attempt goes through gunicorn, the signed RPC and the family service's locked
+transaction.
+
+It prints: **overbooked** (bookings above the capacity: must be 0), **lost** (attempts that
+ended neither booked nor on the waiting list, HTTP errors included: must be 0), p50/p95
+latency and attempts per second; and, in the same run, the **baseline**: the same
+transaction (``family.enrolment.change`` with its outbox row, on a second day with the same
+capacity) run directly on PostgreSQL by 8 client threads, each with its own connection.
+The issue's goal: the gateway's attempts per second at least 50% of the baseline's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import re
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench modules (see report_path)
+
+import requests
+from accounts.models import Account, LoginSession
+from accounts.tokens import new_token, token_hash
+from loadgen import percentile
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from chassis import tables
+from chassis.outbox import OutboxWriter
+from chassis.types import utcnow
+from contracts.family_activities import ATTENDANCE_CHANGED, AttendanceChanged
+from devstack.stack import start_stack
+from family import enrolment, enrolment_views
+from family.activities import ACTIVITIES
+from family.enrolment_repository import Enrolments
+from family.models import Adult, Base, Child, Family, FamilyLink
+
+CANTEEN = ACTIVITIES["restauration_scolaire"]
+SCHOOL = "École élémentaire Jean Moulin"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def open_days(count: int) -> list[date]:
+    """The first ``count`` canteen days whose deadline is still open."""
+    now, day, found = utcnow(), date.today(), []
+    while len(found) < count and day < date.today() + timedelta(days=120):
+        if CANTEEN.runs_on(day) and CANTEEN.deadline.is_open(day, now):
+            found.append(day)
+        day += timedelta(days=1)
+    if len(found) < count:
+        raise SystemExit("No open canteen day in the coming four months (summer holidays?).")
+    return found
+
+
+def store_parents(stack, parents: int) -> list[dict]:
+    """Accounts with a session, each linked to a family of one child at the canteen's school."""
+    now, made = utcnow(), []
+    accounts_engine = create_engine(stack.database_urls["accounts"])
+    family_engine = create_engine(stack.database_urls["family"])
+    with Session(accounts_engine) as accounts, Session(family_engine) as families:
+        for number in range(parents):
+            account_id, token = str(uuid.uuid4()), new_token()
+            accounts.add(_account(account_id, number, now))
+            accounts.add(_session(account_id, token, now))
+            family = _family(str(70000 + number), now)
+            families.add(family)
+            families.flush()
+            families.add(FamilyLink(family_id=family.id, account_id=account_id, linked_at=now))
+            made.append(
+                {"token": token, "family": family.identifier, "child": family.children[0].id}
+            )
+        accounts.commit()
+        families.commit()
+    accounts_engine.dispose()
+    family_engine.dispose()
+    return made
+
+
+def _account(account_id: str, number: int, now) -> Account:
+    return Account(
+        id=account_id,
+        kind="citizen",
+        email=f"parent{number}@rush.example.org",
+        email_verified=True,
+        password_hash=None,
+        given_name="Parent",
+        family_name=f"Rush{number}",
+        street="",
+        postal_code="69300",
+        city="Caluire-et-Cuire",
+        phone="",
+        email_notifications=False,
+        roles=[],
+        created_at=now,
+    )
+
+
+def _session(account_id: str, token: str, now) -> LoginSession:
+    return LoginSession(
+        account_id=account_id,
+        token_hash=token_hash(token),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=2),
+        via_franceconnect=False,
+        client_ip="127.0.0.1",
+    )
+
+
+def _family(identifier: str, now) -> Family:
+    adult = Adult(
+        position=1,
+        first_name="Parent",
+        last_name="Rush",
+        kinship="mere",
+        email="",
+        phone="",
+    )
+    child = Child(
+        first_name="Enfant",
+        last_name="Rush",
+        birth_date=date(2018, 1, 1),
+        school=SCHOOL,
+        class_name="CE2",
+    )
+    return Family(
+        identifier=identifier,
+        name="Rush",
+        address="Caluire-et-Cuire",
+        created_at=now,
+        adults=[adult],
+        children=[child],
+    )
+
+
+def set_capacity(url: str, day: date, places: int) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "insert into activity_slots (activity, place, day, capacity, booked) "
+                "values (:activity, :place, :day, :places, 0)"
+            ),
+            {"activity": CANTEEN.code, "place": SCHOOL, "day": day, "places": places},
+        )
+    engine.dispose()
+
+
+def through_gateway(base: str, parents: list[dict], day: date, clients: int) -> dict:
+    """Every parent's attempt, ``clients`` at a time; latency of the POST only.
+
+    Each client first reads a CSRF token for each of its parents (not timed); the clock
+    starts when every client is ready, so the attempts arrive together.
+    """
+    latencies, errors, lock = [], [], threading.Lock()
+    ready = threading.Barrier(clients + 1)
+
+    def client(share: list[dict]) -> None:
+        http = requests.Session()
+        tokens = [_csrf(http, base, parent) for parent in share]
+        ready.wait()
+        for parent, csrf in zip(share, tokens, strict=True):
+            started = time.perf_counter()
+            ok = _post_day(http, base, parent, csrf, day)
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                (latencies if ok else errors).append(elapsed)
+
+    threads = [
+        threading.Thread(target=client, args=(parents[i::clients],), daemon=True)
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return _figures("gateway", clients, latencies, errors, time.perf_counter() - began)
+
+
+def _csrf(http: requests.Session, base: str, parent: dict) -> str:
+    page = http.get(f"{base}/famille/activation", cookies={"portail_session": parent["token"]})
+    found = CSRF.search(page.text) if page.ok else None
+    return found.group(1) if found else ""
+
+
+def _post_day(http: requests.Session, base: str, parent: dict, csrf: str, day: date) -> bool:
+    """The day form as the parent's browser sends it; True when the gateway accepted it."""
+    path = f"/famille/{parent['family']}/enfants/{parent['child']}/jours/{CANTEEN.code}"
+    form = {"csrf_token": csrf, "shown": day.isoformat(), "days": day.isoformat()}
+    try:
+        answer = http.post(
+            f"{base}{path}",
+            data=form,
+            cookies={"portail_session": parent["token"]},
+            allow_redirects=False,
+            timeout=60,
+        )
+    except requests.RequestException:
+        return False
+    return answer.status_code == 303
+
+
+def directly_on_postgresql(url: str, parents: list[dict], day: date, clients: int) -> dict:
+    """The same transaction, no gateway, no broker: 8 threads, one connection each."""
+    engine = create_engine(url, pool_size=clients, max_overflow=0)
+    outbox_table = tables.table(Base.metadata, tables.OUTBOX)
+    work: queue.Queue = queue.Queue()
+    for parent in parents:
+        work.put(parent)
+    latencies, errors, lock = [], [], threading.Lock()
+
+    def client() -> None:
+        while True:
+            try:
+                parent = work.get_nowait()
+            except queue.Empty:
+                return
+            started = time.perf_counter()
+            try:
+                _attempt(engine, outbox_table, parent, day)
+                ok = True
+            except Exception:
+                ok = False
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                (latencies if ok else errors).append(elapsed)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    engine.dispose()
+    return _figures("PostgreSQL direct", clients, latencies, errors, seconds)
+
+
+def _attempt(engine, outbox_table, parent: dict, day: date) -> None:
+    now = utcnow()
+    with Session(engine) as session, session.begin():
+        repo = Enrolments(session)
+        child = repo.child(parent["child"])
+        requested = {"add": [day], "remove": [], "absent": []}
+        outcome = enrolment.change(repo, child, CANTEEN, requested, now)
+        if outcome.changed:
+            event = enrolment_views.attendance_event(
+                child.family, child, CANTEEN, outcome, "famille", [], now
+            )
+            OutboxWriter(outbox_table).add(session, ATTENDANCE_CHANGED, AttendanceChanged(), event)
+
+
+def _figures(name: str, clients: int, latencies: list, errors: list, seconds: float) -> dict:
+    attempts = len(latencies) + len(errors)
+    return {
+        "scenario": name,
+        "clients": clients,
+        "attempts": attempts,
+        "errors": len(errors),
+        "attempts_per_s": round(attempts / seconds, 1) if seconds else 0.0,
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+    }
+
+
+def outcome(url: str, day: date, parents: int, places: int) -> dict:
+    """Overbooked and lost, counted in the family database."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        params = {"day": day}
+        booked = connection.scalar(text("select count(*) from bookings where day = :day"), params)
+        waiting = connection.scalar(
+            text("select count(*) from waiting_entries where :day = any(days)"), params
+        )
+    engine.dispose()
+    return {
+        "booked": booked,
+        "waiting": waiting,
+        "overbooked": max(0, booked - places),
+        "lost": parents - booked - waiting,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parents", type=int, default=2000)
+    parser.add_argument("--places", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=50, help="gateway client threads")
+    args = parser.parse_args(argv)
+    rush_day, baseline_day = open_days(2)
+    with tempfile.TemporaryDirectory(prefix="bench-rush-") as folder:
+        stack = start_stack(Path(folder))
+        try:
+            family_url = stack.database_urls["family"]
+            parents = store_parents(stack, args.parents)
+            set_capacity(family_url, rush_day, args.places)
+            set_capacity(family_url, baseline_day, args.places)
+            rows = [through_gateway(stack.gateway_url, parents, rush_day, args.clients)]
+            rows[0].update(outcome(family_url, rush_day, args.parents, args.places))
+            rows.append(directly_on_postgresql(family_url, parents, baseline_day, 8))
+            rows[1].update(outcome(family_url, baseline_day, args.parents, args.places))
+        finally:
+            stack.close()
+    print(
+        f"\n{args.parents} parents, {args.places} places, canteen days {rush_day} / {baseline_day}"
+    )
+    header = (
+        f"{'scenario':<20}{'clients':>8}{'attempts':>9}{'errors':>7}{'booked':>7}{'waiting':>8}"
+        f"{'overbooked':>11}{'lost':>5}{'att/s':>8}{'p50 ms':>8}{'p95 ms':>8}"
+    )
+    print(header + "\n" + "-" * len(header))
+    for r in rows:
+        print(
+            f"{r['scenario']:<20}{r['clients']:>8}{r['attempts']:>9}{r['errors']:>7}"
+            f"{r['booked']:>7}{r['waiting']:>8}{r['overbooked']:>11}{r['lost']:>5}"
+            f"{r['attempts_per_s']:>8}{r['p50_ms']:>8}{r['p95_ms']:>8}"
+        )
+    share = (
+        rows[0]["attempts_per_s"] / rows[1]["attempts_per_s"] if rows[1]["attempts_per_s"] else 0
+    )
+    print(f"\ngateway throughput = {share:.0%} of the direct PostgreSQL baseline (goal: >= 50%)")
+    return 0 if rows[0]["overbooked"] == 0 and rows[0]["lost"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Back office of the Espace famille: the children expected at an activity on a day.
+
+On the agents' blueprint (agent session required, pages not cached). The family service lets
+only SimpliCité agents read the list (a 403 page for any other role). The page prints as it
+is shown; ``?format=csv`` gives the same list as a CSV file (semicolons, UTF-8 with a byte
+order mark, as spreadsheet software in France expects).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from contracts import family_activities
+from contracts.errors import Invalid, NotFound
+from gateway import sessions
+from gateway.views import no_store, rpc
+from gateway.views.agents import bp
+
+ACTIVITY_LABELS = {
+    "accueil_matin": "Accueil du matin",
+    "restauration_scolaire": "Restauration scolaire",
+    "garderie_soir": "Garderie du soir",
+    "etude_soir": "Étude du soir",
+    "centre_loisirs": "Centre de loisirs Caluire Juniors",
+}
+CSV_HEADER = ("Lieu", "Nom", "Prénom", "Classe", "N° famille", "Absence signalée", "Réservé")
+
+
+@bp.get("/famille/presences")
+def attendance():
+    """The list of one activity on one day (today's canteen when nothing is chosen)."""
+    activity = request.args.get("activite") or "restauration_scolaire"
+    day = request.args.get("jour") or date.today().isoformat()
+    return _attendance_page(activity, day, csv_file=request.args.get("format") == "csv")
+
+
+def _attendance_page(activity: str, day: str, csv_file: bool = False, error: str | None = None):
+    found = rpc().call(
+        family_activities.SERVICE, "list_attendance", sessions.current_caller(), activity, day
+    )
+    if csv_file:
+        return _csv(found)
+    page = render_template(
+        "agents/attendance.html",
+        found=found,
+        activities=ACTIVITY_LABELS,
+        day=day,
+        summary=[(None, error)] if error else [],
+        values=request.form if error else {},
+    )
+    return page, 422 if error else 200
+
+
+@bp.post("/famille/presence-sans-reservation")
+def record_unbooked_presence():
+    """A child present without a booking, noted by its family number and first name."""
+    names = ("family_id", "child_first_name", "activity", "day")
+    payload = {name: (request.form.get(name) or "").strip() for name in names}
+    try:
+        rpc().call(
+            family_activities.SERVICE,
+            "record_unbooked_presence",
+            sessions.current_caller(),
+            payload,
+        )
+    except (Invalid, NotFound) as exc:
+        fields = getattr(exc, "fields", None) or {}
+        messages = [m for field in fields.values() for m in field] or [exc.message]
+        return _attendance_page(payload["activity"], payload["day"], error=" ".join(messages))
+    flash(f"Présence sans réservation notée : {payload['child_first_name']}.")
+    target = url_for(".attendance", activite=payload["activity"], jour=payload["day"])
+    return redirect(target, 303)
+
+
+@bp.post("/famille/capacite")
+def set_capacity():
+    """A new number of places for one place and day; the waiting list moves on at once."""
+    values = {name: request.form.get(name, "") for name in ("activity", "place", "day")}
+    payload = {**values, "capacity": request.form.get("capacity", "")}
+    try:
+        rpc().call(family_activities.SERVICE, "set_capacity", sessions.current_caller(), payload)
+    except Invalid as exc:
+        messages = [m for field in exc.fields.values() for m in field] or [exc.message]
+        return _attendance_page(values["activity"], values["day"], error=" ".join(messages))
+    flash(f"Capacité enregistrée : {payload['capacity']} places ({values['place']}).")
+    target = url_for(".attendance", activite=values["activity"], jour=values["day"])
+    return redirect(target, 303)
+
+
+def _csv(found: dict) -> Response:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(CSV_HEADER)
+    for place in found["places"]:
+        for child in place["children"]:
+            writer.writerow(
+                (
+                    place["place"],
+                    child["last_name"],
+                    child["first_name"],
+                    child["class_name"] or "",
+                    child["family_id"],
+                    "oui" if child["absent"] else "non",
+                    "non" if child.get("unbooked") else "oui",
+                )
+            )
+    name = f"presences-{found['activity']}-{found['day']}.csv"
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return no_store(response)

@@ -1,0 +1,218 @@
+"""A child's activities: each day's deadline and the late-change rule before the click, the
+form sending the days added and removed, the planning by day, the private .ics address."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts.errors import Invalid, NotFound
+
+from .conftest import agent_identity, caller_of, citizen_identity, log_in
+
+CALLER = caller_of(citizen_identity())
+CHILD = "/famille/4217/enfants/31"
+RULE = "J-2 à 23:59, week-ends et jours fériés non comptés"
+
+
+def day(date: str, status: str, open_: bool, label: str) -> dict:
+    return {
+        "date": date,
+        "status": status,
+        "deadline": "2027-01-05T22:59:00+00:00",
+        "deadline_label": label,
+        "open": open_,
+        "places_left": 3,
+    }
+
+
+OFFER = {
+    "family_id": "4217",
+    "child_id": 31,
+    "child_first_name": "Léa",
+    "activities": [
+        {
+            "activity": "restauration_scolaire",
+            "label": "Restauration scolaire",
+            "hours": "11:30 – 13:20",
+            "place": "École élémentaire Jean Moulin",
+            "rule": RULE,
+            "after_deadline": "Après la date limite, le repas réservé reste facturé.",
+            "by_week": False,
+            "days": [
+                day("2099-01-05", "reserve", False, "jeudi 31 décembre 2098 à 23:59"),
+                day("2099-01-07", "reserve", True, "mardi 5 janvier 2099 à 23:59"),
+                day("2099-01-08", "libre", True, "mercredi 6 janvier 2099 à 23:59"),
+            ],
+        }
+    ],
+}
+RESULT = {
+    "added": ["2099-01-08"],
+    "removed": ["2099-01-07"],
+    "absent": [],
+    "waiting": [],
+    "waiting_positions": [],
+    "past_deadline": [],
+}
+
+
+@pytest.fixture
+def rpc(rpc):
+    rpc.answer("list_child_activities", OFFER)
+    rpc.answer("change_attendance", RESULT)
+    rpc.answer("enrol_child", RESULT)
+    return rpc
+
+
+@pytest.mark.parametrize("path", ["/famille/activites", f"{CHILD}/activites", f"{CHILD}/planning"])
+def test_les_pages_demandent_une_connexion(client, path):
+    assert client.get(path).status_code == 302
+
+
+def test_chaque_jour_montre_sa_date_limite_et_la_penalite_avant_le_clic(citizen_client, rpc):
+    html = citizen_client.get(f"{CHILD}/activites").get_data(as_text=True)
+    assert RULE in html and "le repas réservé reste facturé" in html
+    assert "Modifiable jusqu'au mardi 5 janvier 2099 à 23:59" in html
+    assert "Date limite passée (jeudi 31 décembre 2098 à 23:59)" in html
+    assert "Signaler une absence le lundi 5 janvier 2099" in html
+    assert rpc.last("list_child_activities")["args"] == (CALLER, "4217", 31)
+
+
+def test_les_cases_cochees_deviennent_les_jours_ajoutes_et_retires(citizen_client, rpc):
+    form = {
+        "shown": ["2099-01-07", "2099-01-08"],
+        "booked": ["2099-01-07"],
+        "days": ["2099-01-08"],
+    }
+    response = citizen_client.post(f"{CHILD}/jours/restauration_scolaire", data=form)
+    assert response.status_code == 303
+    payload = rpc.last("change_attendance")["args"][1]
+    assert (payload["add"], payload["remove"], payload["absent"]) == (
+        ["2099-01-08"],
+        ["2099-01-07"],
+        [],
+    )
+    page = citizen_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 jour(s) réservé(s), 1 jour(s) annulé(s)" in page
+
+
+def test_le_planning_groupe_les_jours(citizen_client, rpc):
+    rpc.answer(
+        "get_planning",
+        {
+            "child_id": 31,
+            "child_first_name": "Léa",
+            "start": "2099-01-01",
+            "end": "2099-01-31",
+            "days": [
+                {
+                    "date": "2099-01-07",
+                    "activity": "restauration_scolaire",
+                    "label": "Restauration scolaire",
+                    "starts": "11:30",
+                    "ends": "13:20",
+                    "status": "reserve",
+                    "deadline": "2099-01-05T22:59:00+00:00",
+                    "open": True,
+                }
+            ],
+        },
+    )
+    html = citizen_client.get(f"{CHILD}/planning?mois=2099-01").get_data(as_text=True)
+    assert "janvier 2099" in html and "Restauration scolaire, 11:30 – 13:20 : réservé" in html
+    assert rpc.last("get_planning")["args"][3:] == ("2099-01-01", "2099-01-31")
+
+
+def test_le_flux_ics_est_public_mais_secret(client, rpc):
+    rpc.answer("calendar_feed", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    response = client.get("/famille/calendrier/" + "s" * 43 + ".ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    rpc.answer("calendar_feed", NotFound("Ce calendrier n'existe pas ou a été renouvelé."))
+    assert client.get("/famille/calendrier/ancien.ics").status_code == 404
+
+
+ATTENDANCE = {
+    "activity": "restauration_scolaire",
+    "label": "Restauration scolaire",
+    "day": "2099-01-07",
+    "places": [
+        {
+            "place": "École élémentaire Jean Moulin",
+            "capacity": 150,
+            "booked": 2,
+            "children": [
+                {
+                    "family_id": "4217",
+                    "first_name": "Léa",
+                    "last_name": "Müller",
+                    "class_name": "CE2",
+                    "absent": False,
+                },
+                {
+                    "family_id": "5101",
+                    "first_name": "Noé",
+                    "last_name": "Durand",
+                    "class_name": None,
+                    "absent": True,
+                },
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def simplicite_client(client, rpc):
+    return log_in(client, rpc, agent_identity("agent_simplicite"))
+
+
+def test_la_liste_des_presences_s_imprime_et_se_telecharge(simplicite_client, rpc):
+    rpc.answer("list_attendance", ATTENDANCE)
+    path = "/agents/famille/presences?activite=restauration_scolaire&jour=2099-01-07"
+    html = simplicite_client.get(path).get_data(as_text=True)
+    assert "Présences : Restauration scolaire, mercredi 7 janvier 2099" in html
+    assert "2 réservation(s) sur 150 places" in html and "<td>Müller</td>" in html
+    assert rpc.last("list_attendance")["args"][1:] == ("restauration_scolaire", "2099-01-07")
+    response = simplicite_client.get(path + "&format=csv")
+    assert response.mimetype == "text/csv"
+    assert response.get_data(as_text=True).splitlines() == [
+        "\ufeffLieu;Nom;Prénom;Classe;N° famille;Absence signalée;Réservé",
+        "École élémentaire Jean Moulin;Müller;Léa;CE2;4217;non;oui",
+        "École élémentaire Jean Moulin;Durand;Noé;;5101;oui;oui",
+    ]
+
+
+def test_l_agent_modifie_la_capacite_d_un_jour(simplicite_client, rpc):
+    rpc.answer("list_attendance", ATTENDANCE)
+    rpc.answer("set_capacity", {"capacity": 160})
+    form = {
+        "activity": "restauration_scolaire",
+        "place": "École élémentaire Jean Moulin",
+        "day": "2099-01-07",
+        "capacity": "160",
+    }
+    response = simplicite_client.post("/agents/famille/capacite", data=form)
+    assert response.status_code == 303
+    assert rpc.last("set_capacity")["args"][1] == form
+    refused = "Déjà 2 place(s) réservée(s) ce jour : pas moins de places."
+    rpc.answer("set_capacity", Invalid(refused, {"capacity": [refused]}))
+    response = simplicite_client.post("/agents/famille/capacite", data=form | {"capacity": "1"})
+    assert response.status_code == 422 and refused in response.get_data(as_text=True)
+
+
+def test_l_agent_note_une_presence_sans_reservation(simplicite_client, rpc):
+    rpc.answer("list_attendance", ATTENDANCE)
+    rpc.answer("record_unbooked_presence", RESULT | {"unbooked_presences": ["2099-01-07"]})
+    form = {
+        "family_id": " 4217 ",
+        "child_first_name": "Lea",
+        "activity": "restauration_scolaire",
+        "day": "2099-01-07",
+    }
+    response = simplicite_client.post("/agents/famille/presence-sans-reservation", data=form)
+    assert response.status_code == 303
+    assert rpc.last("record_unbooked_presence")["args"][1]["family_id"] == "4217"
+    rpc.answer("record_unbooked_presence", NotFound("Enfant introuvable."))
+    response = simplicite_client.post("/agents/famille/presence-sans-reservation", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Enfant introuvable." in html and 'value="Lea"' in html

@@ -1,0 +1,240 @@
+"""Queries of enrolments: capacity counters, booked days, waiting list, absences, feeds.
+
+Capacity counters (``activity_slots``) are created on first use and then locked with
+``SELECT ... FOR UPDATE`` in date order, always all those a transaction needs at once, so
+two transactions never wait for each other in a cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from family.models import (
+    Absence,
+    ActivitySlot,
+    Booking,
+    CalendarFeed,
+    Child,
+    Family,
+    FamilyLink,
+    UnbookedPresence,
+    WaitingEntry,
+)
+
+WAITING, PROMOTED, WITHDRAWN = "waiting", "promoted", "withdrawn"
+
+
+class Enrolments:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def family_seen_by(self, identifier: str, account_id: str | None) -> tuple[Family | None, bool]:
+        """The family (without its adults and children) and whether the account is linked to
+        it, in one query."""
+        linked = (
+            select(FamilyLink.id)
+            .where(FamilyLink.family_id == Family.id, FamilyLink.account_id == account_id)
+            .exists()
+        )
+        row = self.session.execute(
+            select(Family, linked).where(Family.identifier == identifier)
+        ).one_or_none()
+        return (None, False) if row is None else (row[0], bool(row[1]))
+
+    def child_of(self, family: Family, child_id: int) -> Child | None:
+        query = select(Child).where(Child.id == child_id, Child.family_id == family.id)
+        return self.session.scalars(query).one_or_none()
+
+    def child(self, child_id: int) -> Child:
+        return self.session.get(Child, child_id)
+
+    def account_ids(self, family_id: int) -> list[str]:
+        query = select(FamilyLink.account_id).where(FamilyLink.family_id == family_id)
+        return list(self.session.scalars(query.order_by(FamilyLink.linked_at)))
+
+    def lock_slots(
+        self, activity: str, needs: Iterable[tuple[str, date]], capacity: int
+    ) -> dict[tuple[str, date], ActivitySlot]:
+        """The counters of ``(place, day)`` pairs, created if new, locked in a fixed order."""
+        pairs = sorted(set(needs), key=lambda pair: (pair[1], pair[0]))
+        if not pairs:
+            return {}
+        rows = [
+            {"activity": activity, "place": p, "day": d, "capacity": capacity, "booked": 0}
+            for p, d in pairs
+        ]
+        self.session.execute(insert(ActivitySlot).values(rows).on_conflict_do_nothing())
+        query = (
+            select(ActivitySlot)
+            .where(
+                ActivitySlot.activity == activity,
+                tuple_(ActivitySlot.place, ActivitySlot.day).in_(pairs),
+            )
+            .order_by(ActivitySlot.day, ActivitySlot.place)  # rows are locked in this order
+            .with_for_update()
+        )
+        return {(slot.place, slot.day): slot for slot in self.session.scalars(query)}
+
+    def slots(self, activity: str, place: str, days: list[date]) -> dict[date, ActivitySlot]:
+        """Counters as they are (no lock), for showing places left."""
+        query = select(ActivitySlot).where(
+            ActivitySlot.activity == activity,
+            ActivitySlot.place == place,
+            ActivitySlot.day.in_(days),
+        )
+        return {slot.day: slot for slot in self.session.scalars(query)}
+
+    def booked_days(self, child_id: int, activity: str) -> dict[date, Booking]:
+        query = select(Booking).where(Booking.child_id == child_id, Booking.activity == activity)
+        return {booking.day: booking for booking in self.session.scalars(query)}
+
+    def add_booking(self, child_id: int, activity: str, place: str, day: date, now: datetime):
+        self.session.add(
+            Booking(child_id=child_id, activity=activity, place=place, day=day, booked_at=now)
+        )
+
+    def remove_booking(self, booking: Booking) -> None:
+        self.session.delete(booking)
+
+    def add_waiting(
+        self, child_id: int, activity: str, place: str, days: list[date], now: datetime
+    ) -> WaitingEntry:
+        entry = WaitingEntry(
+            child_id=child_id,
+            activity=activity,
+            place=place,
+            days=days,
+            status=WAITING,
+            requested_at=now,
+        )
+        self.session.add(entry)
+        self.session.flush()  # the id, taken under the slots' locks, is the arrival order
+        return entry
+
+    def waiting_of_child(self, child_id: int, activity: str | None = None) -> list[WaitingEntry]:
+        query = select(WaitingEntry).where(
+            WaitingEntry.child_id == child_id, WaitingEntry.status == WAITING
+        )
+        if activity is not None:
+            query = query.where(WaitingEntry.activity == activity)
+        return list(self.session.scalars(query.order_by(WaitingEntry.id)))
+
+    def waiting_for(self, activity: str, place: str, days: list[date]) -> list[WaitingEntry]:
+        """Waiting entries that want any of ``days``, oldest first."""
+        query = select(WaitingEntry).where(
+            WaitingEntry.activity == activity,
+            WaitingEntry.place == place,
+            WaitingEntry.status == WAITING,
+            WaitingEntry.days.overlap(days),
+        )
+        return list(self.session.scalars(query.order_by(WaitingEntry.id)))
+
+    def position(self, entry: WaitingEntry) -> int:
+        """1 for the oldest entry waiting for any of this entry's days."""
+        query = select(func.count(WaitingEntry.id)).where(
+            WaitingEntry.activity == entry.activity,
+            WaitingEntry.place == entry.place,
+            WaitingEntry.status == WAITING,
+            WaitingEntry.days.overlap(entry.days),
+            WaitingEntry.id <= entry.id,
+        )
+        return self.session.scalar(query)
+
+    def resolve(self, entry: WaitingEntry, status: str, now: datetime) -> None:
+        self.session.execute(
+            update(WaitingEntry)
+            .where(WaitingEntry.id == entry.id)
+            .values(status=status, resolved_at=now)
+        )
+
+    def add_unbooked(
+        self, child_id: int, activity: str, place: str, day: date, agent_id: str, now: datetime
+    ) -> bool:
+        """Record the presence; False when it was recorded already."""
+        values = {
+            "child_id": child_id,
+            "activity": activity,
+            "place": place,
+            "day": day,
+            "agent_account_id": agent_id,
+            "recorded_at": now,
+        }
+        statement = insert(UnbookedPresence).values(values).on_conflict_do_nothing()
+        return self.session.execute(statement).rowcount == 1
+
+    def child_named(self, family: Family, first_name: str, normalize) -> Child | None:
+        """The family's child whose first name is ``first_name`` as ``normalize`` compares."""
+        children = self.session.scalars(select(Child).where(Child.family_id == family.id))
+        wanted = normalize(first_name)
+        return next((c for c in children if normalize(c.first_name) == wanted), None)
+
+    def absences(self, child_id: int, activity: str) -> dict[date, Absence]:
+        query = select(Absence).where(Absence.child_id == child_id, Absence.activity == activity)
+        return {absence.day: absence for absence in self.session.scalars(query)}
+
+    def add_absence(self, child_id: int, activity: str, day: date, now: datetime) -> None:
+        self.session.add(
+            Absence(child_id=child_id, activity=activity, day=day, justified=False, declared_at=now)
+        )
+
+    def planning(self, child_id: int, start: date, end: date):
+        """Booked days, absences and waiting entries of the child between two dates."""
+        bookings = select(Booking).where(
+            Booking.child_id == child_id, Booking.day.between(start, end)
+        )
+        absences = select(Absence).where(
+            Absence.child_id == child_id, Absence.day.between(start, end)
+        )
+        return (
+            list(self.session.scalars(bookings.order_by(Booking.day, Booking.activity))),
+            {(a.activity, a.day) for a in self.session.scalars(absences)},
+            self.waiting_of_child(child_id),
+        )
+
+    def attendance(self, activity: str, day: date):
+        """Who is expected at ``activity`` on ``day``: (booking or unbooked presence, child,
+        family identifier), by place then name, with the ids of the children declared absent
+        and the counters."""
+
+        def expected(table):
+            return (
+                select(table, Child, Family.identifier)
+                .join(Child, Child.id == table.child_id)
+                .join(Family, Family.id == Child.family_id)
+                .where(table.activity == activity, table.day == day)
+                .order_by(table.place, Child.last_name, Child.first_name, Child.id)
+            )
+
+        absent = select(Absence.child_id).where(Absence.activity == activity, Absence.day == day)
+        counters = select(ActivitySlot).where(
+            ActivitySlot.activity == activity, ActivitySlot.day == day
+        )
+        rows = [
+            *self.session.execute(expected(Booking)),
+            *self.session.execute(expected(UnbookedPresence)),
+        ]
+        return (
+            rows,
+            set(self.session.scalars(absent)),
+            {slot.place: slot for slot in self.session.scalars(counters)},
+        )
+
+    def feed(self, child_id: int) -> CalendarFeed | None:
+        return self.session.get(CalendarFeed, child_id)
+
+    def save_feed(self, child_id: int, secret: str, now: datetime) -> None:
+        found = self.session.get(CalendarFeed, child_id)
+        if found is None:
+            self.session.add(CalendarFeed(child_id=child_id, secret=secret, created_at=now))
+        else:
+            found.secret, found.created_at = secret, now
+        self.session.flush()
+
+    def child_by_feed(self, secret: str) -> Child | None:
+        query = select(Child).join(CalendarFeed).where(CalendarFeed.secret == secret)
+        return self.session.scalars(query).one_or_none()

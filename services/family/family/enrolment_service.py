@@ -1,0 +1,244 @@
+"""Entrypoints of enrolment, attendance and planning (``contracts.family_activities``).
+
+A mixin of :class:`family.service.FamilyService`, imported there as a module. Each RPC finds
+the family as ``get_family`` does (an account linked to it, or a SimpliCité agent; anyone else
+gets ``NotFound``), then the child in that family, then applies :mod:`family.enrolment` and
+stores its ``attendance_changed`` events in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+from nameko.rpc import rpc
+
+from chassis import identity
+from chassis.types import utcnow
+from contracts import family
+from contracts import family_activities as contract
+from contracts.base import load_or_invalid
+from contracts.errors import EXPECTED, Invalid, NotFound
+from family import domain, enrolment, enrolment_views
+from family.activities import ACTIVITIES
+from family.deadlines import PARIS
+from family.enrolment_repository import Enrolments
+
+CHILD_NOT_FOUND = "Enfant introuvable."
+FEED_NOT_FOUND = "Ce calendrier n'existe pas ou a été renouvelé."
+MAX_PLANNING_DAYS = 62
+
+
+class Enrolment:
+    """Enrolment of children in activities, their attendance days and their planning."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_child_activities(self, caller, family_id, child_id, weeks=4):
+        """Each activity with its rule and the coming days, their deadline and places left."""
+        now = utcnow()
+        window = enrolment.bookable_window(now.astimezone(PARIS).date(), min(int(weeks), 8))
+        with self.db.session() as session:
+            _, child, _ = _find_child(session, caller, family_id, child_id)
+            repo = Enrolments(session)
+            offers = [
+                enrolment_views.offer(repo, child, activity, window, now)
+                for activity in ACTIVITIES.values()
+            ]
+            view = {
+                "family_id": child.family.identifier,
+                "child_id": child.id,
+                "child_first_name": child.first_name,
+                "activities": offers,
+            }
+        return contract.ChildActivities().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def enrol_child(self, caller, payload):
+        """Book a typical week over a period (contracts.family_activities.EnrolChild)."""
+        data = load_or_invalid(contract.EnrolChild(), payload)
+        activity = ACTIVITIES[data["activity"]]
+        units = enrolment.typical_week(
+            activity, data["weekdays"], data["start"], data["end"], data["whole_weeks"]
+        )
+        return self._attendance(
+            caller,
+            data,
+            lambda repo, child, now: enrolment.enrol(repo, child, activity, units, now),
+        )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_attendance(self, caller, payload):
+        """Add or remove days, or declare absences (contracts.family_activities)."""
+        data = load_or_invalid(contract.ChangeAttendance(), payload)
+        activity = ACTIVITIES[data["activity"]]
+        return self._attendance(
+            caller,
+            data,
+            lambda repo, child, now: enrolment.change(repo, child, activity, data, now),
+        )
+
+    def _attendance(self, caller, data, apply):
+        now = utcnow()
+        activity = ACTIVITIES[data["activity"]]
+        with self.db.session() as session:
+            found, child, as_agent = _find_child(
+                session, caller, data["family_id"], data["child_id"]
+            )
+            repo = Enrolments(session)
+            accounts = repo.account_ids(found.id)  # read before the places are locked
+            outcome = apply(repo, child, now)
+            if outcome.changed:
+                changed_by = "agent" if as_agent else "famille"
+                event = enrolment_views.attendance_event(
+                    found, child, activity, outcome, changed_by, accounts, now
+                )
+                self.outbox.add(
+                    session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+                )
+            self._announce_promotions(session, repo, activity, outcome.promoted, now)
+        if outcome.entries:  # after the commit: the lock is released, earlier entries are in
+            with self.db.session() as session:
+                positions = [Enrolments(session).position(e) for e in outcome.entries]
+            outcome.waiting_positions = positions
+        return contract.AttendanceResult().dump(outcome)
+
+    def _announce_promotions(self, session, repo, activity, promoted, now) -> None:
+        """One ``attendance_changed`` per waiting entry booked, for its family."""
+        for entry in promoted:
+            child = repo.child(entry.child_id)
+            accounts = repo.account_ids(child.family_id)
+            event = enrolment_views.promotion_event(child, activity, entry, accounts, now)
+            self.outbox.add(
+                session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+            )
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_unbooked_presence(self, caller, payload):
+        """A child seen without a booking, noted by a SimpliCité agent (billed as such)."""
+        agent = identity.require_role(caller, family.AGENT_ROLES)
+        data = load_or_invalid(contract.RecordPresence(), payload)
+        activity, now = ACTIVITIES[data["activity"]], utcnow()
+        with self.db.session() as session:
+            repo = Enrolments(session)
+            found, _ = repo.family_seen_by(data["family_id"], None)
+            child = None
+            if found is not None:
+                child = repo.child_named(found, data["child_first_name"], domain.normalized_name)
+            if child is None:
+                raise NotFound(CHILD_NOT_FOUND)
+            outcome = enrolment.record_presence(
+                repo, child, activity, data["day"], agent["account_id"], now
+            )
+            if outcome.changed:
+                event = enrolment_views.attendance_event(
+                    found, child, activity, outcome, "agent", repo.account_ids(found.id), now
+                )
+                self.outbox.add(
+                    session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+                )
+        return contract.AttendanceResult().dump(outcome)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_capacity(self, caller, payload):
+        """An agent's number of places for a day (contracts.family_activities.SetCapacity)."""
+        identity.require_role(caller, family.AGENT_ROLES)
+        data = load_or_invalid(contract.SetCapacity(), payload)
+        activity, now = ACTIVITIES[data["activity"]], utcnow()
+        with self.db.session() as session:
+            repo = Enrolments(session)
+            counter, promoted = enrolment.set_capacity(
+                repo, activity, data["place"], data["day"], data["capacity"], now
+            )
+            self._announce_promotions(session, repo, activity, promoted, now)
+            view = {
+                "activity": activity.code,
+                "place": counter.place,
+                "day": counter.day,
+                "capacity": counter.capacity,
+                "booked": counter.booked,
+            }
+        return contract.Capacity().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_planning(self, caller, family_id, child_id, start, end):
+        """The child's booked, absent and waiting days between two dates (two months at most)."""
+        first, last = _period(start, end)
+        with self.db.session() as session:
+            _, child, _ = _find_child(session, caller, family_id, child_id)
+            view = enrolment_views.planning(Enrolments(session), child, first, last, utcnow())
+        return contract.Planning().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_attendance(self, caller, activity, day):
+        """The children expected at an activity on a day, per place (SimpliCité agents)."""
+        identity.require_role(caller, family.AGENT_ROLES)
+        data = load_or_invalid(contract.AttendanceQuery(), {"activity": activity, "day": day})
+        with self.db.session() as session:
+            view = enrolment_views.attendance_list(
+                Enrolments(session), ACTIVITIES[data["activity"]], data["day"]
+            )
+        return contract.AttendanceList().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_calendar_feed(self, caller, family_id, child_id):
+        """The secret of the child's private ``.ics`` feed, made on first ask."""
+        return self._feed(caller, family_id, child_id, renew=False)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def renew_calendar_feed(self, caller, family_id, child_id):
+        """A new secret for the child's feed; the previous address stops answering."""
+        return self._feed(caller, family_id, child_id, renew=True)
+
+    def _feed(self, caller, family_id, child_id, renew):
+        with self.db.session() as session:
+            _, child, _ = _find_child(session, caller, family_id, child_id)
+            repo = Enrolments(session)
+            feed = repo.feed(child.id)
+            secret = feed.secret if feed is not None and not renew else secrets.token_urlsafe(32)
+            if feed is None or renew:
+                repo.save_feed(child.id, secret, utcnow())
+        return contract.CalendarFeed().dump({"secret": secret})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def calendar_feed(self, caller, secret):
+        """The ``.ics`` text of the child whose feed has this secret; the secret is the key."""
+        identity.load(caller)
+        if not isinstance(secret, str) or not 20 <= len(secret) <= 64:
+            raise NotFound(FEED_NOT_FOUND)
+        with self.db.session() as session:
+            repo = Enrolments(session)
+            child = repo.child_by_feed(secret)
+            if child is None:
+                raise NotFound(FEED_NOT_FOUND)
+            return enrolment_views.ics_feed(repo, child, utcnow())
+
+
+def _find_child(session, caller, family_id, child_id):
+    """The family (seen as ``get_family`` sees it: a linked account or a SimpliCité agent),
+    the child in it, and whether by an agent; ``NotFound`` otherwise, whatever was guessed."""
+    who = identity.load(caller)
+    as_agent = identity.has_role(who, family.AGENT_ROLES)
+    repo = Enrolments(session)
+    found, linked = (None, False)
+    if isinstance(family_id, str):
+        found, linked = repo.family_seen_by(family_id, who["account_id"])
+    if found is None or not (as_agent or (who["account_id"] is not None and linked)):
+        raise NotFound(domain.NOT_FOUND)
+    try:
+        number = int(child_id)
+    except (TypeError, ValueError):
+        number = 0
+    child = repo.child_of(found, number) if 0 < number < 2**31 else None
+    if child is None:
+        raise NotFound(CHILD_NOT_FOUND)
+    return found, child, as_agent
+
+
+def _period(start, end) -> tuple[date, date]:
+    try:
+        first, last = date.fromisoformat(str(start)), date.fromisoformat(str(end))
+    except ValueError:
+        raise Invalid("Période invalide.", {"start": ["Date attendue (AAAA-MM-JJ)."]}) from None
+    if last < first or last - first > timedelta(days=MAX_PLANNING_DAYS):
+        raise Invalid("Période invalide.", {"end": ["Deux mois au plus."]})
+    return first, last

@@ -1,0 +1,98 @@
+"""A child's days through the gateway: a parent's change reaches both e-mail and planning; a
+stranger guessing a family's or a child's ids in the addresses gets nothing.
+
+The family is stored as the import will store it; the canteen day is the next one still open
+on the real calendar (any date in a school term of the known school years).
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from chassis.types import utcnow
+from contracts.dates_fr import french_date
+from family.activities import ACTIVITIES
+from family.demo import add_demo_family
+
+IDENTIFIERS = itertools.count(34001)
+CANTEEN = ACTIVITIES["restauration_scolaire"]
+
+
+def store_family(stack) -> tuple[str, int]:
+    """A demo family under a new identifier, and the id of its schooled child, Léa."""
+    identifier = str(next(IDENTIFIERS))
+    engine = create_engine(stack.database_urls["family"])
+    with Session(engine) as session, session.begin():
+        child_id = add_demo_family(session, identifier).children[0].id
+    engine.dispose()
+    return identifier, child_id
+
+
+def next_open_day() -> str:
+    now, today = utcnow(), date.today()
+    days = (today + timedelta(days=n) for n in range(1, 120))
+    day = next(d for d in days if CANTEEN.runs_on(d) and CANTEEN.deadline.is_open(d, now))
+    return day.isoformat()
+
+
+def linked_parent(portal, helpers, email: str, identifier: str):
+    password = helpers.new_password()
+    portal.register_and_confirm(email, password)
+    parent = portal.citizen_session(email, password)
+    fields = {"family_id": identifier, "family_name": "Müller", "adult_first_name": "Hélène"}
+    assert portal.post_form(parent, "/famille/activation", fields).status_code == 303
+    return parent
+
+
+def test_un_jour_reserve_par_la_page_est_confirme_par_e_mail_et_au_planning(
+    portal, stack, helpers, new_email
+):
+    identifier, child_id = store_family(stack)
+    email = new_email()
+    parent = linked_parent(portal, helpers, email, identifier)
+    child = f"/famille/{identifier}/enfants/{child_id}"
+    day = next_open_day()
+    fields = {"shown": day, "days": day}
+    answer = portal.post_form(
+        parent, f"{child}/jours/restauration_scolaire", fields, f"{child}/activites"
+    )
+    assert answer.status_code == 303
+    mail = stack.wait_for_message(
+        email, "Restauration scolaire de Léa : vos changements sont enregistrés"
+    )
+    assert f"Jours réservés :\n- {french_date(day)}" in mail["text"]
+    planning = portal.get(f"{child}/planning?semaine={day}", parent)
+    assert "Restauration scolaire, 11:30 – 13:20 : réservé" in planning.text
+
+
+def test_un_inconnu_ne_voit_ni_ne_change_les_jours_d_un_enfant_en_devinant(
+    portal, stack, helpers, new_email
+):
+    target, target_child = store_family(stack)
+    own, own_child = store_family(stack)
+    stranger = linked_parent(portal, helpers, new_email("intrus"), own)
+    guesses = [(target, target_child), (own, target_child), (target, own_child), ("99999", 1)]
+    for family_id, child_id in guesses:
+        child = f"/famille/{family_id}/enfants/{child_id}"
+        for path in ("activites", "planning", "calendrier"):
+            assert portal.get(f"{child}/{path}", stranger).status_code == 404, (child, path)
+        day = next_open_day()
+        changed = portal.post_form(
+            stranger,
+            f"{child}/jours/restauration_scolaire",
+            {"shown": day, "days": day},
+            f"/famille/{own}/enfants/{own_child}/activites",
+        )
+        assert changed.status_code == 404, child
+    assert portal.get("/famille/calendrier/devine-devine-devine-devine.ics").status_code == 404
+    engine = create_engine(stack.database_urls["family"])
+    with engine.connect() as connection:
+        booked = connection.scalar(
+            text("select count(*) from bookings where child_id = :child"), {"child": target_child}
+        )
+    engine.dispose()
+    assert booked == 0
