@@ -28,8 +28,9 @@ The régie (role ``agent_regie``; anyone else gets ``Forbidden``):
 - ``export_payments(caller, start, end)`` -> ``Document`` (CSV, ``;``-separated, for the
   accounting of the régie) of the payments received between two days (Europe/Paris).
 
-Consumes ``family.family_space_activated`` (who may see a family's invoices) and
-``accounts.account_closed`` (links removed).
+Consumes ``family.family_space_activated`` (who may see a family's invoices),
+``accounts.account_closed`` (links removed) and ``family.quotient_changed`` (the family's
+quotient familial, for its tariff bracket; the most recent announcement wins).
 
 Events (exchange ``billing.events``): ``invoice_issued``, ``payment_succeeded``,
 ``payment_failed``, ``invoice_paid``, ``payment_under_review``, ``invoice_overdue`` (one

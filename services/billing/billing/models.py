@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -44,6 +45,20 @@ class FamilyAccess(Base):
     family_id: Mapped[str] = mapped_column(String(5), index=True)
     account_id: Mapped[str] = mapped_column(String(64), index=True)
     linked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class FamilyQuotient(Base):
+    """A family's quotient familial as the family service last announced it
+    (``family.quotient_changed``): the bracket its tariffs will be read in. ``None`` is
+    unknown (highest bracket)."""
+
+    __tablename__ = "family_quotients"
+
+    family_id: Mapped[str] = mapped_column(String(5), primary_key=True)
+    quotient_familial: Mapped[int | None] = mapped_column(Integer)
+    resident: Mapped[bool] = mapped_column(Boolean)
+    valid_from: Mapped[date] = mapped_column(Date)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class InvoiceCounter(Base):

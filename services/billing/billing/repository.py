@@ -14,6 +14,7 @@ from billing.models import (
     Allocation,
     CreditNote,
     FamilyAccess,
+    FamilyQuotient,
     Invoice,
     InvoiceCounter,
     Payment,
@@ -56,6 +57,32 @@ class Access:
             .order_by(FamilyAccess.linked_at, FamilyAccess.id)
         )
         return list(self.session.scalars(query))
+
+
+class Quotients:
+    """The projection of ``family.quotient_changed``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, event: dict) -> None:
+        """Keep the most recent announcement: an older one arriving late changes nothing."""
+        values = {
+            name: event[name]
+            for name in ("family_id", "quotient_familial", "resident", "valid_from", "changed_at")
+        }
+        statement = insert(FamilyQuotient).values(**values)
+        newer = FamilyQuotient.changed_at < statement.excluded.changed_at
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[FamilyQuotient.family_id],
+                set_={name: statement.excluded[name] for name in values if name != "family_id"},
+                where=newer,
+            )
+        )
+
+    def of(self, family_id: str) -> FamilyQuotient | None:
+        return self.session.get(FamilyQuotient, family_id)
 
 
 class Invoices:

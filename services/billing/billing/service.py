@@ -15,14 +15,14 @@ from nameko.rpc import rpc
 from billing import documents, domain, payment_entrypoints, regie_entrypoints
 from billing.models import Base, Payment
 from billing.providers import PaymentProviders
-from billing.repository import Access, Invoices
+from billing.repository import Access, Invoices, Quotients
 from chassis import health, identity
 from chassis.database import Database
 from chassis.events import handle_event
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
 from chassis.types import utcnow
-from contracts import accounts, billing, family
+from contracts import accounts, billing, family, family_dossier
 from contracts.errors import EXPECTED, NotFound
 
 
@@ -95,6 +95,13 @@ class BillingService(
     def on_family_space_activated(self, session, event):
         """The account now sees the family's invoices."""
         Access(session).link(event["family_id"], event["account_id"], utcnow())
+
+    @handle_event(
+        family_dossier.SERVICE, family_dossier.QUOTIENT_CHANGED, family_dossier.QuotientChanged
+    )
+    def on_quotient_changed(self, session, event):
+        """The family's quotient familial, for its tariff bracket (latest announcement wins)."""
+        Quotients(session).record(event)
 
     @handle_event(accounts.SERVICE, accounts.ACCOUNT_CLOSED, accounts.AccountClosed)
     def on_account_closed(self, session, event):

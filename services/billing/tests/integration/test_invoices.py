@@ -7,13 +7,15 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from billing.models import Invoice
+from billing.models import Base, FamilyQuotient, Invoice
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chassis import tables
 from chassis.testing.fixtures import wait_until
 from chassis.testing.services import call
-from contracts import accounts
+from contracts import accounts, family_dossier
+from contracts.base import example
 from contracts.errors import NotFound
 
 
@@ -92,3 +94,25 @@ def test_un_compte_ferme_ne_voit_plus_les_factures(container, issue_invoice, lin
     closed.update(account_id=account_id, email="ancien@exemple.fr")
     dispatch(accounts.SERVICE, accounts.ACCOUNT_CLOSED, closed)
     wait_until(lambda: not sees(container, account_id, invoice_id), message="link removed")
+
+
+def test_le_quotient_familial_le_plus_recent_est_garde(container, db, dispatch):
+    newer = {**example("quotient_changed"), "event_id": str(uuid.uuid4()), "family_id": "4219"}
+    newer.update(quotient_familial=430, changed_at="2027-01-10T09:00:00+00:00")
+    older = {**newer, "event_id": str(uuid.uuid4()), "quotient_familial": 1200}
+    older["changed_at"] = "2027-01-05T09:00:00+00:00"
+    dispatch(family_dossier.SERVICE, family_dossier.QUOTIENT_CHANGED, newer)
+    dispatch(family_dossier.SERVICE, family_dossier.QUOTIENT_CHANGED, older)
+
+    processed = tables.table(Base.metadata, tables.PROCESSED)
+
+    def both_handled() -> bool:
+        with Session(db) as session:
+            ids = {newer["event_id"], older["event_id"]}
+            query = select(processed.c.event_id).where(processed.c.event_id.in_(ids))
+            return len(session.scalars(query).all()) == 2
+
+    wait_until(both_handled, message="both announcements handled")
+    with Session(db) as session:
+        found = session.get(FamilyQuotient, "4219")
+        assert (found.quotient_familial, found.resident) == (430, True)
