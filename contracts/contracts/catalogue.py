@@ -6,12 +6,14 @@ from marshmallow import Schema
 
 from contracts import (
     accounts,
+    appointments,
     billing,
     demarche_requests,
     family,
     family_activities,
     family_dossier,
     family_preregistration,
+    hall,
     identity,
     notifications,
     requests,
@@ -82,6 +84,13 @@ EXAMPLES: dict[str, type[Schema]] = {
     "attendance_changed": family_activities.AttendanceChanged,
     "enrol_child": family_activities.EnrolChild,
     "change_attendance": family_activities.ChangeAttendance,
+    "appointment_booked": appointments.AppointmentBooked,
+    "appointment_moved": appointments.AppointmentMoved,
+    "appointment_cancelled": appointments.AppointmentCancelled,
+    "appointment_reminder_due": appointments.AppointmentReminderDue,
+    "appointment_slot_offered": appointments.AppointmentSlotOffered,
+    "fee_due": hall.FeeDue,
+    "hall_booking_refused": hall.HallBookingRefused,
 }
 
 EVENTS: dict[str, type[Event]] = {
@@ -112,6 +121,13 @@ EVENTS: dict[str, type[Event]] = {
         family_preregistration.PreregistrationStatusChanged
     ),
     family_activities.ATTENDANCE_CHANGED: family_activities.AttendanceChanged,
+    appointments.APPOINTMENT_BOOKED: appointments.AppointmentBooked,
+    appointments.APPOINTMENT_MOVED: appointments.AppointmentMoved,
+    appointments.APPOINTMENT_CANCELLED: appointments.AppointmentCancelled,
+    appointments.APPOINTMENT_REMINDER_DUE: appointments.AppointmentReminderDue,
+    appointments.APPOINTMENT_SLOT_OFFERED: appointments.AppointmentSlotOffered,
+    hall.FEE_DUE: hall.FeeDue,
+    hall.HALL_BOOKING_REFUSED: hall.HallBookingRefused,
 }
 """Every event type published by a service, with its schema."""
 

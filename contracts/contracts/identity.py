@@ -9,6 +9,7 @@ ROLES = (
     "agent_etat_civil",
     "agent_simplicite",
     "agent_regie",
+    "agent_vie_pratique",
     "admin",
 )
 

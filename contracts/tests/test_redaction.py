@@ -6,12 +6,14 @@ import pytest
 
 from contracts import (
     accounts,
+    appointments,
     billing,
     demarche_requests,
     family,
     family_activities,
     family_dossier,
     family_preregistration,
+    hall,
     notifications,
     requests,
 )
@@ -24,8 +26,8 @@ NOT_PERSONAL = {"email_notifications"}  # a yes/no preference
 
 
 def declared_events() -> list[type[Event]]:
-    modules = (accounts, demarche_requests, family, family_activities, family_dossier)
-    modules += (family_preregistration, notifications, requests)
+    modules = (accounts, appointments, demarche_requests, family, family_activities)
+    modules += (family_dossier, family_preregistration, hall, notifications, requests)
     modules += (billing,)
     found = [getattr(module, name) for module in modules for name in dir(module)]
     return [item for item in found if isinstance(item, type) and issubclass(item, Event)]

@@ -252,6 +252,8 @@ def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str
   Créer un compte / sign up ...... {url}/compte/creer
   Espace agents / agent page ..... {url}/agents/connexion
 {accounts}
+  Rendez-vous passeport, CNI ..... {url}/rendez-vous
+  Salle des fêtes ................ {url}/salle-des-fetes
   Mon compte famille ............. {url}/famille/activation
       n° {DEMO_IDENTIFIER}, nom {DEMO_NAME}, prénom {" ou ".join(DEMO_FIRST_NAMES)}
   Mes factures / invoices ........ {url}/famille/factures (après activation / once linked)

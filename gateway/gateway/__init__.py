@@ -20,12 +20,15 @@ from gateway.views import (
     account,
     account_security,  # noqa: F401 - adds the sensitive pages to the account blueprint
     admin,
+    agent_appointments,  # noqa: F401 - adds the passport office's pages to the agents blueprint
     agent_attendance,  # noqa: F401 - adds the attendance lists to the agents blueprint
     agent_demarches,  # noqa: F401 - adds the démarche pages to the agents blueprint
     agent_family,  # noqa: F401 - adds the SimpliCité pages to the agents blueprint
+    agent_hall,  # noqa: F401 - adds the salle des fêtes pages to the agents blueprint
     agent_regie,  # noqa: F401 - adds the régie's pages to the agents blueprint
     agents,
     api,
+    appointments,
     auth,
     billing_pages,
     demarches,
@@ -34,6 +37,7 @@ from gateway.views import (
     family_dossier,  # noqa: F401 - adds the Dossier Unique pages to the family blueprint
     family_preregistration,  # noqa: F401 - pre-registration pages (family and agents)
     franceconnect_views,
+    hall,
     health,
     home,
     open311,
@@ -47,6 +51,8 @@ BLUEPRINTS = (
     health.bp,
     reports.bp,
     demarches.bp,
+    appointments.bp,
+    hall.bp,
     auth.bp,
     registration.bp,
     account.bp,

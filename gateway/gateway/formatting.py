@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["paris_date"] = paris_date
     app.jinja_env.filters["calendar_date"] = calendar_date
     app.jinja_env.filters["paris_iso"] = paris_iso
+    app.jinja_env.filters["paris_time"] = paris_time
     app.jinja_env.filters["french_date"] = french_date
     app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["weekday_date"] = dates_fr.french_date
@@ -52,6 +53,12 @@ def paris_datetime(value: str | datetime) -> str:
     """« 26 novembre 2026 à 9 h 15 », the way French administrations write a time."""
     moment = to_paris(value)
     return f"{paris_date(moment)} à {moment.hour} h {moment.minute:02d}"
+
+
+def paris_time(value: str | datetime) -> str:
+    """« 8 h 30 »: the time of day of an instant, in Paris."""
+    moment = to_paris(value)
+    return f"{moment.hour} h {moment.minute:02d}"
 
 
 def paris_date(value: str | datetime) -> str:

@@ -19,6 +19,7 @@ ROLE_LABELS = {  # one French label per role of contracts.identity.ROLES, in tha
     "agent_etat_civil": "État civil",
     "agent_simplicite": "Simplicité (vie pratique)",
     "agent_regie": "Régie (factures et paiements)",
+    "agent_vie_pratique": "Vie pratique (salle des fêtes)",
     "admin": "Administration des agents",
 }
 

@@ -8,6 +8,7 @@ about 64 minutes after the first).
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,12 +25,27 @@ REPORT_STATUS_CHANGED_TEMPLATE = "report_status_changed"
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an e-mail (a calendar file, for instance)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    def stored(self) -> dict:
+        """As the ``attachments`` column keeps it (JSON: the bytes in base64)."""
+        encoded = base64.b64encode(self.data).decode("ascii")
+        return {"filename": self.filename, "content_type": self.content_type, "data": encoded}
+
+
+@dataclass(frozen=True)
 class Mail:
-    """What to write, to whom, with what: a template name and its context."""
+    """What to write, to whom, with what: a template name, its context, attachments."""
 
     template: str
     recipient: str
     context: dict
+    attachments: tuple[Attachment, ...] = ()
 
 
 def tracking_link(public_url: str, tracking_number: str, tracking_key: str) -> str:

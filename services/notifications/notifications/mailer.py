@@ -16,6 +16,7 @@ session the server closed meanwhile is replaced, and the message sent on a new o
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import time
 from email import policy
@@ -57,6 +58,10 @@ def build_email(message: Any, sender: str) -> EmailMessage:
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.text_body, charset="utf-8")
     email.add_alternative(message.html_body, subtype="html", charset="utf-8")
+    for attachment in getattr(message, "attachments", None) or ():
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        data = base64.b64decode(attachment["data"])
+        email.add_attachment(data, maintype, subtype, filename=attachment["filename"])
     return email
 
 

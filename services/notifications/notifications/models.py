@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from chassis import tables
@@ -58,6 +59,8 @@ class OutgoingMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attachments: Mapped[list | None] = mapped_column(JSONB)
+    """Files sent with the e-mail: ``[{"filename", "content_type", "data" (base64)}]``."""
 
     delivery_attempts: Mapped[list[DeliveryAttempt]] = relationship(
         back_populates="message", cascade="all, delete-orphan"

@@ -20,11 +20,13 @@ from nameko.extensions import DependencyProvider
 from chassis import config
 from notifications import (
     account_mails,
+    appointment_mails,
     attendance_mails,
     billing_mails,
     demarche_mails,
     domain,
     family_mails,
+    hall_mails,
 )
 
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
@@ -32,13 +34,14 @@ DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
 @dataclass(frozen=True)
 class Rendered:
-    """A message ready to store: template, recipient, subject and both bodies."""
+    """A message ready to store: template, recipient, subject, both bodies, attachments."""
 
     template: str
     recipient: str
     subject: str
     text: str
     html: str
+    attachments: tuple[domain.Attachment, ...] = ()
 
 
 def make_environment() -> Environment:
@@ -65,7 +68,8 @@ class MailComposer:
             return self.environment.get_template(f"{folder}/{name}").render(mail.context)
 
         subject = " ".join(fill("subject.txt").split())
-        return Rendered(folder, mail.recipient, subject, fill("body.txt"), fill("body.html"))
+        text, html = fill("body.txt"), fill("body.html")
+        return Rendered(folder, mail.recipient, subject, text, html, mail.attachments)
 
     def report_submitted(self, event: dict) -> Rendered:
         return self.render(domain.report_submitted_mail(event, self.public_url))
@@ -85,6 +89,14 @@ class MailComposer:
         """The e-mail of a ``billing`` event, or None (see :mod:`notifications.billing_mails`)."""
         mail = billing_mails.billing_mail(event_type, event, recipient, self.public_url)
         return None if mail is None else self.render(mail)
+
+    def appointment_mail(self, event_type: str, event: dict) -> Rendered:
+        """The e-mail of an appointment event, with its calendar file (``appointment_mails``)."""
+        return self.render(appointment_mails.appointment_mail(event_type, event, self.public_url))
+
+    def hall_mail(self, event_type: str, event: dict) -> Rendered:
+        """The acceptance or refusal of a salle des fêtes request (``hall_mails``)."""
+        return self.render(hall_mails.hall_mail(event_type, event, self.public_url))
 
     def family_space_activated(self, event: dict, recipient: str) -> Rendered:
         mail = family_mails.family_space_activated_mail(event, recipient, self.public_url)

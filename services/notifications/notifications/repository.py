@@ -29,6 +29,7 @@ class Messages:
             subject=rendered.subject,
             text_body=rendered.text,
             html_body=rendered.html,
+            attachments=[attachment.stored() for attachment in rendered.attachments] or None,
             status=PENDING,
             attempts=0,
             next_attempt_at=now,

@@ -19,11 +19,13 @@ from chassis.events import handle_event
 from chassis.logging import Correlation
 from contracts import (
     accounts,
+    appointments,
     demarche_requests,
     family,
     family_activities,
     family_dossier,
     family_preregistration,
+    hall,
     notifications,
     paging,
     requests,
@@ -212,6 +214,60 @@ class NotificationsService(health.Health, retention.Retention, billing_handlers.
             recipient = family_mails.recipient_of(found.find(account_id))
             if recipient is not None:
                 self.delivery.queue(session, event, self.composer.attendance_mail(event, recipient))
+
+    @handle_event(requests.SERVICE, appointments.APPOINTMENT_BOOKED, appointments.AppointmentBooked)
+    def on_appointment_booked(self, session, event):
+        """Confirm an appointment, with the manage link and the calendar file."""
+        self._queue_appointment_mail(session, appointments.APPOINTMENT_BOOKED, event)
+
+    @handle_event(requests.SERVICE, appointments.APPOINTMENT_MOVED, appointments.AppointmentMoved)
+    def on_appointment_moved(self, session, event):
+        """Give the new time of a moved appointment, with the updated calendar file."""
+        self._queue_appointment_mail(session, appointments.APPOINTMENT_MOVED, event)
+
+    @handle_event(
+        requests.SERVICE, appointments.APPOINTMENT_CANCELLED, appointments.AppointmentCancelled
+    )
+    def on_appointment_cancelled(self, session, event):
+        """Confirm a cancellation; the calendar file removes the appointment."""
+        self._queue_appointment_mail(session, appointments.APPOINTMENT_CANCELLED, event)
+
+    @handle_event(
+        requests.SERVICE,
+        appointments.APPOINTMENT_REMINDER_DUE,
+        appointments.AppointmentReminderDue,
+    )
+    def on_appointment_reminder_due(self, session, event):
+        """Remind an appointment the day before, with the link to free the slot."""
+        self._queue_appointment_mail(session, appointments.APPOINTMENT_REMINDER_DUE, event)
+
+    @handle_event(requests.SERVICE, hall.FEE_DUE, hall.FeeDue)
+    def on_fee_due(self, session, event):
+        """Tell the requester the hall is theirs and what to pay by when (billing invoices)."""
+        if event["reference"].startswith("SDF-") and event["email"]:
+            self.delivery.queue(session, event, self.composer.hall_mail(hall.FEE_DUE, event))
+
+    @handle_event(requests.SERVICE, hall.HALL_BOOKING_REFUSED, hall.HallBookingRefused)
+    def on_hall_booking_refused(self, session, event):
+        """Tell the requester the hall cannot be theirs, and why."""
+        if event["email"]:
+            mail = self.composer.hall_mail(hall.HALL_BOOKING_REFUSED, event)
+            self.delivery.queue(session, event, mail)
+
+    @handle_event(
+        requests.SERVICE,
+        appointments.APPOINTMENT_SLOT_OFFERED,
+        appointments.AppointmentSlotOffered,
+    )
+    def on_appointment_slot_offered(self, session, event):
+        """Offer a freed slot to the first person of the week's waiting list."""
+        self._queue_appointment_mail(session, appointments.APPOINTMENT_SLOT_OFFERED, event)
+
+    def _queue_appointment_mail(self, session, event_type: str, event: dict) -> None:
+        """Appointment e-mails are what the citizen asked for: sent whatever the preference
+        for progress e-mails (an address forgotten with a closed account gets nothing)."""
+        if event["email"]:
+            self.delivery.queue(session, event, self.composer.appointment_mail(event_type, event))
 
     def _queue_account_mail(self, session, event_type: str, event: dict) -> None:
         self.delivery.queue(session, event, self.composer.account_mail(event_type, event))

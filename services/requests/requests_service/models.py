@@ -148,3 +148,8 @@ class DemarcheCounter(Base):
     demarche: Mapped[str] = mapped_column(String(40), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_value: Mapped[int] = mapped_column(Integer)
+
+
+# Appointments and the salle des fêtes live in modules of their own; importing them here puts
+# their tables in the metadata.
+from requests_service import appointments_models, hall_models  # noqa: E402, F401

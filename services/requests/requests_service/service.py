@@ -22,8 +22,21 @@ from chassis.types import utcnow
 from contracts import accounts, paging, requests, timeline
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, NotFound
-from requests_service import authors, demarche_domain, demarche_service, domain, limits, photos
+from requests_service import (
+    appointments_domain,
+    appointments_service,
+    authors,
+    demarche_domain,
+    demarche_service,
+    domain,
+    hall_domain,
+    hall_service,
+    limits,
+    photos,
+)
+from requests_service.appointments_repository import Appointments
 from requests_service.demarche_repository import DemarcheRequests
+from requests_service.hall_repository import HallBookings
 from requests_service.models import Base, Throttle
 from requests_service.repository import Reports
 
@@ -39,7 +52,13 @@ def photo_of(reports: Reports, report) -> dict:
 
 # The démarche entrypoints and health are imported as modules: `nameko run` takes every class
 # with entrypoints in this module for a service of its own.
-class RequestsService(demarche_service.DemarcheEntrypoints, health.Health, retention.Retention):
+class RequestsService(
+    demarche_service.DemarcheEntrypoints,
+    appointments_service.AppointmentEntrypoints,
+    hall_service.HallEntrypoints,
+    health.Health,
+    retention.Retention,
+):
     """Public-space reports and the other démarches (``demarche_service``): submitted by
     citizens, followed by link, processed by the agents of their role."""
 
@@ -49,7 +68,11 @@ class RequestsService(demarche_service.DemarcheEntrypoints, health.Health, reten
     outbox = Outbox()
     correlation = Correlation()
     callers = identity.CallerVerification()
-    retention_rules = (*retention.CHASSIS_RULES, retention.throttle_rule("throttles"))
+    retention_rules = (
+        *retention.CHASSIS_RULES,
+        retention.throttle_rule("throttles"),
+        *appointments_domain.RETENTION_RULES,
+    )
 
     @rpc(expected_exceptions=EXPECTED)
     def list_report_categories(self, caller):
@@ -139,12 +162,17 @@ class RequestsService(demarche_service.DemarcheEntrypoints, health.Health, reten
 
     @rpc(expected_exceptions=EXPECTED)
     def list_account_requests(self, caller):
-        """The caller's reports and démarche requests for "Mon espace", newest first."""
+        """The caller's reports, démarche requests, appointments and salle des fêtes requests for
+        "Mon espace", newest first."""
         account_id = authors.account_of(identity.load(caller))
         with self.db.session() as session:
             entries = authors.account_timeline(Reports(session), account_id)
             found = DemarcheRequests(session).list_by_account(account_id)
             entries += [demarche_domain.timeline_entry(request) for request in found]
+            booked = Appointments(session).list_by_account(account_id)
+            entries += [appointments_domain.timeline_entry(item) for item in booked]
+            halls = HallBookings(session).list_by_account(account_id)
+            entries += [hall_domain.timeline_entry(item) for item in halls]
         entries.sort(key=lambda entry: entry["submitted_at"], reverse=True)
         return timeline.TimelineEntry(many=True).dump(entries)
 
@@ -156,4 +184,6 @@ class RequestsService(demarche_service.DemarcheEntrypoints, health.Health, reten
         Its addresses also leave the copies of events (outbox rows, dead letters)."""
         addresses = authors.forget_author(Reports(session), event["account_id"])
         addresses |= demarche_domain.forget_account(DemarcheRequests(session), event["account_id"])
+        addresses |= Appointments(session).forget_account(event["account_id"])
+        addresses |= HallBookings(session).forget_account(event["account_id"])
         retention.forget_values(session, Base.metadata, {*addresses, event["email"]})

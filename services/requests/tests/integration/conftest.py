@@ -37,3 +37,16 @@ def container(service_container, amqp_uri, database_url, events):
 def dispatch(amqp_uri):
     """Publish an event on ``<source>.events`` as that service would."""
     return dispatcher(amqp_uri)
+
+
+@pytest.fixture(scope="module")
+def module_database_url(postgres_database):
+    """One migrated database for a whole test module (tests that share a started service)."""
+    return postgres_database("requests", ALEMBIC_INI)
+
+
+@pytest.fixture(scope="module")
+def module_events(amqp_uri):
+    """The service's events, for a whole test module; bound before the service starts."""
+    with EventQueue(amqp_uri, "requests") as queue:
+        yield queue

@@ -94,6 +94,10 @@ def test_purge_efface_ce_qui_a_assez_servi_et_garde_le_reste(container, engine):
         "processed_events": 1,
         "dead_letter_events": 1,
         "throttles": 1,
+        "appointments": 0,
+        "appointment_blocks": 0,
+        "hall_bookings": 0,
+        "appointment_waiting_list": 0,
     }
     kept = rows(engine, "SELECT key FROM throttles ORDER BY key")
     assert [row["key"] for row in kept] == ["report-ip:blocked", "report-ip:recent"]
