@@ -47,7 +47,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "requests": ("accounts",),
     "notifications": ("accounts", "requests", "family", "billing"),
     "family": ("accounts",),
-    "billing": ("accounts", "family"),
+    "billing": ("accounts", "family", "requests"),
 }
 """Each service, with the services whose events it listens to."""
 

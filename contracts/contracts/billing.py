@@ -29,7 +29,8 @@ The régie (role ``agent_regie``; anyone else gets ``Forbidden``):
   accounting of the régie) of the payments received between two days (Europe/Paris).
 
 Consumes ``family.family_space_activated`` (who may see a family's invoices),
-``accounts.account_closed`` (links removed) and ``family.quotient_changed`` (the family's
+``accounts.account_closed`` (links removed), ``requests.fee_due`` (an invoice for the
+account, once per fee reference) and ``family.quotient_changed`` (the family's
 quotient familial, for its tariff bracket; the most recent announcement wins).
 
 Events (exchange ``billing.events``): ``invoice_issued``, ``payment_succeeded``,
@@ -247,6 +248,11 @@ class InvoiceIssued(InvoiceFields, Event):
 
     redacted_once_published = ("email",)
 
+    reference = fields.String(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the fee's reference when the invoice came from requests.fee_due"},
+    )
     label = fields.String(required=True)
     due_date = fields.Date(required=True)
 

@@ -83,6 +83,7 @@ def issue(session: Session, bill: Bill, now: datetime) -> tuple[Invoice, list[Ev
         **domain.invoice_event(invoice, Access(session).accounts_of(invoice), invoice.total_cents),
         "label": invoice.label,
         "due_date": invoice.due_date,
+        "reference": invoice.fee_reference,
     }
     return invoice, [(contract.INVOICE_ISSUED, contract.InvoiceIssued(), data)]
 
@@ -187,4 +188,18 @@ def overdue_event(session: Session, invoice: Invoice) -> Event | None:
         contract.INVOICE_OVERDUE,
         contract.InvoiceOverdue(),
         {**base, "due_date": invoice.due_date},
+    )
+
+
+def fee_bill(event: dict) -> Bill:
+    """What ``requests.fee_due`` asks for: one line, for the account, payable online."""
+    return Bill(
+        regie=domain.FEE_REGIE,
+        label=event["label"][:200],
+        issued_on=domain.paris_today(event["issued_at"]),
+        due_date=event["due_date"],
+        lines=(Line(event["label"][:200], 1, event["amount_cents"]),),
+        account_id=event["account_id"],
+        email=event["email"],
+        fee_reference=event["reference"],
     )

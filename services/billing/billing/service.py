@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from nameko.rpc import rpc
 
-from billing import documents, domain, payment_entrypoints, regie_entrypoints
+from billing import books, documents, domain, payment_entrypoints, regie_entrypoints
 from billing.models import Base, Payment
 from billing.providers import PaymentProviders
 from billing.repository import Access, Invoices, Quotients
@@ -22,7 +22,7 @@ from chassis.events import handle_event
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
 from chassis.types import utcnow
-from contracts import accounts, billing, family, family_dossier
+from contracts import accounts, billing, family, family_dossier, hall
 from contracts.errors import EXPECTED, NotFound
 
 
@@ -102,6 +102,15 @@ class BillingService(
     def on_quotient_changed(self, session, event):
         """The family's quotient familial, for its tariff bracket (latest announcement wins)."""
         Quotients(session).record(event)
+
+    @handle_event(hall.SERVICE, hall.FEE_DUE, hall.FeeDue)
+    def on_fee_due(self, session, event):
+        """A fee becomes an invoice for the account, once per fee reference."""
+        if Invoices(session).by_fee(event["reference"]) is not None:
+            return
+        _, events = books.issue(session, books.fee_bill(event), utcnow())
+        for event_type, schema, data in events:
+            self.outbox.add(session, event_type, schema, data)
 
     @handle_event(accounts.SERVICE, accounts.ACCOUNT_CLOSED, accounts.AccountClosed)
     def on_account_closed(self, session, event):

@@ -39,6 +39,8 @@ def billing_mail(event_type: str, event: dict, to: str, public_url: str) -> Mail
     """The e-mail of a billing event, or None when that event is not told."""
     if event_type == "payment_succeeded" and event["balance_cents"] <= 0:
         return None
+    if event_type == "invoice_issued" and event.get("reference"):
+        return None  # a fee: the service that asked for it already told (requests.fee_due)
     if event_type == "payment_failed" and event["state"] not in FAILED_STATES_TOLD:
         return None
     base = public_url.rstrip("/")

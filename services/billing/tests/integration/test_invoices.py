@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from chassis import tables
 from chassis.testing.fixtures import wait_until
 from chassis.testing.services import call
-from contracts import accounts, family_dossier
+from contracts import accounts, family_dossier, hall
 from contracts.base import example
 from contracts.errors import NotFound
 
@@ -104,15 +104,37 @@ def test_le_quotient_familial_le_plus_recent_est_garde(container, db, dispatch):
     dispatch(family_dossier.SERVICE, family_dossier.QUOTIENT_CHANGED, newer)
     dispatch(family_dossier.SERVICE, family_dossier.QUOTIENT_CHANGED, older)
 
-    processed = tables.table(Base.metadata, tables.PROCESSED)
-
-    def both_handled() -> bool:
-        with Session(db) as session:
-            ids = {newer["event_id"], older["event_id"]}
-            query = select(processed.c.event_id).where(processed.c.event_id.in_(ids))
-            return len(session.scalars(query).all()) == 2
-
-    wait_until(both_handled, message="both announcements handled")
+    wait_until(lambda: handled(db, newer, older), message="both announcements handled")
     with Session(db) as session:
         found = session.get(FamilyQuotient, "4219")
         assert (found.quotient_familial, found.resident) == (430, True)
+
+
+def handled(db, *events: dict) -> bool:
+    """True once the service recorded every one of ``events`` as processed."""
+    processed = tables.table(Base.metadata, tables.PROCESSED)
+    ids = {event["event_id"] for event in events}
+    with Session(db) as session:
+        query = select(processed.c.event_id).where(processed.c.event_id.in_(ids))
+        return len(session.scalars(query).all()) == len(ids)
+
+
+def test_des_frais_dus_deviennent_une_facture_du_compte_une_seule_fois(
+    container, db, dispatch, events
+):
+    account_id = str(uuid.uuid4())
+    fee = {**example("fee_due"), "event_id": str(uuid.uuid4()), "account_id": account_id}
+    fee["reference"] = f"SDF-2027-{uuid.uuid4().int % 1_000_000:06d}"
+    again = {**fee, "event_id": str(uuid.uuid4())}
+    dispatch(hall.SERVICE, hall.FEE_DUE, fee)
+    dispatch(hall.SERVICE, hall.FEE_DUE, again)
+    wait_until(lambda: handled(db, fee, again), message="both fee events handled")
+    issued = events.next_of("invoice_issued")
+    while issued["account_id"] != account_id:
+        issued = events.next_of("invoice_issued")
+    assert (issued["reference"], issued["email"]) == (fee["reference"], fee["email"])
+    ledger = call(container, "list_invoices", parent(account_id))
+    (invoice,) = ledger["invoices"]
+    assert invoice["reference"].startswith("DIV-0-")
+    assert (invoice["total_cents"], invoice["label"]) == (fee["amount_cents"], fee["label"])
+    assert invoice["due_date"] == fee["due_date"] and invoice["payable_online"]

@@ -80,3 +80,8 @@ def test_le_rappel_d_echeance_donne_le_reste_a_payer_et_ou_payer():
     assert mail.subject == "Rappel : facture PERI-4217-202612-1 à régler"
     assert "avant le 01/01/2027 : il reste 54,40 € à payer" in mail.text
     assert "régie" in mail.text and f'href="{INVOICE_LINK}"' in mail.html
+
+
+def test_une_facture_de_frais_n_est_pas_annoncee_deux_fois():
+    """The salle des fêtes' acceptance (requests.fee_due) already says what to pay."""
+    assert render(billing.INVOICE_ISSUED, reference="SDF-2027-000012") is None
