@@ -16,7 +16,7 @@
 set -u
 
 BACKUP_DIR=${BACKUP_DIR:-/backups}
-BACKUP_DATABASES=${BACKUP_DATABASES:-accounts requests notifications family}
+BACKUP_DATABASES=${BACKUP_DATABASES:-accounts requests notifications family billing}
 BACKUP_RETENTION_DAYS=${BACKUP_RETENTION_DAYS:-14}
 BACKUP_AT=${BACKUP_AT:-02:30}
 

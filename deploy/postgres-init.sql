@@ -16,6 +16,7 @@
 \getenv notifications_password NOTIFICATIONS_DB_PASSWORD
 \getenv accounts_password ACCOUNTS_DB_PASSWORD
 \getenv family_password FAMILY_DB_PASSWORD
+\getenv billing_password BILLING_DB_PASSWORD
 
 REVOKE ALL ON DATABASE postgres FROM PUBLIC;
 
@@ -34,3 +35,7 @@ REVOKE ALL ON DATABASE accounts FROM PUBLIC;
 CREATE ROLE family LOGIN PASSWORD :'family_password';
 CREATE DATABASE family OWNER family;
 REVOKE ALL ON DATABASE family FROM PUBLIC;
+
+CREATE ROLE billing LOGIN PASSWORD :'billing_password';
+CREATE DATABASE billing OWNER billing;
+REVOKE ALL ON DATABASE billing FROM PUBLIC;

@@ -45,8 +45,9 @@ NAME = r"[a-z0-9_]+"
 SERVICES: dict[str, tuple[str, ...]] = {
     "accounts": (),
     "requests": ("accounts",),
-    "notifications": ("accounts", "requests", "family"),
+    "notifications": ("accounts", "requests", "family", "billing"),
     "family": ("accounts",),
+    "billing": ("accounts", "family", "requests"),
 }
 """Each service, with the services whose events it listens to."""
 

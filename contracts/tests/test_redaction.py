@@ -7,6 +7,7 @@ import pytest
 from contracts import (
     accounts,
     appointments,
+    billing,
     demarche_requests,
     family,
     family_activities,
@@ -27,6 +28,7 @@ NOT_PERSONAL = {"email_notifications"}  # a yes/no preference
 def declared_events() -> list[type[Event]]:
     modules = (accounts, appointments, demarche_requests, family, family_activities)
     modules += (family_dossier, family_preregistration, hall, notifications, requests)
+    modules += (billing,)
     found = [getattr(module, name) for module in modules for name in dir(module)]
     return [item for item in found if isinstance(item, type) and issubclass(item, Event)]
 

@@ -12,9 +12,9 @@
 4. exports the development settings (those databases, FranceConnect through the test provider
    :mod:`devstack.franceconnect` on port 8200);
 5. migrates every service's database (``services/*/alembic.ini``);
-6. creates, once, a demo administrator, a demo public-space agent and a demo SimpliCité agent
+6. creates, once, a demo administrator, public-space agent, SimpliCité agent and régie agent
    (accounts CLI), and the demo family a newcomer activates in "Mon compte famille"
-   (:mod:`family.demo`);
+   (:mod:`family.demo`), with an invoice to pay (:mod:`billing.demo`);
 7. starts :mod:`devstack.seed` in the background (demo reports, once);
 8. runs ``honcho start`` on ``devstack/devstack/Procfile`` (each service and the gateway under
    :mod:`devstack.supervise`, so one that stops does not take the others down), prints the
@@ -46,6 +46,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = Path(__file__).resolve().parent / "Procfile"
 PUBLIC_URL = "http://localhost:8000"
 MAIL_PAGE_URL = "http://localhost:1080"
+PAYMENTS_URL = "http://localhost:8100"
 FRANCECONNECT_URL = "http://localhost:8200"
 LOCAL_PORTS = {
     8000: "gateway",
@@ -60,6 +61,7 @@ METRICS_URLS = [
     ("accounts", "http://localhost:8010/metrics"),
     ("requests", "http://localhost:8011/metrics"),
     ("family", "http://localhost:8012/metrics"),
+    ("billing", "http://localhost:8013/metrics"),
     ("notifications", "http://localhost:8014/metrics"),
 ]
 # Demo agent accounts of the local run: (file of the password in var/, e-mail, given name,
@@ -79,6 +81,13 @@ DEMO_ACCOUNTS = [
         "Claude",
         "SimpliCité",
         ["agent_simplicite"],
+    ),
+    (
+        "demo_regie_password",
+        "regie@exemple.fr",
+        "Sacha",
+        "Régie",
+        ["agent_regie"],
     ),
 ]
 DEMO_ACCOUNTS_MARKER = "demo-accounts-created"
@@ -217,10 +226,14 @@ def create_demo_accounts(env: dict[str, str], root: Path = REPO_ROOT) -> None:
 
 
 def create_demo_family(env: dict[str, str], root: Path = REPO_ROOT) -> None:
-    """The demo family (``family.demo``), added when its identifier is not in the database."""
+    """The demo family (``family.demo``), added when its identifier is not in the database,
+    and its first invoice (``billing.demo``), added when the family has none."""
     command = [sys.executable, "-m", "family.demo"]
     if subprocess.run(command, cwd=root, env=env, check=False).returncode != 0:
         say("Famille de démonstration non créée / demo family not created")
+    command = [sys.executable, "-m", "billing.demo"]
+    if subprocess.run(command, cwd=root, env=env, check=False).returncode != 0:
+        say("Facture de démonstration non créée / demo invoice not created")
 
 
 def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str:
@@ -243,7 +256,10 @@ def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str
   Salle des fêtes ................ {url}/salle-des-fetes
   Mon compte famille ............. {url}/famille/activation
       n° {DEMO_IDENTIFIER}, nom {DEMO_NAME}, prénom {" ou ".join(DEMO_FIRST_NAMES)}
+  Mes factures / invoices ........ {url}/famille/factures (après activation / once linked)
+  Régie (agents) ................. {url}/agents/regie
   FranceConnect (test) ........... {FRANCECONNECT_URL}
+  Paiement (simulateur) / payment  {PAYMENTS_URL}
   Courriels reçus / received mail  {MAIL_PAGE_URL}
   Métriques / metrics (Prometheus)
 {metrics}

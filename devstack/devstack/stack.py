@@ -47,6 +47,7 @@ SERVICES = {
     "requests": "requests_service.service",
     "notifications": "notifications.service",
     "family": "family.service",
+    "billing": "billing.service",
 }
 STARTUP_SECONDS = 90.0
 MAIL_FROM = "Ville de Caluire-et-Cuire <ne-pas-repondre@ville-caluire.fr>"
@@ -70,11 +71,14 @@ class Stack:
         # (e-mail, password) of the accounts the CLI creates before the services start.
         self.admin_login = ("administrateur@exemple.fr", _password("Admin"))
         self.agent_login = ("agent-espace-public@exemple.fr", _password("Agent"))
+        self.regie_login = ("agent-regie@exemple.fr", _password("Regie"))
         self.simplicite_login = ("agent-simplicite@exemple.fr", _password("SimpliCite"))
         self.gateway_url = ""
         self.sink_url = ""
         self.franceconnect_url = ""  # the provider's issuer, e.g. http://127.0.0.1:<port>/api/v2
         self.franceconnect_client = (f"portail-e2e-{secrets.token_hex(4)}", secrets.token_hex(24))
+        self.payments_url = ""  # the payment simulator (devstack.payments)
+        self.payment_key = secrets.token_hex(16)  # the simulated shop's Systempay key
         # The gateway signs callers with it; the services get its public key only.
         self.caller_key = signed_caller.generate_key()
         self.health_urls: dict[str, str] = {}
@@ -134,6 +138,27 @@ class Stack:
                     f"{report(list(self.processes.values()))}"
                 )
             time.sleep(0.25)
+
+    # -- payment simulator (its /_test hooks)
+    def set_payment_switches(self, **switches) -> None:
+        """Play the provider's misbehaviours (``devstack.payments``); none: behave again."""
+        url = f"{self.payments_url}/_test/switches"
+        requests.post(url, json=switches, timeout=10).raise_for_status()
+
+    def use_payment_provider(self, provider: str) -> None:
+        """Restart billing with ``provider`` (``systempay``, the default, or ``payfip``)."""
+        billing = self.processes["billing"]
+        if billing.env["PAYMENT_PROVIDER"] == provider:
+            return
+        self.stop_service("billing")
+        billing.env = {**billing.env, "PAYMENT_PROVIDER": provider}
+        self.start_service("billing")
+
+    def payment_notifications(self) -> list[dict]:
+        """Every notification the simulator sent, with the status the portal answered."""
+        response = requests.get(f"{self.payments_url}/_test/notifications", timeout=10)
+        response.raise_for_status()
+        return response.json()
 
     # -- FranceConnect test provider (its /_test hooks)
     def _franceconnect_hooks(self) -> str:
@@ -239,12 +264,13 @@ def _prepare(stack: Stack) -> str:
 
 
 def _create_agents(stack: Stack, env: dict[str, str]) -> None:
-    """The administrator, the public-space and the SimpliCité agents, with their passwords
+    """The administrator, the public-space, SimpliCité and régie agents, with their passwords
     (accounts CLI)."""
     accounts = [
         (stack.admin_login, "Camille", "Administratrice", ["admin"]),
         (stack.agent_login, "Dominique", "Agent", ["agent_espace_public"]),
         (stack.simplicite_login, "Claude", "SimpliCité", ["agent_simplicite"]),
+        (stack.regie_login, "Sacha", "Régisseur", ["agent_regie"]),
     ]
     for (email, password), given_name, family_name, roles in accounts:
         command = [sys.executable, "-P", "-m", "accounts.cli", "create-agent", "--email", email]
@@ -268,6 +294,25 @@ def _start_franceconnect(stack: Stack, env: dict[str, str]) -> None:
     _add(stack, "franceconnect", command, stack.workdir, env)
 
 
+def _start_payments(stack: Stack, env: dict[str, str]) -> dict[str, str]:
+    """The payment simulator, and the billing settings of a shop known to it."""
+    port = free_port()
+    stack.payments_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-P", "-m", "devstack.payments", "--port", str(port)]
+    _add(stack, "payments", [*command, "--key", stack.payment_key], stack.workdir, env)
+    return {
+        "PAYMENT_PROVIDER": "systempay",
+        "PAYMENT_SYSTEMPAY_SITE_ID": "12345678",
+        "PAYMENT_SYSTEMPAY_KEY": stack.payment_key,
+        "PAYMENT_SYSTEMPAY_MODE": "TEST",
+        "PAYMENT_SYSTEMPAY_URL": f"{stack.payments_url}/vads-payment/",
+        "PAYMENT_PAYFIP_NUMCLI": "123456",
+        "PAYMENT_PAYFIP_SAISIE": "T",
+        "PAYMENT_PAYFIP_WS_URL": f"{stack.payments_url}/payfip/ws",
+        "PAYMENT_PAYFIP_PAGE_URL": f"{stack.payments_url}/payfip/paiementws.web",
+    }
+
+
 def _add(stack: Stack, name: str, command: list[str], cwd: Path, env: dict) -> Process:
     process = Process(name, command, cwd, env, stack.logdir / f"{name}.log")
     stack.processes[name] = process
@@ -285,6 +330,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
     sink += ["--http-port", str(http_port), "--maildir", str(stack.workdir / "mail")]
     _add(stack, "smtp", sink, stack.workdir, env)
     _start_franceconnect(stack, env)
+    shop = _start_payments(stack, env)
     vhost = amqp_uri.rsplit("/", 1)[1]
     for service, module in SERVICES.items():
         port = free_port()
@@ -292,6 +338,8 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
         stack.metrics_urls[service] = f"http://127.0.0.1:{port}/metrics"
         service_env = {**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
         service_env["CALLER_VERIFY_KEY"] = signed_caller.public_pem(stack.caller_key)
+        if service == "billing":
+            service_env.update(shop)
         if service == "requests":
             service_env["OUTBOX_AMQP_URI"] = (
                 f"amqp://guest:guest@127.0.0.1:{stack.proxy.port}/{vhost}"
@@ -336,6 +384,8 @@ def start_stack(workdir: Path) -> Stack:
         wait_until(lambda: _ok(f"{stack.sink_url}/healthz"), 10, "SMTP sink", processes)
         discovery = f"{stack.franceconnect_url}/.well-known/openid-configuration"
         wait_until(lambda: _ok(discovery), 10, "FranceConnect provider", processes)
+        switches = f"{stack.payments_url}/_test/switches"
+        wait_until(lambda: _ok(switches), 10, "payment simulator", processes)
     except BaseException:
         stack.close()
         raise

@@ -25,10 +25,12 @@ from gateway.views import (
     agent_demarches,  # noqa: F401 - adds the démarche pages to the agents blueprint
     agent_family,  # noqa: F401 - adds the SimpliCité pages to the agents blueprint
     agent_hall,  # noqa: F401 - adds the salle des fêtes pages to the agents blueprint
+    agent_regie,  # noqa: F401 - adds the régie's pages to the agents blueprint
     agents,
     api,
     appointments,
     auth,
+    billing_pages,
     demarches,
     family,
     family_activities,
@@ -39,6 +41,7 @@ from gateway.views import (
     health,
     home,
     open311,
+    payment_callbacks,
     registration,
     reports,
 )
@@ -54,6 +57,8 @@ BLUEPRINTS = (
     registration.bp,
     account.bp,
     family.bp,
+    billing_pages.bp,
+    payment_callbacks.bp,
     family_activities.bp,
     family_activities.feeds,
     franceconnect_views.bp,
@@ -94,4 +99,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     security.csrf.exempt(api.bp)
+    security.csrf.exempt(payment_callbacks.bp)
     return app

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["paris_iso"] = paris_iso
     app.jinja_env.filters["paris_time"] = paris_time
     app.jinja_env.filters["french_date"] = french_date
+    app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["weekday_date"] = dates_fr.french_date
     app.jinja_env.filters["month_label"] = month_label
     app.context_processor(_template_globals)
@@ -80,6 +81,13 @@ def calendar_date(value: str) -> str:
 def paris_iso(value: str | datetime) -> str:
     """The machine-readable form for ``<time datetime=...>``."""
     return to_paris(value).isoformat(timespec="minutes")
+
+
+def euros(cents: int) -> str:
+    """``9440`` -> ``"94,40 €"``: money is integer cents everywhere, euros on screen."""
+    units, rest = divmod(abs(int(cents)), 100)
+    sign = "-" if int(cents) < 0 else ""
+    return f"{sign}{units:,}".replace(",", "\u202f") + f",{rest:02d}\u00a0€"
 
 
 def month_label(value: date) -> str:

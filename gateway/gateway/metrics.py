@@ -5,9 +5,9 @@
   make a series each; ``<unmatched>`` for a 404 outside any route) and status code: the 5xx
   rate is read from it.
 - ``portail_payment_callbacks_total{provider, outcome}``: payment provider notifications by
-  outcome. Billing and its callback endpoints (``/payments/<provider>/notify``) are not built
-  yet; they call :func:`record_payment_callback` with ``accepted``, ``duplicate``,
-  ``refused_signature``, ``refused_amount`` or ``error``, and the alert rules already read it.
+  outcome, as the billing service judged them (``contracts.billing.CALLBACK_OUTCOMES``:
+  ``accepted``, ``duplicate``, ``refused_signature``, ``refused_amount``, ``refused_unknown``,
+  ``error``), counted by ``POST /payments/<provider>/notify``; the alert rules read it.
 
 Under gunicorn the samples of every worker are summed (multiprocess mode); in a single
 process (tests, ``flask run``) the default registry holds them.

@@ -27,7 +27,7 @@ K8S = ROOT / "k8s"
 # The example town: what the tests check is what `kubectl apply -k` of it would create.
 OVERLAY = K8S / "overlays" / "caluire"
 
-KNOWN_SERVICES = {"accounts", "requests", "notifications", "family"}
+KNOWN_SERVICES = {"accounts", "requests", "notifications", "family", "billing"}
 
 # The oldest Kubernetes minor a managed cluster still commonly runs, and the newest one
 # kubernetes-validate knows: manifests must be valid on both.

@@ -21,6 +21,7 @@ PODS = {
     "requests": {**SERVICE, "app.kubernetes.io/name": "requests"},
     "notifications": {**SERVICE, "app.kubernetes.io/name": "notifications"},
     "family": {**SERVICE, "app.kubernetes.io/name": "family"},
+    "billing": {**SERVICE, "app.kubernetes.io/name": "billing"},
     "rabbitmq": {"app.kubernetes.io/name": "portail-rabbitmq"},
     "postgres": {"cnpg.io/cluster": "portail-postgres"},
     "pooler": {"cnpg.io/poolerName": "portail-postgres-pooler-rw"},

@@ -138,7 +138,9 @@ def _safe_next(target: str | None, roles: list[str]) -> str:
     """Only a path of the agent area, so the login cannot bounce an agent elsewhere; by
     default the reports, or the first démarche of the agent's roles if they process none."""
     default = url_for("agents.reports")
-    if not set(roles) & set(AGENT_ROLES):
+    if roles == ["agent_regie"]:
+        default = url_for("agents.regie")
+    elif not set(roles) & set(AGENT_ROLES):
         mine = [d.code for d in GENERIC.values() if d.role in roles]
         default = url_for("agents.demarche_requests", code=mine[0]) if mine else default
     target = redirects.safe_target(target, default)

@@ -22,6 +22,7 @@ from notifications import (
     account_mails,
     appointment_mails,
     attendance_mails,
+    billing_mails,
     demarche_mails,
     domain,
     family_mails,
@@ -83,6 +84,11 @@ class MailComposer:
     def account_mail(self, event_type: str, event: dict) -> Rendered:
         """The e-mail of an ``accounts`` event (see :mod:`notifications.account_mails`)."""
         return self.render(account_mails.account_mail(event_type, event, self.public_url))
+
+    def billing_mail(self, event_type: str, event: dict, recipient: str) -> Rendered | None:
+        """The e-mail of a ``billing`` event, or None (see :mod:`notifications.billing_mails`)."""
+        mail = billing_mails.billing_mail(event_type, event, recipient, self.public_url)
+        return None if mail is None else self.render(mail)
 
     def appointment_mail(self, event_type: str, event: dict) -> Rendered:
         """The e-mail of an appointment event, with its calendar file (``appointment_mails``)."""

@@ -31,7 +31,14 @@ from contracts import (
     requests,
 )
 from contracts.errors import EXPECTED, Invalid
-from notifications import contacts, domain, family_dossier_mails, family_mails, purges
+from notifications import (
+    billing_handlers,
+    contacts,
+    domain,
+    family_dossier_mails,
+    family_mails,
+    purges,
+)
 from notifications.delivery import Delivery, deliver_due
 from notifications.mailer import Mailer
 from notifications.models import Base
@@ -43,7 +50,7 @@ DELIVERY_BATCH = 20
 """At most this many messages per timer tick (the safety net; the delivery loop has no cap)."""
 
 
-class NotificationsService(health.Health, retention.Retention):
+class NotificationsService(health.Health, retention.Retention, billing_handlers.BillingMails):
     """E-mails to citizens at each step of their requests, and about their accounts."""
 
     name = notifications.SERVICE

@@ -1,0 +1,1 @@
+"""The ``billing`` service: invoices, the family ledger, online payment and receipts."""

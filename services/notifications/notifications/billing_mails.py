@@ -1,0 +1,58 @@
+"""What each ``billing`` event says to the family or the account holder, free of nameko and SMTP.
+
+One e-mail per event: to the address a fee came with, otherwise to the first account linked
+to the family whose address the accounts projection knows (:mod:`notifications.contacts`).
+A payment that settles an invoice is told once, by ``invoice_paid`` (with the receipt); a
+partial payment by ``payment_succeeded``. An attempt the citizen abandoned, or that expired,
+is not told: they left the payment page themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from notifications.domain import Mail
+
+INVOICES_PATH = "/famille/factures"
+FAILED_STATES_TOLD = ("refused", "error")
+
+
+def euros(cents: int) -> str:
+    units, rest = divmod(cents, 100)
+    return f"{units:,}".replace(",", " ") + f",{rest:02d} €"
+
+
+def recipient(event: dict, find_contact: Callable[[str], Any]) -> str | None:
+    """The fee's address, or the first linked account's open, known address."""
+    if event.get("email"):
+        return event["email"]
+    for account_id in event["account_ids"]:
+        contact = find_contact(account_id)
+        if contact is not None and not contact.closed and contact.email:
+            return contact.email
+    return None
+
+
+def billing_mail(event_type: str, event: dict, to: str, public_url: str) -> Mail | None:
+    """The e-mail of a billing event, or None when that event is not told."""
+    if event_type == "payment_succeeded" and event["balance_cents"] <= 0:
+        return None
+    if event_type == "invoice_issued" and event.get("reference"):
+        return None  # a fee: the service that asked for it already told (requests.fee_due)
+    if event_type == "payment_failed" and event["state"] not in FAILED_STATES_TOLD:
+        return None
+    base = public_url.rstrip("/")
+    context = {
+        "reference": event["invoice_reference"],
+        "amount": euros(event["amount_cents"]),
+        "invoice_link": f"{base}{INVOICES_PATH}/{event['invoice_id']}",
+    }
+    if event.get("due_date"):
+        context["due_date"] = date.fromisoformat(str(event["due_date"])).strftime("%d/%m/%Y")
+    if event.get("balance_cents") is not None:
+        context["balance"] = euros(event["balance_cents"])
+    if event.get("payment_id"):
+        context["receipt_link"] = f"{base}{INVOICES_PATH}/paiements/{event['payment_id']}/recu"
+    return Mail(event_type, to, context)

@@ -1,0 +1,77 @@
+"""The régie's back office through the gateway: an agent finds a family's invoice, takes a
+cheque at the counter, the family sees it paid; the CSV export lists it; nobody else gets in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+
+from billing.demo import add_demo_invoice
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from chassis.types import utcnow
+
+IDENTIFIERS = itertools.count(35001)
+
+
+def store_invoice(stack) -> str:
+    family_id = str(next(IDENTIFIERS))
+    engine = create_engine(stack.database_urls["billing"])
+    with Session(engine) as session, session.begin():
+        add_demo_invoice(session, utcnow(), family_id)
+    engine.dispose()
+    return family_id
+
+
+def test_la_regie_encaisse_un_cheque_et_l_exporte(portal, stack):
+    family_id = store_invoice(stack)
+    agent = portal.agent_session(stack.regie_login)
+    home = portal.get("/agents/regie", agent)
+    assert home.status_code == 200 and "Paiements en ligne à vérifier" in home.text
+    search = portal.get(f"/agents/regie?q={family_id}", agent)
+    invoice_path = re.search(r'href="(/agents/regie/factures/[0-9a-f]{32})"', search.text).group(1)
+    assert f"PERI-{family_id}-" in search.text
+
+    refused = portal.post_form(
+        agent,
+        f"{invoice_path}/encaissement",
+        {"amount": "quatre", "method": "cheque"},
+        invoice_path,
+    )
+    assert refused.status_code == 422 and "Montant en euros attendu" in refused.text
+    taken = portal.post_form(
+        agent, f"{invoice_path}/encaissement", {"amount": "94,40", "method": "cheque"}, invoice_path
+    )
+    assert taken.status_code == 303
+    page = portal.get(invoice_path, agent).text
+    assert "Paiement enregistré." in page and 'id="etat-facture">Payée<' in page
+
+    today = utcnow().date().isoformat()
+    export = portal.get(f"/agents/regie/export?du={today}&au={today}", agent)
+    assert export.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert [(row[3], row[4]) for row in rows[1:] if row[2] == family_id] == [("Chèque", "94,40")]
+
+
+def test_un_autre_agent_n_entre_pas_a_la_regie(portal):
+    other = portal.agent_session()
+    assert portal.get("/agents/regie", other).status_code == 403
+
+
+def test_la_regie_annule_le_reste_a_payer_avec_un_motif(portal, stack):
+    family_id = store_invoice(stack)
+    agent = portal.agent_session(stack.regie_login)
+    search = portal.get(f"/agents/regie?q={family_id}", agent)
+    invoice_path = re.search(r'href="(/agents/regie/factures/[0-9a-f]{32})"', search.text).group(1)
+    empty = portal.post_form(agent, f"{invoice_path}/annulation", {"reason": " "}, invoice_path)
+    assert empty.status_code == 422 and "Ce champ est obligatoire." in empty.text
+    done = portal.post_form(
+        agent, f"{invoice_path}/annulation", {"reason": "Absence justifiée"}, invoice_path
+    )
+    assert done.status_code == 303
+    page = portal.get(invoice_path, agent).text
+    assert 'id="etat-facture">Annulée<' in page and "un avoir a été établi" in page
+    assert "Enregistrer le paiement" not in page
