@@ -17,6 +17,7 @@ Events (exchange ``requests.events``): ``demarche_submitted``, ``demarche_status
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
@@ -45,6 +46,19 @@ def form_field(definition: Any) -> fields.Field:
         return fr.choice(definition.choices, required=required)
     if definition.kind == "email":
         return fr.email(required=required)
+    if definition.kind == "number":
+        return fields.Integer(
+            required=required,
+            strict=False,
+            validate=validate.Range(
+                min=definition.low,
+                max=definition.high,
+                error=f"Nombre entre {definition.low} et {definition.high} attendu.",
+            ),
+            error_messages={**fr.MESSAGES, "invalid": "Nombre entier attendu (exemple : 12)."},
+        )
+    if definition.kind == "plate":
+        return fr.RegistrationNumber(required=required, error_messages=fr.MESSAGES)
     if definition.kind == "date":
         return fields.Date(
             required=required,
@@ -61,8 +75,9 @@ def payload_schema(demarche: Demarche) -> Schema:
     return schema_class(unknown=EXCLUDE)
 
 
-def load_fields(demarche: Demarche, data: Any) -> dict:
-    """The fields of a submission, validated by the definition and its rules, JSON-ready.
+def load_fields(demarche: Demarche, data: Any, today: date) -> dict:
+    """The fields of a submission, validated by the definition and its rules (``today``: the
+    Paris date of the submission), JSON-ready.
 
     Raises :class:`Invalid` with French errors per field."""
     errors = payload_schema(demarche).validate(data if isinstance(data, dict) else {})
@@ -70,7 +85,7 @@ def load_fields(demarche: Demarche, data: Any) -> dict:
         raise Invalid(INVALID_FORM, flatten_messages(errors))
     loaded = payload_schema(demarche).load(data)
     for rule in demarche.rules:
-        rule_errors = RULES[rule](loaded)
+        rule_errors = RULES[rule](loaded, today)
         if rule_errors:
             raise Invalid(INVALID_FORM, rule_errors)
     return {

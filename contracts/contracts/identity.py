@@ -8,6 +8,7 @@ ROLES = (
     "agent_espace_public",
     "agent_etat_civil",
     "agent_simplicite",
+    "agent_vie_pratique",
     "agent_regie",
     "admin",
 )

@@ -66,6 +66,19 @@ def test_formulaire_genere_avec_les_libelles_francais(client):
     assert client.get("/demarches/espace_public/nouvelle").status_code == 404
 
 
+def test_formulaires_de_la_vie_pratique_et_du_livret(client):
+    page = client.get("/demarches").get_data(as_text=True)
+    assert "<h2>Vie pratique</h2>" in page
+    assert 'href="/demarches/arrete_stationnement/nouvelle"' in page
+    assert 'href="/demarches/livret_famille/nouvelle"' in page
+    page = client.get("/demarches/arrete_stationnement/nouvelle").get_data(as_text=True)
+    assert 'id="field-longueur" name="longueur" type="text"' in page
+    assert 'inputmode="numeric"' in page and "Au moins 10 jours après aujourd&#39;hui." in page
+    page = client.get("/demarches/livret_famille/nouvelle").get_data(as_text=True)
+    assert 'value="exemplaire_supplementaire"' in page
+    assert 'second titulaire <span class="optional">(facultatif)</span>' in page
+
+
 def test_envoi_donne_la_confirmation_avec_le_numero(client, rpc):
     response = client.post("/demarches/acte_etat_civil/nouvelle", data=FORM)
     assert response.status_code == 303

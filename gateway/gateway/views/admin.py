@@ -18,6 +18,7 @@ ROLE_LABELS = {  # one French label per role of contracts.identity.ROLES, in tha
     "agent_espace_public": "Espace public (signalements)",
     "agent_etat_civil": "État civil",
     "agent_simplicite": "Simplicité (vie pratique)",
+    "agent_vie_pratique": "Vie pratique (stationnement, vignettes)",
     "agent_regie": "Régie (factures et paiements)",
     "admin": "Administration des agents",
 }

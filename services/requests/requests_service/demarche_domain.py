@@ -117,9 +117,14 @@ def change_status(request: Any, store: DemarcheRequests, agent: dict, data: dict
     return previous
 
 
+def paris_day(now: datetime) -> date:
+    """The date in Europe/Paris at the instant ``now``: démarche rules count days there."""
+    return now.astimezone(PARIS).date()
+
+
 def expected_by(demarche: Demarche, submitted_at: datetime) -> date:
     """The Paris date by which the town expects to have processed the request."""
-    return submitted_at.astimezone(PARIS).date() + timedelta(days=demarche.expected_days)
+    return paris_day(submitted_at) + timedelta(days=demarche.expected_days)
 
 
 def request_view(request: Any) -> dict:

@@ -28,12 +28,13 @@ class DemarcheEntrypoints:
         who = identity.load(caller)
         data = load_or_invalid(contract.DemarcheSubmission(), payload)
         demarche = domain.definition(data["demarche"])
-        fields = contract.load_fields(demarche, data["fields"])
+        now = utcnow()
+        fields = contract.load_fields(demarche, data["fields"], domain.paris_day(now))
         with self.db.session() as session:
             lock = Throttles(session, Throttle).lock
-            limits.count_submission(lock, data["client_ip"], fields["email"], utcnow())
+            limits.count_submission(lock, data["client_ip"], fields["email"], now)
         with self.db.session() as session:
-            request = domain.submit(DemarcheRequests(session), who, demarche, fields, utcnow())
+            request = domain.submit(DemarcheRequests(session), who, demarche, fields, now)
             event = domain.event_data(request)
             self.outbox.add(
                 session, contract.DEMARCHE_SUBMITTED, contract.DemarcheSubmitted(), event

@@ -1,0 +1,149 @@
+"""Livret de famille and arrêté de stationnement through the real service, database and
+broker: submitted, refused by their rules, processed along the shared workflow by the agents
+of their role only. One service and one database for the module."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from nameko.containers import ServiceContainer
+
+from chassis.testing.services import EventQueue, call, service_config
+from chassis.types import utcnow
+from contracts.errors import Conflict, Forbidden, Invalid
+from requests_service.demarche_domain import paris_day
+from requests_service.service import RequestsService
+
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+CITIZEN = {"account_id": None, "roles": [], "family_id": None}
+ETAT_CIVIL = {"account_id": "agent-ec", "roles": ["agent_etat_civil"], "family_id": None}
+VIE_PRATIQUE = {"account_id": "agent-vp", "roles": ["agent_vie_pratique"], "family_id": None}
+LIVRET = {
+    "motif": "perte",
+    "titulaire_1": "Camille Martin",
+    "demandeur": "Camille Martin",
+    "adresse": "12 rue de la République",
+    "code_postal": "69300",
+    "commune": "Caluire-et-Cuire",
+    "email": "camille.martin@example.org",
+}
+
+
+def move(first_day_in: int, days: int = 2) -> dict:
+    """An arrêté asked ``first_day_in`` Paris days ahead, for ``days`` days."""
+    start = paris_day(utcnow()) + timedelta(days=first_day_in)
+    return {
+        "adresse": "3 place Jules Ferry",
+        "date_debut": start.isoformat(),
+        "date_fin": (start + timedelta(days=days - 1)).isoformat(),
+        "longueur": "12",
+        "vehicule": "camion",
+        "demandeur": "Dominique Durand",
+        "email": "dominique.durand@example.org",
+    }
+
+
+@pytest.fixture(scope="module")
+def events(amqp_uri):
+    with EventQueue(amqp_uri, "requests") as queue:
+        yield queue
+
+
+@pytest.fixture(scope="module")
+def container(amqp_uri, postgres_database, events):
+    database_url = postgres_database("requests", ALEMBIC_INI)
+    container = ServiceContainer(RequestsService, service_config(amqp_uri, database_url))
+    container.start()
+    yield container
+    container.stop()
+
+
+def submit(container, demarche: str, fields: dict) -> dict:
+    return call(container, "submit_demarche", CITIZEN, {"demarche": demarche, "fields": fields})
+
+
+def event_about(events, event_type: str, tracking_number: str) -> dict:
+    while True:
+        payload = events.next_of(event_type)
+        if payload["tracking_number"] == tracking_number:
+            return payload
+
+
+def change(container, agent, request, status, comment=""):
+    payload = {"status": status, "comment": comment}
+    return call(container, "change_demarche_status", agent, request["id"], payload)
+
+
+def test_livret_de_famille_depose_puis_delivre_et_clos(container, events):
+    request = submit(container, "livret_famille", LIVRET)
+    assert (request["tracking_number"][:4], request["status_label"]) == ("LVF-", "Déposée")
+    submitted = event_about(events, "demarche_submitted", request["tracking_number"])
+    assert (submitted["status"], submitted["notify"]) == ("deposee", True)
+    change(container, ETAT_CIVIL, request, "recue")
+    received = event_about(events, "demarche_status_changed", request["tracking_number"])
+    assert (received["status"], received["notify"]) == ("recue", False)
+    change(container, ETAT_CIVIL, request, "en_cours")
+    sent = change(container, ETAT_CIVIL, request, "delivree", "Envoyé ce jour.")
+    assert (sent["status_label"], sent["next_statuses"]) == (
+        "Livret envoyé par courrier",
+        ["close"],
+    )
+    closed = change(container, ETAT_CIVIL, request, "close")
+    assert [step["status"] for step in closed["history"]] == [
+        "deposee",
+        "recue",
+        "en_cours",
+        "delivree",
+        "close",
+    ]
+    with pytest.raises(Conflict):
+        change(container, ETAT_CIVIL, request, "en_cours")
+
+
+def test_attente_du_demandeur_exige_de_dire_ce_qui_manque(container, events):
+    request = submit(container, "livret_famille", {**LIVRET, "motif": "separation"})
+    with pytest.raises(Invalid) as refused:
+        change(container, ETAT_CIVIL, request, "en_attente")
+    assert list(refused.value.fields) == ["comment"]
+    waiting = change(container, ETAT_CIVIL, request, "en_attente", "Joignez le jugement.")
+    assert waiting["status_label"] == "En attente de votre réponse"
+    asked = event_about(events, "demarche_status_changed", request["tracking_number"])
+    assert (asked["comment"], asked["notify"]) == ("Joignez le jugement.", True)
+
+
+def test_arrete_refuse_a_moins_de_dix_jours_de_paris(container):
+    with pytest.raises(Invalid) as refused:
+        submit(container, "arrete_stationnement", move(first_day_in=9))
+    earliest = (paris_day(utcnow()) + timedelta(days=10)).strftime("%d/%m/%Y")
+    assert refused.value.fields == {
+        "date_debut": [
+            "Demandez l'arrêté au moins 10 jours avant le déménagement : "
+            f"premier jour possible le {earliest}."
+        ]
+    }
+    with pytest.raises(Invalid) as too_long:
+        submit(container, "arrete_stationnement", move(first_day_in=12, days=4))
+    assert too_long.value.fields == {"date_fin": ["Un arrêté couvre 3 jours au plus."]}
+
+
+def test_arrete_traite_par_la_vie_pratique_seulement(container, events):
+    request = submit(container, "arrete_stationnement", move(first_day_in=10))
+    assert (request["tracking_number"][:4], request["fields"]["longueur"]) == ("STA-", 12)
+    event_about(events, "demarche_submitted", request["tracking_number"])
+    with pytest.raises(Forbidden):
+        call(container, "get_demarche_request", ETAT_CIVIL, request["id"])
+    with pytest.raises(Forbidden):
+        call(container, "list_demarche_requests", ETAT_CIVIL, "arrete_stationnement")
+    with pytest.raises(Forbidden):
+        change(container, ETAT_CIVIL, request, "en_cours")
+    listed = call(container, "list_demarche_requests", VIE_PRATIQUE, "arrete_stationnement")
+    assert [item["id"] for item in listed["items"]] == [request["id"]]
+    delivered = change(container, VIE_PRATIQUE, request, "en_cours")
+    delivered = change(container, VIE_PRATIQUE, request, "delivree", "Arrêté n° 2026-451 joint.")
+    assert delivered["status_label"] == "Arrêté délivré"
+    announced = event_about(events, "demarche_status_changed", request["tracking_number"])
+    assert announced["status"] == "en_cours"
+    announced = event_about(events, "demarche_status_changed", request["tracking_number"])
+    assert (announced["status"], announced["notify"]) == ("delivree", True)
