@@ -32,7 +32,9 @@ class DemarcheEntrypoints:
         fields = contract.load_fields(demarche, data["fields"], domain.paris_day(now))
         with self.db.session() as session:
             lock = Throttles(session, Throttle).lock
-            limits.count_submission(lock, data["client_ip"], fields["email"], now)
+            limits.count_submission(
+                lock, data["client_ip"], fields["email"], now, limits.TOO_MANY_DEMARCHES
+            )
         with self.db.session() as session:
             request = domain.submit(DemarcheRequests(session), who, demarche, fields, now)
             event = domain.event_data(request)

@@ -12,7 +12,8 @@ from nameko.containers import ServiceContainer
 
 from chassis.testing.services import EventQueue, call, service_config
 from chassis.types import utcnow
-from contracts.errors import Conflict, Forbidden, Invalid
+from contracts.errors import Conflict, Forbidden, Invalid, TooManyRequests
+from requests_service import limits
 from requests_service.demarche_domain import paris_day
 from requests_service.service import RequestsService
 
@@ -147,3 +148,18 @@ def test_arrete_traite_par_la_vie_pratique_seulement(container, events):
     assert announced["status"] == "en_cours"
     announced = event_about(events, "demarche_status_changed", request["tracking_number"])
     assert (announced["status"], announced["notify"]) == ("delivree", True)
+
+
+def test_trop_de_demandes_refusees_avec_un_message_pour_les_demarches(container):
+    flood = {**LIVRET, "email": "inondee@example.org"}
+    for n in range(20):
+        call(
+            container,
+            "submit_demarche",
+            CITIZEN,
+            {"demarche": "livret_famille", "fields": flood, "client_ip": f"198.51.100.{n}"},
+        )
+    with pytest.raises(TooManyRequests) as refused:
+        submit(container, "livret_famille", flood)
+    assert refused.value.message == limits.TOO_MANY_DEMARCHES
+    assert "démarches" in refused.value.message and refused.value.retry_after == 3600
