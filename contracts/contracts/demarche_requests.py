@@ -10,6 +10,8 @@ RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) f
 - ``get_demarche_request(caller, request_id)`` -> ``AgentDemarcheRequest`` (same agents)
 - ``change_demarche_status(caller, request_id, payload: ChangeDemarcheStatus)`` ->
   ``AgentDemarcheRequest``
+- ``get_demarche_attachment(caller, request_id, attachment_id)`` -> ``contracts.requests.Photo``
+  (content type and base64 content; same agents)
 
 Events (exchange ``requests.events``): ``demarche_submitted``, ``demarche_status_changed``;
 ``notify`` tells whether the definition e-mails the citizen at that status.
@@ -29,7 +31,7 @@ from contracts.demarches import GENERIC, Demarche
 from contracts.errors import Invalid
 from contracts.paging import page_of
 from contracts.requests import SERVICE as REQUESTS_SERVICE
-from contracts.requests import StatusChange
+from contracts.requests import PhotoUpload, StatusChange
 
 SERVICE = REQUESTS_SERVICE  # démarche requests live in, and are published by, requests
 
@@ -68,26 +70,33 @@ def form_field(definition: Any) -> fields.Field:
 
 
 def payload_schema(demarche: Demarche) -> Schema:
-    """A schema loading the fields of ``demarche``; unknown fields are dropped."""
-    schema_class = Schema.from_dict(
-        {f.name: form_field(f) for f in demarche.fields}, name=f"Demarche_{demarche.code}"
-    )
+    """A schema loading the answers of ``demarche`` (its files aside); unknown fields are
+    dropped."""
+    answers = {f.name: form_field(f) for f in demarche.fields if f.kind != "file"}
+    schema_class = Schema.from_dict(answers, name=f"Demarche_{demarche.code}")
     return schema_class(unknown=EXCLUDE)
 
 
-def load_fields(demarche: Demarche, data: Any, today: date) -> dict:
+def load_fields(demarche: Demarche, data: Any, today: date, files: Any = ()) -> dict:
     """The fields of a submission, validated by the definition and its rules (``today``: the
-    Paris date of the submission), JSON-ready.
+    Paris date of the submission), JSON-ready; ``files`` names the file fields sent.
 
     Raises :class:`Invalid` with French errors per field."""
-    errors = payload_schema(demarche).validate(data if isinstance(data, dict) else {})
+    errors = flatten_messages(
+        payload_schema(demarche).validate(data if isinstance(data, dict) else {})
+    )
+    for field in demarche.fields:
+        if field.kind == "file" and field.required and field.name not in files:
+            errors[field.name] = [fr.REQUIRED]
     if errors:
-        raise Invalid(INVALID_FORM, flatten_messages(errors))
+        raise Invalid(
+            INVALID_FORM, {f.name: errors[f.name] for f in demarche.fields if f.name in errors}
+        )
     loaded = payload_schema(demarche).load(data)
     for rule in demarche.rules:
-        rule_errors = RULES[rule](loaded, today)
-        if rule_errors:
-            raise Invalid(INVALID_FORM, rule_errors)
+        errors.update(RULES[rule](loaded, today))
+    if errors:
+        raise Invalid(INVALID_FORM, errors)
     return {
         name: value.isoformat() if hasattr(value, "isoformat") else value
         for name, value in loaded.items()
@@ -102,10 +111,26 @@ class SubmitDemarche(Schema):
     fields = fields.Dict(keys=fields.String(), required=True, error_messages=fr.MESSAGES)
 
 
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+"""Largest file joined to a démarche (5 Mo), before an image is re-encoded."""
+
+
 class DemarcheSubmission(SubmitDemarche):
-    """What the gateway sends ``submit_demarche``; ``client_ip`` is set by the gateway."""
+    """What the gateway sends ``submit_demarche``; ``client_ip`` is set by the gateway;
+    ``files`` holds the file fields of the definition, each a name and base64 content."""
 
     client_ip = fields.String(load_default="")
+    files = fields.Dict(keys=fields.String(), values=fields.Nested(PhotoUpload), load_default=dict)
+
+
+class Attachment(Schema):
+    """A file joined to a request, without its content."""
+
+    id = fields.Integer(required=True)
+    field = fields.String(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
 
 
 class ChangeDemarcheStatus(Schema):
@@ -144,6 +169,7 @@ class AgentDemarcheRequest(DemarcheRequest):
     email = fields.String(required=True)
     account_id = fields.String(allow_none=True)
     next_statuses = fields.List(fields.String(), required=True)
+    attachments = fields.List(fields.Nested(Attachment), required=True)
 
 
 AgentDemarchePage = page_of(AgentDemarcheRequest)

@@ -6,8 +6,12 @@ Europe/Paris, and returns French errors per field (empty when the submission is 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date, timedelta
+
+from contracts.demarches import RESIDENT_ZONE_STREETS
 
 RESTRICTED_COPIES = frozenset({"integrale", "extrait_avec_filiation"})
 ENTITLED_RELATIONSHIPS = frozenset(
@@ -50,9 +54,43 @@ def move_notice(data: dict, today: date) -> dict[str, list[str]]:
     return errors
 
 
+OUTSIDE_ZONE = (
+    "Cette adresse n'est pas dans la zone résidentielle. Rues de la zone : "
+    + ", ".join(RESIDENT_ZONE_STREETS)
+    + "."
+)
+
+
+def simplified(text: str) -> str:
+    """Lower case, no accents, words separated by one space: "Montée des Forts" and
+    "montee  des-forts" read the same."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
+
+
+ZONE = tuple(simplified(street) for street in RESIDENT_ZONE_STREETS)
+
+
+def resident_zone(data: dict, today: date) -> dict[str, list[str]]:
+    """The vignette résident is for an address in one of the zone's streets."""
+    address = f" {simplified(data['adresse'])} "
+    if any(f" {street} " in address for street in ZONE):
+        return {}
+    return {"adresse": [OUTSIDE_ZONE]}
+
+
+def validity_year(data: dict, today: date) -> dict[str, list[str]]:
+    """A vignette is asked for the current Paris year or the next one."""
+    if data["annee"] in (today.year, today.year + 1):
+        return {}
+    return {"annee": [f"Choisissez {today.year} ou {today.year + 1}."]}
+
+
 Rule = Callable[[dict, date], dict[str, list[str]]]
 
 RULES: dict[str, Rule] = {
     "filiation_eligibility": filiation_eligibility,
     "move_notice": move_notice,
+    "resident_zone": resident_zone,
+    "validity_year": validity_year,
 }

@@ -22,7 +22,8 @@ from contracts import requests
 @dataclass(frozen=True)
 class Field:
     """One form field. ``kind``: text, textarea, choice, date, email, number (an integer
-    between ``low`` and ``high``) or plate (a French registration number, ``AB-123-CD``)."""
+    between ``low`` and ``high``), plate (a French registration number, ``AB-123-CD``) or
+    file (a PDF or an image, sent beside the answers; the answer keeps its file name)."""
 
     name: str
     label: str
@@ -271,8 +272,65 @@ ARRETE_STATIONNEMENT = Demarche(
     rules=("move_notice",),
 )
 
+RESIDENT_ZONE_STREETS = (
+    "Grande Rue de Saint-Clair",
+    "Quai Clemenceau",
+    "Rue Pasteur",
+    "Avenue Général de Gaulle",
+    "Place Jules Ferry",
+    "Rue François Peissel",
+    "Montée des Forts",
+)
+"""Streets where residents may get a vignette (the town's resident parking zone)."""
+
+VIGNETTE_RESIDENT = Demarche(
+    code="vignette_resident",
+    title="Demander une vignette résident",
+    area="Vie pratique",
+    description="Stationnement à tarif résident dans votre rue, pour une année, sur "
+    "justificatif de domicile.",
+    prefix="VRE",
+    role="agent_vie_pratique",
+    **workflow("Vignette délivrée"),
+    expected_days=15,
+    fields=(
+        Field(
+            "adresse",
+            "Votre adresse (numéro et rue)",
+            max_length=300,
+            hint="Dans la zone résidentielle : " + ", ".join(RESIDENT_ZONE_STREETS) + ".",
+        ),
+        Field(
+            "justificatif",
+            "Justificatif de domicile de moins de 3 mois",
+            "file",
+            hint="Facture d'énergie, quittance de loyer ou avis d'imposition : PDF ou photo "
+            "(JPEG, PNG, WebP), 5 Mo au plus.",
+        ),
+        Field("immatriculation", "Immatriculation du véhicule", "plate"),
+        Field(
+            "annee",
+            "Année de validité",
+            "number",
+            low=2000,
+            high=2100,
+            hint="L'année en cours ou la suivante.",
+        ),
+        Field("demandeur", "Vos nom et prénom", max_length=200),
+        Field("email", "Adresse e-mail", "email", max_length=254),
+    ),
+    rules=("resident_zone", "validity_year"),
+)
+
 CATALOGUE: dict[str, Demarche] = {
-    d.code: d for d in (ESPACE_PUBLIC, ACTE_ETAT_CIVIL, LIVRET_FAMILLE, ARRETE_STATIONNEMENT)
+    d.code: d
+    for d in (
+        ESPACE_PUBLIC,
+        ACTE_ETAT_CIVIL,
+        LIVRET_FAMILLE,
+        ARRETE_STATIONNEMENT,
+        VIGNETTE_RESIDENT,
+    )
 }
 """Every démarche the portal offers, in display order."""
 

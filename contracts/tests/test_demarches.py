@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from contracts.base import example
 from contracts.demarche_requests import load_fields
-from contracts.demarche_rules import NOT_ENTITLED, RULES
+from contracts.demarche_rules import NOT_ENTITLED, OUTSIDE_ZONE, RULES
 from contracts.demarches import ACTE_ETAT_CIVIL, ARRETE_STATIONNEMENT, CATALOGUE, LIVRET_FAMILLE
 from contracts.errors import Invalid
 from contracts.fields_fr import BAD_PLATE, RegistrationNumber
@@ -136,3 +136,20 @@ def test_immatriculation_invalide(typed):
     with pytest.raises(ValidationError) as refused:
         RegistrationNumber().deserialize(typed)
     assert refused.value.messages == [BAD_PLATE]
+
+
+@pytest.mark.parametrize(
+    "adresse", ["14 montée des Forts", "3, MONTEE DES FORTS", "Bât. B, 2 place Jules-Ferry"]
+)
+def test_vignette_dans_la_zone_residentielle(adresse):
+    assert RULES["resident_zone"]({"adresse": adresse}, TODAY) == {}
+
+
+@pytest.mark.parametrize("adresse", ["14 rue des Forts", "2 place Jules Ferryville"])
+def test_vignette_hors_zone(adresse):
+    assert RULES["resident_zone"]({"adresse": adresse}, TODAY) == {"adresse": [OUTSIDE_ZONE]}
+
+
+def test_vignette_pour_l_annee_en_cours_ou_la_suivante():
+    assert RULES["validity_year"]({"annee": 2027}, TODAY) == {}
+    assert RULES["validity_year"]({"annee": 2028}, TODAY) == {"annee": ["Choisissez 2026 ou 2027."]}

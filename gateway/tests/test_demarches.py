@@ -3,11 +3,16 @@ and the agents' list and request page, with the fake RPC client."""
 
 from __future__ import annotations
 
+import base64
+import io
+
 import pytest
 
 from contracts.base import example
+from contracts.demarche_requests import ATTACHMENT_MAX_BYTES
 from contracts.demarche_rules import NOT_ENTITLED
 from contracts.errors import Conflict, Forbidden, Invalid, TooManyRequests
+from gateway.views.demarches import FILE_AGAIN
 
 from .conftest import agent_identity, caller_of, log_in, page_of
 
@@ -31,6 +36,7 @@ def agent_request(status: str = "nouvelle", next_statuses=("en_cours", "rejetee"
         "email": FIELDS["email"],
         "account_id": None,
         "next_statuses": list(next_statuses),
+        "attachments": [],
         "submitted_at": "2026-12-02T09:15:00+00:00",
         "updated_at": "2026-12-02T09:15:00+00:00",
         "history": [
@@ -79,11 +85,73 @@ def test_formulaires_de_la_vie_pratique_et_du_livret(client):
     assert 'second titulaire <span class="optional">(facultatif)</span>' in page
 
 
+VIGNETTE = {
+    "adresse": "14 montée des Forts",
+    "immatriculation": "AB-123-CD",
+    "annee": "2026",
+    "demandeur": "Dominique Durand",
+    "email": "dominique.durand@example.org",
+}
+PDF = b"%PDF-1.4 facture"
+
+
+def test_vignette_envoie_le_justificatif_en_base64(client, rpc):
+    page = client.get("/demarches/vignette_resident/nouvelle").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page
+    assert 'name="justificatif" type="file" accept="application/pdf,image/jpeg' in page
+    form = {**VIGNETTE, "justificatif": (io.BytesIO(PDF), "facture.pdf")}
+    response = client.post("/demarches/vignette_resident/nouvelle", data=form)
+    assert response.status_code == 303
+    sent = rpc.last("submit_demarche")["args"][1]
+    assert sent["files"] == {
+        "justificatif": {"filename": "facture.pdf", "data": base64.b64encode(PDF).decode()}
+    }
+    assert sent["fields"] == VIGNETTE
+
+
+def test_vignette_justificatif_trop_lourd_refuse_sans_appel(client, rpc):
+    big = io.BytesIO(b"%PDF-" + b"0" * ATTACHMENT_MAX_BYTES)
+    form = {**VIGNETTE, "justificatif": (big, "scan.pdf")}
+    response = client.post("/demarches/vignette_resident/nouvelle", data=form)
+    assert response.status_code == 422
+    assert "Le fichier dépasse 5 Mo." in response.get_data(as_text=True)
+    assert not [c for c in rpc.calls if c["method"] == "submit_demarche"]
+
+
+def test_vignette_refusee_demande_de_choisir_le_fichier_a_nouveau(client, rpc):
+    rpc.answer("submit_demarche", Invalid("", {"annee": ["Choisissez 2026 ou 2027."]}))
+    form = {**VIGNETTE, "annee": "2030", "justificatif": (io.BytesIO(PDF), "facture.pdf")}
+    page = client.post("/demarches/vignette_resident/nouvelle", data=form).get_data(as_text=True)
+    assert "Choisissez 2026 ou 2027." in page and FILE_AGAIN.replace("'", "&#39;") in page
+
+
+def test_agent_telecharge_la_piece_jointe(client, rpc):
+    log_in(client, rpc, agent_identity("agent_vie_pratique"))
+    attachment = {"id": 7, "field": "justificatif", "filename": "facture.pdf",
+                  "content_type": "application/pdf", "size": 2048}  # fmt: skip
+    rpc.answer("get_demarche_request", {**agent_request(), "attachments": [attachment]})
+    page = client.get("/agents/demarches/demande/41").get_data(as_text=True)
+    assert (
+        'href="/agents/demarches/demande/41/pieces/7" download>facture.pdf</a> (PDF, 2 Ko)' in page
+    )
+    pdf = {"content_type": "application/pdf", "data": base64.b64encode(PDF).decode()}
+    rpc.answer("get_demarche_attachment", pdf)
+    response = client.get("/agents/demarches/demande/41/pieces/7")
+    assert (response.data, response.mimetype) == (PDF, "application/pdf")
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert rpc.last("get_demarche_attachment")["args"][1:] == (41, 7)
+
+
 def test_envoi_donne_la_confirmation_avec_le_numero(client, rpc):
     response = client.post("/demarches/acte_etat_civil/nouvelle", data=FORM)
     assert response.status_code == 303
     sent = rpc.last("submit_demarche")["args"][1]
-    assert sent == {"demarche": "acte_etat_civil", "fields": FIELDS, "client_ip": "127.0.0.1"}
+    assert sent == {
+        "demarche": "acte_etat_civil",
+        "fields": FIELDS,
+        "files": {},
+        "client_ip": "127.0.0.1",
+    }
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Votre demande a bien été enregistrée" in page
     assert "ECV-2026-000041" in page and "12 décembre 2026" in page

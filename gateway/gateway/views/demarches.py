@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
+from contracts.demarche_requests import ATTACHMENT_MAX_BYTES, INVALID_FORM
 from contracts.demarches import CATALOGUE, ESPACE_PUBLIC, GENERIC, Demarche
 from contracts.errors import Invalid, TooManyRequests
-from gateway import pages, sessions
+from gateway import pages, photos, sessions
 from gateway.errors import with_retry_after
 from gateway.views import no_store, public_url, rpc
 
 bp = Blueprint("demarches", __name__, url_prefix="/demarches")
+
+FILE_TOO_LARGE = f"Le fichier dépasse {ATTACHMENT_MAX_BYTES // (1024 * 1024)} Mo."
+FILE_EMPTY = "Le fichier est vide."
+FILE_AGAIN = (
+    "Pour votre sécurité, le navigateur n'a pas gardé le fichier : choisissez-le de nouveau."
+)
 
 
 def form_url(demarche: Demarche) -> str:
@@ -55,19 +62,45 @@ def new_request(code: str):
     if request.method == "GET":
         return _form_page(demarche, _prefill())
     values = pages.text_values(request.form, tuple(labels_of(demarche)))
+    files, file_errors = _read_files(demarche)
     payload = {
         "demarche": demarche.code,
         "fields": {name: value for name, value in values.items() if value},
+        "files": files,
         "client_ip": sessions.client_ip(),
     }
     try:
+        if file_errors:  # the files are checked before anything is sent
+            raise Invalid(INVALID_FORM, file_errors)
         sent = rpc().call("requests", "submit_demarche", sessions.current_caller(), payload)
     except Invalid as exc:
-        return _form_page(demarche, values, exc)
+        again = {name: [FILE_AGAIN] for name in files if name not in exc.fields}
+        return _form_page(demarche, values, Invalid(exc.message, {**exc.fields, **again}))
     except TooManyRequests as exc:
         return with_retry_after(_form_page(demarche, values, message=exc.message, status=429), exc)
     target = url_for(".track", number=sent["tracking_number"], cle=sent["tracking_key"], nouveau=1)
     return redirect(target, 303)
+
+
+def _read_files(demarche: Demarche) -> tuple[dict, dict[str, list[str]]]:
+    """The files chosen for the démarche's file fields, and the errors of those that cannot
+    be sent (too large, empty)."""
+    files, errors = {}, {}
+    for field in demarche.fields:
+        if field.kind != "file":
+            continue
+        upload, problems = photos.from_upload(
+            request.files.get(field.name),
+            ATTACHMENT_MAX_BYTES,
+            FILE_TOO_LARGE,
+            FILE_EMPTY,
+            field.name,
+        )
+        if problems:
+            errors[field.name] = problems
+        elif upload:
+            files[field.name] = upload
+    return files, errors
 
 
 def _prefill() -> dict:

@@ -6,6 +6,7 @@ SQLAlchemy, so that every rule can be tested without a database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -26,6 +27,7 @@ class DemarcheRequests(Protocol):
     def next_sequence(self, demarche: str, year: int) -> int: ...
     def add(self, **fields: Any) -> Any: ...
     def add_status_change(self, request: Any, **fields: Any) -> Any: ...
+    def add_attachment(self, request: Any, **fields: Any) -> Any: ...
     def get(self, request_id: int, for_change: bool = False) -> Any | None: ...
     def find_by_number(self, tracking_number: str) -> Any | None: ...
 
@@ -47,8 +49,17 @@ def require_agent(who: dict, demarche: Demarche | None = None) -> dict:
     return who
 
 
-def submit(store: DemarcheRequests, caller: dict, demarche: Demarche, fields: dict, now: datetime):
-    """Store a request with validated ``fields``, numbered per démarche in the Paris year."""
+def submit(
+    store: DemarcheRequests,
+    caller: dict,
+    demarche: Demarche,
+    fields: dict,
+    now: datetime,
+    files: Sequence[Any] = (),
+):
+    """Store a request with validated ``fields`` and its cleaned ``files``
+    (``attachments.CleanFile``), numbered per démarche in the Paris year; each file's answer
+    is its name."""
     if demarche.account_required and not caller.get("account_id"):
         raise Forbidden(ACCOUNT_REQUIRED)
     year = now.astimezone(PARIS).year
@@ -57,7 +68,7 @@ def submit(store: DemarcheRequests, caller: dict, demarche: Demarche, fields: di
         demarche=demarche.code,
         tracking_number=f"{demarche.prefix}-{year}-{sequence:06d}",
         tracking_key=new_tracking_key(),
-        payload=fields,
+        payload={**fields, **{file.field: file.filename for file in files}},
         email=fields["email"],
         account_id=caller.get("account_id"),
         status=demarche.initial_status,
@@ -67,6 +78,15 @@ def submit(store: DemarcheRequests, caller: dict, demarche: Demarche, fields: di
     store.add_status_change(
         request, status=demarche.initial_status, comment="", changed_by=None, changed_at=now
     )
+    for file in files:
+        store.add_attachment(
+            request,
+            field=file.field,
+            filename=file.filename,
+            content_type=file.content_type,
+            data=file.data,
+            added_at=now,
+        )
     return request
 
 
@@ -85,6 +105,18 @@ def get_for_agent(store: DemarcheRequests, who: dict, request_id: Any, for_chang
         raise NotFound(REQUEST_NOT_FOUND)
     require_agent(who, GENERIC[request.demarche])
     return request
+
+
+ATTACHMENT_NOT_FOUND = "Cette pièce jointe n'existe pas."
+
+
+def attachment_of(store: Any, request: Any, attachment_id: Any) -> tuple[str, bytes]:
+    """(content type, bytes) of one file of ``request``; NotFound for any other id."""
+    valid = isinstance(attachment_id, int) and not isinstance(attachment_id, bool)
+    found = store.attachment_data(request, attachment_id) if valid else None
+    if found is None:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    return found[0], found[1]
 
 
 def status_filter(demarche: Demarche, status: Any) -> str | None:
@@ -144,6 +176,16 @@ def request_view(request: Any) -> dict:
         "email": request.email,
         "account_id": request.account_id,
         "next_statuses": sorted(demarche.transitions[request.status]),
+        "attachments": [
+            {
+                "id": a.id,
+                "field": a.field,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+            }
+            for a in request.attachments
+        ],
         "submitted_at": request.submitted_at,
         "updated_at": request.updated_at,
         "history": [

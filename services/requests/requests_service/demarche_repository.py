@@ -8,7 +8,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from chassis.paging import fetch_page
-from requests_service.models import DemarcheCounter, DemarcheRequest, DemarcheStatusChange
+from requests_service.models import (
+    DemarcheAttachment,
+    DemarcheCounter,
+    DemarcheRequest,
+    DemarcheStatusChange,
+)
 
 NEXT_NUMBER = text(
     "SET LOCAL synchronous_commit TO OFF;"
@@ -43,6 +48,19 @@ class DemarcheRequests:
         self.session.flush()
         return change
 
+    def add_attachment(self, request: DemarcheRequest, **fields: Any) -> DemarcheAttachment:
+        attachment = DemarcheAttachment(size=len(fields["data"]), **fields)
+        request.attachments.append(attachment)
+        self.session.flush()
+        return attachment
+
+    def attachment_data(self, request: DemarcheRequest, attachment_id: int) -> Any | None:
+        """(content type, bytes) of one of the request's files, or None."""
+        query = select(DemarcheAttachment.content_type, DemarcheAttachment.data).where(
+            DemarcheAttachment.request_id == request.id, DemarcheAttachment.id == attachment_id
+        )
+        return self.session.execute(query).one_or_none()
+
     def get(self, request_id: int, for_change: bool = False) -> DemarcheRequest | None:
         """The request; ``for_change`` locks its row until commit."""
         query = self._query().where(DemarcheRequest.id == request_id)
@@ -73,4 +91,6 @@ class DemarcheRequests:
 
     @staticmethod
     def _query():
-        return select(DemarcheRequest).options(selectinload(DemarcheRequest.history))
+        return select(DemarcheRequest).options(
+            selectinload(DemarcheRequest.history), selectinload(DemarcheRequest.attachments)
+        )

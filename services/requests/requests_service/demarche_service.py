@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from nameko.rpc import rpc
 
 from chassis import identity
@@ -13,8 +15,9 @@ from contracts import demarche_requests as contract
 from contracts import paging
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED
+from contracts.requests import Photo
+from requests_service import attachments, limits
 from requests_service import demarche_domain as domain
-from requests_service import limits
 from requests_service.demarche_repository import DemarcheRequests
 from requests_service.models import Throttle
 
@@ -29,14 +32,17 @@ class DemarcheEntrypoints:
         data = load_or_invalid(contract.DemarcheSubmission(), payload)
         demarche = domain.definition(data["demarche"])
         now = utcnow()
-        fields = contract.load_fields(demarche, data["fields"], domain.paris_day(now))
+        today = domain.paris_day(now)
+        fields = contract.load_fields(demarche, data["fields"], today, data["files"])
         with self.db.session() as session:
             lock = Throttles(session, Throttle).lock
             limits.count_submission(
                 lock, data["client_ip"], fields["email"], now, limits.TOO_MANY_DEMARCHES
             )
+        files = attachments.prepare(demarche, data["files"])
         with self.db.session() as session:
-            request = domain.submit(DemarcheRequests(session), who, demarche, fields, now)
+            store = DemarcheRequests(session)
+            request = domain.submit(store, who, demarche, fields, now, files)
             event = domain.event_data(request)
             self.outbox.add(
                 session, contract.DEMARCHE_SUBMITTED, contract.DemarcheSubmitted(), event
@@ -74,6 +80,16 @@ class DemarcheEntrypoints:
             request = domain.get_for_agent(DemarcheRequests(session), who, request_id)
             view = domain.request_view(request)
         return contract.AgentDemarcheRequest().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_demarche_attachment(self, caller, request_id, attachment_id):
+        """One file of a request, as base64 (contracts.requests.Photo), for its agents."""
+        who = identity.load(caller)
+        with self.db.session() as session:
+            store = DemarcheRequests(session)
+            request = domain.get_for_agent(store, who, request_id)
+            content_type, data = domain.attachment_of(store, request, attachment_id)
+        return Photo().dump({"content_type": content_type, "data": base64.b64encode(data).decode()})
 
     @rpc(expected_exceptions=EXPECTED)
     def change_demarche_status(self, caller, request_id, payload):

@@ -123,6 +123,11 @@ class DemarcheRequest(Base):
         order_by=lambda: (DemarcheStatusChange.changed_at, DemarcheStatusChange.id),
         cascade="all, delete-orphan",
     )
+    attachments: Mapped[list[DemarcheAttachment]] = relationship(
+        back_populates="request",
+        order_by=lambda: DemarcheAttachment.id,
+        cascade="all, delete-orphan",
+    )
 
 
 class DemarcheStatusChange(Base):
@@ -138,6 +143,24 @@ class DemarcheStatusChange(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     request: Mapped[DemarcheRequest] = relationship(back_populates="history")
+
+
+class DemarcheAttachment(Base):
+    """A file joined to a démarche request (``requests_service.attachments``); its bytes load
+    only when an agent opens it."""
+
+    __tablename__ = "demarche_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("demarche_requests.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+    request: Mapped[DemarcheRequest] = relationship(back_populates="attachments")
 
 
 class DemarcheCounter(Base):

@@ -4,16 +4,23 @@ of their role only. One service and one database for the module."""
 
 from __future__ import annotations
 
+import base64
+import io
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from nameko.containers import ServiceContainer
+from PIL import Image
 
 from chassis.testing.services import EventQueue, call, service_config
 from chassis.types import utcnow
-from contracts.errors import Conflict, Forbidden, Invalid, TooManyRequests
+from contracts.demarche_requests import ATTACHMENT_MAX_BYTES
+from contracts.demarche_rules import OUTSIDE_ZONE
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from contracts.fields_fr import BAD_PLATE
 from requests_service import limits
+from requests_service.attachments import NOT_ACCEPTED
 from requests_service.demarche_domain import paris_day
 from requests_service.service import RequestsService
 
@@ -163,3 +170,88 @@ def test_trop_de_demandes_refusees_avec_un_message_pour_les_demarches(container)
         submit(container, "livret_famille", flood)
     assert refused.value.message == limits.TOO_MANY_DEMARCHES
     assert "démarches" in refused.value.message and refused.value.retry_after == 3600
+
+
+def vignette(**changes) -> dict:
+    year = paris_day(utcnow()).year
+    fields = {
+        "adresse": "14 montée des Forts",
+        "immatriculation": "ab 123 cd",
+        "annee": str(year),
+        "demandeur": "Dominique Durand",
+        "email": "dominique.durand@example.org",
+    }
+    return {**fields, **changes}
+
+
+def proof(content: bytes, filename: str) -> dict:
+    return {"justificatif": {"filename": filename, "data": base64.b64encode(content).decode()}}
+
+
+def send_vignette(container, files: dict, **changes) -> dict:
+    payload = {"demarche": "vignette_resident", "fields": vignette(**changes), "files": files}
+    return call(container, "submit_demarche", CITIZEN, payload)
+
+
+def photo_with_gps() -> bytes:
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (45.0, 47.0, 40.0)}  # GPSInfo
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "white").save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_vignette_avec_justificatif_pdf_vu_par_l_agent(container):
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+    request = send_vignette(container, proof(pdf, "facture EDF.pdf"))
+    assert request["tracking_number"][:4] == "VRE-"
+    assert (request["fields"]["immatriculation"], request["fields"]["justificatif"]) == (
+        "AB-123-CD",
+        "facture EDF.pdf",
+    )
+    seen = call(container, "get_demarche_request", VIE_PRATIQUE, request["id"])
+    [attachment] = seen["attachments"]
+    assert (attachment["content_type"], attachment["size"]) == ("application/pdf", len(pdf))
+    file = call(container, "get_demarche_attachment", VIE_PRATIQUE, request["id"], attachment["id"])
+    assert base64.b64decode(file["data"]) == pdf
+    with pytest.raises(Forbidden):
+        call(container, "get_demarche_attachment", ETAT_CIVIL, request["id"], attachment["id"])
+    with pytest.raises(NotFound):
+        call(
+            container, "get_demarche_attachment", VIE_PRATIQUE, request["id"], attachment["id"] + 1
+        )
+
+
+def test_vignette_photo_du_justificatif_sans_position_gps(container):
+    request = send_vignette(container, proof(photo_with_gps(), "quittance.jpeg"))
+    [attachment] = call(container, "get_demarche_request", VIE_PRATIQUE, request["id"])[
+        "attachments"
+    ]
+    assert (attachment["filename"], attachment["content_type"]) == ("quittance.jpg", "image/jpeg")
+    file = call(container, "get_demarche_attachment", VIE_PRATIQUE, request["id"], attachment["id"])
+    stored = Image.open(io.BytesIO(base64.b64decode(file["data"])))
+    assert not stored.getexif()
+
+
+def test_vignette_refusee_avec_des_messages_par_champ(container):
+    with pytest.raises(Invalid) as missing:
+        send_vignette(container, {}, adresse="1 rue Inconnue", immatriculation="A-12")
+    assert missing.value.fields == {
+        "justificatif": ["Ce champ est obligatoire."],
+        "immatriculation": [BAD_PLATE],
+    }
+    with pytest.raises(Invalid) as outside:
+        send_vignette(
+            container, proof(b"%PDF-1.4", "f.pdf"), adresse="1 rue Inconnue", annee="2001"
+        )
+    year = paris_day(utcnow()).year
+    assert outside.value.fields == {
+        "adresse": [OUTSIDE_ZONE],
+        "annee": [f"Choisissez {year} ou {year + 1}."],
+    }
+    with pytest.raises(Invalid) as not_a_document:
+        send_vignette(container, proof(b"MZ\x90\x00 not a pdf", "facture.pdf"))
+    assert not_a_document.value.fields == {"justificatif": [NOT_ACCEPTED]}
+    with pytest.raises(Invalid) as too_big:
+        send_vignette(container, proof(b"%PDF-" + b"0" * ATTACHMENT_MAX_BYTES, "f.pdf"))
+    assert too_big.value.fields == {"justificatif": ["Le fichier dépasse 5 Mo."]}
