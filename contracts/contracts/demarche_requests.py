@@ -10,6 +10,9 @@ RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) f
 - ``get_demarche_request(caller, request_id)`` -> ``AgentDemarcheRequest`` (same agents)
 - ``change_demarche_status(caller, request_id, payload: ChangeDemarcheStatus)`` ->
   ``AgentDemarcheRequest``
+- ``answer_demarche(caller, tracking_number, tracking_key, payload: AnswerDemarche)`` ->
+  ``DemarcheRequest``: the requester answers a request ``en_attente`` (text and files); it
+  goes back to ``en_cours``
 - ``get_demarche_attachment(caller, request_id, attachment_id)`` -> ``contracts.requests.Photo``
   (content type and base64 content; same agents)
 
@@ -141,6 +144,39 @@ class ChangeDemarcheStatus(Schema):
         required=True, validate=validate.Length(min=1, max=40), error_messages=fr.MESSAGES
     )
     comment = fr.text(max_length=2000, required=False, load_default="")
+    internal_note = fr.text(max_length=2000, required=False, load_default="")
+
+
+MAX_ANSWER_FILES = 3
+
+
+class AnswerDemarche(Schema):
+    """The requester's answer to a request waiting for them: a text and up to 3 files."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    message = fr.text(max_length=5000)
+    files = fields.List(
+        fields.Nested(PhotoUpload),
+        load_default=list,
+        validate=validate.Length(
+            max=MAX_ANSWER_FILES, error=f"{MAX_ANSWER_FILES} fichiers au plus."
+        ),
+    )
+
+
+class DemarcheStatusChange(StatusChange):
+    """A step as the requester reads it; ``by_requester`` marks their own answers."""
+
+    by_requester = fields.Boolean(required=True)
+
+
+class AgentDemarcheStatusChange(DemarcheStatusChange):
+    """A step with who made it and the agents' internal note."""
+
+    changed_by = fields.String(allow_none=True)
+    internal_note = fields.String(required=True)
 
 
 class DemarcheRequest(Schema):
@@ -155,7 +191,7 @@ class DemarcheRequest(Schema):
     expected_by = fields.Date(required=True)
     submitted_at = fields.AwareDateTime(required=True, format="iso")
     updated_at = fields.AwareDateTime(required=True, format="iso")
-    history = fields.List(fields.Nested(StatusChange), required=True)
+    history = fields.List(fields.Nested(DemarcheStatusChange), required=True)
     fields = fields.Dict(keys=fields.String(), required=True)  # last: it shadows the module
 
 
@@ -170,6 +206,7 @@ class AgentDemarcheRequest(DemarcheRequest):
     account_id = fields.String(allow_none=True)
     next_statuses = fields.List(fields.String(), required=True)
     attachments = fields.List(fields.Nested(Attachment), required=True)
+    history = fields.List(fields.Nested(AgentDemarcheStatusChange), required=True)
 
 
 AgentDemarchePage = page_of(AgentDemarcheRequest)
@@ -202,3 +239,6 @@ class DemarcheStatusChanged(DemarcheFacts, Event):
     previous_status = fields.String(required=True)
     comment = fields.String(required=True)
     changed_at = fields.AwareDateTime(required=True, format="iso")
+    by_requester = fields.Boolean(
+        load_default=False, metadata={"description": "the requester answered (comment)"}
+    )

@@ -211,7 +211,7 @@ def test_agent_change_le_statut_ou_voit_l_erreur(client, rpc):
     )
     assert rpc.last("change_demarche_status")["args"][1:] == (
         41,
-        {"status": "en_cours", "comment": ""},
+        {"status": "en_cours", "comment": "", "internal_note": ""},
     )
 
 
@@ -236,3 +236,59 @@ def test_agent_etat_civil_arrive_sur_ses_demandes_apres_connexion(client, rpc):
     form = {"email": "agent@ville-caluire.fr", "password": "Tilleul-Platane-Saône-2026"}
     response = client.post("/agents/connexion", data=form)
     assert response.headers["Location"] == "/agents/demarches/acte_etat_civil"
+
+
+def waiting_request() -> dict:
+    asked = {"status": "en_attente", "status_label": "En attente de votre réponse",
+             "comment": "Joignez le récépissé de plainte.", "by_requester": False,
+             "changed_at": "2026-12-03T10:00:00+00:00"}  # fmt: skip
+    found = {**agent_request(), "demarche": "livret_famille", "status": "en_attente"}
+    found["fields"] = {"motif": "vol", "titulaire_1": "Camille Martin"}
+    return {**found, "history": [*found["history"], asked]}
+
+
+def test_le_demandeur_repond_depuis_la_page_de_suivi(client, rpc):
+    rpc.answer("get_tracked_demarche", waiting_request())
+    rpc.answer("answer_demarche", waiting_request())
+    url = "/demarches/suivi/ECV-2026-000041?cle=cle-privee"
+    page = client.get(url).get_data(as_text=True)
+    assert "Le service attend une réponse de votre part : Joignez le récépissé" in page
+    assert (
+        'name="cle" value="cle-privee"' in page and 'name="fichiers" type="file" multiple' in page
+    )
+    form = {"cle": "cle-privee", "message": " Voici. ", "fichiers": (io.BytesIO(PDF), "r.pdf")}
+    response = client.post("/demarches/suivi/ECV-2026-000041/reponse", data=form)
+    assert (response.status_code, response.headers["Location"]) == (303, url)
+    assert rpc.last("answer_demarche")["args"][1:] == (
+        "ECV-2026-000041",
+        "cle-privee",
+        {
+            "message": "Voici.",
+            "files": [{"filename": "r.pdf", "data": base64.b64encode(PDF).decode()}],
+        },
+    )
+    assert "Votre réponse a été transmise au service." in client.get(url).get_data(as_text=True)
+
+
+def test_reponse_vide_reaffichee_avec_l_erreur(client, rpc):
+    rpc.answer("get_tracked_demarche", waiting_request())
+    rpc.answer("answer_demarche", Invalid("", {"message": ["Ce champ est obligatoire."]}))
+    form = {"cle": "cle-privee", "message": ""}
+    response = client.post("/demarches/suivi/ECV-2026-000041/reponse", data=form)
+    assert response.status_code == 422
+    assert "Votre réponse : Ce champ est obligatoire." in response.get_data(as_text=True)
+
+
+def test_agent_voit_les_notes_internes_et_la_reponse(client, rpc):
+    log_in(client, rpc, ETAT_CIVIL)
+    found = agent_request()
+    found["history"] = [
+        {**found["history"][0], "internal_note": "Appeler la mairie de naissance.",
+         "by_requester": False, "changed_by": None},
+        {**found["history"][0], "comment": "Voici le document.", "internal_note": "",
+         "by_requester": True, "changed_by": None},
+    ]  # fmt: skip
+    rpc.answer("get_demarche_request", found)
+    page = client.get("/agents/demarches/demande/41").get_data(as_text=True)
+    assert "Note interne : Appeler la mairie de naissance." in page
+    assert "<strong>Réponse du demandeur</strong>" in page and 'name="internal_note"' in page

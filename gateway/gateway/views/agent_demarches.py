@@ -18,7 +18,11 @@ from gateway.views import rpc
 from gateway.views.agents import bp
 from gateway.views.demarches import shown_fields
 
-STATUS_LABELS = {"status": "Nouveau statut", "comment": "Commentaire"}
+STATUS_LABELS = {
+    "status": "Nouveau statut",
+    "comment": "Commentaire",
+    "internal_note": "Note interne",
+}
 
 
 @bp.get("/demarches/<code>")
@@ -65,7 +69,7 @@ def demarche_attachment(request_id: int, attachment_id: int):
 @bp.post("/demarches/demande/<int:request_id>/statut")
 def change_demarche_status(request_id: int):
     """Move the request along a transition; the comment goes to the requester."""
-    change = {"status": request.form.get("status", ""), "comment": request.form.get("comment", "")}
+    change = {name: request.form.get(name, "") for name in STATUS_LABELS}
     caller = sessions.current_caller()
     try:
         rpc().call("requests", "change_demarche_status", caller, request_id, change)

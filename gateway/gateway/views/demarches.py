@@ -6,14 +6,14 @@ The public-space report keeps its own form (``views.reports``); the catalogue li
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from contracts.demarche_requests import ATTACHMENT_MAX_BYTES, INVALID_FORM
 from contracts.demarches import CATALOGUE, ESPACE_PUBLIC, GENERIC, Demarche
-from contracts.errors import Invalid, TooManyRequests
+from contracts.errors import Conflict, Invalid, TooManyRequests
 from gateway import pages, photos, sessions
 from gateway.errors import with_retry_after
-from gateway.views import no_store, public_url, rpc
+from gateway.views import public_url, rpc
 
 bp = Blueprint("demarches", __name__, url_prefix="/demarches")
 
@@ -120,18 +120,64 @@ def _form_page(demarche, values, exc: Invalid | None = None, message=None, statu
 
 @bp.get("/suivi/<number>")
 def track(number: str):
-    """A request's status and history, for whoever holds its private link."""
+    """A request's status and history, for whoever holds its private link; a request waiting
+    for its requester offers the answer form."""
     key = request.args.get("cle", "").strip()
     if not key:
         return redirect(url_for("reports.track_form", numero=number))
+    return _track_page(number, key, {}, None)
+
+
+ANSWER_LABELS = {"message": "Votre réponse", "fichiers": "Documents joints"}
+ANSWER_SENT = "Votre réponse a été transmise au service."
+
+
+@bp.post("/suivi/<number>/reponse")
+def answer(number: str):
+    """The requester's answer (text and up to 3 files) to what the agent asked."""
+    key = request.form.get("cle", "").strip()
+    values = pages.text_values(request.form, ("message",))
+    files, problems = [], []
+    for storage in request.files.getlist("fichiers"):
+        upload, errors = photos.from_upload(
+            storage, ATTACHMENT_MAX_BYTES, FILE_TOO_LARGE, FILE_EMPTY, "document"
+        )
+        problems += errors
+        files += [upload] if upload else []
+    try:
+        if problems:
+            raise Invalid(INVALID_FORM, {"fichiers": problems})
+        payload = {"message": values["message"], "files": files}
+        caller = sessions.current_caller()
+        rpc().call("requests", "answer_demarche", caller, number, key, payload)
+    except Invalid as exc:
+        errors = {ANSWER_FIELDS.get(name, name): messages for name, messages in exc.fields.items()}
+        if files and "fichiers" not in errors:
+            errors["fichiers"] = [FILE_AGAIN]
+        return _track_page(number, key, values, errors)
+    except Conflict as exc:  # no longer waiting: answered already, or moved on
+        flash(exc.message)
+    else:
+        flash(ANSWER_SENT)
+    return redirect(url_for(".track", number=number, cle=key), 303)
+
+
+ANSWER_FIELDS = {"files": "fichiers", "reponse": "fichiers"}
+"""The service's names of the answer's fields, as the form names them."""
+
+
+def _track_page(number: str, key: str, values: dict, errors: dict | None):
     found = rpc().call("requests", "get_tracked_demarche", sessions.current_caller(), number, key)
     demarche = GENERIC[found["demarche"]]
-    page = render_template(
+    return pages.form_page(
         "demarches/track.html",
+        ANSWER_LABELS,
+        values,
+        errors,
         found=found,
+        key=key,
         demarche=demarche,
         answers=shown_fields(demarche, found["fields"]),
         private_link=public_url(url_for(".track", number=found["tracking_number"], cle=key)),
         is_new=request.args.get("nouveau") == "1",
     )
-    return no_store(make_response(page))

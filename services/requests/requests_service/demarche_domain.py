@@ -78,6 +78,12 @@ def submit(
     store.add_status_change(
         request, status=demarche.initial_status, comment="", changed_by=None, changed_at=now
     )
+    attach(store, request, files, now)
+    return request
+
+
+def attach(store: DemarcheRequests, request: Any, files: Sequence[Any], now: datetime) -> None:
+    """Join cleaned files (``attachments.CleanFile``) to ``request``."""
     for file in files:
         store.add_attachment(
             request,
@@ -87,7 +93,6 @@ def submit(
             data=file.data,
             added_at=now,
         )
-    return request
 
 
 def find_tracked(store: DemarcheRequests, number: Any, key: Any) -> Any:
@@ -143,10 +148,34 @@ def change_status(request: Any, store: DemarcheRequests, agent: dict, data: dict
         request,
         status=new,
         comment=data.get("comment", ""),
+        internal_note=data.get("internal_note", ""),
         changed_by=agent.get("account_id"),
         changed_at=now,
     )
     return previous
+
+
+WAITING, ANSWERED = "en_attente", "en_cours"
+NOT_WAITING = "Cette démarche n'attend pas de réponse de votre part."
+
+
+def answer(request: Any, store: DemarcheRequests, who: dict, data: dict, files, now) -> str:
+    """The requester's answer to a request waiting for them: their text becomes the step's
+    comment, their files join the request, and it goes back to ``en_cours``; the previous
+    status."""
+    if request.status != WAITING:
+        raise Conflict(NOT_WAITING)
+    request.status, request.updated_at = ANSWERED, now
+    store.add_status_change(
+        request,
+        status=ANSWERED,
+        comment=data["message"],
+        changed_by=who.get("account_id"),
+        changed_at=now,
+        by_requester=True,
+    )
+    attach(store, request, files, now)
+    return WAITING
 
 
 def paris_day(now: datetime) -> date:
@@ -194,6 +223,9 @@ def request_view(request: Any) -> dict:
                 "status_label": labels[c.status],
                 "comment": c.comment,
                 "changed_at": c.changed_at,
+                "changed_by": c.changed_by,
+                "internal_note": c.internal_note or "",
+                "by_requester": bool(c.by_requester),
             }
             for c in request.history
         ],
@@ -240,5 +272,6 @@ def event_data(request: Any, previous_status: str | None = None) -> dict:
         "previous_status": previous_status,
         "comment": latest["comment"],
         "changed_at": latest["changed_at"],
-        "notify": notify,
+        "by_requester": latest["by_requester"],
+        "notify": notify and not latest["by_requester"],
     }

@@ -65,7 +65,9 @@ class DemarcheRequests:
         """The request; ``for_change`` locks its row until commit."""
         query = self._query().where(DemarcheRequest.id == request_id)
         if for_change:
-            query = query.with_for_update(of=DemarcheRequest)
+            query = query.with_for_update(of=DemarcheRequest).execution_options(
+                populate_existing=True
+            )
         return self.session.scalars(query).one_or_none()
 
     def find_by_number(self, tracking_number: str) -> DemarcheRequest | None:

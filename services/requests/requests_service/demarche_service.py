@@ -82,6 +82,24 @@ class DemarcheEntrypoints:
         return contract.AgentDemarcheRequest().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
+    def answer_demarche(self, caller, tracking_number, tracking_key, payload):
+        """The requester answers what the agent asked, through the tracking link."""
+        who = identity.load(caller)
+        data = load_or_invalid(contract.AnswerDemarche(), payload)
+        files = [attachments.clean("reponse", upload) for upload in data["files"]]
+        with self.db.session() as session:
+            store = DemarcheRequests(session)
+            request = domain.find_tracked(store, tracking_number, tracking_key)
+            request = store.get(request.id, for_change=True)
+            previous = domain.answer(request, store, who, data, files, utcnow())
+            event = domain.event_data(request, previous)
+            self.outbox.add(
+                session, contract.DEMARCHE_STATUS_CHANGED, contract.DemarcheStatusChanged(), event
+            )
+            view = domain.request_view(request)
+        return contract.DemarcheRequest().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_demarche_attachment(self, caller, request_id, attachment_id):
         """One file of a request, as base64 (contracts.requests.Photo), for its agents."""
         who = identity.load(caller)

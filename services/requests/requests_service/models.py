@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, false
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -131,7 +131,8 @@ class DemarcheRequest(Base):
 
 
 class DemarcheStatusChange(Base):
-    """One step of a démarche request: who, when, the public comment (a refusal's reason)."""
+    """One step of a démarche request: who, when, the public comment (a refusal's reason, or
+    the requester's answer when ``by_requester``) and the agents' internal note."""
 
     __tablename__ = "demarche_status_changes"
 
@@ -141,6 +142,8 @@ class DemarcheStatusChange(Base):
     comment: Mapped[str] = mapped_column(Text)
     changed_by: Mapped[str | None] = mapped_column(String(64))
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    internal_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    by_requester: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     request: Mapped[DemarcheRequest] = relationship(back_populates="history")
 

@@ -255,3 +255,48 @@ def test_vignette_refusee_avec_des_messages_par_champ(container):
     with pytest.raises(Invalid) as too_big:
         send_vignette(container, proof(b"%PDF-" + b"0" * ATTACHMENT_MAX_BYTES, "f.pdf"))
     assert too_big.value.fields == {"justificatif": ["Le fichier dépasse 5 Mo."]}
+
+
+def test_le_demandeur_repond_a_ce_que_l_agent_demande(container, events):
+    request = submit(container, "livret_famille", {**LIVRET, "motif": "vol"})
+    number, key = request["tracking_number"], request["tracking_key"]
+    asked = {
+        "status": "en_attente",
+        "comment": "Joignez le récépissé de plainte.",
+        "internal_note": "Vérifier auprès du commissariat.",
+    }
+    call(container, "change_demarche_status", ETAT_CIVIL, request["id"], asked)
+    with pytest.raises(NotFound):
+        call(container, "answer_demarche", CITIZEN, number, "mauvaise-cle", {"message": "x"})
+    pdf = b"%PDF-1.4 recepisse"
+    answer = {
+        "message": "Voici le récépissé.",
+        "files": [{"filename": "recepisse.pdf", "data": base64.b64encode(pdf).decode()}],
+    }
+    followed = call(container, "answer_demarche", CITIZEN, number, key, answer)
+    assert followed["status"] == "en_cours"
+    assert followed["history"][-1] == {
+        "status": "en_cours",
+        "status_label": "En cours de traitement",
+        "comment": "Voici le récépissé.",
+        "changed_at": followed["history"][-1]["changed_at"],
+        "by_requester": True,
+    }
+    assert "internal_note" not in followed["history"][-2]
+    event = event_about(events, "demarche_status_changed", number)
+    while event["status"] != "en_cours":
+        event = event_about(events, "demarche_status_changed", number)
+    assert (event["by_requester"], event["notify"], event["previous_status"]) == (
+        True,
+        False,
+        "en_attente",
+    )
+    seen = call(container, "get_demarche_request", ETAT_CIVIL, request["id"])
+    assert [(s["changed_by"], s["internal_note"]) for s in seen["history"][1:]] == [
+        ("agent-ec", "Vérifier auprès du commissariat."),
+        (None, ""),
+    ]
+    [file] = seen["attachments"]
+    assert (file["field"], file["filename"]) == ("reponse", "recepisse.pdf")
+    with pytest.raises(Conflict):
+        call(container, "answer_demarche", CITIZEN, number, key, answer)
