@@ -19,7 +19,7 @@ from chassis.events import handle_event
 from chassis.logging import Correlation
 from contracts import accounts, demarche_requests, family, notifications, paging, requests
 from contracts.errors import EXPECTED, Invalid
-from notifications import contacts, domain, family_mails, purges
+from notifications import account_messages, contacts, domain, family_mails, purges
 from notifications.delivery import Delivery, deliver_due
 from notifications.mailer import Mailer
 from notifications.models import Base
@@ -31,7 +31,7 @@ DELIVERY_BATCH = 20
 """At most this many messages per timer tick (the safety net; the delivery loop has no cap)."""
 
 
-class NotificationsService(health.Health, retention.Retention):
+class NotificationsService(account_messages.AccountMessages, health.Health, retention.Retention):
     """E-mails to citizens at each step of their requests, and about their accounts."""
 
     name = notifications.SERVICE
