@@ -12,8 +12,8 @@
 4. exports the development settings (those databases, FranceConnect through the test provider
    :mod:`devstack.franceconnect` on port 8200);
 5. migrates every service's database (``services/*/alembic.ini``);
-6. creates, once, a demo administrator, a demo public-space agent and a demo SimpliCité agent
-   (accounts CLI), and the demo family a newcomer activates in "Mon compte famille"
+6. creates, once, a demo administrator and demo agents (public space, SimpliCité, état civil,
+   vie pratique; accounts CLI), and the demo family a newcomer activates in "Mon compte famille"
    (:mod:`family.demo`);
 7. starts :mod:`devstack.seed` in the background (demo reports, once);
 8. runs ``honcho start`` on ``devstack/devstack/Procfile`` (each service and the gateway under
@@ -79,6 +79,20 @@ DEMO_ACCOUNTS = [
         "Claude",
         "SimpliCité",
         ["agent_simplicite"],
+    ),
+    (
+        "demo_etat_civil_password",
+        "etat-civil@exemple.fr",
+        "Sacha",
+        "État civil",
+        ["agent_etat_civil"],
+    ),
+    (
+        "demo_vie_pratique_password",
+        "vie-pratique@exemple.fr",
+        "Alix",
+        "Vie pratique",
+        ["agent_vie_pratique"],
     ),
 ]
 DEMO_ACCOUNTS_MARKER = "demo-accounts-created"
