@@ -207,6 +207,9 @@ class AgentDemarcheRequest(DemarcheRequest):
     next_statuses = fields.List(fields.String(), required=True)
     attachments = fields.List(fields.Nested(Attachment), required=True)
     history = fields.List(fields.Nested(AgentDemarcheStatusChange), required=True)
+    assigned_to = fields.String(allow_none=True)
+    assigned_name = fields.String(required=True)
+    overdue = fields.Boolean(required=True, metadata={"description": "expected date passed"})
 
 
 AgentDemarchePage = page_of(AgentDemarcheRequest)

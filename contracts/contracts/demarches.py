@@ -55,9 +55,16 @@ class Demarche:
     rules: tuple[str, ...] = ()
     reason_required: frozenset[str] = frozenset()
     """Statuses an agent may set only with a public comment (the reason of a refusal)."""
+    log_views: bool = False
+    """Every agent's opening of a request is logged (état civil: who, when)."""
 
     def field_named(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def open_statuses(self) -> frozenset[str]:
+        """Statuses of a request still to process: those that lead somewhere but closing."""
+        return frozenset(s for s, targets in self.transitions.items() if targets - {"close"})
 
 
 ESPACE_PUBLIC = Demarche(
@@ -151,6 +158,7 @@ ACTE_ETAT_CIVIL = Demarche(
         Field("email", "Adresse e-mail", "email", max_length=254),
     ),
     rules=("filiation_eligibility",),
+    log_views=True,
 )
 
 WORKFLOW_TRANSITIONS = {
@@ -209,6 +217,7 @@ LIVRET_FAMILLE = Demarche(
     role="agent_etat_civil",
     **workflow("Livret envoyé par courrier"),
     expected_days=30,
+    log_views=True,
     fields=(
         Field("motif", "Motif de la demande", "choice", choices=LIVRET_REASONS),
         Field("titulaire_1", "Nom et prénoms du premier titulaire du livret", max_length=200),

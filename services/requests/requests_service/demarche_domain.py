@@ -7,7 +7,7 @@ SQLAlchemy, so that every rule can be tested without a database.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -188,6 +188,13 @@ def expected_by(demarche: Demarche, submitted_at: datetime) -> date:
     return paris_day(submitted_at) + timedelta(days=demarche.expected_days)
 
 
+def is_overdue(request: Any, now: datetime) -> bool:
+    """Still open with its expected date before today (Paris)."""
+    demarche = GENERIC[request.demarche]
+    late = expected_by(demarche, request.submitted_at) < paris_day(now)
+    return late and request.status in demarche.open_statuses
+
+
 def request_view(request: Any) -> dict:
     """Everything the démarche schemas dump; each keeps only the fields it declares."""
     demarche = GENERIC[request.demarche]
@@ -205,6 +212,9 @@ def request_view(request: Any) -> dict:
         "email": request.email,
         "account_id": request.account_id,
         "next_statuses": sorted(demarche.transitions[request.status]),
+        "assigned_to": request.assigned_to,
+        "assigned_name": request.assigned_name or "",
+        "overdue": is_overdue(request, datetime.now(UTC)),
         "attachments": [
             {
                 "id": a.id,

@@ -18,6 +18,7 @@ from contracts.errors import EXPECTED
 from contracts.requests import Photo
 from requests_service import attachments, limits
 from requests_service import demarche_domain as domain
+from requests_service import demarche_office as office
 from requests_service.demarche_repository import DemarcheRequests
 from requests_service.models import Throttle
 
@@ -74,10 +75,13 @@ class DemarcheEntrypoints:
 
     @rpc(expected_exceptions=EXPECTED)
     def get_demarche_request(self, caller, request_id):
-        """One request with its requester's e-mail, for the agents of its démarche."""
+        """One request with its requester's e-mail, for the agents of its démarche; the view
+        is logged when the démarche says so (état civil)."""
         who = identity.load(caller)
         with self.db.session() as session:
-            request = domain.get_for_agent(DemarcheRequests(session), who, request_id)
+            store = DemarcheRequests(session)
+            request = domain.get_for_agent(store, who, request_id)
+            office.log_view(store, request, who, utcnow())
             view = domain.request_view(request)
         return contract.AgentDemarcheRequest().dump(view)
 

@@ -117,6 +117,8 @@ class DemarcheRequest(Base):
     status: Mapped[str] = mapped_column(String(40), index=True)
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    assigned_to: Mapped[str | None] = mapped_column(String(64), index=True)
+    assigned_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     history: Mapped[list[DemarcheStatusChange]] = relationship(
         back_populates="request",
@@ -164,6 +166,19 @@ class DemarcheAttachment(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
     request: Mapped[DemarcheRequest] = relationship(back_populates="attachments")
+
+
+class DemarcheView(Base):
+    """An agent opened a request of a démarche whose views are logged (état civil)."""
+
+    __tablename__ = "demarche_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("demarche_requests.id"), index=True)
+    agent_id: Mapped[str] = mapped_column(String(64))
+    viewed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+    request: Mapped[DemarcheRequest] = relationship()
 
 
 class DemarcheCounter(Base):

@@ -22,7 +22,15 @@ from chassis.types import utcnow
 from contracts import accounts, paging, requests, timeline
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, NotFound
-from requests_service import authors, demarche_domain, demarche_service, domain, limits, photos
+from requests_service import (
+    authors,
+    demarche_domain,
+    demarche_office_service,
+    demarche_service,
+    domain,
+    limits,
+    photos,
+)
 from requests_service.demarche_repository import DemarcheRequests
 from requests_service.models import Base, Throttle
 from requests_service.repository import Reports
@@ -39,7 +47,12 @@ def photo_of(reports: Reports, report) -> dict:
 
 # The démarche entrypoints and health are imported as modules: `nameko run` takes every class
 # with entrypoints in this module for a service of its own.
-class RequestsService(demarche_service.DemarcheEntrypoints, health.Health, retention.Retention):
+class RequestsService(
+    demarche_service.DemarcheEntrypoints,
+    demarche_office_service.DemarcheOffice,
+    health.Health,
+    retention.Retention,
+):
     """Public-space reports and the other démarches (``demarche_service``): submitted by
     citizens, followed by link, processed by the agents of their role."""
 

@@ -1,0 +1,72 @@
+"""Entrypoints of the démarche back office (``contracts.demarche_office``), mixed into
+``RequestsService``: the agents' queue and its export, assignment, the log of views."""
+
+from __future__ import annotations
+
+from nameko.rpc import rpc
+
+from chassis import identity
+from chassis.types import utcnow
+from contracts import demarche_office as contract
+from contracts import paging
+from contracts.base import load_or_invalid
+from contracts.demarche_requests import AgentDemarchePage, AgentDemarcheRequest
+from contracts.errors import EXPECTED
+from requests_service import demarche_domain as domain
+from requests_service import demarche_office as office
+from requests_service.demarche_repository import DemarcheRequests
+
+ADMIN_ROLES = ("admin",)
+
+
+def queue_criteria(caller, filters) -> office.Criteria:
+    """The caller's queue narrowed by ``filters`` (QueueFilters)."""
+    who = identity.load(caller)
+    data = load_or_invalid(contract.QueueFilters(), filters or {}, "Le filtre est invalide.")
+    return office.criteria(who, data, utcnow())
+
+
+class DemarcheOffice:
+    """Needs the ``db`` dependency of the service it is mixed into."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def search_demarche_requests(self, caller, filters, page=None, size=None):
+        """One page of the caller's queue, oldest first (QueueFilters)."""
+        criteria = queue_criteria(caller, filters)
+        page, size = paging.page_request(page, size)
+        with self.db.session() as session:
+            found, total = DemarcheRequests(session).search(criteria, page, size)
+            views = [domain.request_view(request) for request in found]
+        return AgentDemarchePage().dump(paging.page_view(views, page, size, total))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_demarche_requests(self, caller, filters):
+        """The caller's queue as rows for a CSV file, at most ``EXPORT_LIMIT``."""
+        criteria = queue_criteria(caller, filters)
+        with self.db.session() as session:
+            found = DemarcheRequests(session).export(criteria, contract.EXPORT_LIMIT + 1)
+            rows = [office.export_row(request) for request in found[: contract.EXPORT_LIMIT]]
+        export = {"rows": rows, "truncated": len(found) > contract.EXPORT_LIMIT}
+        return contract.Export().dump(export)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def assign_demarche_request(self, caller, request_id, payload):
+        """Take a request, or give it back (Assign)."""
+        who = identity.load(caller)
+        data = load_or_invalid(contract.Assign(), payload)
+        with self.db.session() as session:
+            store = DemarcheRequests(session)
+            request = domain.get_for_agent(store, who, request_id, for_change=True)
+            office.assign(request, who, data)
+            view = domain.request_view(request)
+        return AgentDemarcheRequest().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_demarche_views(self, caller, page=None, size=None):
+        """Who opened which état-civil request, and when, newest first (admins)."""
+        identity.require_role(caller, ADMIN_ROLES)
+        page, size = paging.page_request(page, size)
+        with self.db.session() as session:
+            found, total = DemarcheRequests(session).views(page, size)
+            entries = [office.view_entry(view) for view in found]
+        return contract.ViewLogPage().dump(paging.page_view(entries, page, size, total))
