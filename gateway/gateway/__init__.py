@@ -21,6 +21,7 @@ from gateway.views import (
     account_security,  # noqa: F401 - adds the sensitive pages to the account blueprint
     admin,
     agent_demarches,  # noqa: F401 - adds the démarche pages to the agents blueprint
+    agent_queue,  # noqa: F401 - adds the démarche queue to the agents blueprint
     agents,
     api,
     auth,

@@ -185,7 +185,7 @@ def test_trop_de_demandes_donne_429_avec_le_formulaire(client, rpc):
 def test_agent_etat_civil_voit_la_liste_et_la_demande(client, rpc):
     log_in(client, rpc, ETAT_CIVIL)
     page = client.get("/agents/demarches/acte_etat_civil?statut=nouvelle").get_data(as_text=True)
-    assert "ECV-2026-000041" in page and 'href="/agents/demarches/acte_etat_civil"' in page
+    assert "ECV-2026-000041" in page and 'href="/agents/demarches">Démarches</a>' in page
     call = rpc.last("list_demarche_requests")
     assert call["args"] == (caller_of(ETAT_CIVIL), "acte_etat_civil", "nouvelle", None)
     page = client.get("/agents/demarches/demande/41").get_data(as_text=True)

@@ -132,3 +132,11 @@ def _page(values: dict, errors=None, message=None, role_errors=None):
         role_errors=role_errors or {},
         own_account_id=sessions.current_caller()["account_id"],
     )
+
+
+@bp.get("/consultations")
+def demarche_views():
+    """Who opened which état-civil request, and when (``list_demarche_views``)."""
+    caller = sessions.current_caller()
+    found = rpc().call("requests", "list_demarche_views", caller, request.args.get("page"))
+    return render_template("admin/demarche_views.html", found=found)
