@@ -70,6 +70,7 @@ class Stack:
         # (e-mail, password) of the accounts the CLI creates before the services start.
         self.admin_login = ("administrateur@exemple.fr", _password("Admin"))
         self.agent_login = ("agent-espace-public@exemple.fr", _password("Agent"))
+        self.etat_civil_login = ("agent-etat-civil@exemple.fr", _password("EtatCivil"))
         self.gateway_url = ""
         self.sink_url = ""
         self.franceconnect_url = ""  # the provider's issuer, e.g. http://127.0.0.1:<port>/api/v2
@@ -238,10 +239,12 @@ def _prepare(stack: Stack) -> str:
 
 
 def _create_agents(stack: Stack, env: dict[str, str]) -> None:
-    """The administrator and the public-space agent, with their passwords (accounts CLI)."""
+    """The administrator, the public-space and the état-civil agents, with their passwords
+    (accounts CLI)."""
     accounts = [
         (stack.admin_login, "Camille", "Administratrice", ["admin"]),
         (stack.agent_login, "Dominique", "Agent", ["agent_espace_public"]),
+        (stack.etat_civil_login, "Sacha", "Officier", ["agent_etat_civil"]),
     ]
     for (email, password), given_name, family_name, roles in accounts:
         command = [sys.executable, "-P", "-m", "accounts.cli", "create-agent", "--email", email]
