@@ -12,6 +12,9 @@ RPC, each taking ``caller`` first:
   ``contracts.demarche_requests.AgentDemarcheRequest``
 - ``list_demarche_views(caller, page=1, size=50)`` -> ``ViewLogPage`` (admin): who opened
   which état-civil request, and when
+- ``change_report_statuses(caller, payload: BulkReportStatus)`` -> ``BulkResult``: several
+  public-space reports moved to one status with one comment, all or none (public-space
+  agents); each change announces ``report_status_changed``
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from contracts import fields_fr as fr
 from contracts.demarche_requests import DemarcheRequest
 from contracts.demarches import GENERIC
 from contracts.paging import page_of
+from contracts.requests import ChangeReportStatus
 
 EXPORT_LIMIT = 5000
 ASSIGNMENTS = {"": "Toutes", "moi": "Attribuées à moi", "personne": "Non attribuées"}
@@ -83,3 +87,21 @@ class ViewLogEntry(Schema):
 
 
 ViewLogPage = page_of(ViewLogEntry)
+
+
+BULK_LIMIT = 100
+
+
+class BulkReportStatus(ChangeReportStatus):
+    report_ids = fields.List(
+        fields.Integer(),
+        required=True,
+        validate=validate.Length(
+            min=1, max=BULK_LIMIT, error=f"Cochez entre 1 et {BULK_LIMIT} signalements."
+        ),
+        error_messages={**fr.MESSAGES, "required": "Cochez au moins un signalement."},
+    )
+
+
+class BulkResult(Schema):
+    changed = fields.List(fields.String(), required=True, metadata={"description": "numbers"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.errors import Invalid
+from contracts.errors import Conflict, Invalid
 
 from .conftest import agent_identity, caller_of, log_in, page_of
 from .test_demarches import agent_request
@@ -85,3 +85,27 @@ def test_admin_lit_le_journal_des_consultations(client, rpc):
     assert "<code>agent-ec</code>" in page and 'href="/agents/demarches/demande/41"' in page
     log_in(client, rpc, ETAT_CIVIL)
     assert client.get("/admin/consultations").status_code == 403
+
+
+def test_statut_groupe_des_signalements_coches(client, rpc):
+    from .conftest import tracked_report
+
+    log_in(client, rpc, agent_identity("agent_espace_public"))
+    rpc.answer("list_reports", page_of([{**tracked_report(), "id": 5, "email": "a@exemple.fr"}]))
+    page = client.get("/agents/signalements").get_data(as_text=True)
+    assert 'name="report_ids" value="5"' in page and 'aria-label="Sélectionner ESP-' in page
+    rpc.answer("change_report_statuses", {"changed": ["ESP-2026-000005", "ESP-2026-000006"]})
+    form = {"report_ids": ["5", "6"], "status": "en_cours", "comment": "Équipe envoyée."}
+    response = client.post("/agents/signalements/statut-groupe", data=form)
+    assert response.headers["Location"] == "/agents/signalements"
+    assert rpc.last("change_report_statuses")["args"][1] == {
+        "report_ids": [5, 6],
+        "status": "en_cours",
+        "comment": "Équipe envoyée.",
+    }
+    assert "Statut mis à jour pour 2 signalement(s)" in client.get("/agents/signalements").get_data(
+        True
+    )
+    rpc.answer("change_report_statuses", Conflict("Aucun signalement modifié. ESP-2026-000005 : …"))
+    client.post("/agents/signalements/statut-groupe", data=form)
+    assert "Aucun signalement modifié." in client.get("/agents/signalements").get_data(True)

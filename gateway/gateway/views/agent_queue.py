@@ -13,7 +13,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 
 from contracts.demarche_office import ASSIGNMENTS
 from contracts.demarches import GENERIC
-from contracts.errors import Invalid
+from contracts.errors import Conflict, Invalid
 from gateway import forms, sessions
 from gateway.formatting import calendar_date, paris_datetime
 from gateway.views import rpc
@@ -133,3 +133,24 @@ def assign_demarche(request_id: int):
     )
     flash("Demande attribuée à vous." if assignee == "moi" else "Demande libérée.")
     return redirect(url_for(".demarche_request", request_id=request_id), 303)
+
+
+@bp.post("/signalements/statut-groupe")
+def change_report_statuses():
+    """Move the ticked reports to one status, all or none; the result as a message."""
+    ids = [int(value) for value in request.form.getlist("report_ids") if value.isdigit()]
+    payload = {
+        "report_ids": ids,
+        "status": request.form.get("status", ""),
+        "comment": request.form.get("comment", ""),
+    }
+    try:
+        done = rpc().call("requests", "change_report_statuses", sessions.current_caller(), payload)
+    except Invalid as exc:
+        flash(" ".join(m for found in exc.fields.values() for m in found) or exc.message)
+    except Conflict as exc:
+        flash(exc.message)
+    else:
+        flash(f"Statut mis à jour pour {len(done['changed'])} signalement(s) : "
+              + ", ".join(done["changed"]) + ".")  # fmt: skip
+    return redirect(url_for(".reports"), 303)

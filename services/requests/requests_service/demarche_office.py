@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from contracts.demarches import GENERIC, Demarche
-from contracts.errors import Forbidden, Invalid
+from contracts.errors import Conflict, Forbidden, Invalid
+from requests_service import domain as reports_domain
 from requests_service.demarche_domain import NOT_YOUR_ROLE, expected_by, paris_day
 from requests_service.domain import PARIS
 
@@ -127,3 +128,14 @@ def view_entry(view: Any) -> dict:
         "tracking_number": view.request.tracking_number,
         "viewed_at": view.viewed_at,
     }
+
+
+def change_in_bulk(reports: Any, report: Any, agent: dict, data: dict, now: datetime) -> str:
+    """One report of a bulk change; a refusal names the report, and the caller's transaction
+    rolls every change back."""
+    try:
+        return reports_domain.change_status(reports, report, agent, data, now)
+    except Conflict as exc:
+        raise Conflict(
+            f"Aucun signalement modifié. {report.tracking_number} : {exc.message}"
+        ) from None

@@ -9,12 +9,15 @@ from chassis import identity
 from chassis.types import utcnow
 from contracts import demarche_office as contract
 from contracts import paging
+from contracts import requests as reports_contract
 from contracts.base import load_or_invalid
 from contracts.demarche_requests import AgentDemarchePage, AgentDemarcheRequest
 from contracts.errors import EXPECTED
 from requests_service import demarche_domain as domain
 from requests_service import demarche_office as office
+from requests_service import domain as reports_domain
 from requests_service.demarche_repository import DemarcheRequests
+from requests_service.repository import Reports
 
 ADMIN_ROLES = ("admin",)
 
@@ -27,7 +30,7 @@ def queue_criteria(caller, filters) -> office.Criteria:
 
 
 class DemarcheOffice:
-    """Needs the ``db`` dependency of the service it is mixed into."""
+    """Needs the ``db`` and ``outbox`` dependencies of the service it is mixed into."""
 
     @rpc(expected_exceptions=EXPECTED)
     def search_demarche_requests(self, caller, filters, page=None, size=None):
@@ -60,6 +63,28 @@ class DemarcheOffice:
             office.assign(request, who, data)
             view = domain.request_view(request)
         return AgentDemarcheRequest().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_report_statuses(self, caller, payload):
+        """Several reports to one status with one comment, all or none (BulkReportStatus)."""
+        agent = identity.require_role(caller, reports_contract.AGENT_ROLES)
+        data = load_or_invalid(contract.BulkReportStatus(), payload)
+        now = utcnow()
+        with self.db.session() as session:
+            reports = Reports(session)
+            changed = []
+            for report_id in sorted(set(data["report_ids"])):  # one lock order: no deadlock
+                report = reports_domain.get_report(reports, report_id, for_change=True)
+                previous = office.change_in_bulk(reports, report, agent, data, now)
+                event = reports_domain.status_changed_event(report, previous)
+                self.outbox.add(
+                    session,
+                    reports_contract.REPORT_STATUS_CHANGED,
+                    reports_contract.ReportStatusChanged(),
+                    event,
+                )
+                changed.append(report.tracking_number)
+        return contract.BulkResult().dump({"changed": changed})
 
     @rpc(expected_exceptions=EXPECTED)
     def list_demarche_views(self, caller, page=None, size=None):

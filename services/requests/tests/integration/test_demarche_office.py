@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from chassis.testing.services import call, service_config
 from chassis.types import utcnow
 from contracts.base import example
-from contracts.errors import Forbidden, Invalid
+from contracts.errors import Conflict, Forbidden, Invalid
 from requests_service.demarche_domain import paris_day
 from requests_service.service import RequestsService
 
@@ -155,3 +155,40 @@ def test_chaque_consultation_d_etat_civil_journalisee(container, requests):
     ]
     with pytest.raises(Forbidden):
         call(container, "list_demarche_views", ETAT_CIVIL)
+
+
+ESPACE_PUBLIC = {"account_id": "agent-ep", "roles": ["agent_espace_public"], "family_id": None}
+
+
+def test_changement_de_statut_groupe_des_signalements_tout_ou_rien(container):
+    first, second, third = (
+        call(container, "submit_report", CITIZEN, example("submit_report")) for _ in range(3)
+    )
+    ids = [first["id"], second["id"]]
+    bulk = {"report_ids": ids, "status": "en_cours", "comment": "Équipe envoyée."}
+    with pytest.raises(Forbidden):
+        call(container, "change_report_statuses", ETAT_CIVIL, bulk)
+    done = call(container, "change_report_statuses", ESPACE_PUBLIC, bulk)
+    assert done["changed"] == [first["tracking_number"], second["tracking_number"]]
+    for report_id in ids:
+        report = call(container, "get_report", ESPACE_PUBLIC, report_id)
+        assert (report["status"], report["history"][-1]["comment"]) == (
+            "en_cours",
+            "Équipe envoyée.",
+        )
+    rejected = {"status": "rejete", "comment": "Doublon."}
+    call(container, "change_report_status", ESPACE_PUBLIC, third["id"], rejected)
+    again = {"report_ids": [third["id"], first["id"]], "status": "resolu"}
+    with pytest.raises(Conflict) as refused:
+        call(container, "change_report_statuses", ESPACE_PUBLIC, again)
+    assert refused.value.message.startswith(
+        f"Aucun signalement modifié. {third['tracking_number']}"
+    )
+    assert call(container, "get_report", ESPACE_PUBLIC, first["id"])["status"] == "en_cours"
+    with pytest.raises(Invalid):
+        call(
+            container,
+            "change_report_statuses",
+            ESPACE_PUBLIC,
+            {"report_ids": [], "status": "en_cours"},
+        )
