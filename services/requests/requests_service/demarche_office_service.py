@@ -8,7 +8,7 @@ from nameko.rpc import rpc
 from chassis import identity
 from chassis.types import utcnow
 from contracts import demarche_office as contract
-from contracts import paging
+from contracts import open311, paging
 from contracts import requests as reports_contract
 from contracts.base import load_or_invalid
 from contracts.demarche_requests import AgentDemarchePage, AgentDemarcheRequest
@@ -16,6 +16,7 @@ from contracts.errors import EXPECTED
 from requests_service import demarche_domain as domain
 from requests_service import demarche_office as office
 from requests_service import domain as reports_domain
+from requests_service import public_reports
 from requests_service.demarche_repository import DemarcheRequests
 from requests_service.repository import Reports
 
@@ -85,6 +86,17 @@ class DemarcheOffice:
                 )
                 changed.append(report.tracking_number)
         return contract.BulkResult().dump({"changed": changed})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_public_reports(self, caller, filters):
+        """Reports for Open311 readers, without personal data (PublicReportFilters)."""
+        identity.load(caller)
+        data = load_or_invalid(open311.PublicReportFilters(), filters or {})
+        with self.db.session() as session:
+            views = [
+                public_reports.public_view(r) for r in public_reports.find(session, data, utcnow())
+            ]
+        return open311.PublicReport(many=True).dump(views)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_demarche_views(self, caller, page=None, size=None):

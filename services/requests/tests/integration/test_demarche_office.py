@@ -192,3 +192,20 @@ def test_changement_de_statut_groupe_des_signalements_tout_ou_rien(container):
             ESPACE_PUBLIC,
             {"report_ids": [], "status": "en_cours"},
         )
+
+
+def test_lecture_publique_des_signalements_sans_donnees_personnelles(container):
+    report = call(container, "submit_report", CITIZEN, example("submit_report"))
+    rejected = {"status": "rejete", "comment": "Pas sur la voie publique."}
+    call(container, "change_report_status", ESPACE_PUBLIC, report["id"], rejected)
+    everyone = {"account_id": None, "roles": [], "family_id": None}
+    found = call(container, "list_public_reports", everyone, {})
+    mine = next(r for r in found if r["tracking_number"] == report["tracking_number"])
+    assert (mine["status"], mine["status_notes"]) == ("closed", "Pas sur la voie publique.")
+    assert "email" not in mine and "description" not in mine and mine["expected_at"]
+    by_number = {"tracking_numbers": [report["tracking_number"]], "status": "closed"}
+    assert len(call(container, "list_public_reports", everyone, by_number)) == 1
+    assert call(container, "list_public_reports", everyone, {**by_number, "status": "open"}) == []
+    too_wide = {"start": "2026-01-01T00:00:00+00:00", "end": "2026-06-01T00:00:00+00:00"}
+    with pytest.raises(Invalid):
+        call(container, "list_public_reports", everyone, too_wide)
