@@ -141,6 +141,18 @@ class Report(Schema):
     submitted_at = fields.AwareDateTime(required=True, format="iso")
     updated_at = fields.AwareDateTime(required=True, format="iso")
     history = fields.List(fields.Nested(StatusChange), required=True)
+    reopenable_until = fields.AwareDateTime(
+        allow_none=True, format="iso", metadata={"description": "the author may reopen until"}
+    )
+
+
+class ReopenReport(Schema):
+    """Why the author reopens a resolved report (``reopen_report``)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    reason = fr.text(max_length=2000)
 
 
 class SubmittedReport(Report):

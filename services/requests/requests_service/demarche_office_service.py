@@ -16,7 +16,7 @@ from contracts.errors import EXPECTED
 from requests_service import demarche_domain as domain
 from requests_service import demarche_office as office
 from requests_service import domain as reports_domain
-from requests_service import public_reports
+from requests_service import public_reports, reopening
 from requests_service.demarche_repository import DemarcheRequests
 from requests_service.repository import Reports
 
@@ -77,15 +77,23 @@ class DemarcheOffice:
             for report_id in sorted(set(data["report_ids"])):  # one lock order: no deadlock
                 report = reports_domain.get_report(reports, report_id, for_change=True)
                 previous = office.change_in_bulk(reports, report, agent, data, now)
-                event = reports_domain.status_changed_event(report, previous)
-                self.outbox.add(
-                    session,
-                    reports_contract.REPORT_STATUS_CHANGED,
-                    reports_contract.ReportStatusChanged(),
-                    event,
-                )
+                self._announce_report_change(session, report, previous)
                 changed.append(report.tracking_number)
         return contract.BulkResult().dump({"changed": changed})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reopen_report(self, caller, tracking_number, tracking_key, payload):
+        """The author reopens a report resolved less than 30 days ago (ReopenReport)."""
+        who = identity.load(caller)
+        data = load_or_invalid(reports_contract.ReopenReport(), payload)
+        with self.db.session() as session:
+            reports = Reports(session)
+            found = reports_domain.find_tracked_report(reports, tracking_number, tracking_key)
+            report = reports_domain.get_report(reports, found.id, for_change=True)
+            previous = reopening.reopen(reports, report, who, data["reason"], utcnow())
+            self._announce_report_change(session, report, previous)
+            view = reports_domain.report_view(report)
+        return reports_contract.Report().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_public_reports(self, caller, filters):
@@ -97,6 +105,15 @@ class DemarcheOffice:
                 public_reports.public_view(r) for r in public_reports.find(session, data, utcnow())
             ]
         return open311.PublicReport(many=True).dump(views)
+
+    def _announce_report_change(self, session, report, previous: str) -> None:
+        event = reports_domain.status_changed_event(report, previous)
+        self.outbox.add(
+            session,
+            reports_contract.REPORT_STATUS_CHANGED,
+            reports_contract.ReportStatusChanged(),
+            event,
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def list_demarche_views(self, caller, page=None, size=None):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from contracts.demarches import ESPACE_PUBLIC
 from contracts.errors import Conflict, Invalid, NotFound
 from contracts.requests import CATEGORIES, STATUSES
+from requests_service import reopening
 
 PARIS = ZoneInfo("Europe/Paris")
 INITIAL_STATUS = ESPACE_PUBLIC.initial_status
@@ -167,6 +168,7 @@ def report_view(report: Any) -> dict:
         "submitted_at": report.submitted_at,
         "updated_at": report.updated_at,
         "history": [history_view(change) for change in report.history],
+        "reopenable_until": reopening.reopenable_until(report),
     }
 
 

@@ -209,3 +209,34 @@ def test_lecture_publique_des_signalements_sans_donnees_personnelles(container):
     too_wide = {"start": "2026-01-01T00:00:00+00:00", "end": "2026-06-01T00:00:00+00:00"}
     with pytest.raises(Invalid):
         call(container, "list_public_reports", everyone, too_wide)
+
+
+def test_l_auteur_rouvre_un_signalement_resolu_dans_les_30_jours(container, database_url):
+    fixed, old = (
+        call(container, "submit_report", CITIZEN, example("submit_report")) for _ in range(2)
+    )
+    for report in (fixed, old):
+        call(container, "change_report_status", ESPACE_PUBLIC, report["id"], {"status": "resolu"})
+    reason = {"reason": "Le trou est revenu après la pluie."}
+    number, key = fixed["tracking_number"], fixed["tracking_key"]
+    tracked = call(container, "get_tracked_report", CITIZEN, number, key)
+    assert tracked["reopenable_until"]
+    reopened = call(container, "reopen_report", CITIZEN, number, key, reason)
+    assert (reopened["status"], reopened["history"][-1]["comment"]) == (
+        "en_cours",
+        "Rouvert par l'auteur : Le trou est revenu après la pluie.",
+    )
+    assert reopened["reopenable_until"] is None
+    with pytest.raises(Conflict):
+        call(container, "reopen_report", CITIZEN, number, key, reason)
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE reports SET updated_at = now() - interval '31 days' WHERE id = :id"),
+            {"id": old["id"]},
+        )
+    engine.dispose()
+    with pytest.raises(Conflict):
+        call(
+            container, "reopen_report", CITIZEN, old["tracking_number"], old["tracking_key"], reason
+        )
