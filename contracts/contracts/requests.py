@@ -43,6 +43,17 @@ CATEGORIES = {
     "proprete": "Propreté",
 }
 
+EXPECTED_DAYS = {
+    "voirie": 15,
+    "voiture_ventouse": 10,
+    "tags": 10,
+    "espaces_verts": 21,
+    "eclairage_public": 7,
+    "proprete": 3,
+}
+"""Days the town expects to take per category: shown on the tracking page, and Open311's
+``expected_datetime``."""
+
 STATUSES = {
     "nouveau": "Nouveau",
     "en_cours": "En cours",
@@ -144,6 +155,7 @@ class Report(Schema):
     reopenable_until = fields.AwareDateTime(
         allow_none=True, format="iso", metadata={"description": "the author may reopen until"}
     )
+    expected_by = fields.Date(metadata={"description": "the category's expected date (Paris)"})
 
 
 class ReopenReport(Schema):

@@ -43,5 +43,8 @@ def test_raison_manquante_ou_delai_depasse(client, rpc):
 
 
 def test_pas_de_formulaire_pour_un_signalement_en_cours(client, rpc):
-    rpc.answer("get_tracked_report", {**tracked_report(), "reopenable_until": None})
-    assert "rouvrir" not in client.get(URL).get_data(as_text=True)
+    report = {**tracked_report(), "reopenable_until": None, "expected_by": "2026-12-16"}
+    rpc.answer("get_tracked_report", report)
+    page = client.get(URL).get_data(as_text=True)
+    assert "rouvrir" not in page
+    assert "<dt>Traitement attendu avant le</dt><dd>16 décembre 2026</dd>" in page

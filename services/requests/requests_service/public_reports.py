@@ -14,10 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from contracts.demarches import ESPACE_PUBLIC
 from contracts.errors import Invalid
 from contracts.open311 import MAX_REPORTS, WINDOW_DAYS
-from contracts.requests import CATEGORIES
+from contracts.requests import CATEGORIES, EXPECTED_DAYS
 from requests_service.models import Report
 
 CLOSED = frozenset({"resolu", "rejete"})
@@ -72,5 +71,5 @@ def public_view(report: Any) -> dict:
         "longitude": report.longitude,
         "submitted_at": report.submitted_at,
         "updated_at": report.updated_at,
-        "expected_at": report.submitted_at + timedelta(days=ESPACE_PUBLIC.expected_days),
+        "expected_at": report.submitted_at + timedelta(days=EXPECTED_DAYS[report.category]),
     }

@@ -4,7 +4,7 @@ service and one database for the module."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -221,6 +221,8 @@ def test_l_auteur_rouvre_un_signalement_resolu_dans_les_30_jours(container, data
     number, key = fixed["tracking_number"], fixed["tracking_key"]
     tracked = call(container, "get_tracked_report", CITIZEN, number, key)
     assert tracked["reopenable_until"]
+    submitted = paris_day(datetime.fromisoformat(tracked["submitted_at"]))
+    assert tracked["expected_by"] == (submitted + timedelta(days=7)).isoformat()  # éclairage
     reopened = call(container, "reopen_report", CITIZEN, number, key, reason)
     assert (reopened["status"], reopened["history"][-1]["comment"]) == (
         "en_cours",
