@@ -10,6 +10,11 @@ RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) f
 - ``get_demarche_request(caller, request_id)`` -> ``AgentDemarcheRequest`` (same agents)
 - ``change_demarche_status(caller, request_id, payload: ChangeDemarcheStatus)`` ->
   ``AgentDemarcheRequest``
+- ``answer_demarche(caller, tracking_number, tracking_key, payload: AnswerDemarche)`` ->
+  ``DemarcheRequest``: the requester answers a request ``en_attente`` (text and files); it
+  goes back to ``en_cours``
+- ``get_demarche_attachment(caller, request_id, attachment_id)`` -> ``contracts.requests.Photo``
+  (content type and base64 content; same agents)
 
 Events (exchange ``requests.events``): ``demarche_submitted``, ``demarche_status_changed``;
 ``notify`` tells whether the definition e-mails the citizen at that status.
@@ -17,6 +22,7 @@ Events (exchange ``requests.events``): ``demarche_submitted``, ``demarche_status
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
@@ -28,7 +34,7 @@ from contracts.demarches import GENERIC, Demarche
 from contracts.errors import Invalid
 from contracts.paging import page_of
 from contracts.requests import SERVICE as REQUESTS_SERVICE
-from contracts.requests import StatusChange
+from contracts.requests import PhotoUpload, StatusChange
 
 SERVICE = REQUESTS_SERVICE  # démarche requests live in, and are published by, requests
 
@@ -45,6 +51,19 @@ def form_field(definition: Any) -> fields.Field:
         return fr.choice(definition.choices, required=required)
     if definition.kind == "email":
         return fr.email(required=required)
+    if definition.kind == "number":
+        return fields.Integer(
+            required=required,
+            strict=False,
+            validate=validate.Range(
+                min=definition.low,
+                max=definition.high,
+                error=f"Nombre entre {definition.low} et {definition.high} attendu.",
+            ),
+            error_messages={**fr.MESSAGES, "invalid": "Nombre entier attendu (exemple : 12)."},
+        )
+    if definition.kind == "plate":
+        return fr.RegistrationNumber(required=required, error_messages=fr.MESSAGES)
     if definition.kind == "date":
         return fields.Date(
             required=required,
@@ -54,25 +73,33 @@ def form_field(definition: Any) -> fields.Field:
 
 
 def payload_schema(demarche: Demarche) -> Schema:
-    """A schema loading the fields of ``demarche``; unknown fields are dropped."""
-    schema_class = Schema.from_dict(
-        {f.name: form_field(f) for f in demarche.fields}, name=f"Demarche_{demarche.code}"
-    )
+    """A schema loading the answers of ``demarche`` (its files aside); unknown fields are
+    dropped."""
+    answers = {f.name: form_field(f) for f in demarche.fields if f.kind != "file"}
+    schema_class = Schema.from_dict(answers, name=f"Demarche_{demarche.code}")
     return schema_class(unknown=EXCLUDE)
 
 
-def load_fields(demarche: Demarche, data: Any) -> dict:
-    """The fields of a submission, validated by the definition and its rules, JSON-ready.
+def load_fields(demarche: Demarche, data: Any, today: date, files: Any = ()) -> dict:
+    """The fields of a submission, validated by the definition and its rules (``today``: the
+    Paris date of the submission), JSON-ready; ``files`` names the file fields sent.
 
     Raises :class:`Invalid` with French errors per field."""
-    errors = payload_schema(demarche).validate(data if isinstance(data, dict) else {})
+    errors = flatten_messages(
+        payload_schema(demarche).validate(data if isinstance(data, dict) else {})
+    )
+    for field in demarche.fields:
+        if field.kind == "file" and field.required and field.name not in files:
+            errors[field.name] = [fr.REQUIRED]
     if errors:
-        raise Invalid(INVALID_FORM, flatten_messages(errors))
+        raise Invalid(
+            INVALID_FORM, {f.name: errors[f.name] for f in demarche.fields if f.name in errors}
+        )
     loaded = payload_schema(demarche).load(data)
     for rule in demarche.rules:
-        rule_errors = RULES[rule](loaded)
-        if rule_errors:
-            raise Invalid(INVALID_FORM, rule_errors)
+        errors.update(RULES[rule](loaded, today))
+    if errors:
+        raise Invalid(INVALID_FORM, errors)
     return {
         name: value.isoformat() if hasattr(value, "isoformat") else value
         for name, value in loaded.items()
@@ -87,10 +114,26 @@ class SubmitDemarche(Schema):
     fields = fields.Dict(keys=fields.String(), required=True, error_messages=fr.MESSAGES)
 
 
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+"""Largest file joined to a démarche (5 Mo), before an image is re-encoded."""
+
+
 class DemarcheSubmission(SubmitDemarche):
-    """What the gateway sends ``submit_demarche``; ``client_ip`` is set by the gateway."""
+    """What the gateway sends ``submit_demarche``; ``client_ip`` is set by the gateway;
+    ``files`` holds the file fields of the definition, each a name and base64 content."""
 
     client_ip = fields.String(load_default="")
+    files = fields.Dict(keys=fields.String(), values=fields.Nested(PhotoUpload), load_default=dict)
+
+
+class Attachment(Schema):
+    """A file joined to a request, without its content."""
+
+    id = fields.Integer(required=True)
+    field = fields.String(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
 
 
 class ChangeDemarcheStatus(Schema):
@@ -101,6 +144,39 @@ class ChangeDemarcheStatus(Schema):
         required=True, validate=validate.Length(min=1, max=40), error_messages=fr.MESSAGES
     )
     comment = fr.text(max_length=2000, required=False, load_default="")
+    internal_note = fr.text(max_length=2000, required=False, load_default="")
+
+
+MAX_ANSWER_FILES = 3
+
+
+class AnswerDemarche(Schema):
+    """The requester's answer to a request waiting for them: a text and up to 3 files."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    message = fr.text(max_length=5000)
+    files = fields.List(
+        fields.Nested(PhotoUpload),
+        load_default=list,
+        validate=validate.Length(
+            max=MAX_ANSWER_FILES, error=f"{MAX_ANSWER_FILES} fichiers au plus."
+        ),
+    )
+
+
+class DemarcheStatusChange(StatusChange):
+    """A step as the requester reads it; ``by_requester`` marks their own answers."""
+
+    by_requester = fields.Boolean(required=True)
+
+
+class AgentDemarcheStatusChange(DemarcheStatusChange):
+    """A step with who made it and the agents' internal note."""
+
+    changed_by = fields.String(allow_none=True)
+    internal_note = fields.String(required=True)
 
 
 class DemarcheRequest(Schema):
@@ -115,7 +191,7 @@ class DemarcheRequest(Schema):
     expected_by = fields.Date(required=True)
     submitted_at = fields.AwareDateTime(required=True, format="iso")
     updated_at = fields.AwareDateTime(required=True, format="iso")
-    history = fields.List(fields.Nested(StatusChange), required=True)
+    history = fields.List(fields.Nested(DemarcheStatusChange), required=True)
     fields = fields.Dict(keys=fields.String(), required=True)  # last: it shadows the module
 
 
@@ -129,6 +205,11 @@ class AgentDemarcheRequest(DemarcheRequest):
     email = fields.String(required=True)
     account_id = fields.String(allow_none=True)
     next_statuses = fields.List(fields.String(), required=True)
+    attachments = fields.List(fields.Nested(Attachment), required=True)
+    history = fields.List(fields.Nested(AgentDemarcheStatusChange), required=True)
+    assigned_to = fields.String(allow_none=True)
+    assigned_name = fields.String(required=True)
+    overdue = fields.Boolean(required=True, metadata={"description": "expected date passed"})
 
 
 AgentDemarchePage = page_of(AgentDemarcheRequest)
@@ -161,3 +242,6 @@ class DemarcheStatusChanged(DemarcheFacts, Event):
     previous_status = fields.String(required=True)
     comment = fields.String(required=True)
     changed_at = fields.AwareDateTime(required=True, format="iso")
+    by_requester = fields.Boolean(
+        load_default=False, metadata={"description": "the requester answered (comment)"}
+    )

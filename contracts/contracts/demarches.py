@@ -21,7 +21,9 @@ from contracts import requests
 
 @dataclass(frozen=True)
 class Field:
-    """One form field. ``kind``: text, textarea, choice, date or email."""
+    """One form field. ``kind``: text, textarea, choice, date, email, number (an integer
+    between ``low`` and ``high``), plate (a French registration number, ``AB-123-CD``) or
+    file (a PDF or an image, sent beside the answers; the answer keeps its file name)."""
 
     name: str
     label: str
@@ -30,6 +32,8 @@ class Field:
     max_length: int = 200
     choices: dict[str, str] = field(default_factory=dict)
     hint: str = ""
+    low: int = 0
+    high: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,16 @@ class Demarche:
     rules: tuple[str, ...] = ()
     reason_required: frozenset[str] = frozenset()
     """Statuses an agent may set only with a public comment (the reason of a refusal)."""
+    log_views: bool = False
+    """Every agent's opening of a request is logged (état civil: who, when)."""
 
     def field_named(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def open_statuses(self) -> frozenset[str]:
+        """Statuses of a request still to process: those that lead somewhere but closing."""
+        return frozenset(s for s, targets in self.transitions.items() if targets - {"close"})
 
 
 ESPACE_PUBLIC = Demarche(
@@ -98,6 +109,13 @@ RELATIONSHIPS = {
     "autre": "Autre (aucun de ces liens)",
 }
 
+POSTAL_FIELDS = (
+    Field("demandeur", "Vos nom et prénom", max_length=200),
+    Field("adresse", "Adresse d'envoi (numéro et rue)", max_length=300),
+    Field("code_postal", "Code postal", max_length=10),
+    Field("commune", "Commune", max_length=100),
+)
+
 ACTE_ETAT_CIVIL = Demarche(
     code="acte_etat_civil",
     title="Demander une copie d'acte d'état civil",
@@ -136,16 +154,193 @@ ACTE_ETAT_CIVIL = Demarche(
             hint="Une copie intégrale ou un extrait avec filiation n'est délivré qu'à la "
             "personne, ses ascendants, descendants, son conjoint ou son représentant légal.",
         ),
-        Field("demandeur", "Vos nom et prénom", max_length=200),
-        Field("adresse", "Adresse d'envoi (numéro et rue)", max_length=300),
-        Field("code_postal", "Code postal", max_length=10),
-        Field("commune", "Commune", max_length=100),
+        *POSTAL_FIELDS,
         Field("email", "Adresse e-mail", "email", max_length=254),
     ),
     rules=("filiation_eligibility",),
+    log_views=True,
 )
 
-CATALOGUE: dict[str, Demarche] = {d.code: d for d in (ESPACE_PUBLIC, ACTE_ETAT_CIVIL)}
+WORKFLOW_TRANSITIONS = {
+    "deposee": frozenset({"recue", "en_cours", "en_attente", "rejetee"}),
+    "recue": frozenset({"en_cours", "en_attente", "rejetee"}),
+    "en_cours": frozenset({"en_attente", "delivree", "rejetee"}),
+    "en_attente": frozenset({"en_cours", "rejetee"}),
+    "delivree": frozenset({"close"}),
+    "rejetee": frozenset({"close"}),
+    "close": frozenset(),
+}
+"""The workflow of the démarches added in the second slice: déposée, reçue, en cours, en
+attente du demandeur (the agent says what is missing), délivrée or rejetée (with a reason),
+close. Each definition names its statuses in its own words."""
+
+
+WORKFLOW_NOTIFIED = frozenset({"deposee", "en_cours", "en_attente", "delivree", "rejetee"})
+WORKFLOW_REASONS = frozenset({"en_attente", "rejetee"})
+"""The agent says what is missing, or why the request is refused: the citizen reads it."""
+
+
+def workflow(delivered: str) -> dict:
+    """The workflow arguments of a :class:`Demarche`, ``delivree`` read as ``delivered``."""
+    return {
+        "statuses": {
+            "deposee": "Déposée",
+            "recue": "Reçue par le service",
+            "en_cours": "En cours de traitement",
+            "en_attente": "En attente de votre réponse",
+            "delivree": delivered,
+            "rejetee": "Rejetée",
+            "close": "Close",
+        },
+        "initial_status": "deposee",
+        "transitions": WORKFLOW_TRANSITIONS,
+        "notified_statuses": WORKFLOW_NOTIFIED,
+        "reason_required": WORKFLOW_REASONS,
+    }
+
+
+LIVRET_REASONS = {
+    "perte": "Perte",
+    "vol": "Vol",
+    "deterioration": "Détérioration",
+    "separation": "Séparation ou divorce (un livret pour chaque parent)",
+    "exemplaire_supplementaire": "Exemplaire supplémentaire",
+}
+
+LIVRET_FAMILLE = Demarche(
+    code="livret_famille",
+    title="Demander un nouveau livret de famille",
+    area="État civil",
+    description="Ré-édition après une perte, un vol, une détérioration, une séparation, ou un "
+    "exemplaire supplémentaire, envoyée par courrier.",
+    prefix="LVF",
+    role="agent_etat_civil",
+    **workflow("Livret envoyé par courrier"),
+    expected_days=30,
+    log_views=True,
+    fields=(
+        Field("motif", "Motif de la demande", "choice", choices=LIVRET_REASONS),
+        Field("titulaire_1", "Nom et prénoms du premier titulaire du livret", max_length=200),
+        Field(
+            "titulaire_2",
+            "Nom et prénoms du second titulaire",
+            required=False,
+            max_length=200,
+            hint="L'autre époux ou parent, s'il y en a un.",
+        ),
+        Field(
+            "date_mariage",
+            "Date du mariage",
+            "date",
+            required=False,
+            hint="Si le livret a été remis lors d'un mariage.",
+        ),
+        *POSTAL_FIELDS,
+        Field("email", "Adresse e-mail", "email", max_length=254),
+    ),
+)
+
+VEHICLES = {
+    "voiture": "Voiture",
+    "utilitaire": "Utilitaire de moins de 3,5 tonnes",
+    "camion": "Camion de 3,5 tonnes ou plus",
+    "remorque": "Véhicule avec remorque",
+}
+
+ARRETE_STATIONNEMENT = Demarche(
+    code="arrete_stationnement",
+    title="Réserver une place pour un déménagement (arrêté de stationnement)",
+    area="Vie pratique",
+    description="Un arrêté réserve l'emplacement devant votre adresse le jour du "
+    "déménagement. Demandez-le au moins 10 jours avant.",
+    prefix="STA",
+    role="agent_vie_pratique",
+    **workflow("Arrêté délivré"),
+    expected_days=7,
+    fields=(
+        Field("adresse", "Adresse du déménagement (numéro et rue)", max_length=300),
+        Field(
+            "date_debut",
+            "Premier jour de stationnement",
+            "date",
+            hint="Au moins 10 jours après aujourd'hui.",
+        ),
+        Field("date_fin", "Dernier jour de stationnement", "date", hint="3 jours au plus."),
+        Field(
+            "longueur",
+            "Longueur à réserver, en mètres",
+            "number",
+            low=5,
+            high=30,
+            hint="Entre 5 et 30 mètres : comptez 5 mètres par voiture, 10 par camion.",
+        ),
+        Field("vehicule", "Type de véhicule", "choice", choices=VEHICLES),
+        Field("demandeur", "Vos nom et prénom", max_length=200),
+        Field("email", "Adresse e-mail", "email", max_length=254),
+    ),
+    rules=("move_notice",),
+)
+
+RESIDENT_ZONE_STREETS = (
+    "Grande Rue de Saint-Clair",
+    "Quai Clemenceau",
+    "Rue Pasteur",
+    "Avenue Général de Gaulle",
+    "Place Jules Ferry",
+    "Rue François Peissel",
+    "Montée des Forts",
+)
+"""Streets where residents may get a vignette (the town's resident parking zone)."""
+
+VIGNETTE_RESIDENT = Demarche(
+    code="vignette_resident",
+    title="Demander une vignette résident",
+    area="Vie pratique",
+    description="Stationnement à tarif résident dans votre rue, pour une année, sur "
+    "justificatif de domicile.",
+    prefix="VRE",
+    role="agent_vie_pratique",
+    **workflow("Vignette délivrée"),
+    expected_days=15,
+    fields=(
+        Field(
+            "adresse",
+            "Votre adresse (numéro et rue)",
+            max_length=300,
+            hint="Dans la zone résidentielle : " + ", ".join(RESIDENT_ZONE_STREETS) + ".",
+        ),
+        Field(
+            "justificatif",
+            "Justificatif de domicile de moins de 3 mois",
+            "file",
+            hint="Facture d'énergie, quittance de loyer ou avis d'imposition : PDF ou photo "
+            "(JPEG, PNG, WebP), 5 Mo au plus.",
+        ),
+        Field("immatriculation", "Immatriculation du véhicule", "plate"),
+        Field(
+            "annee",
+            "Année de validité",
+            "number",
+            low=2000,
+            high=2100,
+            hint="L'année en cours ou la suivante.",
+        ),
+        Field("demandeur", "Vos nom et prénom", max_length=200),
+        Field("email", "Adresse e-mail", "email", max_length=254),
+    ),
+    rules=("resident_zone", "validity_year"),
+)
+
+CATALOGUE: dict[str, Demarche] = {
+    d.code: d
+    for d in (
+        ESPACE_PUBLIC,
+        ACTE_ETAT_CIVIL,
+        LIVRET_FAMILLE,
+        ARRETE_STATIONNEMENT,
+        VIGNETTE_RESIDENT,
+    )
+}
 """Every démarche the portal offers, in display order."""
 
 GENERIC: dict[str, Demarche] = {code: d for code, d in CATALOGUE.items() if d is not ESPACE_PUBLIC}

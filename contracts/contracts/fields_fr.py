@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 REQUIRED = "Ce champ est obligatoire."
 MESSAGES = {"required": REQUIRED, "null": REQUIRED, "invalid": "Valeur invalide."}
@@ -66,3 +67,26 @@ class TrimmedString(fields.String):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+SIV_PLATE = re.compile(r"([A-HJ-NP-TV-Z]{2})-?(\d{3})-?([A-HJ-NP-TV-Z]{2})")
+FNI_PLATE = re.compile(r"(\d{1,4})([A-Z]{1,3})(\d{2}|2A|2B|97\d)")
+BAD_PLATE = "Immatriculation attendue comme AB-123-CD (ou 123 ABC 69 pour une ancienne plaque)."
+
+
+class RegistrationNumber(fields.String):
+    """A French registration number, written ``AB-123-CD`` (SIV, since 2009) or ``123 ABC 69``
+    (FNI, still on older cars); spaces, dashes and case as the citizen typed them."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        typed = super()._deserialize(value, attr, data, **kwargs).upper()
+        compact = re.sub(r"[\s.-]", "", typed)
+        if not compact:
+            raise ValidationError(REQUIRED)
+        siv = SIV_PLATE.fullmatch(compact)
+        if siv:
+            return "-".join(siv.groups())
+        fni = FNI_PLATE.fullmatch(compact)
+        if fni:
+            return " ".join(fni.groups())
+        raise ValidationError(BAD_PLATE)

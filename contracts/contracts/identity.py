@@ -8,8 +8,8 @@ ROLES = (
     "agent_espace_public",
     "agent_etat_civil",
     "agent_simplicite",
-    "agent_regie",
     "agent_vie_pratique",
+    "agent_regie",
     "admin",
 )
 

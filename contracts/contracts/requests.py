@@ -43,6 +43,17 @@ CATEGORIES = {
     "proprete": "Propreté",
 }
 
+EXPECTED_DAYS = {
+    "voirie": 15,
+    "voiture_ventouse": 10,
+    "tags": 10,
+    "espaces_verts": 21,
+    "eclairage_public": 7,
+    "proprete": 3,
+}
+"""Days the town expects to take per category: shown on the tracking page, and Open311's
+``expected_datetime``."""
+
 STATUSES = {
     "nouveau": "Nouveau",
     "en_cours": "En cours",
@@ -141,6 +152,19 @@ class Report(Schema):
     submitted_at = fields.AwareDateTime(required=True, format="iso")
     updated_at = fields.AwareDateTime(required=True, format="iso")
     history = fields.List(fields.Nested(StatusChange), required=True)
+    reopenable_until = fields.AwareDateTime(
+        allow_none=True, format="iso", metadata={"description": "the author may reopen until"}
+    )
+    expected_by = fields.Date(metadata={"description": "the category's expected date (Paris)"})
+
+
+class ReopenReport(Schema):
+    """Why the author reopens a resolved report (``reopen_report``)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    reason = fr.text(max_length=2000)
 
 
 class SubmittedReport(Report):

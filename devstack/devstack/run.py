@@ -12,9 +12,9 @@
 4. exports the development settings (those databases, FranceConnect through the test provider
    :mod:`devstack.franceconnect` on port 8200);
 5. migrates every service's database (``services/*/alembic.ini``);
-6. creates, once, a demo administrator, public-space agent, SimpliCité agent and régie agent
-   (accounts CLI), and the demo family a newcomer activates in "Mon compte famille"
-   (:mod:`family.demo`), with an invoice to pay (:mod:`billing.demo`);
+6. creates, once, a demo administrator and demo agents (public space, SimpliCité, régie,
+   état civil, vie pratique; accounts CLI), and the demo family a newcomer activates in
+   "Mon compte famille" (:mod:`family.demo`), with an invoice to pay (:mod:`billing.demo`);
 7. starts :mod:`devstack.seed` in the background (demo reports, once);
 8. runs ``honcho start`` on ``devstack/devstack/Procfile`` (each service and the gateway under
    :mod:`devstack.supervise`, so one that stops does not take the others down), prints the
@@ -88,6 +88,20 @@ DEMO_ACCOUNTS = [
         "Sacha",
         "Régie",
         ["agent_regie"],
+    ),
+    (
+        "demo_etat_civil_password",
+        "etat-civil@exemple.fr",
+        "Dominique",
+        "État civil",
+        ["agent_etat_civil"],
+    ),
+    (
+        "demo_vie_pratique_password",
+        "vie-pratique@exemple.fr",
+        "Alix",
+        "Vie pratique",
+        ["agent_vie_pratique"],
     ),
 ]
 DEMO_ACCOUNTS_MARKER = "demo-accounts-created"

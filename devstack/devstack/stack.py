@@ -73,6 +73,7 @@ class Stack:
         self.agent_login = ("agent-espace-public@exemple.fr", _password("Agent"))
         self.regie_login = ("agent-regie@exemple.fr", _password("Regie"))
         self.simplicite_login = ("agent-simplicite@exemple.fr", _password("SimpliCite"))
+        self.etat_civil_login = ("agent-etat-civil@exemple.fr", _password("EtatCivil"))
         self.gateway_url = ""
         self.sink_url = ""
         self.franceconnect_url = ""  # the provider's issuer, e.g. http://127.0.0.1:<port>/api/v2
@@ -264,13 +265,14 @@ def _prepare(stack: Stack) -> str:
 
 
 def _create_agents(stack: Stack, env: dict[str, str]) -> None:
-    """The administrator, the public-space, SimpliCité and régie agents, with their passwords
+    """The administrator, the public-space, SimpliCité, régie and état-civil agents, with their passwords
     (accounts CLI)."""
     accounts = [
         (stack.admin_login, "Camille", "Administratrice", ["admin"]),
         (stack.agent_login, "Dominique", "Agent", ["agent_espace_public"]),
         (stack.simplicite_login, "Claude", "SimpliCité", ["agent_simplicite"]),
         (stack.regie_login, "Sacha", "Régisseur", ["agent_regie"]),
+        (stack.etat_civil_login, "Dominique", "Officier", ["agent_etat_civil"]),
     ]
     for (email, password), given_name, family_name, roles in accounts:
         command = [sys.executable, "-P", "-m", "accounts.cli", "create-agent", "--email", email]

@@ -25,6 +25,7 @@ from gateway.views import (
     agent_demarches,  # noqa: F401 - adds the démarche pages to the agents blueprint
     agent_family,  # noqa: F401 - adds the SimpliCité pages to the agents blueprint
     agent_hall,  # noqa: F401 - adds the salle des fêtes pages to the agents blueprint
+    agent_queue,  # noqa: F401 - adds the démarche queue to the agents blueprint
     agent_regie,  # noqa: F401 - adds the régie's pages to the agents blueprint
     agents,
     api,

@@ -28,16 +28,23 @@ IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 Photo = dict[str, str]
 
 
-def from_upload(storage: FileStorage | None) -> tuple[Photo | None, list[str]]:
-    """A form's file field as a photo payload, or the errors that stop it being sent."""
+def from_upload(
+    storage: FileStorage | None,
+    max_bytes: int = PHOTO_MAX_BYTES,
+    too_large: str = TOO_LARGE,
+    empty: str = EMPTY,
+    default_name: str = "photo",
+) -> tuple[Photo | None, list[str]]:
+    """A form's file field as a photo payload (or any file of at most ``max_bytes``, with its
+    own messages), or the errors that stop it being sent."""
     if storage is None or not storage.filename:
         return None, []
-    content = storage.stream.read(PHOTO_MAX_BYTES + 1)
-    if len(content) > PHOTO_MAX_BYTES:
-        return None, [TOO_LARGE]
+    content = storage.stream.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        return None, [too_large]
     if not content:
-        return None, [EMPTY]
-    filename = posixpath.basename(storage.filename.replace("\\", "/"))[-255:] or "photo"
+        return None, [empty]
+    filename = posixpath.basename(storage.filename.replace("\\", "/"))[-255:] or default_name
     return {"filename": filename, "data": base64.b64encode(content).decode("ascii")}, []
 
 

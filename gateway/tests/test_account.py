@@ -9,7 +9,7 @@ import pytest
 from contracts.base import example
 from contracts.errors import Forbidden, Invalid, TooManyRequests
 
-from .conftest import CITIZEN_TOKEN, NEW_TOKEN, caller_of, citizen_identity, session_cookie
+from .conftest import CITIZEN_TOKEN, NEW_TOKEN, caller_of, citizen_identity, page_of, session_cookie
 
 CALLER = caller_of(citizen_identity())
 ACCOUNT_PAGES = [
@@ -163,6 +163,22 @@ def test_space_lists_the_timeline_newest_first(citizen_client, rpc):
     assert html.index("ESP-2026-000123") < html.index("ESP-2026-000001")
     assert 'class="badge badge--en_cours">En cours' in html
     assert 'href="/suivi/ESP-2026-000123?cle=' in html
+
+
+def test_messages_page_lists_what_the_portal_sent(citizen_client, rpc):
+    sent = {"id": 3, "subject": "Votre demande LVF-2026-000001 : Déposée",
+            "text_body": "Bonjour,\n\nVotre demande est enregistrée.", "status": "sent",
+            "created_at": "2026-12-02T09:15:00+00:00",
+            "sent_at": "2026-12-02T09:15:01+00:00"}  # fmt: skip
+    rpc.answer("list_account_messages", page_of([sent]))
+    assert 'href="/mon-espace/messages"' in citizen_client.get("/mon-espace").get_data(True)
+    html = citizen_client.get("/mon-espace/messages?page=1").get_data(as_text=True)
+    assert "<strong>Votre demande LVF-2026-000001 : Déposée</strong>" in html
+    assert "Votre demande est enregistrée." in html
+    assert rpc.last("list_account_messages")["args"][1:] == ("1",)
+    rpc.answer("list_account_messages", page_of([]))
+    html = citizen_client.get("/mon-espace/messages").get_data(as_text=True)
+    assert "Aucun message pour le moment." in html
 
 
 def test_space_has_an_empty_state(citizen_client, rpc):

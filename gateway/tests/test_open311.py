@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
+from contracts.errors import Invalid
 from contracts.requests import CATEGORIES
 
 FIELDS = {
@@ -44,3 +45,80 @@ def test_services_xml_suit_georeport_v2(client):
         assert service.findtext("metadata") == "false"
         assert service.findtext("type") in TYPES
     assert services[4].findtext("service_name") == "Éclairage public"
+
+
+REQUEST_FIELDS = {
+    "service_request_id": str, "status": str, "status_notes": str, "service_name": str,
+    "service_code": str, "description": str, "agency_responsible": str, "service_notice": str,
+    "requested_datetime": str, "updated_datetime": str, "expected_datetime": str,
+    "address": str, "address_id": str, "zipcode": str, "lat": float, "long": float,
+    "media_url": str,
+}  # fmt: skip
+PUBLIC_REPORT = {
+    "tracking_number": "ESP-2026-000123", "category": "voirie",
+    "category_label": CATEGORIES["voirie"], "status": "closed",
+    "status_notes": "Trou rebouché.", "address": "Place Jules Ferry",
+    "latitude": 45.79, "longitude": 4.84,
+    "submitted_at": "2026-12-01T08:00:00+00:00", "updated_at": "2026-12-02T08:00:00+00:00",
+    "expected_at": "2026-12-16T08:00:00+00:00",
+}  # fmt: skip
+
+
+def test_definition_d_un_service_json_et_xml(client, rpc):
+    assert client.get("/open311/v2/services/voirie.json").get_json() == {
+        "service_code": "voirie",
+        "attributes": [],
+    }
+    root = ElementTree.fromstring(client.get("/open311/v2/services/voirie.xml").data)
+    assert (root.tag, root.findtext("service_code")) == ("service_definition", "voirie")
+    missing = client.get("/open311/v2/services/inconnu.json")
+    assert missing.status_code == 404
+    assert missing.get_json() == [{"code": 404, "description": "Service inconnu : inconnu"}]
+
+
+def test_liste_des_demandes_aux_champs_du_standard(client, rpc):
+    rpc.answer("list_public_reports", [PUBLIC_REPORT])
+    url = "/open311/v2/requests.json?service_code=voirie&status=closed&start_date=2026-11-15T00:00:00Z"
+    [found] = client.get(url).get_json()
+    assert set(found) == set(REQUEST_FIELDS)
+    assert all(isinstance(found[name], kind) for name, kind in REQUEST_FIELDS.items())
+    assert (found["service_request_id"], found["status"]) == ("ESP-2026-000123", "closed")
+    filters = rpc.last("list_public_reports")["args"][1]
+    assert (filters["service_code"], filters["status"], filters["start"].isoformat()) == (
+        "voirie", "closed", "2026-11-15T00:00:00+00:00"
+    )  # fmt: skip
+    root = ElementTree.fromstring(client.get("/open311/v2/requests.xml").data)
+    assert root.tag == "service_requests"
+    [element] = root.findall("request")
+    assert {child.tag for child in element} == set(REQUEST_FIELDS)
+    assert element.findtext("lat") == "45.79"
+
+
+def test_une_demande_par_numero_ou_404(client, rpc):
+    rpc.answer("list_public_reports", [PUBLIC_REPORT])
+    [found] = client.get("/open311/v2/requests/ESP-2026-000123.json").get_json()
+    assert found["status_notes"] == "Trou rebouché."
+    assert rpc.last("list_public_reports")["args"][1]["tracking_numbers"] == ["ESP-2026-000123"]
+    rpc.answer("list_public_reports", [])
+    missing = client.get("/open311/v2/requests/ESP-2026-999999.xml")
+    assert missing.status_code == 404
+    assert ElementTree.fromstring(missing.data).findtext("error/code") == "404"
+
+
+def test_dates_invalides_ou_periode_trop_longue_en_erreur_400(client, rpc):
+    bad = client.get("/open311/v2/requests.json?start_date=hier")
+    assert bad.status_code == 400 and bad.get_json()[0]["code"] == 400
+    rpc.answer(
+        "list_public_reports", Invalid("", {"end_date": ["La période demandée dépasse 90 jours."]})
+    )
+    wide = client.get("/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z")
+    assert wide.get_json() == [
+        {"code": 400, "description": "La période demandée dépasse 90 jours."}
+    ]
+
+
+def test_decouverte(client):
+    found = client.get("/open311/v2/discovery.json").get_json()
+    [endpoint] = found["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"].endswith("/open311/v2") and "text/xml" in endpoint["formats"]

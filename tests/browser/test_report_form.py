@@ -189,3 +189,29 @@ def test_axe_detecte_une_violation_grave(page, axe_violations):
     found = " ".join(axe_violations(page))
 
     assert "image-alt" in found and "label" in found, found
+
+
+def test_l_auteur_rouvre_un_signalement_resolu_sur_un_telephone(
+    new_page, stack, photo_jpeg, axe_violations
+):
+    citizen = new_page(**PHONE)
+    fill_report(citizen, photo_jpeg)
+    number = citizen.locator(".notice .tracking-number").inner_text()
+    agent = new_page()
+    log_in_as_agent(agent, stack.agent_login)
+    agent.get_by_role("link", name=number).click()
+    agent.get_by_label("Nouveau statut").select_option("resolu")
+    agent.get_by_role("button", name="Enregistrer le statut").click()
+    expect(agent.get_by_text("Statut mis à jour.")).to_be_visible()
+
+    citizen.reload()
+    expect(citizen.get_by_role("heading", name="Le problème n'est pas réglé ?")).to_be_visible()
+    citizen.get_by_role("button", name="Rouvrir le signalement").click()
+    expect(citizen.locator("#field-reason-error")).to_contain_text("Ce champ est obligatoire.")
+    assert axe_violations(citizen) == []
+    citizen.get_by_label("Pourquoi rouvrir ce signalement").fill("Le trou est revenu.")
+    citizen.get_by_role("button", name="Rouvrir le signalement").click()
+    expect(citizen.get_by_text("Signalement rouvert : le service en est informé.")).to_be_visible()
+    expect(citizen.locator(".badge")).to_have_text("En cours")
+    width = citizen.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390 and axe_violations(citizen) == []

@@ -110,6 +110,14 @@ def space():
     return render_template("account/space.html", entries=timeline(sessions.current_caller()))
 
 
+@bp.get("/mon-espace/messages")
+def messages():
+    """Every e-mail the portal wrote to the account's address, newest first, a page at a time."""
+    caller = sessions.current_caller()
+    found = rpc().call("notifications", "list_account_messages", caller, request.args.get("page"))
+    return render_template("account/messages.html", found=found)
+
+
 def timeline(caller: dict) -> list[dict]:
     """The entries of every service, merged, newest first."""
     entries = [

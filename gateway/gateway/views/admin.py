@@ -18,8 +18,8 @@ ROLE_LABELS = {  # one French label per role of contracts.identity.ROLES, in tha
     "agent_espace_public": "Espace public (signalements)",
     "agent_etat_civil": "État civil",
     "agent_simplicite": "Simplicité (vie pratique)",
+    "agent_vie_pratique": "Vie pratique (stationnement, vignettes, salle des fêtes)",
     "agent_regie": "Régie (factures et paiements)",
-    "agent_vie_pratique": "Vie pratique (salle des fêtes)",
     "admin": "Administration des agents",
 }
 
@@ -132,3 +132,11 @@ def _page(values: dict, errors=None, message=None, role_errors=None):
         role_errors=role_errors or {},
         own_account_id=sessions.current_caller()["account_id"],
     )
+
+
+@bp.get("/consultations")
+def demarche_views():
+    """Who opened which état-civil request, and when (``list_demarche_views``)."""
+    caller = sessions.current_caller()
+    found = rpc().call("requests", "list_demarche_views", caller, request.args.get("page"))
+    return render_template("admin/demarche_views.html", found=found)

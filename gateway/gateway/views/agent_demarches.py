@@ -7,6 +7,8 @@ The requests service decides who may see what: an agent of another role gets a 4
 
 from __future__ import annotations
 
+import base64
+
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 
 from contracts.demarches import GENERIC
@@ -16,7 +18,11 @@ from gateway.views import rpc
 from gateway.views.agents import bp
 from gateway.views.demarches import shown_fields
 
-STATUS_LABELS = {"status": "Nouveau statut", "comment": "Commentaire"}
+STATUS_LABELS = {
+    "status": "Nouveau statut",
+    "comment": "Commentaire",
+    "internal_note": "Note interne",
+}
 
 
 @bp.get("/demarches/<code>")
@@ -45,10 +51,25 @@ def demarche_request(request_id: int):
     return _detail_page(request_id, {}, {})
 
 
+@bp.get("/demarches/demande/<int:request_id>/pieces/<int:attachment_id>")
+def demarche_attachment(request_id: int, attachment_id: int):
+    """A file joined to the request, always downloaded (a PDF is never shown in the page)."""
+    caller = sessions.current_caller()
+    file = rpc().call("requests", "get_demarche_attachment", caller, request_id, attachment_id)
+    content = base64.b64decode(file["data"])
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg"}.get(file["content_type"], "bin")
+    response = make_response(content)
+    response.headers["Content-Type"] = file["content_type"]
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="piece-{request_id}-{attachment_id}.{extension}"'
+    )
+    return response
+
+
 @bp.post("/demarches/demande/<int:request_id>/statut")
 def change_demarche_status(request_id: int):
     """Move the request along a transition; the comment goes to the requester."""
-    change = {"status": request.form.get("status", ""), "comment": request.form.get("comment", "")}
+    change = {name: request.form.get(name, "") for name in STATUS_LABELS}
     caller = sessions.current_caller()
     try:
         rpc().call("requests", "change_demarche_status", caller, request_id, change)

@@ -89,7 +89,9 @@ def reports():
     page = request.args.get("page")
     found = rpc().call("requests", "list_reports", sessions.current_caller(), status, page)
     filters = {"statut": status} if status else {}
-    return render_template("agents/list.html", found=found, status=status, filters=filters)
+    return render_template(
+        "agents/list.html", found=found, status=status, filters=filters, values={}, errors={}
+    )
 
 
 @bp.get("/signalements/<int:report_id>")

@@ -6,9 +6,9 @@ report is sent with their caller, so it is attached to the account and shows in 
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 
-from contracts.errors import Invalid, TooManyRequests
+from contracts.errors import Conflict, Invalid, TooManyRequests
 from contracts.fields_fr import REQUIRED
 from gateway import forms, photos, sessions, submissions
 from gateway.errors import with_retry_after
@@ -92,20 +92,49 @@ def track_form():
 
 @bp.get("/suivi/<tracking_number>")
 def track(tracking_number: str):
-    """The report's status and history, for whoever holds its private link."""
+    """The report's status and history, for whoever holds its private link; a report resolved
+    less than 30 days ago offers to reopen it."""
     key = request.args.get("cle", "").strip()
     if not key:
         return redirect(url_for(".track_form", numero=tracking_number))
+    return _track_page(tracking_number, key, {}, {})
+
+
+REOPEN_LABELS = {"reason": "Pourquoi rouvrir ce signalement"}
+
+
+@bp.post("/suivi/<tracking_number>/rouvrir")
+def reopen(tracking_number: str):
+    """The author reopens a resolved report, saying why."""
+    key = request.form.get("cle", "").strip()
+    values = {"reason": (request.form.get("reason") or "").strip()}
+    caller = sessions.current_caller()
+    try:
+        rpc().call("requests", "reopen_report", caller, tracking_number, key, values)
+    except Invalid as exc:
+        return _track_page(tracking_number, key, values, exc.fields), 422
+    except Conflict as exc:
+        flash(exc.message)
+    else:
+        flash("Signalement rouvert : le service en est informé.")
+    return redirect(url_for(".track", tracking_number=tracking_number, cle=key), 303)
+
+
+def _track_page(tracking_number: str, key: str, values: dict, errors: dict):
     report = rpc().call(
         "requests", "get_tracked_report", sessions.current_caller(), tracking_number, key
     )
     link = public_url(url_for(".track", tracking_number=report["tracking_number"], cle=key))
+    shown = forms.by_form_field(errors)
     page = render_template(
         "reports/track.html",
         report=report,
         tracking_key=key,
         private_link=link,
         is_new=request.args.get("nouveau") == "1",
+        values=values,
+        errors=shown,
+        summary=forms.error_summary(shown, REOPEN_LABELS),
     )
     return no_store(make_response(page))
 

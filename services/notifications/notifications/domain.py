@@ -9,6 +9,7 @@ about 64 minutes after the first).
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -123,6 +124,23 @@ def message_view(message: Any) -> dict:
         "subject": message.subject,
         "status": message.status,
         "attempts": message.attempts,
+        "created_at": message.created_at,
+        "sent_at": message.sent_at,
+    }
+
+
+SINGLE_USE_LINK = re.compile(r"https?://\S+\?jeton=\S+")
+LINK_WITHHELD = "[lien à usage unique, dans l'e-mail seulement]"
+
+
+def account_message_view(message: Any) -> dict:
+    """What ``contracts.notifications.AccountMessage`` dumps; the single-use links (account
+    confirmation, new password) stay in the mailbox: a session alone never reveals them."""
+    return {
+        "id": message.id,
+        "subject": message.subject,
+        "text_body": SINGLE_USE_LINK.sub(LINK_WITHHELD, message.text_body),
+        "status": message.status,
         "created_at": message.created_at,
         "sent_at": message.sent_at,
     }

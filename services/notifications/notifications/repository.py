@@ -54,12 +54,15 @@ class Messages:
         self.session.add(DeliveryAttempt(message_id=message.id, attempted_at=now, error=error))
 
     def list(
-        self, recipient: str | None, page: int, size: int
+        self, recipient: str | None, page: int, size: int, since: datetime | None = None
     ) -> tuple[list[OutgoingMessage], int]:
-        """One page, newest first, optionally for one recipient only; and how many in all."""
+        """One page, newest first, optionally for one recipient only and written ``since``;
+        and how many in all."""
         query = select(OutgoingMessage).order_by(OutgoingMessage.id.desc())
         if recipient is not None:
             query = query.where(OutgoingMessage.recipient == recipient)
+        if since is not None:
+            query = query.where(OutgoingMessage.created_at >= since)
         return fetch_page(self.session, query, page, size)
 
     def forget_recipient(self, addresses: set[str]) -> None:

@@ -32,6 +32,7 @@ from contracts import (
 )
 from contracts.errors import EXPECTED, Invalid
 from notifications import (
+    account_messages,
     billing_handlers,
     contacts,
     domain,
@@ -50,7 +51,12 @@ DELIVERY_BATCH = 20
 """At most this many messages per timer tick (the safety net; the delivery loop has no cap)."""
 
 
-class NotificationsService(health.Health, retention.Retention, billing_handlers.BillingMails):
+class NotificationsService(
+    account_messages.AccountMessages,
+    health.Health,
+    retention.Retention,
+    billing_handlers.BillingMails,
+):
     """E-mails to citizens at each step of their requests, and about their accounts."""
 
     name = notifications.SERVICE

@@ -6,7 +6,8 @@ SQLAlchemy, so that every rule can be tested without a database.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -26,6 +27,7 @@ class DemarcheRequests(Protocol):
     def next_sequence(self, demarche: str, year: int) -> int: ...
     def add(self, **fields: Any) -> Any: ...
     def add_status_change(self, request: Any, **fields: Any) -> Any: ...
+    def add_attachment(self, request: Any, **fields: Any) -> Any: ...
     def get(self, request_id: int, for_change: bool = False) -> Any | None: ...
     def find_by_number(self, tracking_number: str) -> Any | None: ...
 
@@ -47,8 +49,17 @@ def require_agent(who: dict, demarche: Demarche | None = None) -> dict:
     return who
 
 
-def submit(store: DemarcheRequests, caller: dict, demarche: Demarche, fields: dict, now: datetime):
-    """Store a request with validated ``fields``, numbered per démarche in the Paris year."""
+def submit(
+    store: DemarcheRequests,
+    caller: dict,
+    demarche: Demarche,
+    fields: dict,
+    now: datetime,
+    files: Sequence[Any] = (),
+):
+    """Store a request with validated ``fields`` and its cleaned ``files``
+    (``attachments.CleanFile``), numbered per démarche in the Paris year; each file's answer
+    is its name."""
     if demarche.account_required and not caller.get("account_id"):
         raise Forbidden(ACCOUNT_REQUIRED)
     year = now.astimezone(PARIS).year
@@ -57,7 +68,7 @@ def submit(store: DemarcheRequests, caller: dict, demarche: Demarche, fields: di
         demarche=demarche.code,
         tracking_number=f"{demarche.prefix}-{year}-{sequence:06d}",
         tracking_key=new_tracking_key(),
-        payload=fields,
+        payload={**fields, **{file.field: file.filename for file in files}},
         email=fields["email"],
         account_id=caller.get("account_id"),
         status=demarche.initial_status,
@@ -67,7 +78,21 @@ def submit(store: DemarcheRequests, caller: dict, demarche: Demarche, fields: di
     store.add_status_change(
         request, status=demarche.initial_status, comment="", changed_by=None, changed_at=now
     )
+    attach(store, request, files, now)
     return request
+
+
+def attach(store: DemarcheRequests, request: Any, files: Sequence[Any], now: datetime) -> None:
+    """Join cleaned files (``attachments.CleanFile``) to ``request``."""
+    for file in files:
+        store.add_attachment(
+            request,
+            field=file.field,
+            filename=file.filename,
+            content_type=file.content_type,
+            data=file.data,
+            added_at=now,
+        )
 
 
 def find_tracked(store: DemarcheRequests, number: Any, key: Any) -> Any:
@@ -85,6 +110,18 @@ def get_for_agent(store: DemarcheRequests, who: dict, request_id: Any, for_chang
         raise NotFound(REQUEST_NOT_FOUND)
     require_agent(who, GENERIC[request.demarche])
     return request
+
+
+ATTACHMENT_NOT_FOUND = "Cette pièce jointe n'existe pas."
+
+
+def attachment_of(store: Any, request: Any, attachment_id: Any) -> tuple[str, bytes]:
+    """(content type, bytes) of one file of ``request``; NotFound for any other id."""
+    valid = isinstance(attachment_id, int) and not isinstance(attachment_id, bool)
+    found = store.attachment_data(request, attachment_id) if valid else None
+    if found is None:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    return found[0], found[1]
 
 
 def status_filter(demarche: Demarche, status: Any) -> str | None:
@@ -111,15 +148,51 @@ def change_status(request: Any, store: DemarcheRequests, agent: dict, data: dict
         request,
         status=new,
         comment=data.get("comment", ""),
+        internal_note=data.get("internal_note", ""),
         changed_by=agent.get("account_id"),
         changed_at=now,
     )
     return previous
 
 
+WAITING, ANSWERED = "en_attente", "en_cours"
+NOT_WAITING = "Cette démarche n'attend pas de réponse de votre part."
+
+
+def answer(request: Any, store: DemarcheRequests, who: dict, data: dict, files, now) -> str:
+    """The requester's answer to a request waiting for them: their text becomes the step's
+    comment, their files join the request, and it goes back to ``en_cours``; the previous
+    status."""
+    if request.status != WAITING:
+        raise Conflict(NOT_WAITING)
+    request.status, request.updated_at = ANSWERED, now
+    store.add_status_change(
+        request,
+        status=ANSWERED,
+        comment=data["message"],
+        changed_by=who.get("account_id"),
+        changed_at=now,
+        by_requester=True,
+    )
+    attach(store, request, files, now)
+    return WAITING
+
+
+def paris_day(now: datetime) -> date:
+    """The date in Europe/Paris at the instant ``now``: démarche rules count days there."""
+    return now.astimezone(PARIS).date()
+
+
 def expected_by(demarche: Demarche, submitted_at: datetime) -> date:
     """The Paris date by which the town expects to have processed the request."""
-    return submitted_at.astimezone(PARIS).date() + timedelta(days=demarche.expected_days)
+    return paris_day(submitted_at) + timedelta(days=demarche.expected_days)
+
+
+def is_overdue(request: Any, now: datetime) -> bool:
+    """Still open with its expected date before today (Paris)."""
+    demarche = GENERIC[request.demarche]
+    late = expected_by(demarche, request.submitted_at) < paris_day(now)
+    return late and request.status in demarche.open_statuses
 
 
 def request_view(request: Any) -> dict:
@@ -139,6 +212,19 @@ def request_view(request: Any) -> dict:
         "email": request.email,
         "account_id": request.account_id,
         "next_statuses": sorted(demarche.transitions[request.status]),
+        "assigned_to": request.assigned_to,
+        "assigned_name": request.assigned_name or "",
+        "overdue": is_overdue(request, datetime.now(UTC)),
+        "attachments": [
+            {
+                "id": a.id,
+                "field": a.field,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+            }
+            for a in request.attachments
+        ],
         "submitted_at": request.submitted_at,
         "updated_at": request.updated_at,
         "history": [
@@ -147,6 +233,9 @@ def request_view(request: Any) -> dict:
                 "status_label": labels[c.status],
                 "comment": c.comment,
                 "changed_at": c.changed_at,
+                "changed_by": c.changed_by,
+                "internal_note": c.internal_note or "",
+                "by_requester": bool(c.by_requester),
             }
             for c in request.history
         ],
@@ -193,5 +282,6 @@ def event_data(request: Any, previous_status: str | None = None) -> dict:
         "previous_status": previous_status,
         "comment": latest["comment"],
         "changed_at": latest["changed_at"],
-        "notify": notify,
+        "by_requester": latest["by_requester"],
+        "notify": notify and not latest["by_requester"],
     }

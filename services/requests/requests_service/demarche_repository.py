@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Text, and_, cast, func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from chassis.paging import fetch_page
-from requests_service.models import DemarcheCounter, DemarcheRequest, DemarcheStatusChange
+from requests_service.models import (
+    DemarcheAttachment,
+    DemarcheCounter,
+    DemarcheRequest,
+    DemarcheStatusChange,
+    DemarcheView,
+)
 
 NEXT_NUMBER = text(
     "SET LOCAL synchronous_commit TO OFF;"
@@ -43,11 +50,26 @@ class DemarcheRequests:
         self.session.flush()
         return change
 
+    def add_attachment(self, request: DemarcheRequest, **fields: Any) -> DemarcheAttachment:
+        attachment = DemarcheAttachment(size=len(fields["data"]), **fields)
+        request.attachments.append(attachment)
+        self.session.flush()
+        return attachment
+
+    def attachment_data(self, request: DemarcheRequest, attachment_id: int) -> Any | None:
+        """(content type, bytes) of one of the request's files, or None."""
+        query = select(DemarcheAttachment.content_type, DemarcheAttachment.data).where(
+            DemarcheAttachment.request_id == request.id, DemarcheAttachment.id == attachment_id
+        )
+        return self.session.execute(query).one_or_none()
+
     def get(self, request_id: int, for_change: bool = False) -> DemarcheRequest | None:
         """The request; ``for_change`` locks its row until commit."""
         query = self._query().where(DemarcheRequest.id == request_id)
         if for_change:
-            query = query.with_for_update(of=DemarcheRequest)
+            query = query.with_for_update(of=DemarcheRequest).execution_options(
+                populate_existing=True
+            )
         return self.session.scalars(query).one_or_none()
 
     def find_by_number(self, tracking_number: str) -> DemarcheRequest | None:
@@ -67,10 +89,72 @@ class DemarcheRequests:
             query = query.where(DemarcheRequest.status == status)
         return fetch_page(self.session, query, page, size)
 
+    def search(self, criteria: Any, page: int, size: int) -> tuple[list[DemarcheRequest], int]:
+        """One page of the requests ``criteria`` (``demarche_office.Criteria``) select,
+        oldest first: a queue is worked from its oldest request."""
+        query = self._query().where(*conditions(criteria))
+        query = query.order_by(DemarcheRequest.submitted_at, DemarcheRequest.id)
+        return fetch_page(self.session, query, page, size)
+
+    def export(self, criteria: Any, limit: int) -> list[DemarcheRequest]:
+        """At most ``limit`` selected requests, oldest first, without their history."""
+        query = select(DemarcheRequest).where(*conditions(criteria))
+        query = query.order_by(DemarcheRequest.submitted_at, DemarcheRequest.id).limit(limit)
+        return list(self.session.scalars(query))
+
+    def add_view(self, request: DemarcheRequest, **fields: Any) -> None:
+        self.session.add(DemarcheView(request=request, **fields))
+
+    def views(self, page: int, size: int) -> tuple[list[Any], int]:
+        """The log of agents' views, newest first, with each request's number."""
+        query = (
+            select(DemarcheView)
+            .options(selectinload(DemarcheView.request).load_only(DemarcheRequest.tracking_number))
+            .order_by(DemarcheView.viewed_at.desc(), DemarcheView.id.desc())
+        )
+        return fetch_page(self.session, query, page, size)
+
     def list_by_account(self, account_id: str) -> list[DemarcheRequest]:
         query = self._query().where(DemarcheRequest.account_id == account_id)
         return list(self.session.scalars(query))
 
     @staticmethod
     def _query():
-        return select(DemarcheRequest).options(selectinload(DemarcheRequest.history))
+        return select(DemarcheRequest).options(
+            selectinload(DemarcheRequest.history), selectinload(DemarcheRequest.attachments)
+        )
+
+
+def conditions(criteria: Any) -> list[Any]:
+    """The WHERE clauses of a queue's criteria."""
+    found = [DemarcheRequest.demarche.in_(criteria.demarches)]
+    if criteria.status is not None:
+        found.append(DemarcheRequest.status == criteria.status)
+    if criteria.submitted_from is not None:
+        found.append(DemarcheRequest.submitted_at >= criteria.submitted_from)
+    if criteria.submitted_before is not None:
+        found.append(DemarcheRequest.submitted_at < criteria.submitted_before)
+    if criteria.overdue is not None:
+        late = [
+            and_(
+                DemarcheRequest.demarche == rule.demarche,
+                DemarcheRequest.status.in_(rule.statuses),
+                DemarcheRequest.submitted_at < rule.before,
+            )
+            for rule in criteria.overdue
+        ]
+        found.append(or_(*late))
+    if criteria.search:  # in the number and the answers' values, not their names
+        answers = func.jsonb_path_query_array(DemarcheRequest.payload, "$.*")
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", criteria.search) + "%"
+        found.append(
+            or_(
+                DemarcheRequest.tracking_number.ilike(pattern, escape="\\"),
+                cast(answers, Text).ilike(pattern, escape="\\"),
+            )
+        )
+    if criteria.assigned_to is not None:
+        found.append(DemarcheRequest.assigned_to == criteria.assigned_to)
+    if criteria.unassigned:
+        found.append(DemarcheRequest.assigned_to.is_(None))
+    return found

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from nameko.rpc import rpc
 
 from chassis import identity
@@ -13,8 +15,10 @@ from contracts import demarche_requests as contract
 from contracts import paging
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED
+from contracts.requests import Photo
+from requests_service import attachments, limits
 from requests_service import demarche_domain as domain
-from requests_service import limits
+from requests_service import demarche_office as office
 from requests_service.demarche_repository import DemarcheRequests
 from requests_service.models import Throttle
 
@@ -28,12 +32,18 @@ class DemarcheEntrypoints:
         who = identity.load(caller)
         data = load_or_invalid(contract.DemarcheSubmission(), payload)
         demarche = domain.definition(data["demarche"])
-        fields = contract.load_fields(demarche, data["fields"])
+        now = utcnow()
+        today = domain.paris_day(now)
+        fields = contract.load_fields(demarche, data["fields"], today, data["files"])
         with self.db.session() as session:
             lock = Throttles(session, Throttle).lock
-            limits.count_submission(lock, data["client_ip"], fields["email"], utcnow())
+            limits.count_submission(
+                lock, data["client_ip"], fields["email"], now, limits.TOO_MANY_DEMARCHES
+            )
+        files = attachments.prepare(demarche, data["files"])
         with self.db.session() as session:
-            request = domain.submit(DemarcheRequests(session), who, demarche, fields, utcnow())
+            store = DemarcheRequests(session)
+            request = domain.submit(store, who, demarche, fields, now, files)
             event = domain.event_data(request)
             self.outbox.add(
                 session, contract.DEMARCHE_SUBMITTED, contract.DemarcheSubmitted(), event
@@ -65,12 +75,43 @@ class DemarcheEntrypoints:
 
     @rpc(expected_exceptions=EXPECTED)
     def get_demarche_request(self, caller, request_id):
-        """One request with its requester's e-mail, for the agents of its démarche."""
+        """One request with its requester's e-mail, for the agents of its démarche; the view
+        is logged when the démarche says so (état civil)."""
         who = identity.load(caller)
         with self.db.session() as session:
-            request = domain.get_for_agent(DemarcheRequests(session), who, request_id)
+            store = DemarcheRequests(session)
+            request = domain.get_for_agent(store, who, request_id)
+            office.log_view(store, request, who, utcnow())
             view = domain.request_view(request)
         return contract.AgentDemarcheRequest().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def answer_demarche(self, caller, tracking_number, tracking_key, payload):
+        """The requester answers what the agent asked, through the tracking link."""
+        who = identity.load(caller)
+        data = load_or_invalid(contract.AnswerDemarche(), payload)
+        files = [attachments.clean("reponse", upload) for upload in data["files"]]
+        with self.db.session() as session:
+            store = DemarcheRequests(session)
+            request = domain.find_tracked(store, tracking_number, tracking_key)
+            request = store.get(request.id, for_change=True)
+            previous = domain.answer(request, store, who, data, files, utcnow())
+            event = domain.event_data(request, previous)
+            self.outbox.add(
+                session, contract.DEMARCHE_STATUS_CHANGED, contract.DemarcheStatusChanged(), event
+            )
+            view = domain.request_view(request)
+        return contract.DemarcheRequest().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_demarche_attachment(self, caller, request_id, attachment_id):
+        """One file of a request, as base64 (contracts.requests.Photo), for its agents."""
+        who = identity.load(caller)
+        with self.db.session() as session:
+            store = DemarcheRequests(session)
+            request = domain.get_for_agent(store, who, request_id)
+            content_type, data = domain.attachment_of(store, request, attachment_id)
+        return Photo().dump({"content_type": content_type, "data": base64.b64encode(data).decode()})
 
     @rpc(expected_exceptions=EXPECTED)
     def change_demarche_status(self, caller, request_id, payload):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from contracts.demarches import ESPACE_PUBLIC
 from contracts.errors import Conflict, Invalid, NotFound
-from contracts.requests import CATEGORIES, STATUSES
+from contracts.requests import CATEGORIES, EXPECTED_DAYS, STATUSES
+from requests_service import reopening
 
 PARIS = ZoneInfo("Europe/Paris")
 INITIAL_STATUS = ESPACE_PUBLIC.initial_status
@@ -167,6 +168,9 @@ def report_view(report: Any) -> dict:
         "submitted_at": report.submitted_at,
         "updated_at": report.updated_at,
         "history": [history_view(change) for change in report.history],
+        "reopenable_until": reopening.reopenable_until(report),
+        "expected_by": report.submitted_at.astimezone(PARIS).date()
+        + timedelta(days=EXPECTED_DAYS[report.category]),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, false
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -117,16 +117,24 @@ class DemarcheRequest(Base):
     status: Mapped[str] = mapped_column(String(40), index=True)
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    assigned_to: Mapped[str | None] = mapped_column(String(64), index=True)
+    assigned_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     history: Mapped[list[DemarcheStatusChange]] = relationship(
         back_populates="request",
         order_by=lambda: (DemarcheStatusChange.changed_at, DemarcheStatusChange.id),
         cascade="all, delete-orphan",
     )
+    attachments: Mapped[list[DemarcheAttachment]] = relationship(
+        back_populates="request",
+        order_by=lambda: DemarcheAttachment.id,
+        cascade="all, delete-orphan",
+    )
 
 
 class DemarcheStatusChange(Base):
-    """One step of a démarche request: who, when, the public comment (a refusal's reason)."""
+    """One step of a démarche request: who, when, the public comment (a refusal's reason, or
+    the requester's answer when ``by_requester``) and the agents' internal note."""
 
     __tablename__ = "demarche_status_changes"
 
@@ -136,8 +144,41 @@ class DemarcheStatusChange(Base):
     comment: Mapped[str] = mapped_column(Text)
     changed_by: Mapped[str | None] = mapped_column(String(64))
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    internal_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    by_requester: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     request: Mapped[DemarcheRequest] = relationship(back_populates="history")
+
+
+class DemarcheAttachment(Base):
+    """A file joined to a démarche request (``requests_service.attachments``); its bytes load
+    only when an agent opens it."""
+
+    __tablename__ = "demarche_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("demarche_requests.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+    request: Mapped[DemarcheRequest] = relationship(back_populates="attachments")
+
+
+class DemarcheView(Base):
+    """An agent opened a request of a démarche whose views are logged (état civil)."""
+
+    __tablename__ = "demarche_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("demarche_requests.id"), index=True)
+    agent_id: Mapped[str] = mapped_column(String(64))
+    viewed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+    request: Mapped[DemarcheRequest] = relationship()
 
 
 class DemarcheCounter(Base):

@@ -27,6 +27,7 @@ from requests_service import (
     appointments_service,
     authors,
     demarche_domain,
+    demarche_office_service,
     demarche_service,
     domain,
     hall_domain,
@@ -56,6 +57,7 @@ class RequestsService(
     demarche_service.DemarcheEntrypoints,
     appointments_service.AppointmentEntrypoints,
     hall_service.HallEntrypoints,
+    demarche_office_service.DemarcheOffice,
     health.Health,
     retention.Retention,
 ):

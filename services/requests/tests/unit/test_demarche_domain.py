@@ -85,3 +85,9 @@ def test_seuls_les_agents_du_role_ou_l_admin_accedent():
         domain.get_for_agent(store, CITIZEN, 999)
     with pytest.raises(NotFound):
         domain.definition("espace_public")
+
+
+def test_jour_de_paris_pour_le_delai_de_stationnement():
+    assert domain.paris_day(NOW) == date(2027, 1, 1)
+    assert domain.paris_day(datetime(2026, 6, 30, 21, 59, tzinfo=UTC)) == date(2026, 6, 30)
+    assert domain.paris_day(datetime(2026, 6, 30, 22, 0, tzinfo=UTC)) == date(2026, 7, 1)
