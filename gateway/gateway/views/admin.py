@@ -17,7 +17,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 ROLE_LABELS = {  # one French label per role of contracts.identity.ROLES, in that order
     "agent_espace_public": "Espace public (signalements)",
     "agent_etat_civil": "État civil",
-    "agent_simplicite": "Simplicité (vie pratique)",
+    "agent_simplicite": "SimpliCité (familles, crèches, écoles, activités)",
     "agent_vie_pratique": "Vie pratique (stationnement, vignettes, salle des fêtes)",
     "agent_regie": "Régie (factures et paiements)",
     "admin": "Administration des agents",
