@@ -272,7 +272,7 @@ def _create_agents(stack: Stack, env: dict[str, str]) -> None:
         (stack.agent_login, "Dominique", "Agent", ["agent_espace_public"]),
         (stack.simplicite_login, "Claude", "SimpliCité", ["agent_simplicite"]),
         (stack.regie_login, "Sacha", "Régisseur", ["agent_regie"]),
-        (stack.etat_civil_login, "Dominique", "Officier", ["agent_etat_civil"]),
+        (stack.etat_civil_login, "Sacha", "Officier", ["agent_etat_civil"]),
     ]
     for (email, password), given_name, family_name, roles in accounts:
         command = [sys.executable, "-P", "-m", "accounts.cli", "create-agent", "--email", email]

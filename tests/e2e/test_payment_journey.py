@@ -22,7 +22,10 @@ from sqlalchemy.orm import Session
 from chassis.types import utcnow
 from family.demo import add_demo_family
 
-IDENTIFIERS = itertools.count(33001)
+# Family identifiers of this module: each e2e module counts in a range of its own, since
+# they all share one running portal (31001 family space, 33001 dossier, 34001 activities,
+# 35001 régie).
+IDENTIFIERS = itertools.count(36001)
 TIMEOUT = 30
 CHOICE_FORM = re.compile(r'<form method="post" action="([^"]+)">')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
