@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from billing.tariffs import Tariff
+from contracts.family_activities import ACTIVITY_CODES
 
 BILLED_STATUSES = ("booked", "absent_unjustified", "unbooked")
 STATUSES = (*BILLED_STATUSES, "removed", "absent_justified")
@@ -101,7 +102,12 @@ def price(
         for d in days
         if d.status in BILLED_STATUSES
     ]
-    return sorted(priced, key=lambda p: p.attendance.key)
+    return sorted(priced, key=lambda p: _line_order(p.attendance))
+
+
+def _line_order(day: AttendanceDay) -> tuple:
+    """Lines by child, then activity in the order of the day (morning to evening), then day."""
+    return (day.child_id, ACTIVITY_CODES.index(day.activity), day.day)
 
 
 @dataclass(frozen=True)
