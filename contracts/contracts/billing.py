@@ -30,8 +30,9 @@ The régie (role ``agent_regie``; anyone else gets ``Forbidden``):
 
 Consumes ``family.family_space_activated`` (who may see a family's invoices),
 ``accounts.account_closed`` (links removed), ``requests.fee_due`` (an invoice for the
-account, once per fee reference) and ``family.quotient_changed`` (the family's
-quotient familial, for its tariff bracket; the most recent announcement wins).
+account, once per fee reference), ``family.quotient_changed`` (the family's
+quotient familial, for its tariff bracket; the most recent announcement wins) and
+``family.attendance_changed`` (the days the monthly run prices into one invoice per family).
 
 Events (exchange ``billing.events``): ``invoice_issued``, ``payment_succeeded``,
 ``payment_failed``, ``invoice_paid``, ``payment_under_review``, ``invoice_overdue`` (one

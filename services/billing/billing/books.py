@@ -178,6 +178,33 @@ def cancel(session: Session, invoice: Invoice, reason: str, now: datetime) -> Cr
     return note
 
 
+def credit(
+    session: Session,
+    family_id: str,
+    cents: int,
+    reason: str,
+    invoices: list[Invoice],
+    now: datetime,
+) -> CreditNote:
+    """A credit note of ``cents`` for a family (a correction after issue): it settles what
+    ``invoices`` (locked) still owe, oldest first; the rest is a credit for later invoices."""
+    note = CreditNote(
+        id=domain.new_id(),
+        family_id=family_id,
+        amount_cents=cents,
+        reason=reason[:300],
+        created_at=now,
+    )
+    session.add(note)
+    session.flush()
+    balances = [(i, i.total_cents - domain.paid_cents(i)) for i in invoices]
+    for invoice, part in domain.offsets(balances, cents):
+        session.add(Allocation(invoice_id=invoice.id, credit_note_id=note.id, amount_cents=part))
+        session.flush()
+        session.refresh(invoice, ["allocations"])
+    return note
+
+
 def overdue_event(session: Session, invoice: Invoice) -> Event | None:
     """``invoice_overdue`` for an invoice with money still due, None for a settled one."""
     balance = invoice.total_cents - domain.paid_cents(invoice)

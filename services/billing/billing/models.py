@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -200,3 +201,52 @@ class Allocation(Base):
     invoice: Mapped[Invoice] = relationship(back_populates="allocations")
     payment: Mapped[Payment | None] = relationship()
     credit_note: Mapped[CreditNote | None] = relationship()
+
+
+class AttendanceDay(Base):
+    """A child's day at an activity as ``family.attendance_changed`` last told it: the
+    projection the monthly run prices (``billing.pricing`` names the statuses). A later
+    change (``changed_at``) replaces an earlier one, never the reverse."""
+
+    __tablename__ = "attendance_days"
+    __table_args__ = (Index("attendance_days_family_day", "family_id", "day"),)
+
+    child_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    activity: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(5))
+    child_first_name: Mapped[str] = mapped_column(String(100))
+    activity_label: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BilledDay(Base):
+    """What the monthly run billed for a child's day: positive on an invoice, negative on the
+    credit note of a correction. The sum per day is what the family was billed for it."""
+
+    __tablename__ = "billed_days"
+    __table_args__ = (
+        Index("billed_days_family_month", "family_id", "month"),
+        CheckConstraint("(invoice_id IS NULL) <> (credit_note_id IS NULL)", name="one_document"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(5))
+    month: Mapped[str] = mapped_column(String(7))
+    child_id: Mapped[str] = mapped_column(String(32))
+    activity: Mapped[str] = mapped_column(String(40))
+    day: Mapped[date] = mapped_column(Date)
+    cents: Mapped[int] = mapped_column(Integer)
+    invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoices.id"))
+    credit_note_id: Mapped[str | None] = mapped_column(ForeignKey("credit_notes.id"))
+
+
+class InvoicingRun(Base):
+    """A month the run went through to the end (the timer then leaves it alone)."""
+
+    __tablename__ = "invoicing_runs"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    families: Mapped[int] = mapped_column(Integer)

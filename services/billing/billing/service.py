@@ -2,7 +2,8 @@
 
 The RPC methods are those listed in :mod:`contracts.billing`; invoices and the ledger here,
 online payment in :mod:`billing.payment_entrypoints` and the régie's back office in
-:mod:`billing.regie_entrypoints` (mixins, imported as modules). The
+:mod:`billing.regie_entrypoints`, attendance and the monthly run in
+:mod:`billing.invoicing_entrypoints` (mixins, imported as modules). The
 rules live in :mod:`billing.domain` and :mod:`billing.payments`; the writes to the books in
 :mod:`billing.books`. ``family.family_space_activated`` and ``accounts.account_closed`` keep
 the projection of which accounts see which family's invoices.
@@ -12,7 +13,14 @@ from __future__ import annotations
 
 from nameko.rpc import rpc
 
-from billing import books, documents, domain, payment_entrypoints, regie_entrypoints
+from billing import (
+    books,
+    documents,
+    domain,
+    invoicing_entrypoints,
+    payment_entrypoints,
+    regie_entrypoints,
+)
 from billing.models import Base, Payment
 from billing.providers import PaymentProviders
 from billing.repository import Access, Invoices, Quotients
@@ -27,7 +35,10 @@ from contracts.errors import EXPECTED, NotFound
 
 
 class BillingService(
-    health.Health, payment_entrypoints.PaymentEntrypoints, regie_entrypoints.RegieEntrypoints
+    health.Health,
+    payment_entrypoints.PaymentEntrypoints,
+    regie_entrypoints.RegieEntrypoints,
+    invoicing_entrypoints.InvoicingEntrypoints,
 ):
     """Invoices of families and accounts, their ledger, receipts and online payment."""
 

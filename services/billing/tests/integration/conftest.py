@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 from billing import books
 from billing.demo import demo_bill
+from billing.models import Base
 from billing.service import BillingService
 from nameko.containers import ServiceContainer
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.orm import Session
 
+from chassis import tables
 from chassis.testing.services import EventQueue, dispatcher, service_config
 from chassis.types import utcnow
 from contracts import family
@@ -54,13 +56,37 @@ def events(amqp_uri) -> Iterator[EventQueue]:
         yield queue
 
 
-@pytest.fixture(scope="module")
-def container(amqp_uri, database_url, events) -> Iterator[ServiceContainer]:
-    """One billing service for the module; the event queue is bound before it publishes."""
+def running_billing(amqp_uri: str, database_url: str) -> Iterator[ServiceContainer]:
     started = ServiceContainer(BillingService, service_config(amqp_uri, database_url, **SYSTEMPAY))
     started.start()
     yield started
     started.stop()
+
+
+@pytest.fixture(scope="module")
+def container(amqp_uri, database_url, events) -> Iterator[ServiceContainer]:
+    """One billing service for the module; the event queue is bound before it publishes."""
+    yield from running_billing(amqp_uri, database_url)
+
+
+@pytest.fixture(scope="module")
+def second_replica(amqp_uri, database_url, container) -> Iterator[ServiceContainer]:
+    """Another billing replica on the same database and broker, as in production."""
+    yield from running_billing(amqp_uri, database_url)
+
+
+@pytest.fixture(scope="module")
+def handled(db):
+    """``handled(*events)``: True once the service recorded every one of them as processed."""
+    processed = tables.table(Base.metadata, tables.PROCESSED)
+
+    def all_processed(*events: dict) -> bool:
+        ids = {event["event_id"] for event in events}
+        with Session(db) as session:
+            query = select(processed.c.event_id).where(processed.c.event_id.in_(ids))
+            return len(session.scalars(query).all()) == len(ids)
+
+    return all_processed
 
 
 @pytest.fixture(scope="module")

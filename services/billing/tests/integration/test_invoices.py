@@ -7,11 +7,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from billing.models import Base, FamilyQuotient, Invoice
+from billing.models import FamilyQuotient, Invoice
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chassis import tables
 from chassis.testing.fixtures import wait_until
 from chassis.testing.services import call
 from contracts import accounts, family_dossier, hall
@@ -96,7 +95,7 @@ def test_un_compte_ferme_ne_voit_plus_les_factures(container, issue_invoice, lin
     wait_until(lambda: not sees(container, account_id, invoice_id), message="link removed")
 
 
-def test_le_quotient_familial_le_plus_recent_est_garde(container, db, dispatch):
+def test_le_quotient_familial_le_plus_recent_est_garde(container, db, dispatch, handled):
     newer = {**example("quotient_changed"), "event_id": str(uuid.uuid4()), "family_id": "4219"}
     newer.update(quotient_familial=430, changed_at="2027-01-10T09:00:00+00:00")
     older = {**newer, "event_id": str(uuid.uuid4()), "quotient_familial": 1200}
@@ -104,23 +103,14 @@ def test_le_quotient_familial_le_plus_recent_est_garde(container, db, dispatch):
     dispatch(family_dossier.SERVICE, family_dossier.QUOTIENT_CHANGED, newer)
     dispatch(family_dossier.SERVICE, family_dossier.QUOTIENT_CHANGED, older)
 
-    wait_until(lambda: handled(db, newer, older), message="both announcements handled")
+    wait_until(lambda: handled(newer, older), message="both announcements handled")
     with Session(db) as session:
         found = session.get(FamilyQuotient, "4219")
         assert (found.quotient_familial, found.resident) == (430, True)
 
 
-def handled(db, *events: dict) -> bool:
-    """True once the service recorded every one of ``events`` as processed."""
-    processed = tables.table(Base.metadata, tables.PROCESSED)
-    ids = {event["event_id"] for event in events}
-    with Session(db) as session:
-        query = select(processed.c.event_id).where(processed.c.event_id.in_(ids))
-        return len(session.scalars(query).all()) == len(ids)
-
-
 def test_des_frais_dus_deviennent_une_facture_du_compte_une_seule_fois(
-    container, db, dispatch, events
+    container, dispatch, events, handled
 ):
     account_id = str(uuid.uuid4())
     fee = {**example("fee_due"), "event_id": str(uuid.uuid4()), "account_id": account_id}
@@ -128,7 +118,7 @@ def test_des_frais_dus_deviennent_une_facture_du_compte_une_seule_fois(
     again = {**fee, "event_id": str(uuid.uuid4())}
     dispatch(hall.SERVICE, hall.FEE_DUE, fee)
     dispatch(hall.SERVICE, hall.FEE_DUE, again)
-    wait_until(lambda: handled(db, fee, again), message="both fee events handled")
+    wait_until(lambda: handled(fee, again), message="both fee events handled")
     issued = events.next_of("invoice_issued")
     while issued["account_id"] != account_id:
         issued = events.next_of("invoice_issued")

@@ -1,0 +1,161 @@
+"""The monthly invoicing run: each family's attendance of a month becomes one invoice.
+
+    python -m billing.invoicing 2027-01      # a progress bar on stderr, a summary on stdout
+
+For each family with a day in the month (``billing.attendance``), in one transaction per
+family, under an advisory lock of that family (two replicas, or the timer and this command,
+never bill it twice): the days are priced (``billing.pricing``, tariffs in
+``billing.tariffs``) and compared with what the month's invoices and credit notes already
+billed per day (``billed_days``). The first run issues one invoice with a line per child,
+activity and day; a run with nothing new does nothing; a change after issue (an absence
+justified later, a presence noted late) is a supplementary invoice for the days now due and
+a credit note for the days billed too much, never an edited invoice. Every invoice is
+numbered and announced (``invoice_issued``) as any other (``billing.books``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from tqdm import tqdm
+
+from billing import books, domain, pricing
+from billing.invoicing_repository import Attendance, month_bounds
+from billing.models import Base, BilledDay
+from billing.repository import Invoices
+from billing.tariffs import TARIFFS
+from chassis import config, tables
+from chassis.database import Sessions, make_engine
+from chassis.outbox import OutboxWriter
+from chassis.types import utcnow
+
+DUE_DAYS = 30
+MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+
+
+@dataclass
+class Summary:
+    month: str
+    families: int = 0
+    invoices: int = 0
+    credit_notes: int = 0
+    invoiced_cents: int = 0
+    credited_cents: int = 0
+
+
+def month_label(month: str) -> str:
+    first, _ = month_bounds(month)
+    return f"{MONTHS.split()[first.month - 1]} {first.year}"
+
+
+def previous_month(today: date) -> str:
+    return f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"
+
+
+def monthly_bill(
+    family_id: str, month: str, days: list[pricing.PricedDay], supplement: bool, today: date
+) -> books.Bill:
+    kind = "Régularisation" if supplement else "Activités périscolaires et restauration"
+    return books.Bill(
+        regie=domain.FAMILY_REGIE,
+        label=f"{kind} – {month_label(month)}",
+        issued_on=today,
+        due_date=today + timedelta(days=DUE_DAYS),
+        lines=tuple(books.Line(p.label, 1, p.cents) for p in days),
+        family_id=family_id,
+    )
+
+
+def invoice_family(
+    session, outbox: OutboxWriter, family_id: str, month: str, now: datetime, summary: Summary
+) -> None:
+    """Bring the family's month to what its attendance costs now (one transaction)."""
+    attendance = Attendance(session)
+    attendance.lock_family(family_id)
+    priced = pricing.price(
+        attendance.days(family_id, month), attendance.household(family_id), TARIFFS
+    )
+    billed = attendance.billed(family_id, month)
+    fix = pricing.correction(priced, billed)
+    if fix.to_credit:
+        invoices = _month_invoices(session, family_id, month)
+        reason = f"Régularisation des activités de {month_label(month)}"
+        note = books.credit(session, family_id, fix.credit_cents, reason, invoices, now)
+        for key, cents in fix.to_credit:
+            attendance.bill(family_id, month, key, -cents, credit_note_id=note.id)
+        summary.credit_notes += 1
+        summary.credited_cents += fix.credit_cents
+    if fix.to_invoice:
+        bill = monthly_bill(family_id, month, fix.to_invoice, bool(billed), domain.paris_today(now))
+        invoice, events = books.issue(session, bill, now)
+        for p in fix.to_invoice:
+            attendance.bill(family_id, month, p.attendance.key, p.cents, invoice_id=invoice.id)
+        for event in events:
+            outbox.add(session, *event)
+        summary.invoices += 1
+        summary.invoiced_cents += invoice.total_cents
+
+
+def _month_invoices(session, family_id: str, month: str) -> list:
+    query = (
+        select(BilledDay.invoice_id)
+        .where(
+            BilledDay.family_id == family_id,
+            BilledDay.month == month,
+            BilledDay.invoice_id.is_not(None),
+        )
+        .distinct()
+    )
+    invoices = Invoices(session)
+    found = [invoices.lock(invoice_id) for invoice_id in session.scalars(query)]
+    return sorted(found, key=lambda invoice: (invoice.created_at, invoice.number))
+
+
+def run(sessions: Sessions, outbox: OutboxWriter, month: str, progress: bool = False) -> Summary:
+    """Invoice every family of ``month``; safe to run again, and on several replicas at once."""
+    month_bounds(month)  # a malformed month fails before any work
+    summary = Summary(month)
+    with sessions.session() as session:
+        families = Attendance(session).families(month)
+    bar = tqdm(families, unit=" familles", disable=not progress, file=sys.stderr)
+    for family_id in bar:
+        with sessions.session() as session:
+            invoice_family(session, outbox, family_id, month, utcnow(), summary)
+    summary.families = len(families)
+    with sessions.session() as session:
+        Attendance(session).finish(month, len(families), utcnow())
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m billing.invoicing", description="Facturation mensuelle des familles."
+    )
+    parser.add_argument("month", help="mois facturé, AAAA-MM (par exemple 2027-01)")
+    parser.add_argument("--sans-barre", action="store_true", help="sans barre de progression")
+    args = parser.parse_args(argv)
+    try:
+        month_bounds(args.month)
+    except ValueError:
+        parser.error(f"mois invalide : {args.month} (attendu AAAA-MM)")
+    engine = make_engine(config.database_url("billing"))
+    sessions = Sessions(engine, Base.metadata)
+    outbox = OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))
+    try:
+        summary = run(sessions, outbox, args.month, progress=not args.sans_barre)
+    finally:
+        engine.dispose()
+    print(
+        f"{month_label(args.month)} : {summary.families} familles, {summary.invoices} factures "
+        f"({summary.invoiced_cents / 100:.2f} €), {summary.credit_notes} avoirs "
+        f"({summary.credited_cents / 100:.2f} €)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Queries of the monthly run: the attendance projection and what was billed per day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from billing import pricing
+from billing.models import AttendanceDay, BilledDay, FamilyQuotient, InvoicingRun
+
+
+def day_statuses(event: dict) -> list[tuple[date, str]]:
+    """Each day an ``attendance_changed`` speaks of, with its new status."""
+    days = [(day, "booked") for day in event["added"]]
+    days += [(day, "removed") for day in event["removed"]]
+    days += [
+        (a["date"], "absent_justified" if a["justified"] else "absent_unjustified")
+        for a in event["absences"]
+    ]
+    days += [(day, "unbooked") for day in event["unbooked_presences"]]
+    return days
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """First day of ``YYYY-MM`` and first day of the next month."""
+    first = date.fromisoformat(f"{month}-01")
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following
+
+
+class Attendance:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, event: dict) -> None:
+        """Apply the change to each day it names, unless a later change already did."""
+        rows = [
+            {
+                "child_id": event["child_id"],
+                "activity": event["activity"],
+                "day": day,
+                "family_id": event["family_id"],
+                "child_first_name": event["child_first_name"][:100],
+                "activity_label": event["activity_label"][:100],
+                "status": status,
+                "changed_at": event["changed_at"],
+            }
+            for day, status in day_statuses(event)
+        ]
+        if not rows:
+            return
+        statement = insert(AttendanceDay).values(rows)
+        kept = ("family_id", "child_first_name", "activity_label", "status", "changed_at")
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[AttendanceDay.child_id, AttendanceDay.activity, AttendanceDay.day],
+                set_={name: statement.excluded[name] for name in kept},
+                where=AttendanceDay.changed_at <= statement.excluded.changed_at,
+            )
+        )
+
+    def families(self, month: str) -> list[str]:
+        """Families with a day in the month, or a day billed in it (a correction may be due)."""
+        first, following = month_bounds(month)
+        attended = select(AttendanceDay.family_id).where(
+            AttendanceDay.day >= first, AttendanceDay.day < following
+        )
+        billed = select(BilledDay.family_id).where(BilledDay.month == month)
+        query = attended.union(billed)
+        return sorted(self.session.scalars(query), key=lambda f: (len(f), f))
+
+    def lock_family(self, family_id: str) -> None:
+        """Runs of the same family wait for each other (the timer of another replica, the CLI)."""
+        key = f"billing-invoicing-{family_id}"
+        self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+    def days(self, family_id: str, month: str) -> list[pricing.AttendanceDay]:
+        first, following = month_bounds(month)
+        query = select(AttendanceDay).where(
+            AttendanceDay.family_id == family_id,
+            AttendanceDay.day >= first,
+            AttendanceDay.day < following,
+        )
+        return [
+            pricing.AttendanceDay(
+                row.child_id,
+                row.child_first_name,
+                row.activity,
+                row.activity_label,
+                row.day,
+                row.status,
+            )
+            for row in self.session.scalars(query)
+        ]
+
+    def household(self, family_id: str) -> pricing.Household:
+        found = self.session.get(FamilyQuotient, family_id)
+        if found is None:
+            return pricing.Household()
+        return pricing.Household(found.quotient_familial, found.resident)
+
+    def billed(self, family_id: str, month: str) -> dict[pricing.DayKey, int]:
+        query = (
+            select(BilledDay.child_id, BilledDay.activity, BilledDay.day, func.sum(BilledDay.cents))
+            .where(BilledDay.family_id == family_id, BilledDay.month == month)
+            .group_by(BilledDay.child_id, BilledDay.activity, BilledDay.day)
+        )
+        return {(c, a, d): int(cents) for c, a, d, cents in self.session.execute(query)}
+
+    def bill(self, family_id: str, month: str, key: pricing.DayKey, cents: int, **document) -> None:
+        child_id, activity, day = key
+        self.session.add(
+            BilledDay(
+                family_id=family_id,
+                month=month,
+                child_id=child_id,
+                activity=activity,
+                day=day,
+                cents=cents,
+                **document,
+            )
+        )
+
+    def finished(self, month: str) -> bool:
+        return self.session.get(InvoicingRun, month) is not None
+
+    def finish(self, month: str, families: int, now: datetime) -> None:
+        statement = insert(InvoicingRun).values(month=month, finished_at=now, families=families)
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[InvoicingRun.month],
+                set_={"finished_at": now, "families": families},
+            )
+        )
