@@ -82,10 +82,8 @@ def test_vingt_personnes_reservent_en_meme_temps(stack, portal, helpers, new_ema
 @pytest.fixture
 def requests_stopped(stack):
     """The requests service stopped for the test; started again even if the test fails."""
-    stack.stop_service("requests")
-    yield
-    if not stack.processes["requests"].running:
-        stack.start_service("requests")
+    with stack.service_stopped("requests"):
+        yield
 
 
 def test_pages_en_503_quand_le_service_des_demarches_est_arrete(
