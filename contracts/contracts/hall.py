@@ -5,6 +5,8 @@ RPC, each taking ``caller`` first:
 - ``hall_availability(caller, month)`` -> ``HallMonth`` (``month`` ``YYYY-MM``)
 - ``request_hall(caller, payload: RequestHall)`` -> ``HallBooking`` (account holders only)
 - ``get_hall_booking(caller, reference)`` -> ``HallBooking`` (its requester, or agents)
+- ``cancel_hall_booking(caller, reference)`` -> ``HallBooking``: its requester withdraws a
+  request not answered yet (``Conflict`` once accepted or refused; ``NotFound`` to anyone else)
 - agents (``agent_vie_pratique`` or ``admin``): ``list_hall_bookings(caller, status=None)`` ->
   list of ``AgentHallBooking``; ``decide_hall_booking(caller, booking_id, payload:
   HallDecision)`` -> ``AgentHallBooking``; ``get_hall_insurance(caller, booking_id)`` ->
@@ -13,6 +15,9 @@ RPC, each taking ``caller`` first:
 Events (exchange ``requests.events``): ``fee_due`` when a request is accepted (billing makes it
 an invoice payable online; notifications tells the requester), ``hall_booking_refused`` with
 the reason (notifications).
+
+Consumes ``billing.invoice_paid``: when its ``reference`` is a booking's (``SDF-…``), the
+booking is marked paid (``paid_at``).
 """
 
 from __future__ import annotations
@@ -98,6 +103,12 @@ class HallBooking(Schema):
     deposit_cents = fields.Integer(required=True)
     status = fields.String(required=True)
     status_label = fields.String(required=True)
+    paid_at = fields.AwareDateTime(
+        allow_none=True,
+        load_default=None,
+        format="iso",
+        metadata={"description": "when billing announced the rent's invoice paid"},
+    )
     reason = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True, format="iso")
 

@@ -20,6 +20,7 @@ import secrets
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -188,6 +189,16 @@ class Stack:
         process.start()
         url = self.health_urls[name]
         wait_until(lambda: _ok(url), STARTUP_SECONDS, f"{name} /readyz", [process])
+
+    @contextmanager
+    def service_stopped(self, name: str) -> Iterator[None]:
+        """``name`` stopped inside the block; started again after it, even when it fails."""
+        self.stop_service(name)
+        try:
+            yield
+        finally:
+            if not self.processes[name].running:
+                self.start_service(name)
 
     def cut_relay_link(self) -> None:
         """Reset and refuse the requests relay's connections to RabbitMQ (RPC keeps going)."""

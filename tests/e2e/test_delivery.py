@@ -38,10 +38,8 @@ def assert_each_confirmed_once(stack, helpers, email: str, numbers: list[str]) -
 @pytest.fixture
 def notifications_stopped(stack):
     """Notifications stopped for the test; started again even if the test fails."""
-    stack.stop_service("notifications")
-    yield
-    if not stack.processes["notifications"].running:
-        stack.start_service("notifications")
+    with stack.service_stopped("notifications"):
+        yield
 
 
 def test_rien_n_est_perdu_quand_notifications_est_arrete(

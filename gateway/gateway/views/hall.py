@@ -8,9 +8,9 @@ import base64
 import posixpath
 from datetime import date
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 
-from contracts.errors import Forbidden, Invalid
+from contracts.errors import Conflict, Forbidden, Invalid
 from contracts.hall import EVENT_KINDS, PERIOD_LABELS, euros
 from gateway import pages, sessions
 from gateway.views import no_store, rpc
@@ -125,3 +125,16 @@ def booking(reference: str):
         "hall/booking.html", found=found, euros=euros, is_new=request.args.get("nouveau") == "1"
     )
     return no_store(make_response(page))
+
+
+@bp.post("/demande/<reference>/annuler")
+@pages.login_required
+def cancel(reference: str):
+    """The requester withdraws a request the town has not answered yet."""
+    try:
+        rpc().call("requests", "cancel_hall_booking", sessions.current_caller(), reference)
+    except Conflict as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Votre demande est annulée : la date reste libre pour d'autres.")
+    return redirect(url_for(".booking", reference=reference), 303)

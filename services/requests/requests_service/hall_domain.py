@@ -17,8 +17,14 @@ from contracts.hall import EVENT_KINDS
 from requests_service.appointments_calendar import PARIS, holiday_name
 from requests_service.appointments_domain import add_months
 
-REQUESTED, ACCEPTED, REFUSED = "demandee", "acceptee", "refusee"
-STATUS_LABELS = {REQUESTED: "Demandée", ACCEPTED: "Acceptée", REFUSED: "Refusée"}
+REQUESTED, ACCEPTED, REFUSED, CANCELLED = "demandee", "acceptee", "refusee", "annulee"
+STATUS_LABELS = {
+    REQUESTED: "Demandée",
+    ACCEPTED: "Acceptée",
+    REFUSED: "Refusée",
+    CANCELLED: "Annulée par le demandeur",
+}
+PAID_LABEL = "Acceptée, location payée"
 AGENT_ROLES = ("agent_vie_pratique", "admin")
 INVALID_FORM = "Le formulaire contient des erreurs."
 CAPACITY = 200
@@ -70,6 +76,10 @@ REASON_REQUIRED = "Indiquez le motif du refus : il sera envoyé au demandeur."
 ALREADY_DECIDED = "Cette demande a déjà reçu une réponse."
 NOT_FOUND = "Cette demande de salle n'existe pas."
 NOT_YOUR_ROLE = "La salle des fêtes est gérée par le service vie pratique."
+NOT_CANCELLABLE = (
+    "Seule une demande qui attend la réponse de la mairie peut être annulée en ligne. "
+    "Pour renoncer à une location acceptée, contactez le service vie pratique."
+)
 
 
 class HallTaken(Exception):
@@ -187,6 +197,25 @@ def decide(store: HallBookings, booking: Any, agent: dict, data: dict, now: date
     store.save(booking)
 
 
+def cancel(booking: Any, now: datetime) -> None:
+    """The requester withdraws a request the town has not answered yet.
+
+    An accepted booking has an invoice in billing, which no event can cancel: renouncing it
+    goes through the town (the régie cancels the invoice)."""
+    if booking.status != REQUESTED:
+        raise Conflict(NOT_CANCELLABLE)
+    booking.status, booking.updated_at = CANCELLED, now
+
+
+def mark_paid(booking: Any, paid_at: datetime) -> bool:
+    """Record that the rent's invoice is paid; False when there is nothing to record (not an
+    accepted booking, or already paid: a redelivered announcement changes nothing)."""
+    if booking is None or booking.status != ACCEPTED or booking.paid_at is not None:
+        return False
+    booking.paid_at, booking.updated_at = paid_at, paid_at
+    return True
+
+
 def due_date(booking: Any, now: datetime) -> date:
     """Pay within 30 days, and 14 days before the event at the latest (never before tomorrow)."""
     today = now.astimezone(PARIS).date()
@@ -216,6 +245,19 @@ def visible_to(booking: Any, who: dict, ref: str) -> Any:
     return booking
 
 
+def own(booking: Any, who: dict, ref: str) -> Any:
+    """The booking for its requester's account only; NotFound for anyone else, agents too."""
+    if booking is None or reference(booking) != ref or not booking.account_id:
+        raise NotFound(NOT_FOUND)
+    if booking.account_id != who.get("account_id"):
+        raise NotFound(NOT_FOUND)
+    return booking
+
+
+def status_label(booking: Any) -> str:
+    return PAID_LABEL if booking.paid_at is not None else STATUS_LABELS[booking.status]
+
+
 def booking_view(booking: Any) -> dict:
     period = PERIODS[booking.period]
     return {
@@ -233,7 +275,8 @@ def booking_view(booking: Any) -> dict:
         "amount_cents": booking.amount_cents,
         "deposit_cents": booking.deposit_cents,
         "status": booking.status,
-        "status_label": STATUS_LABELS[booking.status],
+        "status_label": status_label(booking),
+        "paid_at": booking.paid_at,
         "reason": booking.reason,
         "requester": booking.requester,
         "email": booking.email,

@@ -46,5 +46,6 @@ class HallBooking(Base):
     insurance_content_type: Mapped[str] = mapped_column(String(100))
     insurance_size: Mapped[int] = mapped_column(Integer)
     insurance_data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

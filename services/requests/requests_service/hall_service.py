@@ -1,6 +1,8 @@
 """Entrypoints of the salle des fêtes (``contracts.hall``), mixed into ``RequestsService``:
-availability, requests with their insurance certificate, and the agent's decision, whose
-acceptance publishes ``fee_due`` for billing in the same transaction that blocks the date.
+availability, requests with their insurance certificate, their withdrawal by the requester,
+and the agent's decision, whose acceptance publishes ``fee_due`` for billing in the same
+transaction that blocks the date. ``billing.invoice_paid`` for a booking's fee marks it paid
+(once per ``event_id``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from datetime import date
 from nameko.rpc import rpc
 
 from chassis import identity
+from chassis.events import handle_event
 from chassis.types import utcnow
+from contracts import billing
 from contracts import hall as contract
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, Conflict, Forbidden, Invalid, NotFound
@@ -81,6 +85,29 @@ class HallEntrypoints:
             found = HallBookings(session).get(booking_id) if booking_id else None
             view = domain.booking_view(domain.visible_to(found, who, reference))
         return contract.HallBooking().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancel_hall_booking(self, caller, reference):
+        """The requester withdraws a request the town has not answered yet."""
+        who = identity.load(caller)
+        booking_id = domain.parse_reference(reference)
+        with self.db.session() as session:
+            store = HallBookings(session)
+            found = store.get(booking_id, for_change=True) if booking_id else None
+            booking = domain.own(found, who, reference)
+            domain.cancel(booking, utcnow())
+            view = domain.booking_view(booking)
+        return contract.HallBooking().dump(view)
+
+    @handle_event(billing.SERVICE, billing.INVOICE_PAID, billing.InvoicePaid)
+    def on_invoice_paid(self, session, event):
+        """The rent of a booking is paid: other invoices (no ``SDF-`` reference) are ignored."""
+        booking_id = domain.parse_reference(event.get("reference"))
+        if booking_id is None:
+            return
+        found = HallBookings(session).get(booking_id, for_change=True)
+        if found is not None and domain.reference(found) == event["reference"]:
+            domain.mark_paid(found, event["occurred_at"])
 
     @rpc(expected_exceptions=EXPECTED)
     def list_hall_bookings(self, caller, status=None):

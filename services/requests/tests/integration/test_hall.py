@@ -1,12 +1,14 @@
 """The salle des fêtes through the real service, PostgreSQL and RabbitMQ: a request with its
 insurance certificate, availability, acceptance publishing ``fee_due`` exactly as billing
 expects, refusal with a reason, and never two accepted bookings on the same time, even when
-two agents accept at once."""
+two agents accept at once; billing's ``invoice_paid`` marking a booking paid, and the
+requester withdrawing a request not answered yet."""
 
 from __future__ import annotations
 
 import base64
 import io
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import eventlet
@@ -14,10 +16,11 @@ import pytest
 from nameko.containers import ServiceContainer
 from PIL import Image
 
+from chassis.testing.fixtures import wait_until
 from chassis.testing.services import call, service_config
 from contracts import hall
 from contracts.base import example
-from contracts.errors import Conflict, Forbidden, Invalid
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from requests_service import hall_domain, hall_insurance
 from requests_service.service import RequestsService
 
@@ -187,3 +190,78 @@ def test_date_trop_proche_ou_trop_de_personnes(container):
         "day": [hall_domain.TOO_EARLY],
         "guests": [hall_domain.TOO_MANY],
     }
+
+
+def accepted_request(container, day: date, **changes) -> dict:
+    sent = call(container, "request_hall", HOLDER, request_payload(day, **changes))
+    [listed] = [
+        b
+        for b in call(container, "list_hall_bookings", AGENT, "demandee")
+        if b["reference"] == sent["reference"]
+    ]
+    call(container, "decide_hall_booking", AGENT, listed["id"], {"decision": "acceptee"})
+    return sent
+
+
+def invoice_paid(reference: str | None) -> dict:
+    return {**example("invoice_paid"), "event_id": str(uuid.uuid4()), "reference": reference}
+
+
+def test_facture_payee_marque_la_location_payee_une_fois(container, dispatch):
+    sent = accepted_request(container, a_saturday(8))
+    waiting = call(container, "request_hall", HOLDER, request_payload(a_saturday(10)))
+    family_invoice = invoice_paid(None)
+    paid = invoice_paid(sent["reference"])
+    for event in (
+        family_invoice,
+        invoice_paid("SDF-2020-999999"),
+        invoice_paid(waiting["reference"]),
+        paid,
+        paid,
+    ):
+        dispatch("billing", "invoice_paid", event)
+    wait_until(
+        lambda: call(container, "get_hall_booking", HOLDER, sent["reference"])["paid_at"],
+        message="the booking marked paid",
+    )
+    shown = call(container, "get_hall_booking", HOLDER, sent["reference"])
+    assert (shown["status"], shown["status_label"]) == ("acceptee", hall_domain.PAID_LABEL)
+    assert datetime.fromisoformat(shown["paid_at"]) == datetime.fromisoformat(paid["occurred_at"])
+    [listed] = [
+        b
+        for b in call(container, "list_hall_bookings", AGENT)
+        if b["reference"] == sent["reference"]
+    ]
+    assert listed["paid_at"] == shown["paid_at"]
+    unanswered = call(container, "get_hall_booking", HOLDER, waiting["reference"])
+    assert (unanswered["status"], unanswered["paid_at"]) == ("demandee", None)
+
+
+def test_le_demandeur_annule_sa_demande_tant_qu_elle_attend(container):
+    day = a_saturday(12)
+    sent = call(container, "request_hall", HOLDER, request_payload(day))
+    with pytest.raises(NotFound):
+        call(container, "cancel_hall_booking", OTHER, sent["reference"])
+    with pytest.raises(NotFound):
+        call(container, "cancel_hall_booking", AGENT, sent["reference"])
+    cancelled = call(container, "cancel_hall_booking", HOLDER, sent["reference"])
+    assert (cancelled["status"], cancelled["status_label"]) == (
+        "annulee",
+        "Annulée par le demandeur",
+    )
+    with pytest.raises(Conflict, match="attend la réponse"):
+        call(container, "cancel_hall_booking", HOLDER, sent["reference"])
+    [listed] = [
+        b
+        for b in call(container, "list_hall_bookings", AGENT)
+        if b["reference"] == sent["reference"]
+    ]
+    with pytest.raises(Conflict, match="déjà reçu une réponse"):
+        call(container, "decide_hall_booking", AGENT, listed["id"], {"decision": "acceptee"})
+
+    accepted = accepted_request(container, day + timedelta(days=7))
+    with pytest.raises(Conflict, match="contactez le service vie pratique"):
+        call(container, "cancel_hall_booking", HOLDER, accepted["reference"])
+    assert (
+        call(container, "get_hall_booking", HOLDER, accepted["reference"])["status"] == "acceptee"
+    )

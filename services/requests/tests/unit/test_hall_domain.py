@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
+import pytest
+
+from contracts.errors import Conflict
 from requests_service import hall_domain as domain
 from requests_service.appointments_calendar import PARIS
 
@@ -44,3 +47,28 @@ def test_une_matinee_louee_laisse_l_apres_midi_mais_pas_la_journee():
     assert domain.free_periods(day, taken) == ["apres_midi"]
     night_before = [domain.period_bounds(date(2027, 6, 11), domain.PERIODS["journee"])]
     assert domain.free_periods(day, night_before) == ["matin", "apres_midi", "journee"]
+
+
+def booking(status: str, paid_at=None) -> SimpleNamespace:
+    return SimpleNamespace(status=status, paid_at=paid_at, updated_at=None)
+
+
+def test_payee_une_fois_et_seulement_acceptee():
+    accepted = booking(domain.ACCEPTED)
+    assert domain.mark_paid(accepted, NOW) and accepted.paid_at == NOW
+    assert domain.status_label(accepted) == domain.PAID_LABEL
+    assert not domain.mark_paid(accepted, datetime(2027, 5, 3, tzinfo=UTC))
+    assert accepted.paid_at == NOW
+    for status in (domain.REQUESTED, domain.REFUSED, domain.CANCELLED):
+        other = booking(status)
+        assert not domain.mark_paid(other, NOW) and other.paid_at is None
+    assert not domain.mark_paid(None, NOW)
+
+
+def test_annulation_avant_la_reponse_seulement():
+    waiting = booking(domain.REQUESTED)
+    domain.cancel(waiting, NOW)
+    assert (waiting.status, waiting.updated_at) == (domain.CANCELLED, NOW)
+    for status in (domain.ACCEPTED, domain.REFUSED, domain.CANCELLED):
+        with pytest.raises(Conflict, match="vie pratique"):
+            domain.cancel(booking(status), NOW)
