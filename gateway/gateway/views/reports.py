@@ -6,11 +6,21 @@ report is sent with their caller, so it is attached to the account and shows in 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from contracts.errors import Conflict, Invalid, TooManyRequests
 from contracts.fields_fr import REQUIRED
-from gateway import forms, photos, sessions, submissions
+from gateway import forms, photos, security, sessions, submissions
 from gateway.errors import with_retry_after
 from gateway.views import no_store, public_url, rpc
 
@@ -55,18 +65,19 @@ def _prefill() -> dict:
     return {"email": account["email"], "address": address}
 
 
-def _form_page(values: dict, errors: dict, message: str | None = None) -> str:
+def _form_page(values: dict, errors: dict, message: str | None = None) -> Response:
     notice = errors.pop("photo_again", None)
     summary = forms.error_summary(errors, submissions.LABELS)
     if message:
         summary.insert(0, (None, message))
-    return render_template(
+    page = render_template(
         "reports/new.html",
         values=values,
         errors=errors,
         summary=summary,
         photo_notice=notice[0] if notice else None,
     )
+    return security.allow_images_from(make_response(page), current_app.config["MAP_TILE_URL"])
 
 
 @bp.get("/suivi")
