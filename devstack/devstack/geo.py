@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import re
 import struct
 import unicodedata
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from flask import Flask, Response, jsonify, request
 
+from contracts.geodesy import distance_metres
 from devstack.serving import serve
 
 DEFAULT_PORT = 8300
@@ -40,7 +40,6 @@ CONTEXT = "69, Rhône, Auvergne-Rhône-Alpes"
 MAX_ZOOM = 20
 TILE_SIZE = 256
 MAX_LIMIT = 20
-EARTH_RADIUS_METRES = 6_371_000
 WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -118,14 +117,6 @@ def reverse(addresses: tuple[Address, ...], lon: float, lat: float, limit: int) 
     """The nearest addresses, each with its distance in metres."""
     ranked = sorted((distance_metres(lon, lat, a.lon, a.lat), a) for a in addresses)
     return [address.feature(distance=round(metres)) for metres, address in ranked[:limit]]
-
-
-def distance_metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance (haversine)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
-    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_METRES * math.asin(math.sqrt(h))
 
 
 @cache

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from devstack.geo import distance_metres
+from contracts.geodesy import distance_metres
 
 
 def free_port() -> int:
