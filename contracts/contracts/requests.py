@@ -23,7 +23,7 @@ Events (exchange ``requests.events``): ``report_submitted``, ``report_status_cha
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from contracts import fields_fr as fr
 from contracts.base import Event
@@ -120,6 +120,54 @@ class ReportSubmission(SubmitReport):
     client_ip = fields.String(load_default="")
 
 
+SIMILAR_WITHIN_METRES = 50
+"""An open report of the same category this close is offered to follow instead."""
+
+
+class FindSimilarReports(Schema):
+    """Where and what a citizen is about to report (``find_similar_reports``)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    category = fr.choice(CATEGORIES)
+    latitude = fr.number(low=-90, high=90, required=True)
+    longitude = fr.number(low=-180, high=180, required=True)
+
+
+class SimilarReport(Schema):
+    """An open report near a place: what a citizen needs to recognise it, nothing about its
+    author (no e-mail, description or photo)."""
+
+    tracking_number = fields.String(required=True)
+    category_label = fields.String(required=True)
+    address = fields.String(required=True)
+    status_label = fields.String(required=True)
+    submitted_at = fields.AwareDateTime(required=True, format="iso")
+    distance_metres = fields.Integer(required=True)
+
+
+class FollowReport(Schema):
+    """``follow_report``: the address that will get the report's status e-mails.
+
+    ``client_ip`` is set by the gateway: following counts in the same limits as reporting,
+    since both send e-mails to a typed address."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    tracking_number = fields.String(required=True, validate=validate.Length(max=20))
+    email = fr.email()
+    client_ip = fields.String(load_default="")
+
+
+class FollowedReport(Schema):
+    tracking_number = fields.String(required=True)
+    category_label = fields.String(required=True)
+    address = fields.String(required=True)
+    status_label = fields.String(required=True)
+
+
 class ChangeReportStatus(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -195,7 +243,7 @@ class ReportSubmitted(Event):
 
 
 class ReportStatusChanged(Event):
-    redacted_once_published = ("tracking_key", "email", "comment")
+    redacted_once_published = ("tracking_key", "email", "comment", "followers")
 
     report_id = fields.Integer(required=True)
     tracking_number = fields.String(required=True)
@@ -207,6 +255,9 @@ class ReportStatusChanged(Event):
     status_label = fields.String(required=True)
     comment = fields.String(required=True)
     changed_at = fields.AwareDateTime(required=True, format="iso")
+    # Added with report followers: the addresses that chose to follow this report; they get
+    # the same news without the author's private link. Emptied once published.
+    followers = fields.List(fields.String(), load_default=list, allow_none=True)
 
 
 AgentReportPage = page_of(AgentReport)

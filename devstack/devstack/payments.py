@@ -40,12 +40,10 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import hashlib
 import hmac
 import logging
 import secrets
-import signal
 import threading
 import time
 import uuid
@@ -67,7 +65,8 @@ from flask import (
     render_template_string,
     request,
 )
-from werkzeug.serving import make_server
+
+from devstack.serving import serve
 
 log = logging.getLogger("devstack.payments")
 
@@ -463,12 +462,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--key", default=DEVELOPMENT_KEY, help="clé de la boutique")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO)
-    server = make_server(args.host, args.port, create_app(args.key), threaded=True)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    log.info("payment simulator on http://%s:%s", args.host, args.port)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+    serve(create_app(args.key), args.host, args.port, "payment simulator")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@
    (``var/caller_signing_key.pem``: the gateway signs, the services get its public key) and
    the demo accounts' passwords;
 4. exports the development settings (those databases, FranceConnect through the test provider
-   :mod:`devstack.franceconnect` on port 8200);
+   :mod:`devstack.franceconnect` on port 8200, the map's tiles and geocoder through
+   :mod:`devstack.geo` on port 8300);
 5. migrates every service's database (``services/*/alembic.ini``);
 6. creates, once, a demo administrator and demo agents (public space, SimpliCité, régie,
    état civil, vie pratique; accounts CLI), and the demo family a newcomer activates in
@@ -48,11 +49,13 @@ PUBLIC_URL = "http://localhost:8000"
 MAIL_PAGE_URL = "http://localhost:1080"
 PAYMENTS_URL = "http://localhost:8100"
 FRANCECONNECT_URL = "http://localhost:8200"
+GEO_URL = "http://localhost:8300"
 LOCAL_PORTS = {
     8000: "gateway",
     1025: "SMTP sink",
     1080: "SMTP sink (web)",
     8200: "FranceConnect test provider",
+    8300: "tile server and geocoder stand-in",
     9100: "gateway metrics",
 }
 # Prometheus endpoints of the local run: the gateway's own port, each service's health port.
@@ -192,6 +195,10 @@ def local_environment(database_urls: dict[str, str], root: Path = REPO_ROOT) -> 
         "FRANCECONNECT_CLIENT_SECRET": franceconnect_state.DEFAULT_CLIENT_SECRET,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": "1025",
+        # The map's stand-ins (python -m devstack.geo, Procfile): no outside server is reached.
+        "MAP_TILE_URL": GEO_URL + "/{z}/{x}/{y}.png",
+        "MAP_ATTRIBUTION": "Fond de carte neutre (développement)",
+        "GEOCODER_URL": GEO_URL,
         **caller_keys(env, var),
     }
     for service_dir in service_dirs(root):
@@ -274,6 +281,7 @@ def banner(env: dict[str, str], logins: list[tuple[str, str, list[str]]]) -> str
   Régie (agents) ................. {url}/agents/regie
   FranceConnect (test) ........... {FRANCECONNECT_URL}
   Paiement (simulateur) / payment  {PAYMENTS_URL}
+  Carte et adresses (tuiles, BAN)  {GEO_URL}
   Courriels reçus / received mail  {MAIL_PAGE_URL}
   Métriques / metrics (Prometheus)
 {metrics}

@@ -4,7 +4,8 @@
 
 The session fixture ``stack`` makes a fresh RabbitMQ vhost and fresh PostgreSQL databases
 (migrated with alembic), creates an administrator and a public-space agent with the accounts
-CLI, then starts the SMTP sink, the FranceConnect test provider (with its test hooks), every
+CLI, then starts the SMTP sink, the FranceConnect test provider (with its test hooks), the
+payment simulator, the map's tile server and geocoder (:mod:`devstack.geo`), every
 service (``python -m chassis.run``, that is ``nameko run``) and the gateway (gunicorn,
 ``PORTAL_ENV=production``, one trusted proxy as behind the Ingress) on free ports, and waits
 until every service's ``/readyz`` and the gateway's answer 200 (the gateway's readiness is only
@@ -80,6 +81,7 @@ class Stack:
         self.franceconnect_url = ""  # the provider's issuer, e.g. http://127.0.0.1:<port>/api/v2
         self.franceconnect_client = (f"portail-e2e-{secrets.token_hex(4)}", secrets.token_hex(24))
         self.payments_url = ""  # the payment simulator (devstack.payments)
+        self.geo_url = ""  # the map's tile server and geocoder (devstack.geo)
         self.payment_key = secrets.token_hex(16)  # the simulated shop's Systempay key
         # The gateway signs callers with it; the services get its public key only.
         self.caller_key = signed_caller.generate_key()
@@ -326,6 +328,19 @@ def _start_payments(stack: Stack, env: dict[str, str]) -> dict[str, str]:
     }
 
 
+def _start_geo(stack: Stack, env: dict[str, str]) -> dict[str, str]:
+    """The map's tile server and BAN geocoder stand-in, and the gateway settings that use it."""
+    port = free_port()
+    stack.geo_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-P", "-m", "devstack.geo", "--port", str(port)]
+    _add(stack, "geo", command, stack.workdir, env)
+    return {
+        "MAP_TILE_URL": stack.geo_url + "/{z}/{x}/{y}.png",
+        "MAP_ATTRIBUTION": "Fond de carte neutre (tests)",
+        "GEOCODER_URL": stack.geo_url,
+    }
+
+
 def _add(stack: Stack, name: str, command: list[str], cwd: Path, env: dict) -> Process:
     process = Process(name, command, cwd, env, stack.logdir / f"{name}.log")
     stack.processes[name] = process
@@ -344,6 +359,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
     _add(stack, "smtp", sink, stack.workdir, env)
     _start_franceconnect(stack, env)
     shop = _start_payments(stack, env)
+    geo = _start_geo(stack, env)
     vhost = amqp_uri.rsplit("/", 1)[1]
     for service, module in SERVICES.items():
         port = free_port()
@@ -372,6 +388,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
         "FRANCECONNECT_CLIENT_ID": client_id,
         "FRANCECONNECT_CLIENT_SECRET": client_secret,
         "GATEWAY_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}",
+        **geo,
     }
     stack.metrics_urls["gateway"] = f"http://127.0.0.1:{metrics_port}/metrics"
     gunicorn = [str(BIN / "gunicorn"), "--no-control-socket"]
@@ -399,6 +416,7 @@ def start_stack(workdir: Path) -> Stack:
         wait_until(lambda: _ok(discovery), 10, "FranceConnect provider", processes)
         switches = f"{stack.payments_url}/_test/switches"
         wait_until(lambda: _ok(switches), 10, "payment simulator", processes)
+        wait_until(lambda: _ok(f"{stack.geo_url}/healthz"), 10, "tiles and geocoder", processes)
     except BaseException:
         stack.close()
         raise

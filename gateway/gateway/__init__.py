@@ -15,6 +15,7 @@ from flask import Flask
 
 from gateway import errors, formatting, logs, metrics, security, sessions, settings
 from gateway.franceconnect import FranceConnect
+from gateway.geocoder import Geocoder
 from gateway.rpc import RpcClient
 from gateway.views import (
     account,
@@ -44,6 +45,7 @@ from gateway.views import (
     open311,
     payment_callbacks,
     registration,
+    report_map,
     reports,
 )
 
@@ -51,6 +53,7 @@ BLUEPRINTS = (
     home.bp,
     health.bp,
     reports.bp,
+    report_map.bp,
     demarches.bp,
     appointments.bp,
     hall.bp,
@@ -92,6 +95,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     formatting.init_app(app)
     sessions.init_app(app)
     FranceConnect().init_app(app)
+    Geocoder(app.config["GEOCODER_URL"]).init_app(app)
     if rpc_client is None:
         RpcClient(app)
     else:

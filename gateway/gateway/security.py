@@ -12,6 +12,8 @@ templates use no inline script or style; the town colours come from ``/theme.css
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -39,6 +41,15 @@ HEADERS = {
 }
 
 HSTS = "max-age=31536000; includeSubDomains"
+
+
+def allow_images_from(response: Response, url: str) -> Response:
+    """This page also shows images from ``url``'s origin (the report map's tiles)."""
+    target = urlsplit(url)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self'", f"img-src 'self' {target.scheme}://{target.netloc}"
+    )
+    return response
 
 
 def init_app(app: Flask) -> None:

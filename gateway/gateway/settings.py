@@ -19,6 +19,16 @@ DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 MIN_SECRET_LENGTH = 32
 AA_CONTRAST = 4.5
+# The map of the report form: IGN Géoplateforme "Plan IGN" tiles (Web Mercator, WMTS as XYZ)
+# and the Base Adresse Nationale API; the local run and the tests point at devstack.geo.
+DEFAULT_MAP_TILE_URL = (
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
+    "&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+)
+DEFAULT_MAP_ATTRIBUTION = "© IGN – Plan IGN"
+DEFAULT_GEOCODER_URL = "https://api-adresse.data.gouv.fr"
+WEB_ADDRESS = re.compile(r"^https?://[^/?#\s]+")
 
 log = logging.getLogger("gateway.settings")
 
@@ -42,6 +52,9 @@ def from_environ(env: Mapping[str, str]) -> dict[str, Any]:
         "TOWN_NAME": env.get("TOWN_NAME", "Caluire-et-Cuire"),
         "TOWN_COLOR": env.get("TOWN_COLOR", "#00567a"),
         "TOWN_COLOR_DARK": env.get("TOWN_COLOR_DARK", "#003a52"),
+        "MAP_TILE_URL": env.get("MAP_TILE_URL", "").strip() or DEFAULT_MAP_TILE_URL,
+        "MAP_ATTRIBUTION": env.get("MAP_ATTRIBUTION", "").strip() or DEFAULT_MAP_ATTRIBUTION,
+        "GEOCODER_URL": (env.get("GEOCODER_URL", "").strip() or DEFAULT_GEOCODER_URL).rstrip("/"),
     }
 
 
@@ -64,6 +77,17 @@ def check(config: dict[str, Any]) -> None:
         config["PUBLIC_URL"] = "http://localhost:8000"
     for key in ("TOWN_COLOR", "TOWN_COLOR_DARK"):
         _check_color(key, config[key])
+    _check_map(config)
+
+
+def _check_map(config: dict[str, Any]) -> None:
+    """Tiles and geocoder are web addresses; the tile template names {z}, {x} and {y}."""
+    for key in ("MAP_TILE_URL", "GEOCODER_URL"):
+        if not WEB_ADDRESS.match(config[key]):
+            raise SettingsError(f"{key} must be an http(s) address, not {config[key]!r}.")
+    missing = [part for part in ("{z}", "{x}", "{y}") if part not in config["MAP_TILE_URL"]]
+    if missing:
+        raise SettingsError(f"MAP_TILE_URL must contain {', '.join(missing)}.")
 
 
 def _check_secret_key(config: dict[str, Any], production: bool) -> None:

@@ -108,6 +108,7 @@ def default_answers() -> dict:
     return {
         **account_answers(),
         "submit_report": example("submitted_report"),
+        "find_similar_reports": [],
         "get_tracked_report": tracked_report(),
         "get_tracked_report_photo": photo,
         "get_report_photo": photo,

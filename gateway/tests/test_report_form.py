@@ -32,7 +32,10 @@ def test_report_goes_to_the_service_then_to_its_tracking_page(client, rpc):
     assert response.headers["Location"] == (
         "/suivi/ESP-2026-000123?cle=q9Jw3nM2xZ7pK1vR5tY8uB4cD6eF0gHs&nouveau=1"
     )
-    [call] = rpc.calls
+    similar, call = rpc.calls
+    assert similar["method"] == "find_similar_reports"
+    place = {"category": "eclairage_public", "latitude": 45.7953, "longitude": 4.8467}
+    assert similar["args"][1] == place
     assert (call["service"], call["method"]) == ("requests", "submit_report")
     caller, payload = call["args"]
     assert caller == ANONYMOUS
@@ -59,7 +62,7 @@ def test_report_limit_page_says_the_delay_the_service_gives(client, rpc):
 
 def test_photo_travels_as_base64_with_its_name(client, rpc, jpeg):
     post(client, GOOD, photo=("lampadaire.jpg", jpeg))
-    payload = rpc.calls[0]["args"][1]
+    payload = rpc.last("submit_report")["args"][1]
     assert payload["photo"]["filename"] == "lampadaire.jpg"
     assert base64.b64decode(payload["photo"]["data"]) == jpeg
 
@@ -117,3 +120,63 @@ def test_request_over_the_size_cap_is_a_french_413(make_app, rpc):
     assert response.status_code == 413
     assert "40 Mo" in response.get_data(as_text=True)
     assert rpc.calls == []
+
+
+SIMILAR = {
+    "tracking_number": "ESP-2026-000123",
+    "category_label": "Éclairage public",
+    "address": "10 avenue Général de Gaulle",
+    "status_label": "En cours",
+    "submitted_at": "2026-11-25T08:30:00+00:00",
+    "distance_metres": 12,
+}
+
+
+def test_un_signalement_semblable_est_propose_au_lieu_d_en_creer_un(client, rpc, jpeg):
+    rpc.answer("find_similar_reports", [SIMILAR])
+    response = post(client, GOOD, photo=("lampadaire.jpg", jpeg))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert [call["method"] for call in rpc.calls] == ["find_similar_reports"]
+    assert "Un signalement semblable est déjà en cours" in html
+    assert "ESP-2026-000123 – Éclairage public" in html and "à 12 m de votre repère" in html
+    assert 'name="numero" value="ESP-2026-000123"' in html
+    assert 'value="camille.martin@example.org"' in html
+    assert 'name="nouveau_quand_meme" value="1"' in html
+    assert "choisissez-la de nouveau" in html
+
+
+def test_le_citoyen_peut_quand_meme_creer_son_signalement(client, rpc):
+    rpc.answer("find_similar_reports", [SIMILAR])
+    response = post(client, {**GOOD, "nouveau_quand_meme": "1"})
+    assert response.status_code == 303
+    assert [call["method"] for call in rpc.calls] == ["submit_report"]
+
+
+def test_sans_coordonnees_aucune_recherche_de_doublon(client, rpc):
+    post(client, {**GOOD, "latitude": "", "longitude": ""})
+    assert [call["method"] for call in rpc.calls] == ["submit_report"]
+
+
+def test_suivre_un_signalement_envoie_l_adresse_au_service(client, rpc):
+    followed = {key: SIMILAR[key] for key in ("tracking_number", "category_label", "address")}
+    rpc.answer("follow_report", {**followed, "status_label": "En cours"})
+    form = {"numero": "ESP-2026-000123", "follow_email": "voisin@example.org"}
+    response = client.post("/signalements/suivre", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Vous suivez le signalement ESP-2026-000123" in html and "voisin@example.org" in html
+    sent = rpc.last("follow_report")["args"][1]
+    assert sent["tracking_number"] == "ESP-2026-000123" and sent["email"] == "voisin@example.org"
+
+
+def test_suivre_avec_une_adresse_invalide_redonne_le_formulaire(client, rpc):
+    invalid = Invalid(
+        "Le formulaire contient des erreurs.", {"email": ["Adresse e-mail invalide."]}
+    )
+    rpc.answer("follow_report", invalid)
+    form = {"numero": "ESP-2026-000123", "follow_email": "pas-une-adresse"}
+    response = client.post("/signalements/suivre", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Adresse e-mail invalide." in html and 'value="pas-une-adresse"' in html

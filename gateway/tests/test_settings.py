@@ -106,6 +106,26 @@ def test_settings_come_from_the_environment(monkeypatch):
     assert app.config["MAX_CONTENT_LENGTH"] == 40 * 1024 * 1024
 
 
+def test_map_defaults_are_plan_ign_tiles_and_the_ban_api(monkeypatch):
+    for name in ("MAP_TILE_URL", "MAP_ATTRIBUTION", "GEOCODER_URL"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app()
+    assert "data.geopf.fr/wmts" in app.config["MAP_TILE_URL"]
+    assert "PLANIGNV2" in app.config["MAP_TILE_URL"]
+    assert app.config["MAP_ATTRIBUTION"] == "© IGN – Plan IGN"
+    assert app.config["GEOCODER_URL"] == "https://api-adresse.data.gouv.fr"
+
+
+def test_map_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MAP_TILE_URL", "http://127.0.0.1:8300/{z}/{x}/{y}.png")
+    monkeypatch.setenv("MAP_ATTRIBUTION", "Fond neutre")
+    monkeypatch.setenv("GEOCODER_URL", "http://127.0.0.1:8300/")
+    app = create_app()
+    assert app.config["MAP_TILE_URL"] == "http://127.0.0.1:8300/{z}/{x}/{y}.png"
+    assert app.config["MAP_ATTRIBUTION"] == "Fond neutre"
+    assert app.config["GEOCODER_URL"] == "http://127.0.0.1:8300"
+
+
 def test_create_app_does_not_connect_to_the_broker(monkeypatch):
     monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@127.0.0.1:1/")
     app = create_app()
@@ -120,6 +140,9 @@ def test_create_app_does_not_connect_to_the_broker(monkeypatch):
         ("RPC_POOL_SIZE", "0"),
         ("TOWN_COLOR", "red;}"),
         ("PORTAL_ENV", "prod"),
+        ("MAP_TILE_URL", "https://tiles.example.fr/{z}/{x}.png"),
+        ("MAP_TILE_URL", "javascript:alert(1)//{z}/{x}/{y}"),
+        ("GEOCODER_URL", "api-adresse.data.gouv.fr"),
     ],
 )
 def test_malformed_settings_stop_the_start(monkeypatch, name, value):

@@ -211,7 +211,11 @@ def registration(email: str, password: str) -> dict[str, str]:
 
 
 def report_fields(email: str, overrides: dict | None = None) -> dict[str, str]:
-    """A valid report as the form sends it (French decimal commas in the coordinates)."""
+    """A valid report as the form sends it (French decimal commas in the coordinates).
+
+    Every test reports at the same place: the citizen has already seen the similar open
+    reports and makes their own (``nouveau_quand_meme``), as the second submit of the form
+    does; tests/browser/test_report_map.py covers the suggestion itself."""
     fields = {
         "category": "voirie",
         "address": "12 avenue Général de Gaulle, Caluire-et-Cuire",
@@ -219,6 +223,7 @@ def report_fields(email: str, overrides: dict | None = None) -> dict[str, str]:
         "longitude": "4,8467",
         "description": "Nid-de-poule profond sur la chaussée, devant le numéro 12.",
         "email": email,
+        "nouveau_quand_meme": "1",
     }
     fields.update(overrides or {})
     return fields

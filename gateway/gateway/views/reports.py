@@ -6,17 +6,29 @@ report is sent with their caller, so it is attached to the account and shows in 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from contracts.errors import Conflict, Invalid, TooManyRequests
 from contracts.fields_fr import REQUIRED
-from gateway import forms, photos, sessions, submissions
+from gateway import forms, photos, security, sessions, submissions
 from gateway.errors import with_retry_after
 from gateway.views import no_store, public_url, rpc
 
 bp = Blueprint("reports", __name__)
 
 TRACK_LABELS = {"numero": "Numéro de suivi", "cle": "Clé de suivi"}
+MAKE_ANYWAY = "nouveau_quand_meme"
+"""Form field: the citizen saw the similar reports and still makes their own."""
 PHOTO_AGAIN = (
     "Pour votre sécurité, le navigateur n'a pas gardé la photo : choisissez-la de nouveau."
 )
@@ -29,12 +41,13 @@ def new_report():
         return _form_page(_prefill(), {})
     try:
         payload = submissions.from_form(request.form, request.files)
+        similar = _similar_reports(payload)
+        if similar:
+            values = {**request.form.to_dict(), "follow_email": request.form.get("email", "")}
+            return _form_page(values, _photo_again({}), similar=similar)
         report = rpc().call("requests", "submit_report", sessions.current_caller(), payload)
     except Invalid as exc:
-        errors = forms.by_form_field(exc.fields)
-        photo = request.files.get("photo")
-        if photo and photo.filename and "photo" not in errors:
-            errors["photo_again"] = [PHOTO_AGAIN]
+        errors = _photo_again(forms.by_form_field(exc.fields))
         return _form_page(request.form.to_dict(), errors), 422
     except TooManyRequests as exc:
         page = make_response(_form_page(request.form.to_dict(), {}, exc.message), 429)
@@ -43,6 +56,51 @@ def new_report():
         ".track", tracking_number=report["tracking_number"], cle=report["tracking_key"], nouveau=1
     )
     return redirect(target, 303)
+
+
+def _photo_again(errors: dict) -> dict:
+    """Ask for the photo again when the form comes back: browsers do not keep a file."""
+    photo = request.files.get("photo")
+    if photo and photo.filename and "photo" not in errors:
+        errors["photo_again"] = [PHOTO_AGAIN]
+    return errors
+
+
+def _similar_reports(payload: dict) -> list[dict]:
+    """Open reports of the same category within 50 m of a placed report, unless the citizen
+    already saw them and chose to make their own."""
+    if request.form.get(MAKE_ANYWAY) or payload.get("latitude") is None:
+        return []
+    place = {key: payload[key] for key in ("category", "latitude", "longitude")}
+    return rpc().call("requests", "find_similar_reports", sessions.current_caller(), place)
+
+
+FOLLOW_LABELS = {"follow_email": "Votre adresse e-mail pour suivre ce signalement"}
+
+
+@bp.post("/signalements/suivre")
+def follow():
+    """Follow an open report instead of making the same one again: its e-mails come to the
+    address given."""
+    number = request.form.get("numero", "").strip()
+    email = request.form.get("follow_email", "").strip()
+    sent = {"tracking_number": number, "email": email, "client_ip": sessions.client_ip()}
+    try:
+        followed = rpc().call("requests", "follow_report", sessions.current_caller(), sent)
+    except Invalid as exc:
+        fields = forms.by_form_field(exc.fields)
+        errors = {"follow_email": fields.get("email", [exc.message])}
+        page = render_template(
+            "reports/follow_error.html",
+            values={"tracking_number": number, "follow_email": email},
+            errors=errors,
+            summary=forms.error_summary(errors, FOLLOW_LABELS),
+        )
+        return page, 422
+    except (Conflict, TooManyRequests) as exc:
+        flash(exc.message)
+        return redirect(url_for(".new_report"), 303)
+    return render_template("reports/followed.html", report=followed, email=email)
 
 
 def _prefill() -> dict:
@@ -55,18 +113,23 @@ def _prefill() -> dict:
     return {"email": account["email"], "address": address}
 
 
-def _form_page(values: dict, errors: dict, message: str | None = None) -> str:
+def _form_page(
+    values: dict, errors: dict, message: str | None = None, similar: list | None = None
+) -> Response:
     notice = errors.pop("photo_again", None)
     summary = forms.error_summary(errors, submissions.LABELS)
     if message:
         summary.insert(0, (None, message))
-    return render_template(
+    page = render_template(
         "reports/new.html",
         values=values,
         errors=errors,
         summary=summary,
         photo_notice=notice[0] if notice else None,
+        similar=similar or [],
+        make_anyway=MAKE_ANYWAY,
     )
+    return security.allow_images_from(make_response(page), current_app.config["MAP_TILE_URL"])
 
 
 @bp.get("/suivi")

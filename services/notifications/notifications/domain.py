@@ -23,6 +23,7 @@ LONGEST_WAIT = timedelta(minutes=5)
 MAX_ATTEMPTS = 20
 REPORT_SUBMITTED_TEMPLATE = "report_submitted"
 REPORT_STATUS_CHANGED_TEMPLATE = "report_status_changed"
+FOLLOWED_REPORT_CHANGED_TEMPLATE = "followed_report_changed"
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,20 @@ def report_status_changed_mail(event: dict, public_url: str) -> Mail:
         "changed_at": paris_time(event["changed_at"]),
     }
     return Mail(REPORT_STATUS_CHANGED_TEMPLATE, event["email"], context)
+
+
+def followed_report_changed_mails(event: dict) -> list[Mail]:
+    """The news of a report for each of its followers: status and public comment, with no
+    tracking link (the private link is its author's)."""
+    context = {
+        "tracking_number": event["tracking_number"],
+        "status": event["status"],
+        "status_label": event["status_label"],
+        "comment": event["comment"],
+        "changed_at": paris_time(event["changed_at"]),
+    }
+    recipients = [address for address in event.get("followers") or [] if address]
+    return [Mail(FOLLOWED_REPORT_CHANGED_TEMPLATE, address, context) for address in recipients]
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -77,6 +77,9 @@ class MailComposer:
     def report_status_changed(self, event: dict) -> Rendered:
         return self.render(domain.report_status_changed_mail(event, self.public_url))
 
+    def followed_report_changed(self, event: dict) -> list[Rendered]:
+        return [self.render(mail) for mail in domain.followed_report_changed_mails(event)]
+
     def demarche_mail(self, event_type: str, event: dict) -> Rendered:
         """The e-mail of a démarche event (see :mod:`notifications.demarche_mails`)."""
         return self.render(demarche_mails.demarche_mail(event_type, event, self.public_url))

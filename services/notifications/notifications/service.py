@@ -76,10 +76,13 @@ class NotificationsService(
 
     @handle_event(requests.SERVICE, requests.REPORT_STATUS_CHANGED, requests.ReportStatusChanged)
     def on_report_status_changed(self, session, event):
-        """Tell a report's author its new status, unless their account declined such e-mails."""
+        """Tell a report's author its new status, unless their account declined such e-mails;
+        and its followers, who asked for this news."""
         contact = Contacts(session).find(event["account_id"]) if event["account_id"] else None
         if contacts.progress_email_wanted(event, contact):
             self.delivery.queue(session, event, self.composer.report_status_changed(event))
+        for rendered in self.composer.followed_report_changed(event):
+            self.delivery.queue(session, event, rendered)
 
     @handle_event(
         requests.SERVICE, demarche_requests.DEMARCHE_SUBMITTED, demarche_requests.DemarcheSubmitted

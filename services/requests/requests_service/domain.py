@@ -190,4 +190,5 @@ def status_changed_event(report: Any, previous_status: str) -> dict:
         "previous_status": previous_status,
         "comment": latest["comment"],
         "changed_at": latest["changed_at"],
+        "followers": [follower.email for follower in report.followers],
     }

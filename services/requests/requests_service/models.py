@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, false
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -52,6 +62,26 @@ class Report(Base):
     photo: Mapped[ReportPhoto | None] = relationship(
         back_populates="report", cascade="all, delete-orphan"
     )
+    followers: Mapped[list[ReportFollower]] = relationship(
+        back_populates="report", order_by=lambda: ReportFollower.id, cascade="all, delete-orphan"
+    )
+
+
+class ReportFollower(Base):
+    """Someone who chose to follow an open report instead of making the same one again: they
+    get its status e-mails. ``account_id`` is set when they were logged in; closing that
+    account removes the row."""
+
+    __tablename__ = "report_followers"
+    __table_args__ = (UniqueConstraint("report_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    followed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    report: Mapped[Report] = relationship(back_populates="followers")
 
 
 class ReportStatusChange(Base):

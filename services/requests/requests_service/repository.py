@@ -9,7 +9,13 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from chassis.paging import fetch_page
-from requests_service.models import Report, ReportPhoto, ReportStatusChange, TrackingCounter
+from requests_service.models import (
+    Report,
+    ReportFollower,
+    ReportPhoto,
+    ReportStatusChange,
+    TrackingCounter,
+)
 from requests_service.photos import CleanPhoto
 
 NEXT_NUMBER = text(
@@ -44,7 +50,7 @@ class Reports:
     def add(self, *, photo: CleanPhoto | None, **fields: Any) -> Report:
         """A new report; its empty history and photo are known, so reading them (the answer,
         the event) after the flush sends no query."""
-        report = Report(history=[], photo=None, **fields)
+        report = Report(history=[], photo=None, followers=[], **fields)
         if photo is not None:
             report.photo = ReportPhoto(
                 filename=photo.filename,
@@ -63,6 +69,33 @@ class Reports:
         report.history.append(change)
         self.session.flush()
         return change
+
+    def open_in_box(
+        self, category: str, statuses: tuple[str, ...], box: tuple[float, float, float, float]
+    ) -> list[Report]:
+        """Reports of ``category`` in ``statuses`` whose point lies in ``box``
+        (lat_min, lat_max, lon_min, lon_max)."""
+        lat_min, lat_max, lon_min, lon_max = box
+        query = select(Report).where(
+            Report.category == category,
+            Report.status.in_(statuses),
+            Report.latitude.between(lat_min, lat_max),
+            Report.longitude.between(lon_min, lon_max),
+        )
+        return list(self.session.scalars(query))
+
+    def add_follower(self, report: Report, *, email: str, account_id: str | None, at) -> None:
+        report.followers.append(ReportFollower(email=email, account_id=account_id, followed_at=at))
+        self.session.flush()
+
+    def forget_followers(self, account_id: str) -> set[str]:
+        """Remove the closed account's follows; the addresses they held."""
+        rows = self.session.scalars(
+            select(ReportFollower).where(ReportFollower.account_id == account_id)
+        ).all()
+        for row in rows:
+            self.session.delete(row)
+        return {row.email for row in rows}
 
     def get(self, report_id: int) -> Report | None:
         return self.session.scalars(self._query().where(Report.id == report_id)).one_or_none()

@@ -30,6 +30,7 @@ from requests_service import (
     demarche_office_service,
     demarche_service,
     domain,
+    followers_service,
     hall_domain,
     hall_service,
     limits,
@@ -58,6 +59,7 @@ class RequestsService(
     appointments_service.AppointmentEntrypoints,
     hall_service.HallEntrypoints,
     demarche_office_service.DemarcheOffice,
+    followers_service.FollowerEntrypoints,
     health.Health,
     retention.Retention,
 ):
@@ -185,6 +187,7 @@ class RequestsService(
 
         Its addresses also leave the copies of events (outbox rows, dead letters)."""
         addresses = authors.forget_author(Reports(session), event["account_id"])
+        addresses |= Reports(session).forget_followers(event["account_id"])
         addresses |= demarche_domain.forget_account(DemarcheRequests(session), event["account_id"])
         addresses |= Appointments(session).forget_account(event["account_id"])
         addresses |= HallBookings(session).forget_account(event["account_id"])

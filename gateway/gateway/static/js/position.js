@@ -18,6 +18,7 @@
   function found(position) {
     latitude.value = decimal(position.coords.latitude);
     longitude.value = decimal(position.coords.longitude);
+    latitude.dispatchEvent(new Event("change"));  /* the map, when shown, follows */
     button.disabled = false;
     status.textContent = "Position ajoutée : latitude " + latitude.value +
       ", longitude " + longitude.value + ". Vérifiez aussi l'adresse.";

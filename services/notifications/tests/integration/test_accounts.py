@@ -157,3 +157,22 @@ def test_compte_ferme_ne_recoit_plus_le_suivi(container, engine, smtp, dispatch)
     wait_until(lambda: processed(engine, status_changed), message="the status change")
     assert sent_for(engine, status_changed) == []
     assert rows(engine, "SELECT count(*) AS n FROM contacts")[0]["n"] == 1
+
+
+def test_les_suiveurs_d_un_signalement_recoivent_son_suivi_sans_lien_prive(
+    container, engine, smtp, dispatch
+):
+    smtp.start()
+    changed = golden("report_status_changed", followers=["voisin@example.org"])
+    dispatch("report_status_changed", changed)
+    dispatch("report_status_changed", changed)
+    wait_until(lambda: len(smtp.messages()) == 2, message="the two e-mails")
+    by_recipient = {email["To"]: email for email in smtp.messages()}
+    assert set(by_recipient) == {"camille.martin@example.org", "voisin@example.org"}
+    followed = by_recipient["voisin@example.org"]
+    assert subject(followed) == "Signalement suivi ESP-2026-000123 : En cours"
+    assert "que vous avez choisi de suivre" in text_body(followed)
+    assert "Une équipe passe demain matin." in text_body(followed)
+    assert changed["tracking_key"] not in followed.as_string()
+    assert changed["tracking_key"] in text_body(by_recipient["camille.martin@example.org"])
+    assert len(sent_for(engine, changed)) == 2

@@ -1,0 +1,41 @@
+"""Entrypoints of similar reports and their followers (rules in
+:mod:`requests_service.followers`), a mixin of ``RequestsService``."""
+
+from __future__ import annotations
+
+from nameko.rpc import rpc
+
+from chassis import identity
+from chassis.throttle import Throttles
+from chassis.types import utcnow
+from contracts import requests
+from contracts.base import load_or_invalid
+from contracts.errors import EXPECTED
+from requests_service import followers, limits
+from requests_service.models import Throttle
+from requests_service.repository import Reports
+
+
+class FollowerEntrypoints:
+    @rpc(expected_exceptions=EXPECTED)
+    def find_similar_reports(self, caller, payload):
+        """Open reports of the same category within 50 m (contracts.requests.SimilarReport)."""
+        identity.load(caller)
+        data = load_or_invalid(requests.FindSimilarReports(), payload)
+        with self.db.session() as session:
+            found = followers.similar_reports(Reports(session), data)
+        return requests.SimilarReport(many=True).dump(found)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def follow_report(self, caller, payload):
+        """Send an open report's status e-mails to one more address (contracts.requests.
+        FollowReport); counted in the same limits as a new report."""
+        who = identity.load(caller)
+        data = load_or_invalid(requests.FollowReport(), payload)
+        client_ip = data.pop("client_ip")
+        with self.db.session() as session:
+            lock = Throttles(session, Throttle).lock
+            limits.count_submission(lock, client_ip, data["email"], utcnow())
+        with self.db.session() as session:
+            followed = followers.follow(Reports(session), who, data, utcnow())
+        return requests.FollowedReport().dump(followed)
