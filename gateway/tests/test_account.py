@@ -8,6 +8,7 @@ import pytest
 
 from contracts.base import example
 from contracts.errors import Forbidden, Invalid, TooManyRequests
+from gateway.errors import ServiceUnavailable
 
 from .conftest import CITIZEN_TOKEN, NEW_TOKEN, caller_of, citizen_identity, page_of, session_cookie
 
@@ -163,6 +164,21 @@ def test_space_lists_the_timeline_newest_first(citizen_client, rpc):
     assert html.index("ESP-2026-000123") < html.index("ESP-2026-000001")
     assert 'class="badge badge--en_cours">En cours' in html
     assert 'href="/suivi/ESP-2026-000123?cle=' in html
+
+
+def test_space_stays_up_with_a_notice_when_requests_does_not_answer(citizen_client, rpc):
+    rpc.answer("list_account_requests", ServiceUnavailable("requests"))
+    response = citizen_client.get("/mon-espace")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "ne peut pas être affichée pour le moment" in html
+    assert "aucune démarche" not in html  # not told that they have none
+    assert 'href="/mon-espace/messages"' in html
+
+
+def test_data_export_is_never_silently_partial(citizen_client, rpc):
+    rpc.answer("list_account_requests", ServiceUnavailable("requests"))
+    assert citizen_client.get("/compte/donnees.json").status_code == 503
 
 
 def test_messages_page_lists_what_the_portal_sent(citizen_client, rpc):

@@ -22,6 +22,7 @@ from flask import (
 from contracts.accounts import CIVILITIES
 from contracts.errors import Invalid
 from gateway import pages, sessions
+from gateway.errors import ServiceUnavailable
 from gateway.views import no_store, rpc
 from gateway.views.registration import PROFILE_LABELS
 
@@ -106,8 +107,10 @@ def preferences():
 
 @bp.get("/mon-espace")
 def space():
-    """One timeline of everything the person submitted, newest first."""
-    return render_template("account/space.html", entries=timeline(sessions.current_caller()))
+    """One timeline of everything the person submitted, newest first. A service that does
+    not answer leaves its entries out with a notice, rather than taking the page down."""
+    entries, missing = gathered_timeline(sessions.current_caller(), tolerate_unavailable=True)
+    return render_template("account/space.html", entries=entries, incomplete=bool(missing))
 
 
 @bp.get("/mon-espace/messages")
@@ -119,12 +122,23 @@ def messages():
 
 
 def timeline(caller: dict) -> list[dict]:
-    """The entries of every service, merged, newest first."""
-    entries = [
-        entry
-        for service, method in TIMELINE_SOURCES
-        for entry in rpc().call(service, method, caller)
-    ]
-    return sorted(
-        entries, key=lambda entry: datetime.fromisoformat(entry["submitted_at"]), reverse=True
-    )
+    """The entries of every service, merged, newest first (all of them, or ServiceUnavailable:
+    the data export must not be silently partial)."""
+    return gathered_timeline(caller)[0]
+
+
+def gathered_timeline(
+    caller: dict, tolerate_unavailable: bool = False
+) -> tuple[list[dict], list[str]]:
+    """The merged entries, newest first, and the services left out because they did not
+    answer (only when ``tolerate_unavailable``; otherwise ServiceUnavailable propagates)."""
+    entries, missing = [], []
+    for service, method in TIMELINE_SOURCES:
+        try:
+            entries += rpc().call(service, method, caller)
+        except ServiceUnavailable:
+            if not tolerate_unavailable:
+                raise
+            missing.append(service)
+    entries.sort(key=lambda entry: datetime.fromisoformat(entry["submitted_at"]), reverse=True)
+    return entries, missing

@@ -1,7 +1,7 @@
 """report followers: who follows an open report instead of making it again
 
 Revision ID: 5579d8bfb7ad
-Revises: ad9d7a9a63bb
+Revises: b7d41e09c3a2
 Create Date: 2026-12-02 17:05:36.744359
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "5579d8bfb7ad"
-down_revision: str | Sequence[str] | None = "ad9d7a9a63bb"
+down_revision: str | Sequence[str] | None = "b7d41e09c3a2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
