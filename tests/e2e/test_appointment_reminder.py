@@ -39,7 +39,9 @@ def test_un_seul_rappel_avec_deux_planificateurs(stack, helpers, new_email):
     try:
         helpers.poll(lambda: ready(port), 60, "the second requests replica")
         tomorrow = datetime.now(PARIS).date() + timedelta(days=1)
-        starts_at = datetime.combine(tomorrow, time(10, 30), tzinfo=PARIS).astimezone(UTC)
+        # After closing time: the other tests of the shared portal book tomorrow's opening
+        # hours through the pages, and the stations' exclusion constraint refuses an overlap.
+        starts_at = datetime.combine(tomorrow, time(18, 0), tzinfo=PARIS).astimezone(UTC)
         engine = create_engine(stack.database_urls["requests"])
         with engine.begin() as connection:
             connection.execute(
@@ -53,7 +55,7 @@ def test_un_seul_rappel_avec_deux_planificateurs(stack, helpers, new_email):
                 {"start": starts_at, "end": starts_at + timedelta(minutes=10), "email": email},
             )
         engine.dispose()
-        subject = f"Rappel : votre rendez-vous Retrait d'un titre demain, le {tomorrow:%d/%m/%Y} à 10 h 30"
+        subject = f"Rappel : votre rendez-vous Retrait d'un titre demain, le {tomorrow:%d/%m/%Y} à 18 h 00"
         reminder = stack.wait_for_message(email, subject, timeout=SCHEDULER_TICK * 2 + 30)
         assert "/rendez-vous/gerer/RDV-" in reminder["text"]
 
