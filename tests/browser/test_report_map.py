@@ -31,9 +31,11 @@ def test_le_citoyen_place_le_probleme_sur_la_carte(new_page, stack, axe_violatio
     expect(map_region).to_be_visible()
     tiles_loaded(page)
 
-    # Away from the centre, where earlier tests of the shared portal left Voirie reports: here a
-    # similar report would (rightly) be suggested instead of the tracking page.
-    map_region.tap(position={"x": 40, "y": 40})
+    # Away from the centre, where earlier tests of the shared portal left Voirie reports (a
+    # similar report would rightly be suggested instead of the tracking page), and away from
+    # the zoom buttons (top left) and the attribution (bottom right).
+    box = map_region.bounding_box()
+    map_region.tap(position={"x": box["width"] * 0.7, "y": box["height"] * 0.3})
 
     expect(page.locator("#report-map .leaflet-marker-icon")).to_be_visible()
     expect(page.locator("#report-map-status")).to_contain_text("Adresse la plus proche")
