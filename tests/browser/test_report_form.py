@@ -140,6 +140,9 @@ def test_page_lisible_sur_un_telephone_sans_defilement_horizontal(
     """The tracking key wraps; back-office tables become cards, each value with its label."""
     page = new_page(**PHONE)
     PAGES[name](page, stack, photo_jpeg)
+    # The text may be there before the style sheet is: measure the page as it is shown (a run
+    # on a busy machine measured the key unwrapped, 32 letters wide).
+    page.wait_for_load_state("load")
     # The key is random: give it the widest letters, so that the check does not depend on luck.
     page.evaluate(
         "() => document.querySelectorAll('.tracking-key').forEach(k => k.textContent = 'W'.repeat(32))"
