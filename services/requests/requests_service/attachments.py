@@ -8,10 +8,9 @@ with no metadata (EXIF, GPS), with the same bounds on memory as a report's photo
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 
+from chassis import uploads
 from contracts.demarche_requests import ATTACHMENT_MAX_BYTES, INVALID_FORM
 from contracts.demarches import Demarche
 from contracts.errors import Invalid
@@ -37,36 +36,43 @@ def refuse(field: str, message: str) -> Invalid:
 
 def decode(field: str, encoded: str) -> bytes:
     """The bytes of a base64 upload, size-capped before and after decoding."""
-    if len(encoded) > (ATTACHMENT_MAX_BYTES // 3 + 1) * 4 + 64:
-        raise refuse(field, TOO_BIG)
     try:
-        raw = base64.b64decode(encoded.strip(), validate=True)
-    except (binascii.Error, ValueError):
+        return uploads.decode_base64(encoded, ATTACHMENT_MAX_BYTES)
+    except uploads.TooLarge:
+        raise refuse(field, TOO_BIG) from None
+    except uploads.NotBase64:
         raise refuse(field, BAD_ENCODING) from None
-    if len(raw) > ATTACHMENT_MAX_BYTES:
-        raise refuse(field, TOO_BIG)
-    return raw
 
 
 def stem_of(filename: str, default: str) -> str:
     return (filename or default).rsplit(".", 1)[0][:200] or default
 
 
+def safe_document(raw: bytes, stem: str) -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of a PDF kept as sent or an image re-encoded.
+
+    Raises the photo code's ``Invalid`` (on ``photos.FIELD``) for anything else.
+    """
+    if raw.startswith(PDF_MAGIC):
+        return f"{stem}.pdf", "application/pdf", raw
+    data, _, _ = photos.DECODING.run(photos.clean, raw)
+    return f"{stem}.jpg", "image/jpeg", data
+
+
 def clean(field: str, upload: dict) -> CleanFile:
     """The safe version of one upload (``contracts.requests.PhotoUpload``)."""
     raw = decode(field, upload["data"])
-    stem = stem_of(upload.get("filename", ""), field)
-    if raw.startswith(PDF_MAGIC):
-        return CleanFile(field, f"{stem}.pdf", "application/pdf", raw)
     try:
-        data, _, _ = photos.DECODING.run(photos.clean, raw)
+        filename, content_type, data = safe_document(
+            raw, stem_of(upload.get("filename", ""), field)
+        )
     except Invalid as exc:
         messages = exc.fields.get(photos.FIELD, [])
         raise Invalid(
             INVALID_FORM,
             {field: [NOT_ACCEPTED if m == photos.NOT_AN_IMAGE else m for m in messages]},
         ) from None
-    return CleanFile(field, f"{stem}.jpg", "image/jpeg", data)
+    return CleanFile(field, filename, content_type, data)
 
 
 def prepare(demarche: Demarche, uploads: dict) -> list[CleanFile]:

@@ -8,12 +8,11 @@ a JPEG, PNG or WebP photo of the certificate goes through :mod:`requests_service
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 
+from chassis import uploads
 from contracts.errors import Invalid
-from requests_service import photos
+from requests_service.attachments import safe_document, stem_of
 
 FIELD = "insurance"
 MAX_BYTES = 5 * 1024 * 1024
@@ -37,25 +36,18 @@ def decode(upload: dict | None) -> bytes:
     encoded = (upload or {}).get("data") or ""
     if not encoded:
         raise refuse(MISSING)
-    if len(encoded) > (MAX_BYTES // 3 + 1) * 4 + 64:
-        raise refuse(TOO_BIG)
     try:
-        raw = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
+        return uploads.decode_base64(encoded, MAX_BYTES)
+    except uploads.TooLarge:
+        raise refuse(TOO_BIG) from None
+    except uploads.NotBase64:
         raise refuse(NOT_ACCEPTED) from None
-    if len(raw) > MAX_BYTES:
-        raise refuse(TOO_BIG)
-    return raw
 
 
 def prepare(upload: dict | None) -> Certificate:
     raw = decode(upload)
-    stem = ((upload or {}).get("filename") or "attestation").rsplit(".", 1)[0][:200]
-    stem = stem or "attestation"
-    if raw.startswith(b"%PDF-"):
-        return Certificate(f"{stem}.pdf", "application/pdf", raw)
+    stem = stem_of((upload or {}).get("filename") or "", "attestation")
     try:
-        data, _, _ = photos.DECODING.run(photos.clean, raw)
+        return Certificate(*safe_document(raw, stem))
     except Invalid:
         raise refuse(NOT_ACCEPTED) from None
-    return Certificate(f"{stem}.jpg", "image/jpeg", data)
