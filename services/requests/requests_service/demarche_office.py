@@ -18,6 +18,7 @@ from requests_service import domain as reports_domain
 from requests_service.demarche_domain import NOT_YOUR_ROLE, expected_by, paris_day
 from requests_service.domain import PARIS
 
+OTHER_DEMARCHE = "Cet agent a été choisi pour une autre démarche que celle de la demande."
 UNKNOWN_STATUS = "Ce statut n'existe pour aucune de vos démarches."
 
 
@@ -81,17 +82,30 @@ def criteria(who: dict, filters: dict, now: datetime) -> Criteria:
         submitted_before=paris_midnight(end + timedelta(days=1)) if end else None,
         overdue=overdue,
         search=filters["search"],
-        assigned_to=who.get("account_id") if filters["assigned"] == "moi" else None,
-        unassigned=filters["assigned"] == "personne",
+        assigned_to=assigned_to(who, filters),
+        unassigned=not filters.get("assigned_to") and filters["assigned"] == "personne",
     )
 
 
+def assigned_to(who: dict, filters: dict) -> str | None:
+    """The agent whose requests the queue shows: the one named, or the caller for ``moi``."""
+    if filters.get("assigned_to"):
+        return filters["assigned_to"]
+    return who.get("account_id") if filters["assigned"] == "moi" else None
+
+
 def assign(request: Any, who: dict, data: dict) -> None:
-    """``moi``: the request is the caller's (under the name the gateway gives); ``personne``:
-    nobody's. Taking it from another agent is allowed: a team hands work over."""
+    """``moi``: the request is the caller's; ``agent``: the colleague ``agent_id`` (the
+    gateway offers only the agents of the démarche's role, from the accounts service);
+    ``personne``: nobody's. Both under the name the gateway gives. Taking it from another
+    agent is allowed: a team hands work over."""
     if data["assignee"] == "moi":
         request.assigned_to = who.get("account_id")
         request.assigned_name = data["assignee_name"]
+    elif data["assignee"] == "agent":
+        if data["demarche"] != request.demarche:
+            raise Conflict(OTHER_DEMARCHE)
+        request.assigned_to, request.assigned_name = data["agent_id"], data["assignee_name"]
     else:
         request.assigned_to, request.assigned_name = None, ""
 

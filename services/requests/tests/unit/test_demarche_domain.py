@@ -48,17 +48,17 @@ def test_numero_par_demarche_dans_l_annee_de_paris():
     first, second = submitted(store), submitted(store)
     assert (first.tracking_number, second.tracking_number) == ("ECV-2027-000001", "ECV-2027-000002")
     assert domain.expected_by(ACTE_ETAT_CIVIL, NOW) == date(2027, 1, 11)
-    assert [c.status for c in first.history] == ["nouvelle"]
+    assert [c.status for c in first.history] == ["deposee"]
 
 
 def test_transitions_de_la_definition_seulement():
     store = FakeRequests()
     request = submitted(store)
     with pytest.raises(Conflict):
-        domain.change_status(request, store, AGENT, {"status": "envoyee"}, NOW)
+        domain.change_status(request, store, AGENT, {"status": "delivree"}, NOW)
     with pytest.raises(Invalid):
         domain.change_status(request, store, AGENT, {"status": "resolu"}, NOW)
-    assert domain.change_status(request, store, AGENT, {"status": "en_cours"}, NOW) == "nouvelle"
+    assert domain.change_status(request, store, AGENT, {"status": "en_cours"}, NOW) == "deposee"
     assert request.history[-1].changed_by == "agent-ec"
 
 
@@ -68,7 +68,7 @@ def test_rejet_sans_motif_refuse():
     with pytest.raises(Invalid) as refused:
         domain.change_status(request, store, AGENT, {"status": "rejetee", "comment": ""}, NOW)
     assert refused.value.fields == {"comment": [domain.REASON_REQUIRED]}
-    assert request.status == "nouvelle"
+    assert request.status == "deposee"
 
 
 def test_seuls_les_agents_du_role_ou_l_admin_accedent():
