@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from chassis import config, retention
 from contracts.demarches import GENERIC, Demarche
 from contracts.errors import Conflict, Forbidden, Invalid
 from requests_service import domain as reports_domain
@@ -114,6 +115,34 @@ def log_view(store: Any, request: Any, who: dict, now: datetime) -> None:
     """Record that ``who`` opened ``request``, when its démarche logs views."""
     if GENERIC[request.demarche].log_views:
         store.add_view(request, agent_id=who.get("account_id") or "", viewed_at=now)
+
+
+VIEW_LOG_SETTING = "DEMARCHE_VIEWS_KEPT_DAYS"
+VIEW_LOG_KEPT_DAYS = 365
+
+
+def view_log_kept() -> timedelta:
+    """How long an agent's view of an état-civil request is kept: ``DEMARCHE_VIEWS_KEPT_DAYS``
+    (a whole number of days, at least 1), a year by default."""
+    value = config.setting(VIEW_LOG_SETTING)
+    if not value:
+        return timedelta(days=VIEW_LOG_KEPT_DAYS)
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise config.SettingError(f"{VIEW_LOG_SETTING} must be a number of days (at least 1)")
+    return timedelta(days=days)
+
+
+def _old_views(metadata, now: datetime):
+    rule = retention.older_than("demarche_views", "viewed_at", view_log_kept())
+    return rule.statement(metadata, now)
+
+
+VIEW_LOG_RULE = retention.Rule(f"demarche_views (viewed_at + {VIEW_LOG_SETTING})", _old_views)
+"""The hourly purge of the view log; the period is read at each purge."""
 
 
 def export_row(request: Any) -> dict:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
+from chassis.config import SettingError
 from contracts.base import example
 from contracts.demarches import ACTE_ETAT_CIVIL
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from requests_service import demarche_domain as domain
+from requests_service import demarche_office as office
 
 CITIZEN = {"account_id": None, "roles": [], "family_id": None}
 AGENT = {"account_id": "agent-ec", "roles": ["agent_etat_civil"], "family_id": None}
@@ -91,3 +93,16 @@ def test_jour_de_paris_pour_le_delai_de_stationnement():
     assert domain.paris_day(NOW) == date(2027, 1, 1)
     assert domain.paris_day(datetime(2026, 6, 30, 21, 59, tzinfo=UTC)) == date(2026, 6, 30)
     assert domain.paris_day(datetime(2026, 6, 30, 22, 0, tzinfo=UTC)) == date(2026, 7, 1)
+
+
+@pytest.mark.parametrize(("value", "days"), [("", 365), ("30", 30), ("730", 730)])
+def test_duree_de_conservation_du_journal_des_consultations(monkeypatch, value, days):
+    monkeypatch.setenv("DEMARCHE_VIEWS_KEPT_DAYS", value)
+    assert office.view_log_kept() == timedelta(days=days)
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "un an", "1.5"])
+def test_duree_de_conservation_invalide_refusee(monkeypatch, value):
+    monkeypatch.setenv("DEMARCHE_VIEWS_KEPT_DAYS", value)
+    with pytest.raises(SettingError, match="DEMARCHE_VIEWS_KEPT_DAYS"):
+        office.view_log_kept()
