@@ -330,4 +330,12 @@ CATALOGUE: dict[str, Demarche] = {
 """Every démarche the portal offers, in display order."""
 
 GENERIC: dict[str, Demarche] = {code: d for code, d in CATALOGUE.items() if d is not ESPACE_PUBLIC}
-"""The démarches stored in ``demarche_requests``."""
+"""The démarches stored in ``demarche_requests``. Both dictionaries also hold the démarches of
+the town's file, if ``DEMARCHES_FILE`` names one (see the end of this module)."""
+
+
+# The town's own démarches (``DEMARCHES_FILE``), checked and added at start: the gateway and
+# the requests service read the same file (``contracts.demarche_file``).
+from contracts import demarche_file  # noqa: E402
+
+demarche_file.install_from_setting()
