@@ -35,6 +35,11 @@ Administrators (role ``admin``):
 - ``set_agent_disabled(caller, account_id, AgentStatus)`` -> ``Account`` (disabling ends the
   agent's sessions and refuses their logins until re-enabled)
 
+Agents of a role, and administrators:
+- ``list_agents_with_role(caller, role)`` -> ``AgentName`` many: the enabled agents holding
+  ``role``, by name, redacted to id and display name (to hand a request to a colleague);
+  Forbidden to a caller who holds neither ``role`` nor ``admin``, Invalid for an unknown role
+
 Events (exchange ``accounts.events``): see the constants below.
 """
 
@@ -230,6 +235,17 @@ class Account(Schema):
 
 
 AccountPage = page_of(Account)
+
+
+AGENTS_WITH_ROLE_LIMIT = 500
+"""At most this many agents in a role's list (a town's team is far smaller)."""
+
+
+class AgentName(Schema):
+    """An agent as a colleague sees them: nothing but who they are."""
+
+    account_id = fields.String(required=True)
+    display_name = fields.String(required=True)
 
 
 class SessionIdentity(Schema):

@@ -9,7 +9,8 @@ RPC, each taking ``caller`` first:
 - ``export_demarche_requests(caller, filters: QueueFilters)`` -> ``Export``: the same list,
   at most ``EXPORT_LIMIT`` rows, for a CSV file
 - ``assign_demarche_request(caller, request_id, payload: Assign)`` ->
-  ``contracts.demarche_requests.AgentDemarcheRequest``
+  ``contracts.demarche_requests.AgentDemarcheRequest`` (to oneself, to a named colleague,
+  or to nobody)
 - ``list_demarche_views(caller, page=1, size=50)`` -> ``ViewLogPage`` (admin): who opened
   which état-civil request, and when
 - ``change_report_statuses(caller, payload: BulkReportStatus)`` -> ``BulkResult``: several
@@ -19,7 +20,7 @@ RPC, each taking ``caller`` first:
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from contracts import fields_fr as fr
 from contracts.demarche_requests import DemarcheRequest
@@ -52,16 +53,36 @@ class QueueFilters(Schema):
     overdue = fields.Boolean(load_default=False)
     search = fr.text(max_length=100, required=False, load_default="")
     assigned = fr.choice(ASSIGNMENTS, required=False, load_default="")
+    assigned_to = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=64)
+    )
+    """The requests assigned to this agent (an account id); wins over ``assigned``."""
+
+
+NO_AGENT = "Choisissez l'agent à qui attribuer la demande."
 
 
 class Assign(Schema):
-    """Take a request (``moi``, shown under ``assignee_name``) or give it back (``personne``)."""
+    """Take a request (``moi``), give it to a colleague (``agent``: ``agent_id``, an agent of
+    the démarche's role from accounts' ``list_agents_with_role``), or give it back
+    (``personne``); ``assignee_name`` is the name shown."""
 
     class Meta:
         unknown = EXCLUDE
 
-    assignee = fr.choice({"moi": "", "personne": ""})
+    assignee = fr.choice({"moi": "", "agent": "", "personne": ""})
     assignee_name = fr.text(max_length=200, required=False, load_default="")
+    agent_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    demarche = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    """With ``agent``: the démarche whose role the gateway checked the colleague holds; the
+    request must be one of its."""
+
+    @validates_schema
+    def _agent_named(self, data: dict, **kwargs) -> None:
+        if data["assignee"] == "agent" and not data.get("agent_id"):
+            raise ValidationError(NO_AGENT, "agent_id")
+        if data["assignee"] == "agent" and not data.get("demarche"):
+            raise ValidationError(NO_AGENT, "demarche")
 
 
 class ExportRow(DemarcheRequest):

@@ -94,6 +94,44 @@ ESPACE_PUBLIC = Demarche(
 """Its requests keep the ``reports`` tables; ``resolu`` or ``rejete`` back to ``en_cours``
 reopens a report."""
 
+WORKFLOW_TRANSITIONS = {
+    "deposee": frozenset({"recue", "en_cours", "en_attente", "rejetee"}),
+    "recue": frozenset({"en_cours", "en_attente", "rejetee"}),
+    "en_cours": frozenset({"en_attente", "delivree", "rejetee"}),
+    "en_attente": frozenset({"en_cours", "rejetee"}),
+    "delivree": frozenset({"close"}),
+    "rejetee": frozenset({"close"}),
+    "close": frozenset(),
+}
+"""The workflow of every démarche but the public-space report: déposée, reçue, en cours, en
+attente du demandeur (the agent says what is missing), délivrée or rejetée (with a reason),
+close. Each definition names its statuses in its own words."""
+
+
+WORKFLOW_NOTIFIED = frozenset({"deposee", "en_cours", "en_attente", "delivree", "rejetee"})
+WORKFLOW_REASONS = frozenset({"en_attente", "rejetee"})
+"""The agent says what is missing, or why the request is refused: the citizen reads it."""
+
+
+def workflow(delivered: str) -> dict:
+    """The workflow arguments of a :class:`Demarche`, ``delivree`` read as ``delivered``."""
+    return {
+        "statuses": {
+            "deposee": "Déposée",
+            "recue": "Reçue par le service",
+            "en_cours": "En cours de traitement",
+            "en_attente": "En attente de votre réponse",
+            "delivree": delivered,
+            "rejetee": "Rejetée",
+            "close": "Close",
+        },
+        "initial_status": "deposee",
+        "transitions": WORKFLOW_TRANSITIONS,
+        "notified_statuses": WORKFLOW_NOTIFIED,
+        "reason_required": WORKFLOW_REASONS,
+    }
+
+
 ACTES = {"naissance": "Acte de naissance", "mariage": "Acte de mariage", "deces": "Acte de décès"}
 COPIES = {
     "integrale": "Copie intégrale",
@@ -124,21 +162,7 @@ ACTE_ETAT_CIVIL = Demarche(
     "envoyé par courrier.",
     prefix="ECV",
     role="agent_etat_civil",
-    statuses={
-        "nouvelle": "Nouvelle",
-        "en_cours": "En cours de traitement",
-        "envoyee": "Envoyée par courrier",
-        "rejetee": "Rejetée",
-    },
-    initial_status="nouvelle",
-    transitions={
-        "nouvelle": frozenset({"en_cours", "rejetee"}),
-        "en_cours": frozenset({"envoyee", "rejetee"}),
-        "envoyee": frozenset(),
-        "rejetee": frozenset(),
-    },
-    notified_statuses=frozenset({"nouvelle", "en_cours", "envoyee", "rejetee"}),
-    reason_required=frozenset({"rejetee"}),
+    **workflow("Copie envoyée par courrier"),
     expected_days=10,
     fields=(
         Field("acte", "Type d'acte", "choice", choices=ACTES),
@@ -160,44 +184,6 @@ ACTE_ETAT_CIVIL = Demarche(
     rules=("filiation_eligibility",),
     log_views=True,
 )
-
-WORKFLOW_TRANSITIONS = {
-    "deposee": frozenset({"recue", "en_cours", "en_attente", "rejetee"}),
-    "recue": frozenset({"en_cours", "en_attente", "rejetee"}),
-    "en_cours": frozenset({"en_attente", "delivree", "rejetee"}),
-    "en_attente": frozenset({"en_cours", "rejetee"}),
-    "delivree": frozenset({"close"}),
-    "rejetee": frozenset({"close"}),
-    "close": frozenset(),
-}
-"""The workflow of the démarches added in the second slice: déposée, reçue, en cours, en
-attente du demandeur (the agent says what is missing), délivrée or rejetée (with a reason),
-close. Each definition names its statuses in its own words."""
-
-
-WORKFLOW_NOTIFIED = frozenset({"deposee", "en_cours", "en_attente", "delivree", "rejetee"})
-WORKFLOW_REASONS = frozenset({"en_attente", "rejetee"})
-"""The agent says what is missing, or why the request is refused: the citizen reads it."""
-
-
-def workflow(delivered: str) -> dict:
-    """The workflow arguments of a :class:`Demarche`, ``delivree`` read as ``delivered``."""
-    return {
-        "statuses": {
-            "deposee": "Déposée",
-            "recue": "Reçue par le service",
-            "en_cours": "En cours de traitement",
-            "en_attente": "En attente de votre réponse",
-            "delivree": delivered,
-            "rejetee": "Rejetée",
-            "close": "Close",
-        },
-        "initial_status": "deposee",
-        "transitions": WORKFLOW_TRANSITIONS,
-        "notified_statuses": WORKFLOW_NOTIFIED,
-        "reason_required": WORKFLOW_REASONS,
-    }
-
 
 LIVRET_REASONS = {
     "perte": "Perte",
@@ -344,4 +330,12 @@ CATALOGUE: dict[str, Demarche] = {
 """Every démarche the portal offers, in display order."""
 
 GENERIC: dict[str, Demarche] = {code: d for code, d in CATALOGUE.items() if d is not ESPACE_PUBLIC}
-"""The démarches stored in ``demarche_requests``."""
+"""The démarches stored in ``demarche_requests``. Both dictionaries also hold the démarches of
+the town's file, if ``DEMARCHES_FILE`` names one (see the end of this module)."""
+
+
+# The town's own démarches (``DEMARCHES_FILE``), checked and added at start: the gateway and
+# the requests service read the same file (``contracts.demarche_file``).
+from contracts import demarche_file  # noqa: E402
+
+demarche_file.install_from_setting()

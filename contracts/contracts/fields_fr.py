@@ -34,9 +34,13 @@ def text(
 
 
 def choice(values: Any, *, required: bool = True, **kw: Any) -> fields.String:
+    """One of ``values``; a dict is kept, not copied, so a choice among démarches follows the
+    catalogue (``contracts.demarche_file`` adds to it)."""
     return fields.String(
         required=required,
-        validate=validate.OneOf(list(values), error="Choix inconnu."),
+        validate=validate.OneOf(
+            values if isinstance(values, dict) else list(values), error="Choix inconnu."
+        ),
         error_messages=_messages(),
         **kw,
     )

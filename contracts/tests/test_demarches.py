@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from marshmallow import ValidationError
 
+from contracts import demarche_file, demarche_requests, demarches
 from contracts.base import example
 from contracts.demarche_requests import load_fields
 from contracts.demarche_rules import NOT_ENTITLED, OUTSIDE_ZONE, RULES
@@ -153,3 +159,123 @@ def test_vignette_hors_zone(adresse):
 def test_vignette_pour_l_annee_en_cours_ou_la_suivante():
     assert RULES["validity_year"]({"annee": 2027}, TODAY) == {}
     assert RULES["validity_year"]({"annee": 2028}, TODAY) == {"annee": ["Choisissez 2026 ou 2027."]}
+
+
+# The town's own démarches, from a JSON file (contracts.demarche_file)
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "demarches.example.json"
+
+
+def town_entry(**changes) -> dict:
+    entry = json.loads(EXAMPLE.read_text(encoding="utf-8"))["demarches"][0]
+    return {**entry, **changes}
+
+
+def refusal(*entries, existing=None) -> str:
+    with pytest.raises(demarche_file.DemarcheFileError) as refused:
+        demarche_file.parse({"demarches": list(entries)}, existing or demarches.CATALOGUE)
+    return str(refused.value)
+
+
+def test_le_fichier_d_exemple_donne_une_demarche_du_parcours_commun():
+    [accueil] = demarche_file.load(EXAMPLE)
+    assert (accueil.code, accueil.prefix, accueil.role) == ("attestation_accueil", "ACC",
+                                                           "agent_etat_civil")  # fmt: skip
+    assert accueil.transitions == demarches.WORKFLOW_TRANSITIONS
+    assert accueil.statuses["delivree"] == "Attestation validée"
+    assert accueil.field_named("duree") == demarches.Field(
+        "duree", "Durée du séjour, en jours", "number", hint="90 jours au plus.", low=1, high=90
+    )
+    assert accueil.field_named("lien").choices["ami"] == "Ami ou amie"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (town_entry(code="acte_etat_civil"),
+         "démarche 1 (acte_etat_civil): code: 'acte_etat_civil' is already used by"),
+        (town_entry(prefix="ECV"), "prefix: 'ECV' is already used by 'acte_etat_civil'"),
+        (town_entry(role="agent_accueil"), "role: 'agent_accueil' is not a role"),
+        (town_entry(couleur="bleu"), "couleur: unknown key"),
+        (town_entry(expected_days="30"), "expected_days: expected a whole number from 1 to 365"),
+        (town_entry(rules=["age_minimum"]), "rules: expected a list among"),
+        (town_entry(workflow={"livree": "x"}), "workflow: expected {\"delivered\""),
+        (town_entry(fields=town_entry()["fields"][:-1]), 'one field must be {"name": "email"'),
+        (town_entry(fields=[*town_entry()["fields"], {"name": "photo", "label": "Photo",
+                                                       "kind": "image"}]),
+         "fields[11] (photo).kind: 'image' is not one of text, textarea"),
+        (town_entry(fields=[{"name": "lien", "label": "Lien", "kind": "choice"},
+                            *town_entry()["fields"]]),
+         "fields[1] (lien).choices: expected an object of code to French label"),
+        (town_entry(fields=[{"name": "Nom", "label": "Nom"}]), "fields[1] (Nom).name: 'Nom'"),
+        (town_entry(fields=[{"name": "n", "label": "N", "kind": "number", "low": 5, "high": 1}]),
+         "fields[1] (n).high: expected a whole number from 5 to"),
+    ],
+)  # fmt: skip
+def test_une_entree_invalide_est_refusee_en_nommant_le_champ(entry, message):
+    assert message in refusal(entry)
+
+
+def test_le_fichier_connait_chaque_regle_ecrite_en_code():
+    assert set(demarche_file.RULE_NAMES) == set(RULES)
+
+
+def test_deux_entrees_du_fichier_ne_partagent_ni_code_ni_prefixe():
+    second = town_entry(code="attestation_bis")
+    assert "démarche 2 (attestation_bis): prefix: 'ACC'" in refusal(town_entry(), second)
+
+
+def test_un_parcours_propre_a_la_demarche_est_verifie():
+    own = {
+        "statuses": {"deposee": "Déposée", "faite": "Faite"},
+        "initial_status": "deposee",
+        "transitions": {"deposee": ["faite"], "faite": []},
+        "notified_statuses": ["faite"],
+    }
+    entry = {k: v for k, v in town_entry().items() if k != "workflow"}
+    [made] = demarche_file.parse({"demarches": [{**entry, **own}]}, demarches.CATALOGUE)
+    assert (made.initial_status, made.transitions["deposee"]) == ("deposee", {"faite"})
+    broken = {**own, "transitions": {"deposee": ["envoyee"], "faite": []}}
+    assert "transitions.deposee: expected a list of statuses" in refusal({**entry, **broken})
+    assert "initial_status: missing" in refusal({**entry, "statuses": own["statuses"]})
+
+
+def test_fichier_illisible_ou_mal_forme(tmp_path):
+    broken = tmp_path / "demarches.json"
+    broken.write_text('{"demarches": [', encoding="utf-8")
+    with pytest.raises(demarche_file.DemarcheFileError, match="not valid JSON"):
+        demarche_file.load(broken)
+    with pytest.raises(demarche_file.DemarcheFileError, match="cannot be read"):
+        demarche_file.load(tmp_path / "absent.json")
+    broken.write_text("[]", encoding="utf-8")
+    with pytest.raises(demarche_file.DemarcheFileError, match='one key, "demarches"'):
+        demarche_file.load(broken)
+
+
+def test_le_reglage_ajoute_les_demarches_au_catalogue_commun(monkeypatch):
+    monkeypatch.setenv("DEMARCHES_FILE", str(EXAMPLE))
+    added = demarche_file.install_from_setting()
+    try:
+        assert list(demarches.GENERIC)[-1] == "attestation_accueil"
+        assert demarches.CATALOGUE["attestation_accueil"] is added[0]
+        submitted = {"demarche": "attestation_accueil", "fields": {}}
+        assert (
+            demarche_requests.SubmitDemarche().load(submitted)["demarche"] == submitted["demarche"]
+        )
+    finally:
+        demarche_file.uninstall(added)
+    assert "attestation_accueil" not in demarches.GENERIC
+
+
+def test_un_fichier_invalide_empeche_le_demarrage(tmp_path):
+    broken = tmp_path / "demarches.json"
+    broken.write_text(json.dumps({"demarches": [town_entry(prefix="acc")]}), encoding="utf-8")
+    started = subprocess.run(
+        [sys.executable, "-P", "-c", "import contracts.demarche_rules"],
+        env={**os.environ, "DEMARCHES_FILE": str(broken)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert started.returncode == 1
+    assert "démarche 1 (attestation_accueil): prefix: 'acc' is not valid" in started.stderr

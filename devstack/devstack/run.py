@@ -199,6 +199,8 @@ def local_environment(database_urls: dict[str, str], root: Path = REPO_ROOT) -> 
         "MAP_TILE_URL": GEO_URL + "/{z}/{x}/{y}.png",
         "MAP_ATTRIBUTION": "Fond de carte neutre (développement)",
         "GEOCODER_URL": GEO_URL,
+        # The town's own démarches: the example shipped in the repository.
+        "DEMARCHES_FILE": str(root / "deploy" / "demarches.example.json"),
         **caller_keys(env, var),
     }
     for service_dir in service_dirs(root):

@@ -255,6 +255,8 @@ def _base_env(stack: Stack, amqp_uri: str) -> dict[str, str]:
         PORTAL_ENV="production",
         AMQP_URI=amqp_uri,
         GATEWAY_PUBLIC_URL=stack.gateway_url,
+        # The town's own démarches: the example shipped in the repository.
+        DEMARCHES_FILE=str(REPO_ROOT / "deploy" / "demarches.example.json"),
     )
     for service, url in stack.database_urls.items():
         env[f"{service.upper()}_DATABASE_URL"] = url

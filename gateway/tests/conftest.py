@@ -90,6 +90,7 @@ def account_answers() -> dict:
         },
         "close_account": {},
         "list_agents": page_of([agent_account()]),
+        "list_agents_with_role": [{"account_id": "agent-ec-2", "display_name": "Alix Registre"}],
         "create_agent": agent_account(),
         "set_agent_roles": agent_account(),
         "set_agent_disabled": {**agent_account(), "disabled": True},

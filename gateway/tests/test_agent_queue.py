@@ -23,11 +23,11 @@ def answers(rpc):
 
 def test_file_avec_filtres_gardes_dans_les_liens(client, rpc):
     log_in(client, rpc, ETAT_CIVIL)
-    url = "/agents/demarches?q=Martin&statut=nouvelle&retard=1&du=2026-12-01&attribution=moi"
+    url = "/agents/demarches?q=Martin&statut=deposee&retard=1&du=2026-12-01&attribution=moi"
     page = client.get(url).get_data(as_text=True)
     assert rpc.last("search_demarche_requests")["args"] == (
         caller_of(ETAT_CIVIL),
-        {"search": "Martin", "status": "nouvelle", "overdue": True,
+        {"search": "Martin", "status": "deposee", "overdue": True,
          "submitted_from": "2026-12-01", "assigned": "moi"},
         None,
     )  # fmt: skip
@@ -57,7 +57,7 @@ def test_export_csv_sans_formule(client, rpc):
     text = response.get_data(as_text=True)
     header, line = text.lstrip("\ufeff").splitlines()
     assert header.startswith("Numéro;Démarche;Statut;Déposée le")
-    assert line.startswith("ECV-2026-000041;Demander une copie d'acte d'état civil;Nouvelle;")
+    assert line.startswith("ECV-2026-000041;Demander une copie d'acte d'état civil;Déposée;")
     assert "Nom de la personne concernée par l'acte : =HYPERLINK" in line
     assert rpc.last("export_demarche_requests")["args"][1] == {"search": "Martin"}
     row["tracking_number"] = "=1+1"
@@ -74,6 +74,37 @@ def test_agent_s_attribue_la_demande(client, rpc):
     assert response.headers["Location"] == "/agents/demarches/demande/41"
     args = rpc.last("assign_demarche_request")["args"]
     assert args[1:] == (41, {"assignee": "moi", "assignee_name": ETAT_CIVIL["display_name"]})
+
+
+def test_agent_attribue_la_demande_a_un_collegue_du_role(client, rpc):
+    log_in(client, rpc, ETAT_CIVIL)
+    page = client.get("/agents/demarches/demande/41").get_data(as_text=True)
+    assert rpc.last("list_agents_with_role")["args"] == (caller_of(ETAT_CIVIL), "agent_etat_civil")
+    assert '<option value="agent-ec-2">Alix Registre</option>' in page
+    form = {"assignee": "agent", "agent_id": "agent-ec-2", "demarche": "acte_etat_civil"}
+    response = client.post("/agents/demarches/demande/41/attribution", data=form)
+    assert response.headers["Location"] == "/agents/demarches/demande/41"
+    assert rpc.last("assign_demarche_request")["args"][1:] == (
+        41,
+        {"assignee": "agent", "agent_id": "agent-ec-2", "assignee_name": "Alix Registre",
+         "demarche": "acte_etat_civil"},
+    )  # fmt: skip
+    assert "Demande attribuée à Alix Registre." in client.get(
+        "/agents/demarches/demande/41"
+    ).get_data(as_text=True)
+    calls = len([c for c in rpc.calls if c["method"] == "assign_demarche_request"])
+    stranger = {**form, "agent_id": "agent-vp-9"}
+    client.post("/agents/demarches/demande/41/attribution", data=stranger)
+    assert len([c for c in rpc.calls if c["method"] == "assign_demarche_request"]) == calls
+    page = client.get("/agents/demarches/demande/41").get_data(as_text=True)
+    assert "Choisissez un agent qui traite cette démarche." in page
+
+
+def test_file_filtree_par_agent_attribue(client, rpc):
+    log_in(client, rpc, ETAT_CIVIL)
+    page = client.get("/agents/demarches?agent=agent-ec-2").get_data(as_text=True)
+    assert rpc.last("search_demarche_requests")["args"][1] == {"assigned_to": "agent-ec-2"}
+    assert '<option value="agent-ec-2" selected>Alix Registre</option>' in page
 
 
 def test_admin_lit_le_journal_des_consultations(client, rpc):

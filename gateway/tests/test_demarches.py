@@ -21,7 +21,7 @@ FORM = {**FIELDS, "nom": "  Martin  "}
 ETAT_CIVIL = agent_identity("agent_etat_civil")
 
 
-def agent_request(status: str = "nouvelle", next_statuses=("en_cours", "rejetee")) -> dict:
+def agent_request(status: str = "deposee", next_statuses=("en_cours", "rejetee")) -> dict:
     """An ``AgentDemarcheRequest`` as the requests service answers it."""
     return {
         "id": 41,
@@ -30,7 +30,7 @@ def agent_request(status: str = "nouvelle", next_statuses=("en_cours", "rejetee"
         "tracking_number": "ECV-2026-000041",
         "tracking_key": "Zx8Qw2Lm5Np7Rt9Vb3Cd6Fg1Hj4Kk0Ss",
         "status": status,
-        "status_label": {"nouvelle": "Nouvelle", "envoyee": "Envoyée par courrier"}[status],
+        "status_label": {"deposee": "Déposée", "delivree": "Copie envoyée par courrier"}[status],
         "fields": FIELDS,
         "expected_by": "2026-12-12",
         "email": FIELDS["email"],
@@ -40,7 +40,7 @@ def agent_request(status: str = "nouvelle", next_statuses=("en_cours", "rejetee"
         "submitted_at": "2026-12-02T09:15:00+00:00",
         "updated_at": "2026-12-02T09:15:00+00:00",
         "history": [
-            {"status": "nouvelle", "status_label": "Nouvelle", "comment": "",
+            {"status": "deposee", "status_label": "Déposée", "comment": "",
              "changed_at": "2026-12-02T09:15:00+00:00"}
         ],
     }  # fmt: skip
@@ -184,14 +184,14 @@ def test_trop_de_demandes_donne_429_avec_le_formulaire(client, rpc):
 
 def test_agent_etat_civil_voit_la_liste_et_la_demande(client, rpc):
     log_in(client, rpc, ETAT_CIVIL)
-    page = client.get("/agents/demarches/acte_etat_civil?statut=nouvelle").get_data(as_text=True)
+    page = client.get("/agents/demarches/acte_etat_civil?statut=deposee").get_data(as_text=True)
     assert "ECV-2026-000041" in page and 'href="/agents/demarches">Démarches</a>' in page
     call = rpc.last("list_demarche_requests")
-    assert call["args"] == (caller_of(ETAT_CIVIL), "acte_etat_civil", "nouvelle", None)
+    assert call["args"] == (caller_of(ETAT_CIVIL), "acte_etat_civil", "deposee", None)
     page = client.get("/agents/demarches/demande/41").get_data(as_text=True)
     assert 'href="mailto:camille.martin@example.org"' in page and "Copie intégrale" in page
     assert 'value="en_cours"' in page and 'value="rejetee"' in page
-    assert 'value="envoyee"' not in page
+    assert 'value="delivree"' not in page
 
 
 def test_agent_change_le_statut_ou_voit_l_erreur(client, rpc):
@@ -217,7 +217,7 @@ def test_agent_change_le_statut_ou_voit_l_erreur(client, rpc):
 
 def test_demande_terminee_n_offre_plus_de_transition(client, rpc):
     log_in(client, rpc, ETAT_CIVIL)
-    rpc.answer("get_demarche_request", agent_request("envoyee", ()))
+    rpc.answer("get_demarche_request", agent_request("delivree", ()))
     page = client.get("/agents/demarches/demande/41").get_data(as_text=True)
     assert "son statut ne change plus" in page and "Changer le statut" not in page
 

@@ -146,3 +146,50 @@ def test_vignette_avec_justificatif(stack, portal, helpers, new_email):
     assert sent.status_code == 303, sent.text[:2000]
     page = citizen.get(portal.url(sent.headers["Location"]), timeout=30)
     assert "AB-123-CD" in page.text and "facture.pdf" in page.text
+
+
+def test_demarche_du_fichier_de_la_ville_attribuee_a_un_agent_puis_traitee(
+    stack, portal, helpers, new_email
+):
+    """The attestation d'accueil comes from deploy/demarches.example.json (DEMARCHES_FILE),
+    read by the gateway and the requests service; no code defines it."""
+    email = new_email("accueil")
+    citizen = helpers.client()
+    form = "/demarches/attestation_accueil/nouvelle"
+    assert form in portal.get("/demarches", citizen).text
+    fields = {
+        "hebergeant": "Lou Bernard",
+        "adresse": "1 quai Clemenceau",
+        "visiteur": "Ana Pereira",
+        "date_naissance": "1958-03-02",
+        "nationalite": "Brésilienne",
+        "passeport": "FZ123456",
+        "arrivee": (paris_today() + timedelta(days=40)).isoformat(),
+        "duree": "120",
+        "lien": "famille",
+        "email": email,
+    }
+    refused = portal.post_form(citizen, form, fields)
+    assert refused.status_code == 422 and "Nombre entre 1 et 90 attendu." in refused.text
+    sent = portal.post_form(citizen, form, {**fields, "duree": "21"})
+    assert sent.status_code == 303, sent.text[:2000]
+    number = re.search(r"ACC-\d{4}-\d{6}", sent.headers["Location"]).group(0)
+    stack.wait_for_message(email, f"Votre demande {number} a bien été reçue")
+
+    admin = portal.agent_session(stack.admin_login)
+    queue = portal.get(f"/agents/demarches?q={number}", admin)
+    detail = "/agents/demarches/demande/" + re.search(rf'demande/(\d+)">{number}<', queue.text)[1]
+    page = portal.get(detail, admin).text
+    officer = re.search(r'<option value="([^"]+)">Sacha Officier</option>', page)
+    assert officer, "the état-civil agents are not offered"
+    given = {"assignee": "agent", "agent_id": officer[1], "demarche": "attestation_accueil"}
+    assert portal.post_form(admin, f"{detail}/attribution", given, detail).status_code == 303
+    assert "Demande attribuée à Sacha Officier." in portal.get(detail, admin).text
+
+    agent = portal.agent_session(stack.etat_civil_login)
+    mine = portal.get("/agents/demarches?attribution=moi", agent).text
+    assert number in mine
+    for status in ("en_cours", "delivree"):
+        moved = portal.post_form(agent, f"{detail}/statut", {"status": status}, detail)
+        assert moved.status_code == 303, moved.text[:2000]
+    stack.wait_for_message(email, f"Votre demande {number} : Attestation validée")

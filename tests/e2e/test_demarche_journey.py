@@ -55,7 +55,7 @@ def test_copie_integrale_refusee_sans_lien_puis_demande_traitee_jusqu_a_l_envoi(
     detail = f"/agents/demarches/demande/{found.group(1)}"
     for status, label in (
         ("en_cours", "En cours de traitement"),
-        ("envoyee", "Envoyée par courrier"),
+        ("delivree", "Copie envoyée par courrier"),
     ):
         moved = portal.post_form(
             agent, f"{detail}/statut", {"status": status, "comment": ""}, detail
@@ -63,7 +63,7 @@ def test_copie_integrale_refusee_sans_lien_puis_demande_traitee_jusqu_a_l_envoi(
         assert moved.status_code == 303, moved.text[:2000]
         stack.wait_for_message(email, f"Votre demande {number} : {label}")
 
-    skipped_back = portal.post_form(agent, f"{detail}/statut", {"status": "nouvelle"}, detail)
+    skipped_back = portal.post_form(agent, f"{detail}/statut", {"status": "deposee"}, detail)
     assert skipped_back.status_code in (409, 422), "a finished request moved backwards"
     followed = citizen.get(portal.url(sent.headers["Location"]), timeout=30)
-    assert "Envoyée par courrier" in followed.text
+    assert "Copie envoyée par courrier" in followed.text

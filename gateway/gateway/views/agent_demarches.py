@@ -15,6 +15,7 @@ from contracts.demarches import GENERIC
 from contracts.errors import Conflict, Invalid
 from gateway import forms, sessions
 from gateway.views import rpc
+from gateway.views.agent_queue import colleagues
 from gateway.views.agents import bp
 from gateway.views.demarches import shown_fields
 
@@ -91,6 +92,7 @@ def _detail_page(request_id: int, values: dict, errors: dict):
         demarche=demarche,
         answers=shown_fields(demarche, found["fields"]),
         next_choices={code: demarche.statuses[code] for code in found["next_statuses"]},
+        colleagues=colleagues(demarche.role),
         values=values,
         errors=shown,
         summary=forms.error_summary(shown, STATUS_LABELS),

@@ -1,7 +1,8 @@
 """The agents' queue of démarches, on the agents' blueprint: every request of the démarches
 of the agent's roles, oldest first, with filters, search, pages and a CSV export of the
-filtered list; taking a request or giving it back. The requests service decides what each
-agent may see.
+filtered list; taking a request, handing it to a colleague of the démarche's role, or giving
+it back. The requests service decides what each agent may see; the accounts service lists the
+colleagues of a role.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from flask import flash, make_response, redirect, render_template, request, url_
 
 from contracts.demarche_office import ASSIGNMENTS
 from contracts.demarches import GENERIC
-from contracts.errors import Conflict, Invalid
+from contracts.errors import Conflict, Forbidden, Invalid
 from gateway import forms, sessions
+from gateway.errors import ServiceUnavailable
 from gateway.formatting import calendar_date, paris_datetime
 from gateway.views import rpc
 from gateway.views.agents import bp
@@ -26,6 +28,7 @@ FILTERS = {  # query argument: (QueueFilters field, French label)
     "au": ("submitted_to", "Déposée jusqu'au"),
     "retard": ("overdue", "Date de traitement dépassée"),
     "attribution": ("assigned", "Attribution"),
+    "agent": ("assigned_to", "Attribuées à l'agent"),
     "q": ("search", "Recherche"),
 }
 CSV_COLUMNS = ("Numéro", "Démarche", "Statut", "Déposée le", "À traiter avant le",
@@ -37,6 +40,16 @@ def mine() -> dict:
     """The démarches of the agent's roles, code to definition."""
     roles = set(sessions.current_identity()["roles"])
     return {c: d for c, d in GENERIC.items() if d.role in roles or "admin" in roles}
+
+
+def colleagues(role: str) -> dict[str, str]:
+    """The enabled agents of ``role``, account id to name (none when the accounts service does
+    not answer: the page works without the list)."""
+    try:
+        found = rpc().call("accounts", "list_agents_with_role", sessions.current_caller(), role)
+    except (Forbidden, ServiceUnavailable):
+        return {}
+    return {agent["account_id"]: agent["display_name"] for agent in found}
 
 
 def asked_filters() -> tuple[dict, dict]:
@@ -75,6 +88,11 @@ def demarche_queue():
         demarche_choices={code: d.title for code, d in demarches.items()},
         status_choices=statuses,
         assignment_choices={k: v for k, v in ASSIGNMENTS.items() if k},
+        agent_choices={
+            account_id: name
+            for role in sorted({d.role for d in demarches.values()})
+            for account_id, name in colleagues(role).items()
+        },
     )
     return make_response(page, 422 if errors else 200)
 
@@ -123,16 +141,34 @@ def cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+NOT_A_COLLEAGUE = "Choisissez un agent qui traite cette démarche."
+
+
 @bp.post("/demarches/demande/<int:request_id>/attribution")
 def assign_demarche(request_id: int):
-    """Take the request (``moi``) or give it back (``personne``)."""
+    """Take the request (``moi``), hand it to a colleague of the démarche's role (``agent``,
+    checked against the accounts service's list) or give it back (``personne``)."""
+    back = redirect(url_for(".demarche_request", request_id=request_id), 303)
     assignee = request.form.get("assignee", "")
     payload = {"assignee": assignee, "assignee_name": sessions.current_identity()["display_name"]}
-    rpc().call(
-        "requests", "assign_demarche_request", sessions.current_caller(), request_id, payload
-    )
-    flash("Demande attribuée à vous." if assignee == "moi" else "Demande libérée.")
-    return redirect(url_for(".demarche_request", request_id=request_id), 303)
+    done = "Demande attribuée à vous." if assignee == "moi" else "Demande libérée."
+    if assignee == "agent":
+        code, chosen = request.form.get("demarche", ""), request.form.get("agent_id", "")
+        names = colleagues(GENERIC[code].role) if code in GENERIC else {}
+        if chosen not in names:
+            flash(NOT_A_COLLEAGUE)
+            return back
+        payload.update(agent_id=chosen, assignee_name=names[chosen], demarche=code)
+        done = f"Demande attribuée à {names[chosen]}."
+    try:
+        rpc().call(
+            "requests", "assign_demarche_request", sessions.current_caller(), request_id, payload
+        )
+    except (Conflict, Invalid) as exc:
+        flash(exc.message)
+        return back
+    flash(done)
+    return back
 
 
 @bp.post("/signalements/statut-groupe")

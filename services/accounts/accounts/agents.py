@@ -14,13 +14,25 @@ from accounts import sessions, tokens
 from accounts.credentials import send_reset_link
 from accounts.domain import Emit, Store, check_password, normalize_email
 from accounts.passwords import hasher
-from contracts.errors import Conflict, NotFound
+from chassis import identity
+from contracts.errors import Conflict, Invalid, NotFound
+from contracts.identity import ROLES
 
 EMAIL_TAKEN = "Un compte existe déjà avec cette adresse e-mail."
 AGENT_NOT_FOUND = "Cet agent n'existe pas."
 KEEP_OWN_ADMIN = "Vous ne pouvez pas retirer votre propre rôle d'administrateur."
 KEEP_OWN_ACCESS = "Vous ne pouvez pas désactiver votre propre compte."
 INVITATION = "agent_invitation"
+UNKNOWN_ROLE = "Rôle inconnu."
+
+
+def require_colleague(caller: object, role: object) -> dict:
+    """The caller, if an agent of ``role`` or an administrator (Forbidden otherwise, before
+    anything about the role is said); Invalid for a role that does not exist."""
+    who = identity.require_role(caller, (role, "admin") if isinstance(role, str) else ("admin",))
+    if role not in ROLES:
+        raise Invalid(UNKNOWN_ROLE, {"role": [UNKNOWN_ROLE]})
+    return who
 
 
 def create_agent(

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import cast, delete, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, selectinload
 
 from accounts.models import (
@@ -54,6 +55,21 @@ class Accounts:
             .order_by(Account.family_name, Account.given_name, Account.email, Account.id)
         )
         return fetch_page(self.session, query, page, size)
+
+    def agents_with_role(self, role: str, limit: int) -> list[Account]:
+        """The enabled agents holding ``role``, by name."""
+        query = (
+            self._accounts()
+            .where(
+                Account.kind == "agent",
+                Account.closed_at.is_(None),
+                Account.disabled_at.is_(None),
+                cast(Account.roles, JSONB).contains([role]),
+            )
+            .order_by(Account.family_name, Account.given_name, Account.email, Account.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
 
     # FranceConnect
 

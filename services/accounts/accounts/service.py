@@ -15,7 +15,7 @@ from accounts import agents, credentials, domain, franceconnect, purges, session
 from accounts.events import emitter
 from accounts.models import Base
 from accounts.repository import Accounts
-from accounts.views import account_view, identity_view
+from accounts.views import account_view, display_name, identity_view
 from chassis import health, identity, retention
 from chassis.database import Database
 from chassis.logging import Correlation
@@ -246,6 +246,16 @@ class AccountsService(health.Health, retention.Retention):
             found, total = Accounts(session).agents(page, size)
             views = [account_view(agent) for agent in found]
         return accounts.AccountPage().dump(paging.page_view(views, page, size, total))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_agents_with_role(self, caller, role):
+        """The enabled agents of ``role``, id and name only (AgentName), for its agents and
+        administrators."""
+        agents.require_colleague(caller, role)
+        with self.db.session() as session:
+            found = Accounts(session).agents_with_role(role, accounts.AGENTS_WITH_ROLE_LIMIT)
+            names = [{"account_id": a.id, "display_name": display_name(a)} for a in found]
+        return accounts.AgentName(many=True).dump(names)
 
     @rpc(expected_exceptions=EXPECTED)
     def set_agent_roles(self, caller, account_id, payload):

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from chassis import config, retention
 from contracts.demarches import GENERIC, Demarche
 from contracts.errors import Conflict, Forbidden, Invalid
 from requests_service import domain as reports_domain
 from requests_service.demarche_domain import NOT_YOUR_ROLE, expected_by, paris_day
 from requests_service.domain import PARIS
 
+OTHER_DEMARCHE = "Cet agent a été choisi pour une autre démarche que celle de la demande."
 UNKNOWN_STATUS = "Ce statut n'existe pour aucune de vos démarches."
 
 
@@ -81,17 +83,30 @@ def criteria(who: dict, filters: dict, now: datetime) -> Criteria:
         submitted_before=paris_midnight(end + timedelta(days=1)) if end else None,
         overdue=overdue,
         search=filters["search"],
-        assigned_to=who.get("account_id") if filters["assigned"] == "moi" else None,
-        unassigned=filters["assigned"] == "personne",
+        assigned_to=assigned_to(who, filters),
+        unassigned=not filters.get("assigned_to") and filters["assigned"] == "personne",
     )
 
 
+def assigned_to(who: dict, filters: dict) -> str | None:
+    """The agent whose requests the queue shows: the one named, or the caller for ``moi``."""
+    if filters.get("assigned_to"):
+        return filters["assigned_to"]
+    return who.get("account_id") if filters["assigned"] == "moi" else None
+
+
 def assign(request: Any, who: dict, data: dict) -> None:
-    """``moi``: the request is the caller's (under the name the gateway gives); ``personne``:
-    nobody's. Taking it from another agent is allowed: a team hands work over."""
+    """``moi``: the request is the caller's; ``agent``: the colleague ``agent_id`` (the
+    gateway offers only the agents of the démarche's role, from the accounts service);
+    ``personne``: nobody's. Both under the name the gateway gives. Taking it from another
+    agent is allowed: a team hands work over."""
     if data["assignee"] == "moi":
         request.assigned_to = who.get("account_id")
         request.assigned_name = data["assignee_name"]
+    elif data["assignee"] == "agent":
+        if data["demarche"] != request.demarche:
+            raise Conflict(OTHER_DEMARCHE)
+        request.assigned_to, request.assigned_name = data["agent_id"], data["assignee_name"]
     else:
         request.assigned_to, request.assigned_name = None, ""
 
@@ -100,6 +115,34 @@ def log_view(store: Any, request: Any, who: dict, now: datetime) -> None:
     """Record that ``who`` opened ``request``, when its démarche logs views."""
     if GENERIC[request.demarche].log_views:
         store.add_view(request, agent_id=who.get("account_id") or "", viewed_at=now)
+
+
+VIEW_LOG_SETTING = "DEMARCHE_VIEWS_KEPT_DAYS"
+VIEW_LOG_KEPT_DAYS = 365
+
+
+def view_log_kept() -> timedelta:
+    """How long an agent's view of an état-civil request is kept: ``DEMARCHE_VIEWS_KEPT_DAYS``
+    (a whole number of days, at least 1), a year by default."""
+    value = config.setting(VIEW_LOG_SETTING)
+    if not value:
+        return timedelta(days=VIEW_LOG_KEPT_DAYS)
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise config.SettingError(f"{VIEW_LOG_SETTING} must be a number of days (at least 1)")
+    return timedelta(days=days)
+
+
+def _old_views(metadata, now: datetime):
+    rule = retention.older_than("demarche_views", "viewed_at", view_log_kept())
+    return rule.statement(metadata, now)
+
+
+VIEW_LOG_RULE = retention.Rule(f"demarche_views (viewed_at + {VIEW_LOG_SETTING})", _old_views)
+"""The hourly purge of the view log; the period is read at each purge."""
 
 
 def export_row(request: Any) -> dict:

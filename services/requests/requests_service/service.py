@@ -27,6 +27,7 @@ from requests_service import (
     appointments_service,
     authors,
     demarche_domain,
+    demarche_office,
     demarche_office_service,
     demarche_service,
     domain,
@@ -41,6 +42,8 @@ from requests_service.demarche_repository import DemarcheRequests
 from requests_service.hall_repository import HallBookings
 from requests_service.models import Base, Throttle
 from requests_service.repository import Reports
+
+demarche_office.view_log_kept()  # a malformed period stops the start, not the first purge
 
 
 def photo_of(reports: Reports, report) -> dict:
@@ -76,6 +79,7 @@ class RequestsService(
         *retention.CHASSIS_RULES,
         retention.throttle_rule("throttles"),
         *appointments_domain.RETENTION_RULES,
+        demarche_office.VIEW_LOG_RULE,
     )
 
     @rpc(expected_exceptions=EXPECTED)

@@ -145,3 +145,26 @@ def test_desactivation_reservee_aux_administrateurs_et_pas_de_soi_meme(portal, a
         portal.call("set_agent_disabled", admin, created["id"], {"disabled": "peut-être"})
     with pytest.raises(NotFound):
         portal.call("set_agent_disabled", admin, "inconnu", {"disabled": True})
+
+
+def test_les_agents_d_un_role_listes_pour_leurs_collegues_seulement(portal, admin, as_caller):
+    colleague = portal.call("create_agent", admin, {**AGENT, "roles": ["agent_etat_civil"]})
+    other = {**AGENT, "email": "alix.autre@ville-caluire.fr", "given_name": "Alix"}
+    gone = portal.call("create_agent", admin, {**other, "roles": ["agent_etat_civil", "admin"]})
+    portal.call("set_agent_disabled", admin, gone["id"], {"disabled": True})
+    portal.call("create_agent", admin, {**other, "email": "vp@ville-caluire.fr", "roles":
+                ["agent_vie_pratique"]})  # fmt: skip
+    agent = {"account_id": colleague["id"], "roles": ["agent_etat_civil"], "family_id": None}
+    for caller in (agent, admin):
+        listed = portal.call("list_agents_with_role", caller, "agent_etat_civil")
+        assert listed == [{"account_id": colleague["id"], "display_name": "Dominique Agent"}]
+    vie_pratique = {"account_id": "agent-vp", "roles": ["agent_vie_pratique"], "family_id": None}
+    citizen = as_caller(portal.citizen())
+    for caller in (vie_pratique, citizen, ANONYMOUS, None):
+        with pytest.raises(Forbidden):
+            portal.call("list_agents_with_role", caller, "agent_etat_civil")
+    with pytest.raises(Forbidden):
+        portal.call("list_agents_with_role", agent, "inconnu")
+    with pytest.raises(Invalid) as unknown:
+        portal.call("list_agents_with_role", admin, "inconnu")
+    assert unknown.value.fields == {"role": ["Rôle inconnu."]}

@@ -15,6 +15,7 @@ from PIL import Image
 
 from chassis.testing.services import EventQueue, call, service_config
 from chassis.types import utcnow
+from contracts import demarche_file
 from contracts.demarche_requests import ATTACHMENT_MAX_BYTES
 from contracts.demarche_rules import OUTSIDE_ZONE
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
@@ -300,3 +301,47 @@ def test_le_demandeur_repond_a_ce_que_l_agent_demande(container, events):
     assert (file["field"], file["filename"]) == ("reponse", "recepisse.pdf")
     with pytest.raises(Conflict):
         call(container, "answer_demarche", CITIZEN, number, key, answer)
+
+
+EXAMPLE_FILE = Path(__file__).resolve().parents[4] / "deploy" / "demarches.example.json"
+ACCUEIL = {
+    "hebergeant": "Camille Martin",
+    "adresse": "12 rue de la République",
+    "visiteur": "Ana Pereira",
+    "date_naissance": "1958-03-02",
+    "nationalite": "Brésilienne",
+    "passeport": "FZ123456",
+    "arrivee": "2027-04-10",
+    "duree": "21",
+    "lien": "famille",
+    "email": "camille.martin@example.org",
+}
+
+
+@pytest.fixture
+def town_demarches():
+    """The démarches of the example file, added as ``DEMARCHES_FILE`` adds them at start."""
+    added = demarche_file.load(EXAMPLE_FILE)
+    demarche_file.install(added)
+    yield added
+    demarche_file.uninstall(added)
+
+
+def test_demarche_du_fichier_de_la_ville_deposee_et_traitee(container, events, town_demarches):
+    with pytest.raises(Invalid) as refused:
+        submit(container, "attestation_accueil", {**ACCUEIL, "duree": "120", "lien": "voisin"})
+    assert refused.value.fields == {
+        "duree": ["Nombre entre 1 et 90 attendu."],
+        "lien": ["Choix inconnu."],
+    }
+    request = submit(container, "attestation_accueil", ACCUEIL)
+    assert (request["tracking_number"][:4], request["status"]) == ("ACC-", "deposee")
+    assert event_about(events, "demarche_submitted", request["tracking_number"])["notify"]
+    with pytest.raises(Forbidden):
+        change(container, VIE_PRATIQUE, request, "en_cours")
+    change(container, ETAT_CIVIL, request, "en_cours")
+    done = change(container, ETAT_CIVIL, request, "delivree")
+    assert (done["status_label"], done["fields"]["duree"]) == ("Attestation validée", 21)
+    queue = call(container, "search_demarche_requests", ETAT_CIVIL,
+                 {"demarche": "attestation_accueil"})  # fmt: skip
+    assert [item["tracking_number"] for item in queue["items"]] == [request["tracking_number"]]

@@ -91,7 +91,7 @@ def test_file_par_role_la_plus_ancienne_d_abord(container, requests):
 def test_filtres_statut_demarche_date_et_retard(container, requests):
     late = search(container, ETAT_CIVIL, overdue=True)
     assert numbers(late) == [requests["livret"]["tracking_number"]]
-    only = search(container, ETAT_CIVIL, demarche="acte_etat_civil", status="nouvelle")
+    only = search(container, ETAT_CIVIL, demarche="acte_etat_civil", status="deposee")
     assert only["total"] == 2
     today = paris_day(utcnow()).isoformat()
     assert search(container, ETAT_CIVIL, submitted_from=today)["total"] == 2
@@ -133,6 +133,29 @@ def test_attribution_a_soi_puis_liberee(container, requests):
         container, "assign_demarche_request", ETAT_CIVIL, request_id, {"assignee": "personne"}
     )
     assert (freed["assigned_to"], freed["assigned_name"]) == (None, "")
+
+
+def test_attribution_a_un_collegue_nomme_et_file_de_cet_agent(container, requests):
+    request_id = requests["durand"]["id"]
+    given = {"assignee": "agent", "agent_id": "agent-ec-2", "assignee_name": "Alix Registre",
+             "demarche": "acte_etat_civil"}  # fmt: skip
+    with pytest.raises(Invalid) as unnamed:
+        call(container, "assign_demarche_request", ETAT_CIVIL, request_id, {"assignee": "agent"})
+    assert list(unnamed.value.fields) == ["agent_id"]
+    with pytest.raises(Forbidden):
+        call(container, "assign_demarche_request", VIE_PRATIQUE, request_id, given)
+    with pytest.raises(Forbidden):
+        call(container, "assign_demarche_request", CITIZEN, request_id, given)
+    with pytest.raises(Conflict):  # a colleague checked for another démarche's role
+        call(container, "assign_demarche_request", ADMIN, request_id,
+             {**given, "demarche": "arrete_stationnement"})  # fmt: skip
+    assigned = call(container, "assign_demarche_request", ADMIN, request_id, given)
+    assert (assigned["assigned_to"], assigned["assigned_name"]) == ("agent-ec-2", "Alix Registre")
+    durand = requests["durand"]["tracking_number"]
+    assert numbers(search(container, ETAT_CIVIL, assigned_to="agent-ec-2")) == [durand]
+    assert numbers(search(container, VIE_PRATIQUE, assigned_to="agent-ec-2")) == []
+    call(container, "assign_demarche_request", ETAT_CIVIL, request_id, {"assignee": "personne"})
+    assert search(container, ETAT_CIVIL, assigned_to="agent-ec-2")["total"] == 0
 
 
 def test_export_de_la_liste_filtree(container, requests):

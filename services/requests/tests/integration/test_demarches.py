@@ -39,7 +39,7 @@ def test_demande_d_acte_numerotee_suivie_et_annoncee(container, events):
     first, second = submit(container), submit(container)
     assert first["tracking_number"].startswith("ECV-")
     assert int(second["tracking_number"][-6:]) == int(first["tracking_number"][-6:]) + 1
-    assert (first["status"], first["fields"]["date_acte"]) == ("nouvelle", "1990-04-12")
+    assert (first["status"], first["fields"]["date_acte"]) == ("deposee", "1990-04-12")
     event_type, payload = events.next()
     assert event_type == "demarche_submitted"
     assert (payload["tracking_number"], payload["notify"]) == (first["tracking_number"], True)
@@ -55,7 +55,7 @@ def test_copie_integrale_refusee_sans_lien_avec_la_personne(container):
     with pytest.raises(Invalid) as refused:
         submit(container, copie="integrale", lien="autre")
     assert refused.value.fields == {"lien": [NOT_ENTITLED]}
-    assert submit(container, copie="extrait_sans_filiation", lien="autre")["status"] == "nouvelle"
+    assert submit(container, copie="extrait_sans_filiation", lien="autre")["status"] == "deposee"
 
 
 def test_agent_etat_civil_traite_jusqu_a_l_envoi(container, events):
@@ -66,7 +66,7 @@ def test_agent_etat_civil_traite_jusqu_a_l_envoi(container, events):
     seen = call(container, "get_demarche_request", AGENT, request["id"])
     assert (seen["email"], seen["next_statuses"]) == (
         "camille.martin@example.org",
-        ["en_cours", "rejetee"],
+        ["en_attente", "en_cours", "recue", "rejetee"],
     )
     changed = call(
         container,
@@ -75,15 +75,21 @@ def test_agent_etat_civil_traite_jusqu_a_l_envoi(container, events):
         request["id"],
         {"status": "en_cours", "comment": "Votre demande est en cours."},
     )
-    assert changed["next_statuses"] == ["envoyee", "rejetee"]
+    assert changed["next_statuses"] == ["delivree", "en_attente", "rejetee"]
     event_type, payload = events.next()
     assert (event_type, payload["previous_status"], payload["status"]) == (
         "demarche_status_changed",
-        "nouvelle",
+        "deposee",
         "en_cours",
     )
-    sent = call(container, "change_demarche_status", AGENT, request["id"], {"status": "envoyee"})
-    assert [step["status"] for step in sent["history"]] == ["nouvelle", "en_cours", "envoyee"]
+    sent = call(container, "change_demarche_status", AGENT, request["id"], {"status": "delivree"})
+    assert [step["status"] for step in sent["history"]] == ["deposee", "en_cours", "delivree"]
+    assert (sent["status_label"], sent["next_statuses"]) == (
+        "Copie envoyée par courrier",
+        ["close"],
+    )
+    event_type, payload = events.next()
+    assert (payload["status"], payload["notify"]) == ("delivree", True)
     with pytest.raises(Conflict):
         call(container, "change_demarche_status", AGENT, request["id"], {"status": "en_cours"})
 
@@ -102,6 +108,25 @@ def test_rejet_exige_un_motif(container):
         {"status": "rejetee", "comment": reason},
     )
     assert (rejected["status_label"], rejected["history"][-1]["comment"]) == ("Rejetée", reason)
+
+
+def test_le_demandeur_d_une_copie_repond_quand_elle_est_en_attente(container, events):
+    request = submit(container)
+    number, key = request["tracking_number"], request["tracking_key"]
+    asked = {"status": "en_attente", "comment": "Précisez le nom d'usage de la personne."}
+    call(container, "change_demarche_status", AGENT, request["id"], asked)
+    tracked = call(container, "get_tracked_demarche", CITIZEN, number, key)
+    assert (tracked["status_label"], tracked["history"][-1]["comment"]) == (
+        "En attente de votre réponse",
+        asked["comment"],
+    )
+    answered = call(container, "answer_demarche", CITIZEN, number, key, {"message": "Dupont."})
+    assert (answered["status"], answered["history"][-1]["by_requester"]) == ("en_cours", True)
+    statuses = []
+    while statuses[-2:] != ["en_attente", "en_cours"]:
+        event = events.next_of("demarche_status_changed")
+        if event["tracking_number"] == number:
+            statuses.append(event["status"])
 
 
 def test_un_agent_d_un_autre_role_ne_voit_ni_ne_traite(container):
@@ -125,7 +150,7 @@ def test_compte_ferme_oublie_l_adresse_de_ses_demandes(container, engine, dispat
     assert (entry["reference"], entry["kind"], entry["status_label"]) == (
         mine["tracking_number"],
         "acte_etat_civil",
-        "Nouvelle",
+        "Déposée",
     )
     assert entry["path"] == f"/demarches/suivi/{mine['tracking_number']}?cle={mine['tracking_key']}"
     kept = submit(container)

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from chassis.testing.fixtures import wait_until
 from chassis.testing.services import call
 from contracts.base import example
+from requests_service.demarche_office import VIEW_LOG_RULE
 
 CAMILLE = {"account_id": str(uuid.uuid4()), "roles": [], "family_id": None}
 ADDRESS = "camille.martin@example.org"  # the e-mail of the submit_report example
@@ -54,8 +55,22 @@ def test_evenement_publie_ne_garde_ni_cle_ni_texte_libre_ni_adresse(container, e
     assert stored["tracking_number"] == report["tracking_number"]
 
 
-def test_purge_efface_ce_qui_a_assez_servi_et_garde_le_reste(container, engine):
+def test_purge_efface_ce_qui_a_assez_servi_et_garde_le_reste(container, engine, monkeypatch):
     now = datetime.now(UTC)
+    execute(
+        engine,
+        "INSERT INTO demarche_requests (id, demarche, tracking_number, tracking_key, payload,"
+        " email, status, submitted_at, updated_at) VALUES (9001, 'acte_etat_civil',"
+        " 'ECV-2025-009001', 'k', '{}', '', 'delivree', :at, :at)",
+        at=now - timedelta(days=400),
+    )
+    for age in (366, 364, 40):  # an agent's views of an état-civil request
+        execute(
+            engine,
+            "INSERT INTO demarche_views (request_id, agent_id, viewed_at)"
+            " VALUES (9001, 'agent-ec', :at)",
+            at=now - timedelta(days=age),
+        )
     payload = {"event_id": str(uuid.uuid4())}
     add_outbox_row(engine, payload, now - timedelta(days=8), now - timedelta(days=8))
     add_outbox_row(engine, payload, now - timedelta(days=6), now - timedelta(days=6))
@@ -98,13 +113,18 @@ def test_purge_efface_ce_qui_a_assez_servi_et_garde_le_reste(container, engine):
         "appointment_blocks": 0,
         "hall_bookings": 0,
         "appointment_waiting_list": 0,
+        "demarche_views": 1,
     }
-    kept = rows(engine, "SELECT key FROM throttles ORDER BY key")
+    kept = rows(engine, "SELECT key FROM throttles WHERE key LIKE 'report-ip:%' ORDER BY key")
     assert [row["key"] for row in kept] == ["report-ip:blocked", "report-ip:recent"]
     outbox = rows(engine, "SELECT published_at FROM outbox_events ORDER BY id")
     assert [row["published_at"] is None for row in outbox] == [False, True]
     assert rows(engine, "SELECT count(*) AS n FROM processed_events")[0]["n"] == 1
     assert rows(engine, "SELECT count(*) AS n FROM dead_letter_events")[0]["n"] == 1
+    monkeypatch.setenv("DEMARCHE_VIEWS_KEPT_DAYS", "30")  # read at each purge
+    assert call(container, "purge_expired_data")[VIEW_LOG_RULE.name] == 2
+    assert rows(engine, "SELECT count(*) AS n FROM demarche_views")[0]["n"] == 0
+    assert rows(engine, "SELECT count(*) AS n FROM demarche_requests")[0]["n"] == 1  # kept
 
 
 def test_fermeture_efface_l_adresse_des_copies_d_evenements(container, engine, dispatch):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
+from chassis.config import SettingError
 from contracts.base import example
 from contracts.demarches import ACTE_ETAT_CIVIL
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from requests_service import demarche_domain as domain
+from requests_service import demarche_office as office
 
 CITIZEN = {"account_id": None, "roles": [], "family_id": None}
 AGENT = {"account_id": "agent-ec", "roles": ["agent_etat_civil"], "family_id": None}
@@ -48,17 +50,17 @@ def test_numero_par_demarche_dans_l_annee_de_paris():
     first, second = submitted(store), submitted(store)
     assert (first.tracking_number, second.tracking_number) == ("ECV-2027-000001", "ECV-2027-000002")
     assert domain.expected_by(ACTE_ETAT_CIVIL, NOW) == date(2027, 1, 11)
-    assert [c.status for c in first.history] == ["nouvelle"]
+    assert [c.status for c in first.history] == ["deposee"]
 
 
 def test_transitions_de_la_definition_seulement():
     store = FakeRequests()
     request = submitted(store)
     with pytest.raises(Conflict):
-        domain.change_status(request, store, AGENT, {"status": "envoyee"}, NOW)
+        domain.change_status(request, store, AGENT, {"status": "delivree"}, NOW)
     with pytest.raises(Invalid):
         domain.change_status(request, store, AGENT, {"status": "resolu"}, NOW)
-    assert domain.change_status(request, store, AGENT, {"status": "en_cours"}, NOW) == "nouvelle"
+    assert domain.change_status(request, store, AGENT, {"status": "en_cours"}, NOW) == "deposee"
     assert request.history[-1].changed_by == "agent-ec"
 
 
@@ -68,7 +70,7 @@ def test_rejet_sans_motif_refuse():
     with pytest.raises(Invalid) as refused:
         domain.change_status(request, store, AGENT, {"status": "rejetee", "comment": ""}, NOW)
     assert refused.value.fields == {"comment": [domain.REASON_REQUIRED]}
-    assert request.status == "nouvelle"
+    assert request.status == "deposee"
 
 
 def test_seuls_les_agents_du_role_ou_l_admin_accedent():
@@ -91,3 +93,16 @@ def test_jour_de_paris_pour_le_delai_de_stationnement():
     assert domain.paris_day(NOW) == date(2027, 1, 1)
     assert domain.paris_day(datetime(2026, 6, 30, 21, 59, tzinfo=UTC)) == date(2026, 6, 30)
     assert domain.paris_day(datetime(2026, 6, 30, 22, 0, tzinfo=UTC)) == date(2026, 7, 1)
+
+
+@pytest.mark.parametrize(("value", "days"), [("", 365), ("30", 30), ("730", 730)])
+def test_duree_de_conservation_du_journal_des_consultations(monkeypatch, value, days):
+    monkeypatch.setenv("DEMARCHE_VIEWS_KEPT_DAYS", value)
+    assert office.view_log_kept() == timedelta(days=days)
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "un an", "1.5"])
+def test_duree_de_conservation_invalide_refusee(monkeypatch, value):
+    monkeypatch.setenv("DEMARCHE_VIEWS_KEPT_DAYS", value)
+    with pytest.raises(SettingError, match="DEMARCHE_VIEWS_KEPT_DAYS"):
+        office.view_log_kept()
