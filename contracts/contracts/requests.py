@@ -6,11 +6,12 @@ RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) f
 - ``submit_report(caller, payload: ReportSubmission)`` -> ``SubmittedReport`` (TooManyRequests
   past the limits per address and per e-mail)
 - ``get_tracked_report(caller, tracking_number, tracking_key)`` -> ``Report``
-- ``get_tracked_report_photo(caller, tracking_number, tracking_key)`` -> ``Photo`` (JPEG)
+- ``get_tracked_report_photo(caller, tracking_number, tracking_key, position=1)`` -> ``Photo``
+  (JPEG; ``position`` 1 to ``MAX_PHOTOS``, added with several photos)
 - ``list_reports(caller, status=None, page=1, size=50)`` -> ``AgentReportPage`` (agents; a
   page of ``AgentReport``, see :mod:`contracts.paging`)
 - ``get_report(caller, report_id)`` -> ``AgentReport`` (agents)
-- ``get_report_photo(caller, report_id)`` -> ``Photo`` (agents)
+- ``get_report_photo(caller, report_id, position=1)`` -> ``Photo`` (agents)
 - ``change_report_status(caller, report_id, payload: ChangeReportStatus)`` -> ``AgentReport``
 - ``list_account_requests(caller)`` -> list of ``contracts.timeline.TimelineEntry`` (the
   caller's own account; reports submitted while logged in carry ``account_id``)
@@ -66,6 +67,9 @@ AGENT_ROLES = ("agent_espace_public", "admin")
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 """Largest photo accepted (10 Mo), before re-encoding."""
+MAX_PHOTOS = 3
+"""Photos a report may carry."""
+TOO_MANY_PHOTOS = f"{MAX_PHOTOS} photos au plus par signalement."
 
 
 class Category(Schema):
@@ -100,7 +104,23 @@ class SubmitReport(Schema):
     longitude = fr.number(low=-180, high=180, load_default=None, allow_none=True)
     description = fr.text(max_length=5000)
     email = fr.email()
-    photo = fields.Nested(PhotoUpload, load_default=None, allow_none=True)
+    photo = fields.Nested(
+        PhotoUpload,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "one photo (kept for existing clients; see photos)"},
+    )
+    photos = fields.List(
+        fields.Nested(PhotoUpload),
+        load_default=list,
+        metadata={"description": f"up to {MAX_PHOTOS} photos, with photo counted"},
+    )
+
+    @validates_schema
+    def _photo_count(self, data: dict, **_: object) -> None:
+        count = len(data.get("photos") or []) + (data.get("photo") is not None)
+        if count > MAX_PHOTOS:
+            raise ValidationError(TOO_MANY_PHOTOS, "photos")
 
     @validates_schema
     def _both_coordinates(self, data: dict, **_: object) -> None:
@@ -197,6 +217,9 @@ class Report(Schema):
     status = fields.String(required=True)
     status_label = fields.String(required=True)
     has_photo = fields.Boolean(required=True)
+    photo_count = fields.Integer(
+        load_default=0, metadata={"description": f"0 to {MAX_PHOTOS} (added with photos)"}
+    )
     submitted_at = fields.AwareDateTime(required=True, format="iso")
     updated_at = fields.AwareDateTime(required=True, format="iso")
     history = fields.List(fields.Nested(StatusChange), required=True)

@@ -114,7 +114,7 @@ def test_detail_shows_the_author_email_and_photo(agent_client, rpc):
     assert 'src="/agents/signalements/123/photo"' in html
     photo = agent_client.get("/agents/signalements/123/photo")
     assert photo.mimetype == "image/jpeg"
-    assert rpc.calls[-1]["args"] == (AGENT_CALLER, 123)
+    assert rpc.calls[-1]["args"] == (AGENT_CALLER, 123, 1)
 
 
 def test_detail_of_a_closed_account_report_says_the_author_is_anonymized(agent_client, rpc):

@@ -104,7 +104,7 @@ def test_photo_is_served_as_jpeg_behind_the_key(client, rpc):
     assert response.mimetype == "image/jpeg"
     assert response.data.startswith(b"\xff\xd8")
     assert rpc.calls[0]["method"] == "get_tracked_report_photo"
-    assert rpc.calls[0]["args"] == (ANONYMOUS, NUMBER, KEY)
+    assert rpc.calls[0]["args"] == (ANONYMOUS, NUMBER, KEY, 1)
 
 
 def test_photo_without_key_is_refused_without_rpc(client, rpc):

@@ -113,9 +113,11 @@ def change_status(report_id: int):
     return redirect(url_for(".report", report_id=report_id), 303)
 
 
-@bp.get("/signalements/<int:report_id>/photo")
-def report_photo(report_id: int):
-    photo = rpc().call("requests", "get_report_photo", sessions.current_caller(), report_id)
+@bp.get("/signalements/<int:report_id>/photo", defaults={"position": 1})
+@bp.get("/signalements/<int:report_id>/photo/<int:position>")
+def report_photo(report_id: int, position: int):
+    caller = sessions.current_caller()
+    photo = rpc().call("requests", "get_report_photo", caller, report_id, position)
     return photos.response(photo)
 
 

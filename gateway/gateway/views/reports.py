@@ -60,8 +60,8 @@ def new_report():
 
 def _photo_again(errors: dict) -> dict:
     """Ask for the photo again when the form comes back: browsers do not keep a file."""
-    photo = request.files.get("photo")
-    if photo and photo.filename and "photo" not in errors:
+    chosen = [photo for photo in request.files.getlist("photo") if photo.filename]
+    if chosen and "photo" not in errors:
         errors["photo_again"] = [PHOTO_AGAIN]
     return errors
 
@@ -202,13 +202,16 @@ def _track_page(tracking_number: str, key: str, values: dict, errors: dict):
     return no_store(make_response(page))
 
 
-@bp.get("/suivi/<tracking_number>/photo")
-def track_photo(tracking_number: str):
-    """The report's photo (re-encoded JPEG without metadata), behind the same private key."""
+@bp.get("/suivi/<tracking_number>/photo", defaults={"position": 1})
+@bp.get("/suivi/<tracking_number>/photo/<int:position>")
+def track_photo(tracking_number: str, position: int):
+    """A photo of the report (re-encoded JPEG without metadata), behind the same private key;
+    ``/photo`` is the first, as links sent before several photos were allowed say."""
     key = request.args.get("cle", "").strip()
     if not key:
         raise Invalid("La clé de suivi est obligatoire.", {"cle": [REQUIRED]})
+    caller = sessions.current_caller()
     photo = rpc().call(
-        "requests", "get_tracked_report_photo", sessions.current_caller(), tracking_number, key
+        "requests", "get_tracked_report_photo", caller, tracking_number, key, position
     )
     return photos.response(photo)

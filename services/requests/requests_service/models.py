@@ -59,8 +59,10 @@ class Report(Base):
         order_by=lambda: (ReportStatusChange.changed_at, ReportStatusChange.id),
         cascade="all, delete-orphan",
     )
-    photo: Mapped[ReportPhoto | None] = relationship(
-        back_populates="report", cascade="all, delete-orphan"
+    photos: Mapped[list[ReportPhoto]] = relationship(
+        back_populates="report",
+        order_by=lambda: (ReportPhoto.position, ReportPhoto.id),
+        cascade="all, delete-orphan",
     )
     followers: Mapped[list[ReportFollower]] = relationship(
         back_populates="report", order_by=lambda: ReportFollower.id, cascade="all, delete-orphan"
@@ -100,12 +102,15 @@ class ReportStatusChange(Base):
 
 
 class ReportPhoto(Base):
-    """The re-encoded JPEG of a report; its bytes load only when asked for."""
+    """One re-encoded JPEG of a report (up to ``contracts.requests.MAX_PHOTOS``, numbered from 1
+    by ``position``); its bytes load only when asked for."""
 
     __tablename__ = "report_photos"
+    __table_args__ = (UniqueConstraint("report_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, server_default="1")
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     width: Mapped[int] = mapped_column(Integer)
@@ -113,7 +118,7 @@ class ReportPhoto(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
-    report: Mapped[Report] = relationship(back_populates="photo")
+    report: Mapped[Report] = relationship(back_populates="photos")
 
 
 class TrackingCounter(Base):

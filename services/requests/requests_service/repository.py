@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from chassis.paging import fetch_page
 from requests_service.models import (
@@ -47,12 +47,13 @@ class Reports:
         with self.session.get_bind().connect().execution_options(**autocommit) as connection:
             return connection.execute(NEXT_NUMBER, {"year": year}).scalar_one()
 
-    def add(self, *, photo: CleanPhoto | None, **fields: Any) -> Report:
-        """A new report; its empty history and photo are known, so reading them (the answer,
-        the event) after the flush sends no query."""
-        report = Report(history=[], photo=None, followers=[], **fields)
-        if photo is not None:
-            report.photo = ReportPhoto(
+    def add(self, *, photos: list[CleanPhoto], **fields: Any) -> Report:
+        """A new report; its empty history and its photos are known, so reading them (the
+        answer, the event) after the flush sends no query."""
+        report = Report(history=[], followers=[], **fields)
+        report.photos = [
+            ReportPhoto(
+                position=position,
                 filename=photo.filename,
                 content_type=photo.content_type,
                 width=photo.width,
@@ -60,6 +61,8 @@ class Reports:
                 size=len(photo.data),
                 data=photo.data,
             )
+            for position, photo in enumerate(photos, start=1)
+        ]
         self.session.add(report)
         self.session.flush()
         return report
@@ -125,15 +128,12 @@ class Reports:
         )
         return list(self.session.scalars(query))
 
-    def photo_data(self, report: Report) -> bytes | None:
-        """The stored JPEG of ``report`` (deferred column, loaded only here)."""
-        if report.photo is None:
-            return None
-        query = select(ReportPhoto.data).where(ReportPhoto.id == report.photo.id)
+    def photo_data(self, photo: ReportPhoto) -> bytes:
+        """The stored JPEG of one photo (deferred column, loaded only here)."""
+        query = select(ReportPhoto.data).where(ReportPhoto.id == photo.id)
         return self.session.scalars(query).one()
 
     @staticmethod
     def _query():
-        # The photo (one at most, its bytes deferred) comes in the report's own query; the
-        # history, a list, in one more.
-        return select(Report).options(selectinload(Report.history), joinedload(Report.photo))
+        # The history and the photos (their bytes deferred), lists, in one query each.
+        return select(Report).options(selectinload(Report.history), selectinload(Report.photos))

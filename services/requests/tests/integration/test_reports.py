@@ -57,6 +57,34 @@ def test_suivi_par_lien_prive_et_photo(container):
     assert agent_photo == photo
 
 
+def photo_of_colour(colour: str) -> dict:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(out, "WEBP")
+    return {"filename": f"{colour}.webp", "data": base64.b64encode(out.getvalue()).decode()}
+
+
+def test_trois_photos_gardees_dans_l_ordre_une_quatrieme_refusee(container, engine):
+    first, second, third = (photo_of_colour(c) for c in ("red", "green", "blue"))
+    report = submit(container, photo=first, photos=[second, third])
+    number, key = report["tracking_number"], report["tracking_key"]
+    assert (report["photo_count"], report["has_photo"]) == (3, True)
+    colours = []
+    for position in (1, 2, 3):
+        photo = call(container, "get_tracked_report_photo", CITIZEN, number, key, position)
+        image = Image.open(io.BytesIO(base64.b64decode(photo["data"])))
+        assert image.format == "JPEG"
+        colours.append(max(range(3), key=lambda band: image.getpixel((5, 5))[band]))
+        assert call(container, "get_report_photo", AGENT, report["id"], position) == photo
+    assert colours == [0, 1, 2]
+    with pytest.raises(NotFound):
+        call(container, "get_tracked_report_photo", CITIZEN, number, key, 4)
+    before = count(engine, "report_photos")
+    with pytest.raises(Invalid) as caught:
+        submit(container, photos=[first, second, third, first])
+    assert caught.value.fields == {"photos": ["3 photos au plus par signalement."]}
+    assert count(engine, "report_photos") == before
+
+
 def test_numeros_se_suivent(container):
     first, second = submit(container), submit(container)
     assert int(second["tracking_number"][-6:]) == int(first["tracking_number"][-6:]) + 1
