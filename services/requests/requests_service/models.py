@@ -228,4 +228,4 @@ class DemarcheCounter(Base):
 
 # Appointments and the salle des fêtes live in modules of their own; importing them here puts
 # their tables in the metadata.
-from requests_service import appointments_models, hall_models  # noqa: E402, F401
+from requests_service import appointments_models, hall_models, open311_models  # noqa: E402, F401

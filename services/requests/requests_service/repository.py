@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from chassis.paging import fetch_page
 from requests_service.models import (
@@ -101,16 +101,17 @@ class Reports:
         return {row.email for row in rows}
 
     def get(self, report_id: int) -> Report | None:
-        return self.session.scalars(self._query().where(Report.id == report_id)).one_or_none()
+        return self._one(self._one_query().where(Report.id == report_id))
 
     def lock(self, report_id: int) -> Report | None:
         """The report, its row locked until commit: concurrent changes of it run one by one."""
-        query = self._query().where(Report.id == report_id).with_for_update(of=Report)
-        return self.session.scalars(query).one_or_none()
+        return self._one(self._one_query().where(Report.id == report_id).with_for_update(of=Report))
 
     def find_by_number(self, tracking_number: str) -> Report | None:
-        query = self._query().where(Report.tracking_number == tracking_number)
-        return self.session.scalars(query).one_or_none()
+        return self._one(self._one_query().where(Report.tracking_number == tracking_number))
+
+    def _one(self, query) -> Report | None:
+        return self.session.scalars(query).unique().one_or_none()
 
     def list(self, status: str | None, page: int, size: int) -> tuple[list[Report], int]:
         """One page, newest first, optionally with one status only; and how many in all."""
@@ -135,5 +136,11 @@ class Reports:
 
     @staticmethod
     def _query():
-        # The history and the photos (their bytes deferred), lists, in one query each.
+        # Lists of reports: the history and the photos (bytes deferred) in one query each.
         return select(Report).options(selectinload(Report.history), selectinload(Report.photos))
+
+    @staticmethod
+    def _one_query():
+        # One report: its photos (3 at most, bytes deferred) come joined to its row; its
+        # history, which grows, in one more query.
+        return select(Report).options(selectinload(Report.history), joinedload(Report.photos))

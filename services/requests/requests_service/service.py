@@ -34,6 +34,7 @@ from requests_service import (
     hall_domain,
     hall_service,
     limits,
+    open311_service,
     photos,
 )
 from requests_service.appointments_repository import Appointments
@@ -59,6 +60,7 @@ class RequestsService(
     hall_service.HallEntrypoints,
     demarche_office_service.DemarcheOffice,
     followers_service.FollowerEntrypoints,
+    open311_service.Open311Entrypoints,
     health.Health,
     retention.Retention,
 ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import text
 
 from chassis.testing.services import call
 from contracts.base import example
-from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 
 CITIZEN = example("caller")
 AGENT = {"account_id": "agent-1", "roles": ["agent_espace_public"], "family_id": None}
@@ -185,3 +186,79 @@ def test_bombe_png_refusee_avec_message_sur_le_champ_photo_sans_rien_ecrire(cont
     }
     assert count(engine, "reports") == 0
     assert submit(container, photo=photo_upload())["has_photo"] is True
+
+
+ADMIN = {"account_id": "admin-1", "roles": ["admin"], "family_id": None}
+OPEN311 = {
+    "service_code": "voirie",
+    "lat": 45.7953,
+    "long": 4.8467,
+    "description": "Nid-de-poule devant l'école.",
+    "email": "habitant@example.org",
+    "first_name": "Camille",
+    "last_name": "Martin",
+    "phone": "0612345678",
+    "media_url": "http://example.org/photo.jpg",
+}
+
+
+def test_open311_cle_emise_une_fois_stockee_hachee_puis_revoquee(container, engine, events):
+    issued = call(container, "create_open311_key", ADMIN, {"name": "Appli FixMyStreet"})
+    token = issued["token"]
+    assert len(token) >= 43 and issued["token_hint"] == token[:6]
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT token_sha256 FROM open311_keys")).scalars().all()
+    assert token not in " ".join(stored)
+    assert hashlib.sha256(token.encode()).hexdigest() in stored
+
+    created = call(container, "submit_open311_request", CITIZEN, {**OPEN311, "api_key": token})
+    assert created == {"tracking_number": created["tracking_number"], "expected_days": 15}
+    event_type, payload = events.next()
+    assert (event_type, payload["tracking_number"]) == (
+        "report_submitted",
+        created["tracking_number"],
+    )
+    assert payload["address"] == "Position GPS : 45,79530 ; 4,84670"
+    with engine.connect() as connection:
+        row = (
+            connection.execute(
+                text("SELECT * FROM reports WHERE tracking_number = :n"),
+                {"n": created["tracking_number"]},
+            )
+            .mappings()
+            .one()
+        )
+    assert "Martin" not in str(dict(row)) and "0612345678" not in str(dict(row))
+
+    listed = call(container, "list_open311_keys", ADMIN)
+    assert "token" not in listed[0] and listed[0]["last_used_at"] is not None
+    with pytest.raises(Forbidden):
+        call(container, "list_open311_keys", AGENT)
+    with pytest.raises(Forbidden):
+        call(container, "create_open311_key", AGENT, {"name": "Intrus"})
+
+    call(container, "revoke_open311_key", ADMIN, issued["id"])
+    with pytest.raises(Conflict):
+        call(container, "revoke_open311_key", ADMIN, issued["id"])
+    for key in (token, "pas-une-cle", None):
+        with pytest.raises(Forbidden):
+            call(container, "submit_open311_request", CITIZEN, {**OPEN311, "api_key": key})
+
+
+def test_open311_champs_invalides_et_limite_par_cle(container, engine):
+    token = call(container, "create_open311_key", ADMIN, {"name": "SIG"})["token"]
+    with pytest.raises(Invalid) as caught:
+        call(container, "submit_open311_request", CITIZEN, {"api_key": token, "service_code": "x"})
+    assert {"service_code", "description", "email"} <= set(caught.value.fields)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO throttles (key, failures, window_start, blocked_until)"
+                " SELECT 'open311-key:' || id, 300, now(), now() + interval '1 hour'"
+                " FROM open311_keys WHERE token_hint = :hint ON CONFLICT (key) DO UPDATE"
+                " SET failures = 300, blocked_until = now() + interval '1 hour'"
+            ),
+            {"hint": token[:6]},
+        )
+    with pytest.raises(TooManyRequests):
+        call(container, "submit_open311_request", CITIZEN, {**OPEN311, "api_key": token})

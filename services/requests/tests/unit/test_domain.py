@@ -159,3 +159,16 @@ def test_photo_demandee_par_sa_place():
     for position in (0, 3, "1", True, None):
         with pytest.raises(NotFound):
             domain.photo_at(report, position)
+
+
+def test_open311_sans_adresse_la_position_en_tient_lieu_sans_nom_ni_telephone():
+    from requests_service import open311_keys
+
+    sent = {"service_code": "tags", "lat": 45.79, "long": 4.8467, "description": "Tag.",
+            "email": "a@example.org", "first_name": "Camille", "phone": "0612345678"}  # fmt: skip
+    fields = open311_keys.report_fields(sent)
+    assert fields["address"] == "Position GPS : 45,79000 ; 4,84670"
+    assert "Camille" not in str(fields) and "0612345678" not in str(fields)
+    with_address = open311_keys.report_fields({**sent, "address_string": "3 place de la Mairie"})
+    assert with_address["address"] == "3 place de la Mairie"
+    assert open311_keys.digest("x") != "x" and len(open311_keys.digest("x")) == 64
