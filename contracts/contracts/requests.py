@@ -13,6 +13,8 @@ RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) f
 - ``get_report(caller, report_id)`` -> ``AgentReport`` (agents)
 - ``get_report_photo(caller, report_id, position=1)`` -> ``Photo`` (agents)
 - ``change_report_status(caller, report_id, payload: ChangeReportStatus)`` -> ``AgentReport``
+- ``list_open_report_points(caller)`` -> list of ``ReportPoint`` (agents): open reports placed
+  on the map, newest first, at most ``MAP_MAX_REPORTS``
 - ``list_account_requests(caller)`` -> list of ``contracts.timeline.TimelineEntry`` (the
   caller's own account; reports submitted while logged in carry ``account_id``)
 
@@ -284,3 +286,22 @@ class ReportStatusChanged(Event):
 
 
 AgentReportPage = page_of(AgentReport)
+
+
+MAP_MAX_REPORTS = 500
+"""Open reports on the agents' map at most (the newest)."""
+
+
+class ReportPoint(Schema):
+    """An open report placed on the map, for the agents' map: what a marker shows."""
+
+    id = fields.Integer(required=True)
+    tracking_number = fields.String(required=True)
+    category = fields.String(required=True)
+    category_label = fields.String(required=True)
+    status = fields.String(required=True)
+    status_label = fields.String(required=True)
+    address = fields.String(required=True)
+    latitude = fields.Float(required=True)
+    longitude = fields.Float(required=True)
+    submitted_at = fields.AwareDateTime(required=True, format="iso")

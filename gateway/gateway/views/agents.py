@@ -8,12 +8,21 @@ service decides what each agent may see and change.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from contracts.demarches import GENERIC
 from contracts.errors import Conflict, Forbidden, Invalid
-from contracts.requests import AGENT_ROLES, STATUSES
-from gateway import forms, pages, photos, redirects, sessions
+from contracts.requests import AGENT_ROLES, MAP_MAX_REPORTS, STATUSES
+from gateway import forms, pages, photos, redirects, security, sessions
 from gateway.views import no_store, rpc
 
 bp = Blueprint("agents", __name__, url_prefix="/agents")
@@ -149,3 +158,12 @@ def _safe_next(target: str | None, roles: list[str]) -> str:
         default = url_for("agents.demarche_requests", code=mine[0]) if mine else default
     target = redirects.safe_target(target, default)
     return target if target.startswith(("/agents/", "/admin/")) else default
+
+
+@bp.get("/signalements/carte")
+def report_map():
+    """Open reports placed on a map (Leaflet from our static files), with the same reports
+    as a list that works without the map."""
+    points = rpc().call("requests", "list_open_report_points", sessions.current_caller())
+    page = render_template("agents/map.html", points=points, limit=MAP_MAX_REPORTS)
+    return security.allow_images_from(make_response(page), current_app.config["MAP_TILE_URL"])

@@ -45,6 +45,22 @@ def public_view(report: Any) -> dict:
     }
 
 
+def point_view(report: Any) -> dict:
+    """A marker of the agents' map: the report's place, category and status."""
+    return {
+        "id": report.id,
+        "tracking_number": report.tracking_number,
+        "category": report.category,
+        "category_label": CATEGORIES[report.category],
+        "status": report.status,
+        "status_label": STATUSES[report.status],
+        "address": report.address,
+        "latitude": report.latitude,
+        "longitude": report.longitude,
+        "submitted_at": report.submitted_at,
+    }
+
+
 def follow(reports: Any, who: dict, data: dict, now: datetime) -> dict:
     """Add ``data["email"]`` to an open report's followers (once; its author already gets
     the e-mails)."""

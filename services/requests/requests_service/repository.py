@@ -120,6 +120,17 @@ class Reports:
             query = query.where(Report.status == status)
         return fetch_page(self.session, query, page, size)
 
+    def open_points(self, statuses: tuple[str, ...], limit: int) -> list[Report]:
+        """Reports in ``statuses`` that have a point, newest first, at most ``limit`` (no
+        history or photo loaded: a marker needs neither)."""
+        query = (
+            select(Report)
+            .where(Report.status.in_(statuses), Report.latitude.is_not(None))
+            .order_by(Report.submitted_at.desc(), Report.id.desc())
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
     def list_by_account(self, account_id: str) -> list[Report]:
         """The reports of one account, newest first."""
         query = (

@@ -147,10 +147,37 @@ def test_liste_des_signalements_par_pages(container):
         assert list(refused.value.fields) == [field]
 
 
+def test_carte_des_agents_montre_les_signalements_ouverts_places(container):
+    placed = submit(container)
+    unplaced = submit(container, latitude=None, longitude=None)
+    resolved = submit(container)
+    for status in ("en_cours", "resolu"):
+        call(container, "change_report_status", AGENT, resolved["id"], {"status": status})
+    points = call(container, "list_open_report_points", AGENT)
+    numbers = [point["tracking_number"] for point in points]
+    assert placed["tracking_number"] in numbers
+    assert unplaced["tracking_number"] not in numbers
+    assert resolved["tracking_number"] not in numbers
+    point = points[numbers.index(placed["tracking_number"])]
+    assert point == {
+        "id": placed["id"],
+        "tracking_number": placed["tracking_number"],
+        "category": "eclairage_public",
+        "category_label": "Éclairage public",
+        "status": "nouveau",
+        "status_label": "Nouveau",
+        "address": placed["address"],
+        "latitude": 45.7953,
+        "longitude": 4.8467,
+        "submitted_at": placed["submitted_at"],
+    }
+
+
 AGENT_ONLY = [
     ("list_reports", ()),
     ("get_report", (1,)),
     ("get_report_photo", (1,)),
+    ("list_open_report_points", ()),
     ("change_report_status", (1, {"status": "en_cours"})),
 ]
 
