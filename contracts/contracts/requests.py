@@ -13,6 +13,8 @@ RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) f
 - ``get_report(caller, report_id)`` -> ``AgentReport`` (agents)
 - ``get_report_photo(caller, report_id, position=1)`` -> ``Photo`` (agents)
 - ``change_report_status(caller, report_id, payload: ChangeReportStatus)`` -> ``AgentReport``
+- ``unfollow_report(caller, payload: UnfollowReport)`` -> ``FollowedReport``: the follower
+  whose key it is stops getting the report's e-mails (NotFound for a wrong key or number)
 - ``list_open_report_points(caller)`` -> list of ``ReportPoint`` (agents): open reports placed
   on the map, newest first, at most ``MAP_MAX_REPORTS``
 - ``list_account_requests(caller)`` -> list of ``contracts.timeline.TimelineEntry`` (the
@@ -183,6 +185,16 @@ class FollowReport(Schema):
     client_ip = fields.String(load_default="")
 
 
+class UnfollowReport(Schema):
+    """``unfollow_report``: the number and the follower's key from their e-mail's link."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    tracking_number = fields.String(required=True, validate=validate.Length(max=20))
+    key = fields.String(required=True, validate=validate.Length(max=64))
+
+
 class FollowedReport(Schema):
     tracking_number = fields.String(required=True)
     category_label = fields.String(required=True)
@@ -268,7 +280,13 @@ class ReportSubmitted(Event):
 
 
 class ReportStatusChanged(Event):
-    redacted_once_published = ("tracking_key", "email", "comment", "followers")
+    redacted_once_published = (
+        "tracking_key",
+        "email",
+        "comment",
+        "followers",
+        "unsubscribe_keys",
+    )
 
     report_id = fields.Integer(required=True)
     tracking_number = fields.String(required=True)
@@ -283,6 +301,11 @@ class ReportStatusChanged(Event):
     # Added with report followers: the addresses that chose to follow this report; they get
     # the same news without the author's private link. Emptied once published.
     followers = fields.List(fields.String(), load_default=list, allow_none=True)
+    # Added with unsubscribe links: each follower's private key to stop following (e-mail ->
+    # key), for the link in their e-mail. Emptied once published.
+    unsubscribe_keys = fields.Dict(
+        keys=fields.String(), values=fields.String(), load_default=dict, allow_none=True
+    )
 
 
 AgentReportPage = page_of(AgentReport)

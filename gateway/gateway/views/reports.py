@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from contracts.errors import Conflict, Invalid, TooManyRequests
+from contracts.errors import Conflict, Invalid, NotFound, TooManyRequests
 from contracts.fields_fr import REQUIRED
 from gateway import forms, photos, security, sessions, submissions
 from gateway.errors import with_retry_after
@@ -215,3 +215,22 @@ def track_photo(tracking_number: str, position: int):
         "requests", "get_tracked_report_photo", caller, tracking_number, key, position
     )
     return photos.response(photo)
+
+
+@bp.route("/signalements/ne-plus-suivre/<tracking_number>", methods=["GET", "POST"])
+def unfollow(tracking_number: str):
+    """The link in each e-mail a follower gets: a page asking to confirm (a mail scanner that
+    opens links changes nothing), then the follow is removed. No account needed: the key in
+    the link is that follower's own."""
+    key = (request.values.get("cle") or "").strip()
+    context = {"tracking_number": tracking_number, "key": key, "left": None, "message": None}
+    if request.method == "GET":
+        return no_store(make_response(render_template("reports/unfollow.html", **context)))
+    sent = {"tracking_number": tracking_number, "key": key}
+    try:
+        left = rpc().call("requests", "unfollow_report", sessions.current_caller(), sent)
+    except (Invalid, NotFound) as exc:
+        page = render_template("reports/unfollow.html", **{**context, "message": exc.message})
+        return no_store(make_response(page, 404))
+    page = render_template("reports/unfollow.html", **{**context, "left": left})
+    return no_store(make_response(page))

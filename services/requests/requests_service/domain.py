@@ -215,4 +215,9 @@ def status_changed_event(report: Any, previous_status: str) -> dict:
         "comment": latest["comment"],
         "changed_at": latest["changed_at"],
         "followers": [follower.email for follower in report.followers],
+        "unsubscribe_keys": {
+            follower.email: follower.unsubscribe_key
+            for follower in report.followers
+            if follower.unsubscribe_key
+        },
     }

@@ -37,6 +37,16 @@ class FollowerEntrypoints:
         return requests.SimilarReport(many=True).dump(found)
 
     @rpc(expected_exceptions=EXPECTED)
+    def unfollow_report(self, caller, payload):
+        """Stop sending a report's e-mails to the follower whose key is given (contracts.
+        requests.UnfollowReport): the link in each of their e-mails, no account needed."""
+        identity.load(caller)
+        data = load_or_invalid(requests.UnfollowReport(), payload)
+        with self.db.session() as session:
+            left = followers.unfollow(Reports(session), data)
+        return requests.FollowedReport().dump(left)
+
+    @rpc(expected_exceptions=EXPECTED)
     def follow_report(self, caller, payload):
         """Send an open report's status e-mails to one more address (contracts.requests.
         FollowReport); counted in the same limits as a new report."""

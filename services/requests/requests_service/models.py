@@ -82,6 +82,8 @@ class ReportFollower(Base):
     email: Mapped[str] = mapped_column(String(254))
     account_id: Mapped[str | None] = mapped_column(String(64), index=True)
     followed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    unsubscribe_key: Mapped[str | None] = mapped_column(String(64))
+    """The private key of the link in each of the follower's e-mails to stop following."""
 
     report: Mapped[Report] = relationship(back_populates="followers")
 

@@ -87,8 +87,17 @@ class Reports:
         )
         return list(self.session.scalars(query))
 
-    def add_follower(self, report: Report, *, email: str, account_id: str | None, at) -> None:
-        report.followers.append(ReportFollower(email=email, account_id=account_id, followed_at=at))
+    def add_follower(
+        self, report: Report, *, email: str, account_id: str | None, at, key: str
+    ) -> None:
+        follower = ReportFollower(
+            email=email, account_id=account_id, followed_at=at, unsubscribe_key=key
+        )
+        report.followers.append(follower)
+        self.session.flush()
+
+    def remove_follower(self, follower: ReportFollower) -> None:
+        self.session.delete(follower)
         self.session.flush()
 
     def forget_followers(self, account_id: str) -> set[str]:
