@@ -6,12 +6,17 @@ RPC (service ``requests``), each taking ``caller`` (contracts.identity.Caller) f
 - ``submit_report(caller, payload: ReportSubmission)`` -> ``SubmittedReport`` (TooManyRequests
   past the limits per address and per e-mail)
 - ``get_tracked_report(caller, tracking_number, tracking_key)`` -> ``Report``
-- ``get_tracked_report_photo(caller, tracking_number, tracking_key)`` -> ``Photo`` (JPEG)
+- ``get_tracked_report_photo(caller, tracking_number, tracking_key, position=1)`` -> ``Photo``
+  (JPEG; ``position`` 1 to ``MAX_PHOTOS``, added with several photos)
 - ``list_reports(caller, status=None, page=1, size=50)`` -> ``AgentReportPage`` (agents; a
   page of ``AgentReport``, see :mod:`contracts.paging`)
 - ``get_report(caller, report_id)`` -> ``AgentReport`` (agents)
-- ``get_report_photo(caller, report_id)`` -> ``Photo`` (agents)
+- ``get_report_photo(caller, report_id, position=1)`` -> ``Photo`` (agents)
 - ``change_report_status(caller, report_id, payload: ChangeReportStatus)`` -> ``AgentReport``
+- ``unfollow_report(caller, payload: UnfollowReport)`` -> ``FollowedReport``: the follower
+  whose key it is stops getting the report's e-mails (NotFound for a wrong key or number)
+- ``list_open_report_points(caller)`` -> list of ``ReportPoint`` (agents): open reports placed
+  on the map, newest first, at most ``MAP_MAX_REPORTS``
 - ``list_account_requests(caller)`` -> list of ``contracts.timeline.TimelineEntry`` (the
   caller's own account; reports submitted while logged in carry ``account_id``)
 
@@ -66,6 +71,9 @@ AGENT_ROLES = ("agent_espace_public", "admin")
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 """Largest photo accepted (10 Mo), before re-encoding."""
+MAX_PHOTOS = 3
+"""Photos a report may carry."""
+TOO_MANY_PHOTOS = f"{MAX_PHOTOS} photos au plus par signalement."
 
 
 class Category(Schema):
@@ -100,7 +108,23 @@ class SubmitReport(Schema):
     longitude = fr.number(low=-180, high=180, load_default=None, allow_none=True)
     description = fr.text(max_length=5000)
     email = fr.email()
-    photo = fields.Nested(PhotoUpload, load_default=None, allow_none=True)
+    photo = fields.Nested(
+        PhotoUpload,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "one photo (kept for existing clients; see photos)"},
+    )
+    photos = fields.List(
+        fields.Nested(PhotoUpload),
+        load_default=list,
+        metadata={"description": f"up to {MAX_PHOTOS} photos, with photo counted"},
+    )
+
+    @validates_schema
+    def _photo_count(self, data: dict, **_: object) -> None:
+        count = len(data.get("photos") or []) + (data.get("photo") is not None)
+        if count > MAX_PHOTOS:
+            raise ValidationError(TOO_MANY_PHOTOS, "photos")
 
     @validates_schema
     def _both_coordinates(self, data: dict, **_: object) -> None:
@@ -161,6 +185,16 @@ class FollowReport(Schema):
     client_ip = fields.String(load_default="")
 
 
+class UnfollowReport(Schema):
+    """``unfollow_report``: the number and the follower's key from their e-mail's link."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    tracking_number = fields.String(required=True, validate=validate.Length(max=20))
+    key = fields.String(required=True, validate=validate.Length(max=64))
+
+
 class FollowedReport(Schema):
     tracking_number = fields.String(required=True)
     category_label = fields.String(required=True)
@@ -197,6 +231,9 @@ class Report(Schema):
     status = fields.String(required=True)
     status_label = fields.String(required=True)
     has_photo = fields.Boolean(required=True)
+    photo_count = fields.Integer(
+        load_default=0, metadata={"description": f"0 to {MAX_PHOTOS} (added with photos)"}
+    )
     submitted_at = fields.AwareDateTime(required=True, format="iso")
     updated_at = fields.AwareDateTime(required=True, format="iso")
     history = fields.List(fields.Nested(StatusChange), required=True)
@@ -243,7 +280,13 @@ class ReportSubmitted(Event):
 
 
 class ReportStatusChanged(Event):
-    redacted_once_published = ("tracking_key", "email", "comment", "followers")
+    redacted_once_published = (
+        "tracking_key",
+        "email",
+        "comment",
+        "followers",
+        "unsubscribe_keys",
+    )
 
     report_id = fields.Integer(required=True)
     tracking_number = fields.String(required=True)
@@ -258,6 +301,30 @@ class ReportStatusChanged(Event):
     # Added with report followers: the addresses that chose to follow this report; they get
     # the same news without the author's private link. Emptied once published.
     followers = fields.List(fields.String(), load_default=list, allow_none=True)
+    # Added with unsubscribe links: each follower's private key to stop following (e-mail ->
+    # key), for the link in their e-mail. Emptied once published.
+    unsubscribe_keys = fields.Dict(
+        keys=fields.String(), values=fields.String(), load_default=dict, allow_none=True
+    )
 
 
 AgentReportPage = page_of(AgentReport)
+
+
+MAP_MAX_REPORTS = 500
+"""Open reports on the agents' map at most (the newest)."""
+
+
+class ReportPoint(Schema):
+    """An open report placed on the map, for the agents' map: what a marker shows."""
+
+    id = fields.Integer(required=True)
+    tracking_number = fields.String(required=True)
+    category = fields.String(required=True)
+    category_label = fields.String(required=True)
+    status = fields.String(required=True)
+    status_label = fields.String(required=True)
+    address = fields.String(required=True)
+    latitude = fields.Float(required=True)
+    longitude = fields.Float(required=True)
+    submitted_at = fields.AwareDateTime(required=True, format="iso")

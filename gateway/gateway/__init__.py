@@ -21,6 +21,7 @@ from gateway.views import (
     account,
     account_security,  # noqa: F401 - adds the sensitive pages to the account blueprint
     admin,
+    admin_open311,
     agent_appointments,  # noqa: F401 - adds the passport office's pages to the agents blueprint
     agent_attendance,  # noqa: F401 - adds the attendance lists to the agents blueprint
     agent_demarches,  # noqa: F401 - adds the démarche pages to the agents blueprint
@@ -70,6 +71,7 @@ BLUEPRINTS = (
     admin.bp,
     api.bp,
     open311.bp,
+    admin_open311.bp,
 )
 
 MAX_CONTENT_LENGTH = 40 * 1024 * 1024
@@ -104,5 +106,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     security.csrf.exempt(api.bp)
+    security.csrf.exempt(open311.bp)
     security.csrf.exempt(payment_callbacks.bp)
     return app

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from contracts.base import load_or_invalid
 from contracts.errors import Invalid
-from contracts.requests import SubmitReport
+from contracts.requests import MAX_PHOTOS, TOO_MANY_PHOTOS, SubmitReport
 from gateway import photos, sessions
 
 FORM_MESSAGE = "Le formulaire contient des erreurs."
@@ -35,36 +35,57 @@ COORDINATES = ("latitude", "longitude")
 
 
 def from_form(form: Mapping[str, str], files: MultiDict) -> dict[str, Any]:
-    """Form fields (strings, blank meaning absent) and the ``photo`` file, validated."""
+    """Form fields (strings, blank meaning absent) and the ``photo`` files (up to
+    ``MAX_PHOTOS``, one input that takes several), validated."""
     raw: dict[str, Any] = {}
     for name in TEXT_FIELDS:
         value = (form.get(name) or "").strip()
         if name in COORDINATES:
             value = value.replace(",", ".")
         raw[name] = value or None
-    raw["photo"], photo_errors = photos.from_upload(files.get("photo"))
-    return validate(raw, photo_errors)
+    chosen = [storage for storage in files.getlist("photo") if storage.filename]
+    raw["photo"], raw["photos"], photo_errors = None, [], []
+    if len(chosen) > MAX_PHOTOS:
+        photo_errors.append(TOO_MANY_PHOTOS)
+    else:
+        for storage in chosen:
+            upload, problems = photos.from_upload(storage)
+            photo_errors += [problem for problem in problems if problem not in photo_errors]
+            raw["photos"] += [upload] if upload else []
+    return validate(raw, {"photo": photo_errors}, form_field="photo")
 
 
 def from_json(body: Any) -> dict[str, Any]:
-    """A JSON body with the photo as ``{"filename", "data"}`` (base64), validated."""
+    """A JSON body with the photos as ``{"filename", "data"}`` (base64): ``photos``, a list,
+    and ``photo``, one, as the API first took it; validated."""
     if not isinstance(body, dict):
         raise Invalid(FORM_MESSAGE, {"_schema": [NOT_AN_OBJECT]})
     raw = dict(body)
-    raw["photo"], photo_errors = photos.from_json(body.get("photo"))
-    return validate(raw, photo_errors)
+    raw["photo"], single_errors = photos.from_json(body.get("photo"))
+    listed, list_errors = body.get("photos"), []
+    if isinstance(listed, list) and len(listed) <= MAX_PHOTOS:
+        checked = [photos.from_json(item) for item in listed]
+        raw["photos"] = [upload for upload, _ in checked]
+        list_errors = [problem for _, problems in checked for problem in problems]
+    return validate(raw, {"photo": single_errors, "photos": list_errors})
 
 
-def validate(raw: dict[str, Any], photo_errors: list[str]) -> dict[str, Any]:
-    """Load ``raw`` with the contract; report schema and photo errors together."""
+def validate(
+    raw: dict[str, Any], photo_errors: dict[str, list[str]], form_field: str | None = None
+) -> dict[str, Any]:
+    """Load ``raw`` with the contract; report schema and photo errors together. On a form,
+    the schema's messages about ``photos`` show under its one file input ``form_field``."""
     errors: dict[str, list[str]] = {}
     payload: dict[str, Any] = {}
     try:
         payload = load_or_invalid(SubmitReport(), raw, FORM_MESSAGE)
     except Invalid as exc:
         errors.update(exc.fields)
-    if photo_errors:
-        errors["photo"] = photo_errors
+    if form_field and "photos" in errors:
+        photo_errors = {form_field: [*photo_errors.get(form_field, []), *errors.pop("photos")]}
+    for name, messages in photo_errors.items():
+        if messages:
+            errors[name] = messages
     if errors:
         raise Invalid(FORM_MESSAGE, errors)
     payload["client_ip"] = sessions.client_ip()

@@ -181,3 +181,42 @@ def test_a_disabled_agent_is_shown_with_a_button_to_enable_them(admin_client, rp
 def test_agents_without_the_admin_role_cannot_disable_anyone(agent_client, rpc):
     assert agent_client.post(f"/admin/agents/{AGENT_ID}/acces", data={}).status_code == 403
     assert "set_agent_disabled" not in rpc.methods()
+
+
+OPEN311_KEY = {
+    "id": 4,
+    "name": "Appli FixMyStreet",
+    "token_hint": "Xk3pQ9",
+    "created_at": "2026-12-02T09:00:00+00:00",
+    "created_by": "admin-1",
+    "revoked_at": None,
+    "last_used_at": None,
+}
+
+
+def test_open311_keys_issued_shown_once_then_listed_and_revoked(admin_client, rpc):
+    rpc.answer("list_open311_keys", [OPEN311_KEY])
+    page = admin_client.get("/admin/open311/cles")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert "Xk3pQ9…" in html and 'action="/admin/open311/cles/4/revoquer"' in html
+    assert 'href="/admin/open311/cles"' in html  # in the admins' header
+
+    token = "Xk3pQ9-le-reste-du-jeton-tres-long-et-aleatoire"
+    rpc.answer("create_open311_key", {**OPEN311_KEY, "token": token})
+    created = admin_client.post("/admin/open311/cles", data={"name": "Appli FixMyStreet"})
+    assert created.status_code == 201 and created.headers["Cache-Control"] == "no-store"
+    assert f'value="{token}"' in created.get_data(as_text=True)
+    assert rpc.last("create_open311_key")["args"] == (ADMIN_CALLER, {"name": "Appli FixMyStreet"})
+    assert token not in admin_client.get("/admin/open311/cles").get_data(as_text=True)
+
+    rpc.answer("revoke_open311_key", {**OPEN311_KEY, "revoked_at": "2026-12-02T10:00:00+00:00"})
+    revoked = admin_client.post("/admin/open311/cles/4/revoquer")
+    assert revoked.status_code == 303
+    assert rpc.last("revoke_open311_key")["args"] == (ADMIN_CALLER, 4)
+
+
+def test_open311_keys_are_for_admins_only(agent_client, rpc):
+    assert agent_client.get("/admin/open311/cles").status_code == 403
+    assert agent_client.post("/admin/open311/cles", data={"name": "x"}).status_code == 403
+    assert "create_open311_key" not in rpc.methods()

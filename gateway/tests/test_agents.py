@@ -114,7 +114,7 @@ def test_detail_shows_the_author_email_and_photo(agent_client, rpc):
     assert 'src="/agents/signalements/123/photo"' in html
     photo = agent_client.get("/agents/signalements/123/photo")
     assert photo.mimetype == "image/jpeg"
-    assert rpc.calls[-1]["args"] == (AGENT_CALLER, 123)
+    assert rpc.calls[-1]["args"] == (AGENT_CALLER, 123, 1)
 
 
 def test_detail_of_a_closed_account_report_says_the_author_is_anonymized(agent_client, rpc):
@@ -236,3 +236,39 @@ def test_list_with_a_wrong_page_number_says_so_in_french(agent_client, rpc):
     response = agent_client.get("/agents/signalements?page=abc")
     assert response.status_code == 422
     assert "La page demandée est invalide." in response.get_data(as_text=True)
+
+
+POINT = {
+    "id": 123,
+    "tracking_number": "ESP-2026-000123",
+    "category": "eclairage_public",
+    "category_label": "Éclairage public",
+    "status": "en_cours",
+    "status_label": "En cours",
+    "address": "12 avenue <Général> de Gaulle",
+    "latitude": 45.7953,
+    "longitude": 4.8467,
+    "submitted_at": "2026-11-25T08:30:00+00:00",
+}
+
+
+def test_map_of_open_reports_keeps_a_usable_list(agent_client, rpc):
+    rpc.answer("list_open_report_points", [POINT])
+    response = agent_client.get("/agents/signalements/carte")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert rpc.last("list_open_report_points")["args"] == (AGENT_CALLER,)
+    assert 'data-lat="45.7953" data-lon="4.8467"' in html
+    assert 'href="/agents/signalements/123"' in html
+    assert "12 avenue &lt;Général&gt; de Gaulle" in html
+    assert 'id="agent-map-block" hidden' in html
+    assert "/static/vendor/leaflet/leaflet.js" in html
+    policy = response.headers["Content-Security-Policy"]
+    assert "img-src 'self' https://data.geopf.fr" in policy
+    assert "default-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_map_is_for_agents_only(client, rpc):
+    response = client.get("/agents/signalements/carte")
+    assert response.status_code == 302
+    assert "list_open_report_points" not in rpc.methods()

@@ -68,6 +68,22 @@ def test_json_photo_is_checked_and_forwarded(client, rpc, jpeg):
     assert rpc.calls[0]["args"][1]["photo"] == {"filename": "lampe.jpg", "data": data}
 
 
+def test_json_photos_are_a_list_of_three_at_most(client, rpc, jpeg):
+    photo = {"filename": "lampe.jpg", "data": base64.b64encode(jpeg).decode()}
+    response = client.post("/api/v1/reports", json={**REPORT, "photos": [photo, photo]})
+    assert response.status_code == 201
+    assert rpc.calls[0]["args"][1]["photos"] == [photo, photo]
+    too_many = {**REPORT, "photo": photo, "photos": [photo, photo, photo]}
+    response = client.post("/api/v1/reports", json=too_many)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["photos"] == ["3 photos au plus par signalement."]
+    bad = client.post("/api/v1/reports", json={**REPORT, "photos": [{"data": "pas du base64 !"}]})
+    assert bad.get_json()["error"]["fields"]["photos"] == [
+        "Le contenu de la photo doit être encodé en base64."
+    ]
+    assert len(rpc.calls) == 1
+
+
 def test_invalid_base64_photo_is_422_without_rpc(client, rpc):
     response = client.post("/api/v1/reports", json={**REPORT, "photo": {"data": "pas du base64 !"}})
     assert response.status_code == 422
@@ -115,7 +131,7 @@ def test_multipart_report_with_a_photo_file(client, rpc, jpeg):
     response = client.post("/api/v1/reports", data=form, content_type="multipart/form-data")
     assert response.status_code == 201
     payload = rpc.calls[0]["args"][1]
-    assert base64.b64decode(payload["photo"]["data"]) == jpeg
+    assert base64.b64decode(payload["photos"][0]["data"]) == jpeg
     assert payload["latitude"] == 45.7953
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from contracts.errors import Invalid
+from contracts.errors import Forbidden, Invalid, TooManyRequests
+from contracts.identity import ANONYMOUS
 from contracts.requests import CATEGORIES
 
 FIELDS = {
@@ -122,3 +123,74 @@ def test_decouverte(client):
     [endpoint] = found["endpoints"]
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
     assert endpoint["url"].endswith("/open311/v2") and "text/xml" in endpoint["formats"]
+
+
+POST_FORM = {
+    "api_key": "cle-du-partenaire",
+    "service_code": "voirie",
+    "lat": "45.7953",
+    "long": "4.8467",
+    "description": "Nid-de-poule devant l'école.",
+    "email": "habitant@example.org",
+    "first_name": "Camille",
+    "phone": "0612345678",
+    "jurisdiction_id": "caluire",
+}
+CREATED = {"tracking_number": "ESP-2026-000124", "expected_days": 15}
+
+
+def test_post_requests_json_rend_le_numero_sans_donnee_personnelle(client, rpc):
+    rpc.answer("submit_open311_request", CREATED)
+    response = client.post("/open311/v2/requests.json", data=POST_FORM)
+    assert (response.status_code, response.mimetype) == (201, "application/json")
+    assert response.get_json() == [
+        {
+            "service_request_id": "ESP-2026-000124",
+            "service_notice": "Traitement attendu sous 15 jours.",
+        }
+    ]
+    call = rpc.last("submit_open311_request")
+    assert call["args"][0] == ANONYMOUS
+    assert call["args"][1] == {k: v for k, v in POST_FORM.items() if k != "jurisdiction_id"}
+    assert "habitant" not in response.get_data(as_text=True)
+
+
+def test_post_requests_xml_suit_georeport_v2(client, rpc):
+    rpc.answer("submit_open311_request", CREATED)
+    response = client.post("/open311/v2/requests.xml", data=POST_FORM)
+    assert (response.status_code, response.mimetype) == (201, "text/xml")
+    root = ElementTree.fromstring(response.data)
+    assert root.tag == "service_requests"
+    (item,) = root
+    assert item.tag == "request"
+    assert [child.tag for child in item] == ["service_request_id", "service_notice"]
+    assert item.findtext("service_request_id") == "ESP-2026-000124"
+
+
+def test_post_sans_cle_valide_refuse_au_format_du_standard(client, rpc):
+    rpc.answer(
+        "submit_open311_request", Forbidden("Clé d'API (api_key) absente, inconnue ou révoquée.")
+    )
+    response = client.post("/open311/v2/requests.json", data={"service_code": "voirie"})
+    assert response.status_code == 403
+    assert response.get_json() == [
+        {"code": 403, "description": "Clé d'API (api_key) absente, inconnue ou révoquée."}
+    ]
+    xml = client.post("/open311/v2/requests.xml", data={"service_code": "voirie"})
+    root = ElementTree.fromstring(xml.data)
+    assert (xml.status_code, root.tag, root[0].tag) == (403, "errors", "error")
+    assert root[0].findtext("code") == "403"
+
+
+def test_post_champs_invalides_400_et_limite_429(client, rpc):
+    rpc.answer(
+        "submit_open311_request", Invalid("Erreurs.", {"email": ["Ce champ est obligatoire."]})
+    )
+    response = client.post("/open311/v2/requests.json", data=POST_FORM)
+    assert response.status_code == 400
+    assert response.get_json() == [
+        {"code": 400, "description": "email : Ce champ est obligatoire."}
+    ]
+    rpc.answer("submit_open311_request", TooManyRequests("Trop de demandes.", 3600))
+    response = client.post("/open311/v2/requests.json", data=POST_FORM)
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "3600")

@@ -104,7 +104,7 @@ def test_photo_is_served_as_jpeg_behind_the_key(client, rpc):
     assert response.mimetype == "image/jpeg"
     assert response.data.startswith(b"\xff\xd8")
     assert rpc.calls[0]["method"] == "get_tracked_report_photo"
-    assert rpc.calls[0]["args"] == (ANONYMOUS, NUMBER, KEY)
+    assert rpc.calls[0]["args"] == (ANONYMOUS, NUMBER, KEY, 1)
 
 
 def test_photo_without_key_is_refused_without_rpc(client, rpc):
@@ -126,3 +126,23 @@ def test_unknown_page_is_a_french_404(client):
     response = client.get("/nulle-part")
     assert response.status_code == 404
     assert "Page introuvable" in response.get_data(as_text=True)
+
+
+def test_unfollow_link_asks_to_confirm_then_stops_the_emails(client, rpc):
+    path = f"/signalements/ne-plus-suivre/{NUMBER}?cle=cle-du-suiveur"
+    page = client.get(path)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert 'name="cle" value="cle-du-suiveur"' in html and "unfollow_report" not in rpc.methods()
+    left = {"tracking_number": NUMBER, "category_label": "Voirie", "address": "12 avenue",
+            "status_label": "En cours"}  # fmt: skip
+    rpc.answer("unfollow_report", left)
+    done = client.post(f"/signalements/ne-plus-suivre/{NUMBER}", data={"cle": "cle-du-suiveur"})
+    assert done.status_code == 200
+    assert "Vous ne recevrez plus les e-mails de ce signalement" in done.get_data(as_text=True)
+    sent = rpc.last("unfollow_report")["args"][1]
+    assert sent == {"tracking_number": NUMBER, "key": "cle-du-suiveur"}
+    rpc.answer("unfollow_report", NotFound("Ce lien ne correspond à aucun suivi."))
+    refused = client.post(f"/signalements/ne-plus-suivre/{NUMBER}", data={"cle": "autre"})
+    assert refused.status_code == 404
+    assert "Ce lien ne correspond à aucun suivi." in refused.get_data(as_text=True)

@@ -63,8 +63,9 @@ def test_report_limit_page_says_the_delay_the_service_gives(client, rpc):
 def test_photo_travels_as_base64_with_its_name(client, rpc, jpeg):
     post(client, GOOD, photo=("lampadaire.jpg", jpeg))
     payload = rpc.last("submit_report")["args"][1]
-    assert payload["photo"]["filename"] == "lampadaire.jpg"
-    assert base64.b64decode(payload["photo"]["data"]) == jpeg
+    assert payload["photo"] is None
+    assert payload["photos"][0]["filename"] == "lampadaire.jpg"
+    assert base64.b64decode(payload["photos"][0]["data"]) == jpeg
 
 
 def test_missing_fields_come_back_in_french_with_typed_values_kept(client, rpc):
@@ -180,3 +181,27 @@ def test_suivre_avec_une_adresse_invalide_redonne_le_formulaire(client, rpc):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Adresse e-mail invalide." in html and 'value="pas-une-adresse"' in html
+
+
+def test_up_to_three_photos_travel_in_the_order_chosen(client, rpc, jpeg):
+    files = [(io.BytesIO(jpeg), f"photo-{n}.jpg") for n in (1, 2, 3)]
+    response = client.post(
+        "/signalements/nouveau", data={**GOOD, "photo": files}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 303
+    payload = rpc.last("submit_report")["args"][1]
+    assert [photo["filename"] for photo in payload["photos"]] == [
+        "photo-1.jpg",
+        "photo-2.jpg",
+        "photo-3.jpg",
+    ]
+
+
+def test_a_fourth_photo_is_refused_in_french_before_any_rpc(client, rpc, jpeg):
+    files = [(io.BytesIO(jpeg), f"photo-{n}.jpg") for n in (1, 2, 3, 4)]
+    response = client.post(
+        "/signalements/nouveau", data={**GOOD, "photo": files}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    assert "3 photos au plus par signalement." in response.get_data(as_text=True)
+    assert rpc.calls == []

@@ -98,6 +98,14 @@ def open_admin_messages(page, stack, photo):
     expect(page.locator("table")).to_be_visible()
 
 
+def open_admin_open311_keys(page, stack, photo):
+    log_in_as_agent(page, stack.admin_login)
+    page.goto("/admin/open311/cles")
+    page.get_by_label("Nom du partenaire").fill("Application partenaire du navigateur")
+    page.get_by_role("button", name="Créer la clé").click()
+    expect(page.get_by_label("Clé", exact=True)).to_be_visible()
+
+
 PAGES = {
     "accueil": open_home,
     "formulaire_vide": open_empty_form,
@@ -108,6 +116,7 @@ PAGES = {
     "liste_agent": open_agent_list,
     "fiche_agent": open_agent_detail,
     "messages_admin": open_admin_messages,
+    "cles_open311_admin": open_admin_open311_keys,
 }
 
 
@@ -133,7 +142,9 @@ def test_formulaire_sans_defilement_horizontal_sur_mobile(new_page):
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
-@pytest.mark.parametrize("name", ["confirmation_et_suivi", "liste_agent", "messages_admin"])
+@pytest.mark.parametrize(
+    "name", ["confirmation_et_suivi", "liste_agent", "messages_admin", "cles_open311_admin"]
+)
 def test_page_lisible_sur_un_telephone_sans_defilement_horizontal(
     name, new_page, stack, photo_jpeg, axe_violations
 ):

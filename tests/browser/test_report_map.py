@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import requests
 from playwright.sync_api import Page, expect
 
 from .test_report_form import log_in_as_agent
@@ -143,3 +144,59 @@ def test_le_citoyen_cree_quand_meme_son_signalement(new_page, stack):
     ).to_be_visible()
     page.get_by_role("button", name="Envoyer le signalement").click()
     expect(page).to_have_url(TRACKING)
+
+
+def placed_report(stack, latitude: float, longitude: float) -> str:
+    """An open report placed at a point, sent through the JSON API; its tracking number."""
+    body = {
+        "category": "tags",
+        "address": "Carte des agents, Caluire-et-Cuire",
+        "latitude": latitude,
+        "longitude": longitude,
+        "description": "Un tag sur le mur du parc.",
+        "email": "carte-agents@exemple.fr",
+    }
+    sent = requests.post(f"{stack.gateway_url}/api/v1/reports", json=body, timeout=30)
+    assert sent.status_code == 201, sent.text[:2000]
+    return sent.json()["tracking_number"]
+
+
+def test_l_agent_voit_les_signalements_ouverts_sur_la_carte(new_page, stack, axe_violations):
+    number = placed_report(stack, 45.7991, 4.8512)
+    page = new_page(**PHONE)
+    failures: list[str] = []
+    # A tile Leaflet no longer needs (the popup pans the map) is cancelled: not a failure.
+    page.on(
+        "requestfailed",
+        lambda request: request.failure != "net::ERR_ABORTED" and failures.append(request.url),
+    )
+    page.on("response", lambda response: response.status >= 400 and failures.append(response.url))
+    log_in_as_agent(page, stack.agent_login)
+    page.get_by_role("link", name="Carte des signalements ouverts").click()
+    expect(page.get_by_role("region", name="Carte des signalements ouverts")).to_be_visible()
+    tiles = page.locator("#agent-map img.leaflet-tile-loaded")
+    expect(tiles.first).to_be_visible()
+    marker = page.locator(f'#agent-map .leaflet-marker-icon[title^="{number},"]')
+    expect(marker).to_have_attribute("title", f"{number}, Tags et graffitis, Nouveau")
+    expect(page.locator("#agent-map-status")).to_contain_text("sur la carte")
+    assert axe_violations(page) == []
+
+    marker.click()
+    popup_link = page.locator(".leaflet-popup-content a", has_text=number)
+    expect(popup_link).to_be_visible()
+    assert failures == []  # leaving the page below cancels the tiles still on their way
+    popup_link.click()
+    expect(page.get_by_role("heading", name=re.compile(number))).to_be_visible()
+
+
+def test_sans_fond_de_carte_la_liste_des_signalements_reste(new_page, stack):
+    number = placed_report(stack, 45.7985, 4.8430)
+    page = new_page(**PHONE)
+    page.route(re.compile(r".*/\d+/\d+/\d+\.png$"), lambda route: route.abort())
+    log_in_as_agent(page, stack.agent_login)
+    page.goto("/agents/signalements/carte")
+    expect(page.locator("#agent-map-status")).to_contain_text("la liste ci-dessous reste complète")
+    item = page.locator("#agent-map-points li", has_text=number)
+    expect(item).to_contain_text("Tags et graffitis")
+    item.get_by_role("link", name=number).click()
+    expect(page.get_by_role("heading", name=re.compile(number))).to_be_visible()

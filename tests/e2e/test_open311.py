@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree
 
+import requests
+
 FIELDS = {
     "service_request_id", "status", "status_notes", "service_name", "service_code",
     "description", "agency_responsible", "service_notice", "requested_datetime",
@@ -34,3 +36,79 @@ def test_signalement_lu_en_open311_sans_donnees_personnelles(portal, helpers, ne
     definition = portal.get("/open311/v2/services/voirie.json").json()
     assert definition == {"service_code": "voirie", "attributes": []}
     assert portal.get("/open311/v2/requests/ESP-1999-000001.json").status_code == 404
+
+
+CREATED_FIELDS = {"service_request_id": str, "service_notice": str}
+"""GeoReport v2 ``POST requests`` answer (``token`` only for a service that numbers later;
+ours is ``realtime``)."""
+
+
+def issue_key(portal, stack, name: str) -> tuple[requests.Session, str, int]:
+    """An administrator issues a key on the admin page; the token is on that answer only."""
+    admin = portal.agent_session(stack.admin_login)
+    answer = portal.post_form(admin, "/admin/open311/cles", {"name": name})
+    assert answer.status_code == 201, answer.text[:2000]
+    token = re.search(r'id="cle-creee" type="text" readonly value="([^"]+)"', answer.text)[1]
+    key_id = int(re.findall(r"/admin/open311/cles/(\d+)/revoquer", answer.text)[0])
+    assert token not in portal.get("/admin/open311/cles", admin).text
+    return admin, token, key_id
+
+
+def test_partenaire_cree_un_signalement_en_json_et_xml_puis_sa_cle_est_revoquee(
+    portal, stack, new_email
+):
+    admin, token, key_id = issue_key(portal, stack, "Appli FixMyStreet e2e")
+    email = new_email("partenaire")
+    form = {
+        "api_key": token,
+        "service_code": "eclairage_public",
+        "address_string": "Place Jules Ferry, Caluire-et-Cuire",
+        "description": "Lampadaire éteint signalé depuis l'application.",
+        "email": email,
+        "first_name": "Dominique",
+        "last_name": "Partenaire",
+        "phone": "0611223344",
+        "media_url": "https://example.org/photo.jpg",
+    }
+    created = requests.post(portal.url("/open311/v2/requests.json"), data=form, timeout=30)
+    assert created.status_code == 201, created.text[:2000]
+    [item] = created.json()
+    assert set(item) == set(CREATED_FIELDS)
+    assert all(isinstance(item[name], kind) for name, kind in CREATED_FIELDS.items())
+    number = item["service_request_id"]
+    assert re.fullmatch(r"ESP-\d{4}-\d{6}", number)
+    for secret in (email, "Dominique", "Partenaire", "0611223344", token):
+        assert secret not in created.text
+
+    xml = requests.post(portal.url("/open311/v2/requests.xml"), data=form, timeout=30)
+    root = ElementTree.fromstring(xml.content)
+    assert (xml.status_code, root.tag, root[0].tag) == (201, "service_requests", "request")
+    assert [child.tag for child in root[0]] == list(CREATED_FIELDS)
+
+    read = portal.get(f"/open311/v2/requests/{number}.json").json()[0]
+    assert (read["service_code"], read["status"]) == ("eclairage_public", "open")
+    assert read["address"] == "Place Jules Ferry, Caluire-et-Cuire"
+    for secret in (email, "Dominique", "0611223344"):
+        assert secret not in str(read)
+
+    assert (
+        portal.post_form(
+            admin, f"/admin/open311/cles/{key_id}/revoquer", {}, "/admin/open311/cles"
+        ).status_code
+        == 303
+    )
+    for key in (token, "cle-inventee", None):
+        sent = (
+            {**form, "api_key": key} if key else {k: v for k, v in form.items() if k != "api_key"}
+        )
+        refused = requests.post(portal.url("/open311/v2/requests.json"), data=sent, timeout=30)
+        assert refused.status_code == 403
+        [error] = refused.json()
+        assert set(error) == {"code", "description"} and error["code"] == 403
+        refused_xml = requests.post(portal.url("/open311/v2/requests.xml"), data=sent, timeout=30)
+        root = ElementTree.fromstring(refused_xml.content)
+        assert (refused_xml.status_code, root.tag, root[0].findtext("code")) == (
+            403,
+            "errors",
+            "403",
+        )

@@ -107,3 +107,33 @@ def test_suivi_refuse_une_mauvaise_cle(portal, helpers, new_email):
     wrong = portal.get(f"/suivi/{number}", params={"cle": "pas-la-bonne-cle"})
     assert wrong.status_code == 404
     assert "Nid-de-poule" not in wrong.text
+
+
+def test_le_suiveur_arrete_de_suivre_par_le_lien_de_son_e_mail(stack, portal, helpers, new_email):
+    author, follower = new_email("auteur"), new_email("suiveur")
+    sent = portal.submit_form(helpers.report_fields(author))
+    number = re.search(r"ESP-\d{4}-\d{6}", sent.headers["Location"]).group(0)
+    session = requests.Session()
+    follow = {"numero": number, "follow_email": follower}
+    followed = portal.post_form(session, "/signalements/suivre", follow, "/signalements/nouveau")
+    assert followed.status_code == 200 and "Vous suivez le signalement" in followed.text
+
+    agent = portal.agent_session()
+    report_id = agent_report_id(portal, agent, number)
+    change_status(portal, agent, report_id, "en_cours", "Une équipe passe cette semaine.")
+    mail = stack.wait_for_message(follower, f"Signalement suivi {number} : En cours")
+    link = re.search(r"(https?://\S+/signalements/ne-plus-suivre/\S+)", mail["text"]).group(1)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    confirm = portal.get(f"/{path}", session)
+    assert confirm.status_code == 200 and "Ne plus suivre ce signalement" in confirm.text
+    key = re.search(r"cle=([^&\s]+)", link).group(1)
+    done = portal.post_form(
+        session, f"/signalements/ne-plus-suivre/{number}", {"cle": key}, f"/{path}"
+    )
+    assert done.status_code == 200 and "Vous ne suivez plus le signalement" in done.text
+
+    change_status(portal, agent, report_id, "resolu", "La chaussée a été rebouchée.")
+    stack.wait_for_message(author, f"Votre signalement {number} : Résolu")
+    assert [m["subject"] for m in stack.messages(follower)] == [
+        f"Signalement suivi {number} : En cours"
+    ]

@@ -28,6 +28,25 @@ def test_api_enregistre_et_suit_un_signalement(portal, helpers, new_email, jpeg_
     assert wrong.status_code == 404 and wrong.json()["error"]["code"] == "NOT_FOUND"
 
 
+def test_api_trois_photos_au_plus_chacune_sans_metadonnees(
+    portal, helpers, new_email, jpeg_with_gps
+):
+    photo = helpers.api_body(new_email(), jpeg_with_gps)["photo"]
+    body = {**helpers.api_body(new_email()), "photos": [photo, photo]}
+    created = portal.submit_api(body)
+    assert created.status_code == 201, created.text[:2000]
+    report = created.json()
+    assert report["photo_count"] == 2
+    for position in (1, 2):
+        path = f"/suivi/{report['tracking_number']}/photo/{position}"
+        answer = portal.get(path, params={"cle": report["tracking_key"]})
+        assert answer.status_code == 200 and answer.headers["Content-Type"] == "image/jpeg"
+        assert b"Appareil de test" not in answer.content
+    refused = portal.submit_api({**body, "photos": [photo] * 4})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["fields"]["photos"] == ["3 photos au plus par signalement."]
+
+
 def test_api_categories(portal):
     answer = portal.get("/api/v1/reports/categories")
     assert answer.status_code == 200

@@ -8,12 +8,21 @@ service decides what each agent may see and change.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from contracts.demarches import GENERIC
 from contracts.errors import Conflict, Forbidden, Invalid
-from contracts.requests import AGENT_ROLES, STATUSES
-from gateway import forms, pages, photos, redirects, sessions
+from contracts.requests import AGENT_ROLES, MAP_MAX_REPORTS, STATUSES
+from gateway import forms, pages, photos, redirects, security, sessions
 from gateway.views import no_store, rpc
 
 bp = Blueprint("agents", __name__, url_prefix="/agents")
@@ -113,9 +122,11 @@ def change_status(report_id: int):
     return redirect(url_for(".report", report_id=report_id), 303)
 
 
-@bp.get("/signalements/<int:report_id>/photo")
-def report_photo(report_id: int):
-    photo = rpc().call("requests", "get_report_photo", sessions.current_caller(), report_id)
+@bp.get("/signalements/<int:report_id>/photo", defaults={"position": 1})
+@bp.get("/signalements/<int:report_id>/photo/<int:position>")
+def report_photo(report_id: int, position: int):
+    caller = sessions.current_caller()
+    photo = rpc().call("requests", "get_report_photo", caller, report_id, position)
     return photos.response(photo)
 
 
@@ -147,3 +158,12 @@ def _safe_next(target: str | None, roles: list[str]) -> str:
         default = url_for("agents.demarche_requests", code=mine[0]) if mine else default
     target = redirects.safe_target(target, default)
     return target if target.startswith(("/agents/", "/admin/")) else default
+
+
+@bp.get("/signalements/carte")
+def report_map():
+    """Open reports placed on a map (Leaflet from our static files), with the same reports
+    as a list that works without the map."""
+    points = rpc().call("requests", "list_open_report_points", sessions.current_caller())
+    page = render_template("agents/map.html", points=points, limit=MAP_MAX_REPORTS)
+    return security.allow_images_from(make_response(page), current_app.config["MAP_TILE_URL"])

@@ -6,7 +6,11 @@
 ``end_date``; the last 90 days by default, 90 days at most) and ``requests/<id>``, read from
 the requests service without personal data (``contracts.open311``). JSON and XML, with the
 standard's field names and error format (``[{"code", "description"}]``).
-Submitting a request through Open311 (POST with a partner's key) is not offered yet.
+
+``POST requests`` creates a report for a partner system holding a key an administrator issued
+(``/admin/open311``); the form parameters are the standard's. It reads no cookie (exempt from
+CSRF for that reason) and calls as ``contracts.identity.ANONYMOUS``; the key decides. Its
+answer carries the tracking number only, never what the citizen sent.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from xml.etree import ElementTree
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 
 from contracts.demarches import ESPACE_PUBLIC
-from contracts.errors import Invalid
+from contracts.errors import Forbidden, Invalid, TooManyRequests
+from contracts.identity import ANONYMOUS
 from contracts.requests import CATEGORIES
 from gateway import sessions
 from gateway.views import public_url, rpc
@@ -89,7 +94,7 @@ def discovery() -> Response:
         {
             "changeset": CHANGESET,
             "contact": f"Ville de {current_app.config['TOWN_NAME']}",
-            "key_service": "",
+            "key_service": "Clé délivrée par l'administration du portail de la ville",
             "endpoints": [
                 {
                     "specification": SPECIFICATION,
@@ -197,3 +202,45 @@ def request_detail(number: str, fmt: str) -> Response:
     if not found:
         return error(fmt, 404, f"Demande inconnue : {number}")
     return answer(found, fmt, "service_requests", "request")
+
+
+SUBMISSION_FIELDS = (
+    "api_key",
+    "service_code",
+    "lat",
+    "long",
+    "address_string",
+    "description",
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "media_url",
+)
+"""GeoReport v2 ``POST requests`` parameters read; others (``jurisdiction_id``,
+``address_id``, ``device_id``, ``account_id``, ``attribute[…]``) are ignored."""
+
+
+@bp.post("/requests.<fmt>")
+def create_request(fmt: str) -> Response:
+    """A report from a partner system: ``[{"service_request_id", "service_notice"}]``."""
+    known_format(fmt)
+    payload = {
+        name: request.form[name].strip()
+        for name in SUBMISSION_FIELDS
+        if request.form.get(name, "").strip()
+    }
+    try:
+        created = rpc().call("requests", "submit_open311_request", ANONYMOUS, payload)
+    except Forbidden as exc:
+        return error(fmt, 403, exc.message)
+    except Invalid as exc:
+        texts = [f"{name} : {m}" for name, messages in exc.fields.items() for m in messages]
+        return error(fmt, 400, *(texts or [exc.message]))
+    except TooManyRequests as exc:
+        response = error(fmt, 429, exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after or 3600)
+        return response
+    notice = f"Traitement attendu sous {created['expected_days']} jours."
+    item = {"service_request_id": created["tracking_number"], "service_notice": notice}
+    return answer([item], fmt, "service_requests", "request", 201)

@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from contracts.errors import Conflict, Invalid, TooManyRequests
+from contracts.errors import Conflict, Invalid, NotFound, TooManyRequests
 from contracts.fields_fr import REQUIRED
 from gateway import forms, photos, security, sessions, submissions
 from gateway.errors import with_retry_after
@@ -60,8 +60,8 @@ def new_report():
 
 def _photo_again(errors: dict) -> dict:
     """Ask for the photo again when the form comes back: browsers do not keep a file."""
-    photo = request.files.get("photo")
-    if photo and photo.filename and "photo" not in errors:
+    chosen = [photo for photo in request.files.getlist("photo") if photo.filename]
+    if chosen and "photo" not in errors:
         errors["photo_again"] = [PHOTO_AGAIN]
     return errors
 
@@ -202,13 +202,35 @@ def _track_page(tracking_number: str, key: str, values: dict, errors: dict):
     return no_store(make_response(page))
 
 
-@bp.get("/suivi/<tracking_number>/photo")
-def track_photo(tracking_number: str):
-    """The report's photo (re-encoded JPEG without metadata), behind the same private key."""
+@bp.get("/suivi/<tracking_number>/photo", defaults={"position": 1})
+@bp.get("/suivi/<tracking_number>/photo/<int:position>")
+def track_photo(tracking_number: str, position: int):
+    """A photo of the report (re-encoded JPEG without metadata), behind the same private key;
+    ``/photo`` is the first, as links sent before several photos were allowed say."""
     key = request.args.get("cle", "").strip()
     if not key:
         raise Invalid("La clé de suivi est obligatoire.", {"cle": [REQUIRED]})
+    caller = sessions.current_caller()
     photo = rpc().call(
-        "requests", "get_tracked_report_photo", sessions.current_caller(), tracking_number, key
+        "requests", "get_tracked_report_photo", caller, tracking_number, key, position
     )
     return photos.response(photo)
+
+
+@bp.route("/signalements/ne-plus-suivre/<tracking_number>", methods=["GET", "POST"])
+def unfollow(tracking_number: str):
+    """The link in each e-mail a follower gets: a page asking to confirm (a mail scanner that
+    opens links changes nothing), then the follow is removed. No account needed: the key in
+    the link is that follower's own."""
+    key = (request.values.get("cle") or "").strip()
+    context = {"tracking_number": tracking_number, "key": key, "left": None, "message": None}
+    if request.method == "GET":
+        return no_store(make_response(render_template("reports/unfollow.html", **context)))
+    sent = {"tracking_number": tracking_number, "key": key}
+    try:
+        left = rpc().call("requests", "unfollow_report", sessions.current_caller(), sent)
+    except (Invalid, NotFound) as exc:
+        page = render_template("reports/unfollow.html", **{**context, "message": exc.message})
+        return no_store(make_response(page, 404))
+    page = render_template("reports/unfollow.html", **{**context, "left": left})
+    return no_store(make_response(page))

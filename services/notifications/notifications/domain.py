@@ -91,9 +91,19 @@ def report_status_changed_mail(event: dict, public_url: str) -> Mail:
     return Mail(REPORT_STATUS_CHANGED_TEMPLATE, event["email"], context)
 
 
-def followed_report_changed_mails(event: dict) -> list[Mail]:
+def unfollow_link(public_url: str, tracking_number: str, key: str) -> str:
+    """A follower's link to stop following: ``{public_url}/signalements/ne-plus-suivre/
+    <number>?cle=<their key>``."""
+    base = public_url.rstrip("/")
+    number = quote(tracking_number, safe="")
+    return f"{base}/signalements/ne-plus-suivre/{number}?cle={quote(key, safe='')}"
+
+
+def followed_report_changed_mails(event: dict, public_url: str) -> list[Mail]:
     """The news of a report for each of its followers: status and public comment, with no
-    tracking link (the private link is its author's)."""
+    tracking link (the private link is its author's), and their own link to stop following
+    when the event carries their key."""
+    keys = event.get("unsubscribe_keys") or {}
     context = {
         "tracking_number": event["tracking_number"],
         "status": event["status"],
@@ -102,7 +112,19 @@ def followed_report_changed_mails(event: dict) -> list[Mail]:
         "changed_at": paris_time(event["changed_at"]),
     }
     recipients = [address for address in event.get("followers") or [] if address]
-    return [Mail(FOLLOWED_REPORT_CHANGED_TEMPLATE, address, context) for address in recipients]
+    return [
+        Mail(
+            FOLLOWED_REPORT_CHANGED_TEMPLATE,
+            address,
+            {
+                **context,
+                "unfollow_link": unfollow_link(public_url, event["tracking_number"], keys[address])
+                if keys.get(address)
+                else None,
+            },
+        )
+        for address in recipients
+    ]
 
 
 def retry_delay(attempts: int) -> timedelta:

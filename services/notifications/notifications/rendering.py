@@ -78,7 +78,8 @@ class MailComposer:
         return self.render(domain.report_status_changed_mail(event, self.public_url))
 
     def followed_report_changed(self, event: dict) -> list[Rendered]:
-        return [self.render(mail) for mail in domain.followed_report_changed_mails(event)]
+        mails = domain.followed_report_changed_mails(event, self.public_url)
+        return [self.render(mail) for mail in mails]
 
     def demarche_mail(self, event_type: str, event: dict) -> Rendered:
         """The e-mail of a démarche event (see :mod:`notifications.demarche_mails`)."""

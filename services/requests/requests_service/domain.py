@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from contracts.demarches import ESPACE_PUBLIC
 from contracts.errors import Conflict, Invalid, NotFound
-from contracts.requests import CATEGORIES, EXPECTED_DAYS, STATUSES
+from contracts.requests import CATEGORIES, EXPECTED_DAYS, MAX_PHOTOS, STATUSES, TOO_MANY_PHOTOS
 from requests_service import reopening
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -24,6 +24,7 @@ TRANSITIONS = ESPACE_PUBLIC.transitions
 
 TRACKING_NOT_FOUND = "Aucun signalement ne correspond à ce numéro et à cette clé de suivi."
 REPORT_NOT_FOUND = "Ce signalement n'existe pas."
+NO_PHOTO = "Ce signalement n'a pas de photo à cette place."
 
 
 class Reports(Protocol):
@@ -52,8 +53,11 @@ def new_tracking_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-def submit_report(reports: Reports, caller: dict, data: dict, photo: Any, now: datetime) -> Any:
-    """Store a new report, numbered in the Paris year of ``now``, with its first history row."""
+def submit_report(
+    reports: Reports, caller: dict, data: dict, photos: list[Any], now: datetime
+) -> Any:
+    """Store a new report, numbered in the Paris year of ``now``, with its first history row
+    and its photos (already re-encoded), numbered from 1 in the order sent."""
     year = now.astimezone(PARIS).year
     report = reports.add(
         tracking_number=tracking_number(year, reports.next_sequence(year)),
@@ -68,7 +72,7 @@ def submit_report(reports: Reports, caller: dict, data: dict, photo: Any, now: d
         status=INITIAL_STATUS,
         submitted_at=now,
         updated_at=now,
-        photo=photo,
+        photos=photos,
     )
     reports.add_status_change(
         report, status=INITIAL_STATUS, comment="", changed_by=None, changed_at=now
@@ -90,6 +94,25 @@ def find_by_tracking_link(store: Any, number: Any, key: Any, not_found: str) -> 
     if not hmac.compare_digest(expected.encode(), given.encode()) or found is None:
         raise NotFound(not_found)
     return found
+
+
+def uploads_of(data: dict) -> list[dict]:
+    """The photos of a submission, the single ``photo`` of older clients first; Invalid past
+    ``MAX_PHOTOS`` (the schema checks it too: this holds whoever calls)."""
+    single = data.pop("photo", None)
+    uploads = ([single] if single is not None else []) + list(data.pop("photos", None) or [])
+    if len(uploads) > MAX_PHOTOS:
+        raise Invalid(TOO_MANY_PHOTOS, {"photos": [TOO_MANY_PHOTOS]})
+    return uploads
+
+
+def photo_at(report: Any, position: Any) -> Any:
+    """The photo at ``position`` (1 to ``MAX_PHOTOS``); NotFound for none or a bad position."""
+    valid = isinstance(position, int) and not isinstance(position, bool)
+    found = [photo for photo in report.photos if valid and photo.position == position]
+    if not found:
+        raise NotFound(NO_PHOTO)
+    return found[0]
 
 
 def get_report(reports: Reports, report_id: Any, for_change: bool = False) -> Any:
@@ -164,7 +187,8 @@ def report_view(report: Any) -> dict:
         "account_id": report.account_id,
         "status": report.status,
         "status_label": STATUSES[report.status],
-        "has_photo": report.photo is not None,
+        "has_photo": bool(report.photos),
+        "photo_count": len(report.photos),
         "submitted_at": report.submitted_at,
         "updated_at": report.updated_at,
         "history": [history_view(change) for change in report.history],
@@ -191,4 +215,9 @@ def status_changed_event(report: Any, previous_status: str) -> dict:
         "comment": latest["comment"],
         "changed_at": latest["changed_at"],
         "followers": [follower.email for follower in report.followers],
+        "unsubscribe_keys": {
+            follower.email: follower.unsubscribe_key
+            for follower in report.followers
+            if follower.unsubscribe_key
+        },
     }

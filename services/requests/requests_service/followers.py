@@ -7,17 +7,22 @@ Free of nameko and SQLAlchemy.
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 from typing import Any
 
 from contracts.errors import Conflict, NotFound
 from contracts.geodesy import box_around, distance_metres
 from contracts.requests import CATEGORIES, SIMILAR_WITHIN_METRES, STATUSES
+from requests_service.domain import new_tracking_key
 
 OPEN_STATUSES = ("nouveau", "en_cours")
 SHOWN = 3
 NOT_OPEN = "Ce signalement est déjà traité : vous pouvez faire le vôtre."
 UNKNOWN = "Signalement introuvable."
+NOT_FOLLOWING = (
+    "Ce lien ne correspond à aucun suivi : vous ne suivez peut-être déjà plus ce signalement."
+)
 
 
 def similar_reports(reports: Any, data: dict) -> list[dict]:
@@ -45,6 +50,22 @@ def public_view(report: Any) -> dict:
     }
 
 
+def point_view(report: Any) -> dict:
+    """A marker of the agents' map: the report's place, category and status."""
+    return {
+        "id": report.id,
+        "tracking_number": report.tracking_number,
+        "category": report.category,
+        "category_label": CATEGORIES[report.category],
+        "status": report.status,
+        "status_label": STATUSES[report.status],
+        "address": report.address,
+        "latitude": report.latitude,
+        "longitude": report.longitude,
+        "submitted_at": report.submitted_at,
+    }
+
+
 def follow(reports: Any, who: dict, data: dict, now: datetime) -> dict:
     """Add ``data["email"]`` to an open report's followers (once; its author already gets
     the e-mails)."""
@@ -56,5 +77,23 @@ def follow(reports: Any, who: dict, data: dict, now: datetime) -> dict:
     email = data["email"]
     known = {follower.email.lower() for follower in report.followers}
     if email.lower() != report.email.lower() and email.lower() not in known:
-        reports.add_follower(report, email=email, account_id=who.get("account_id"), at=now)
+        key = new_tracking_key()
+        reports.add_follower(report, email=email, account_id=who.get("account_id"), at=now, key=key)
+    return public_view(report)
+
+
+def unfollow(reports: Any, data: dict) -> dict:
+    """Remove the follower whose unsubscribe key ``data["key"]`` is, from the report
+    ``data["tracking_number"]``; NotFound, always the same, for a wrong number or key. Keys are
+    compared in constant time."""
+    report = reports.find_by_number(data["tracking_number"].strip().upper())
+    given = data["key"].encode()
+    found = None
+    for follower in report.followers if report is not None else []:
+        expected = (follower.unsubscribe_key or new_tracking_key()).encode()
+        if hmac.compare_digest(expected, given):
+            found = follower
+    if found is None:
+        raise NotFound(NOT_FOLLOWING)
+    reports.remove_follower(found)
     return public_view(report)

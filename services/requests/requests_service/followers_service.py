@@ -1,5 +1,5 @@
-"""Entrypoints of similar reports and their followers (rules in
-:mod:`requests_service.followers`), a mixin of ``RequestsService``."""
+"""Entrypoints of open reports by place: similar reports and their followers (rules in
+:mod:`requests_service.followers`) and the agents' map, a mixin of ``RequestsService``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,16 @@ from requests_service.repository import Reports
 
 class FollowerEntrypoints:
     @rpc(expected_exceptions=EXPECTED)
+    def list_open_report_points(self, caller):
+        """Open reports placed on the map, for the agents' map (contracts.requests.
+        ReportPoint)."""
+        identity.require_role(caller, requests.AGENT_ROLES)
+        with self.db.session() as session:
+            found = Reports(session).open_points(followers.OPEN_STATUSES, requests.MAP_MAX_REPORTS)
+            points = [followers.point_view(report) for report in found]
+        return requests.ReportPoint(many=True).dump(points)
+
+    @rpc(expected_exceptions=EXPECTED)
     def find_similar_reports(self, caller, payload):
         """Open reports of the same category within 50 m (contracts.requests.SimilarReport)."""
         identity.load(caller)
@@ -25,6 +35,16 @@ class FollowerEntrypoints:
         with self.db.session() as session:
             found = followers.similar_reports(Reports(session), data)
         return requests.SimilarReport(many=True).dump(found)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def unfollow_report(self, caller, payload):
+        """Stop sending a report's e-mails to the follower whose key is given (contracts.
+        requests.UnfollowReport): the link in each of their e-mails, no account needed."""
+        identity.load(caller)
+        data = load_or_invalid(requests.UnfollowReport(), payload)
+        with self.db.session() as session:
+            left = followers.unfollow(Reports(session), data)
+        return requests.FollowedReport().dump(left)
 
     @rpc(expected_exceptions=EXPECTED)
     def follow_report(self, caller, payload):

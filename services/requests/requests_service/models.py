@@ -59,8 +59,10 @@ class Report(Base):
         order_by=lambda: (ReportStatusChange.changed_at, ReportStatusChange.id),
         cascade="all, delete-orphan",
     )
-    photo: Mapped[ReportPhoto | None] = relationship(
-        back_populates="report", cascade="all, delete-orphan"
+    photos: Mapped[list[ReportPhoto]] = relationship(
+        back_populates="report",
+        order_by=lambda: (ReportPhoto.position, ReportPhoto.id),
+        cascade="all, delete-orphan",
     )
     followers: Mapped[list[ReportFollower]] = relationship(
         back_populates="report", order_by=lambda: ReportFollower.id, cascade="all, delete-orphan"
@@ -80,6 +82,8 @@ class ReportFollower(Base):
     email: Mapped[str] = mapped_column(String(254))
     account_id: Mapped[str | None] = mapped_column(String(64), index=True)
     followed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    unsubscribe_key: Mapped[str | None] = mapped_column(String(64))
+    """The private key of the link in each of the follower's e-mails to stop following."""
 
     report: Mapped[Report] = relationship(back_populates="followers")
 
@@ -100,12 +104,15 @@ class ReportStatusChange(Base):
 
 
 class ReportPhoto(Base):
-    """The re-encoded JPEG of a report; its bytes load only when asked for."""
+    """One re-encoded JPEG of a report (up to ``contracts.requests.MAX_PHOTOS``, numbered from 1
+    by ``position``); its bytes load only when asked for."""
 
     __tablename__ = "report_photos"
+    __table_args__ = (UniqueConstraint("report_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, server_default="1")
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     width: Mapped[int] = mapped_column(Integer)
@@ -113,7 +120,7 @@ class ReportPhoto(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
-    report: Mapped[Report] = relationship(back_populates="photo")
+    report: Mapped[Report] = relationship(back_populates="photos")
 
 
 class TrackingCounter(Base):
@@ -223,4 +230,4 @@ class DemarcheCounter(Base):
 
 # Appointments and the salle des fêtes live in modules of their own; importing them here puts
 # their tables in the metadata.
-from requests_service import appointments_models, hall_models  # noqa: E402, F401
+from requests_service import appointments_models, hall_models, open311_models  # noqa: E402, F401

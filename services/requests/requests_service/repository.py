@@ -47,12 +47,13 @@ class Reports:
         with self.session.get_bind().connect().execution_options(**autocommit) as connection:
             return connection.execute(NEXT_NUMBER, {"year": year}).scalar_one()
 
-    def add(self, *, photo: CleanPhoto | None, **fields: Any) -> Report:
-        """A new report; its empty history and photo are known, so reading them (the answer,
-        the event) after the flush sends no query."""
-        report = Report(history=[], photo=None, followers=[], **fields)
-        if photo is not None:
-            report.photo = ReportPhoto(
+    def add(self, *, photos: list[CleanPhoto], **fields: Any) -> Report:
+        """A new report; its empty history and its photos are known, so reading them (the
+        answer, the event) after the flush sends no query."""
+        report = Report(history=[], followers=[], **fields)
+        report.photos = [
+            ReportPhoto(
+                position=position,
                 filename=photo.filename,
                 content_type=photo.content_type,
                 width=photo.width,
@@ -60,6 +61,8 @@ class Reports:
                 size=len(photo.data),
                 data=photo.data,
             )
+            for position, photo in enumerate(photos, start=1)
+        ]
         self.session.add(report)
         self.session.flush()
         return report
@@ -84,8 +87,17 @@ class Reports:
         )
         return list(self.session.scalars(query))
 
-    def add_follower(self, report: Report, *, email: str, account_id: str | None, at) -> None:
-        report.followers.append(ReportFollower(email=email, account_id=account_id, followed_at=at))
+    def add_follower(
+        self, report: Report, *, email: str, account_id: str | None, at, key: str
+    ) -> None:
+        follower = ReportFollower(
+            email=email, account_id=account_id, followed_at=at, unsubscribe_key=key
+        )
+        report.followers.append(follower)
+        self.session.flush()
+
+    def remove_follower(self, follower: ReportFollower) -> None:
+        self.session.delete(follower)
         self.session.flush()
 
     def forget_followers(self, account_id: str) -> set[str]:
@@ -98,16 +110,17 @@ class Reports:
         return {row.email for row in rows}
 
     def get(self, report_id: int) -> Report | None:
-        return self.session.scalars(self._query().where(Report.id == report_id)).one_or_none()
+        return self._one(self._one_query().where(Report.id == report_id))
 
     def lock(self, report_id: int) -> Report | None:
         """The report, its row locked until commit: concurrent changes of it run one by one."""
-        query = self._query().where(Report.id == report_id).with_for_update(of=Report)
-        return self.session.scalars(query).one_or_none()
+        return self._one(self._one_query().where(Report.id == report_id).with_for_update(of=Report))
 
     def find_by_number(self, tracking_number: str) -> Report | None:
-        query = self._query().where(Report.tracking_number == tracking_number)
-        return self.session.scalars(query).one_or_none()
+        return self._one(self._one_query().where(Report.tracking_number == tracking_number))
+
+    def _one(self, query) -> Report | None:
+        return self.session.scalars(query).unique().one_or_none()
 
     def list(self, status: str | None, page: int, size: int) -> tuple[list[Report], int]:
         """One page, newest first, optionally with one status only; and how many in all."""
@@ -115,6 +128,17 @@ class Reports:
         if status is not None:
             query = query.where(Report.status == status)
         return fetch_page(self.session, query, page, size)
+
+    def open_points(self, statuses: tuple[str, ...], limit: int) -> list[Report]:
+        """Reports in ``statuses`` that have a point, newest first, at most ``limit`` (no
+        history or photo loaded: a marker needs neither)."""
+        query = (
+            select(Report)
+            .where(Report.status.in_(statuses), Report.latitude.is_not(None))
+            .order_by(Report.submitted_at.desc(), Report.id.desc())
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
 
     def list_by_account(self, account_id: str) -> list[Report]:
         """The reports of one account, newest first."""
@@ -125,15 +149,18 @@ class Reports:
         )
         return list(self.session.scalars(query))
 
-    def photo_data(self, report: Report) -> bytes | None:
-        """The stored JPEG of ``report`` (deferred column, loaded only here)."""
-        if report.photo is None:
-            return None
-        query = select(ReportPhoto.data).where(ReportPhoto.id == report.photo.id)
+    def photo_data(self, photo: ReportPhoto) -> bytes:
+        """The stored JPEG of one photo (deferred column, loaded only here)."""
+        query = select(ReportPhoto.data).where(ReportPhoto.id == photo.id)
         return self.session.scalars(query).one()
 
     @staticmethod
     def _query():
-        # The photo (one at most, its bytes deferred) comes in the report's own query; the
-        # history, a list, in one more.
-        return select(Report).options(selectinload(Report.history), joinedload(Report.photo))
+        # Lists of reports: the history and the photos (bytes deferred) in one query each.
+        return select(Report).options(selectinload(Report.history), selectinload(Report.photos))
+
+    @staticmethod
+    def _one_query():
+        # One report: its photos (3 at most, bytes deferred) come joined to its row; its
+        # history, which grows, in one more query.
+        return select(Report).options(selectinload(Report.history), joinedload(Report.photos))

@@ -21,7 +21,7 @@ from chassis.throttle import Throttles
 from chassis.types import utcnow
 from contracts import accounts, paging, requests, timeline
 from contracts.base import load_or_invalid
-from contracts.errors import EXPECTED, NotFound
+from contracts.errors import EXPECTED
 from requests_service import (
     appointments_domain,
     appointments_service,
@@ -35,6 +35,7 @@ from requests_service import (
     hall_domain,
     hall_service,
     limits,
+    open311_service,
     photos,
 )
 from requests_service.appointments_repository import Appointments
@@ -46,13 +47,12 @@ from requests_service.repository import Reports
 demarche_office.view_log_kept()  # a malformed period stops the start, not the first purge
 
 
-def photo_of(reports: Reports, report) -> dict:
-    """The report's re-encoded photo as a ``Photo`` payload; NotFound when it has none."""
-    data = reports.photo_data(report)
-    if data is None:
-        raise NotFound("Ce signalement n'a pas de photo.")
-    photo = {"content_type": report.photo.content_type, "data": base64.b64encode(data).decode()}
-    return requests.Photo().dump(photo)
+def photo_of(reports: Reports, report, position=1) -> dict:
+    """The report's re-encoded photo at ``position`` as a ``Photo`` payload; NotFound when it
+    has none there."""
+    photo = domain.photo_at(report, position)
+    data = base64.b64encode(reports.photo_data(photo)).decode()
+    return requests.Photo().dump({"content_type": photo.content_type, "data": data})
 
 
 # The démarche entrypoints and health are imported as modules: `nameko run` takes every class
@@ -63,6 +63,7 @@ class RequestsService(
     hall_service.HallEntrypoints,
     demarche_office_service.DemarcheOffice,
     followers_service.FollowerEntrypoints,
+    open311_service.Open311Entrypoints,
     health.Health,
     retention.Retention,
 ):
@@ -97,9 +98,9 @@ class RequestsService(
         with self.db.session() as session:
             lock = Throttles(session, Throttle).lock
             limits.count_submission(lock, client_ip, data["email"], utcnow())
-        photo = photos.prepare(data.pop("photo"))
+        cleaned = [photos.prepare(upload) for upload in domain.uploads_of(data)]
         with self.db.session() as session:
-            report = domain.submit_report(Reports(session), who, data, photo, utcnow())
+            report = domain.submit_report(Reports(session), who, data, cleaned, utcnow())
             event = domain.submitted_event(report)
             self.outbox.add(session, requests.REPORT_SUBMITTED, requests.ReportSubmitted(), event)
             view = domain.report_view(report)
@@ -117,21 +118,21 @@ class RequestsService(
         return requests.Report().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_tracked_report_photo(self, caller, tracking_number, tracking_key):
-        """The photo of a tracked report, as a base64 JPEG (contracts.requests.Photo)."""
+    def get_tracked_report_photo(self, caller, tracking_number, tracking_key, position=1):
+        """A photo of a tracked report, as a base64 JPEG (contracts.requests.Photo)."""
         identity.load(caller)
         with self.db.session() as session:
             reports = Reports(session)
             report = domain.find_tracked_report(reports, tracking_number, tracking_key)
-            return photo_of(reports, report)
+            return photo_of(reports, report, position)
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_report_photo(self, caller, report_id):
-        """The photo of a report, for agents (contracts.requests.Photo)."""
+    def get_report_photo(self, caller, report_id, position=1):
+        """A photo of a report, for agents (contracts.requests.Photo)."""
         identity.require_role(caller, requests.AGENT_ROLES)
         with self.db.session() as session:
             reports = Reports(session)
-            return photo_of(reports, domain.get_report(reports, report_id))
+            return photo_of(reports, domain.get_report(reports, report_id), position)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_reports(self, caller, status=None, page=None, size=None):

@@ -12,10 +12,9 @@
   var address = document.getElementById("field-address");
   var latitude = document.getElementById("field-latitude");
   var longitude = document.getElementById("field-longitude");
-  if (!block || !container || !address || !latitude || !longitude || !window.L || !window.fetch) {
+  if (!block || !container || !address || !latitude || !longitude || !window.townMap || !window.fetch) {
     return;
   }
-  var TOWN_CENTRE = [45.7953, 4.8467];
   var UNAVAILABLE = "La recherche d'adresse est indisponible : saisissez l'adresse.";
   var suggestions = [];
   var proposed = "";
@@ -39,22 +38,9 @@
   }
 
   block.hidden = false;
-  var map = L.map(container, { center: TOWN_CENTRE, zoom: 14 });
-  map.zoomControl.getContainer().querySelectorAll("a").forEach(function (link) {
-    var label = link.classList.contains("leaflet-control-zoom-in") ? "Zoomer" : "Dézoomer";
-    link.title = label;
-    link.setAttribute("aria-label", label);
+  var map = window.townMap(container, function () {
+    say("La carte n'a pas pu être affichée entièrement : vous pouvez saisir l'adresse.");
   });
-  map.attributionControl.setPrefix(false);
-  var failedTiles = false;
-  L.tileLayer(container.dataset.tiles, {
-    attribution: container.dataset.attribution, maxZoom: 19, minZoom: 3
-  }).on("tileerror", function () {
-    if (!failedTiles) {
-      failedTiles = true;
-      say("La carte n'a pas pu être affichée entièrement : vous pouvez saisir l'adresse.");
-    }
-  }).addTo(map);
 
   function putMarker(point) {
     if (!marker) {

@@ -163,7 +163,11 @@ def test_les_suiveurs_d_un_signalement_recoivent_son_suivi_sans_lien_prive(
     container, engine, smtp, dispatch
 ):
     smtp.start()
-    changed = golden("report_status_changed", followers=["voisin@example.org"])
+    changed = golden(
+        "report_status_changed",
+        followers=["voisin@example.org"],
+        unsubscribe_keys={"voisin@example.org": "cle-du-voisin-0123456789abcdef"},
+    )
     dispatch("report_status_changed", changed)
     dispatch("report_status_changed", changed)
     wait_until(lambda: len(smtp.messages()) == 2, message="the two e-mails")
@@ -174,5 +178,10 @@ def test_les_suiveurs_d_un_signalement_recoivent_son_suivi_sans_lien_prive(
     assert "que vous avez choisi de suivre" in text_body(followed)
     assert "Une équipe passe demain matin." in text_body(followed)
     assert changed["tracking_key"] not in followed.as_string()
+    assert (
+        "/signalements/ne-plus-suivre/ESP-2026-000123?cle=cle-du-voisin-0123456789abcdef"
+        in text_body(followed)
+    )
+    assert "ne-plus-suivre" not in text_body(by_recipient["camille.martin@example.org"])
     assert changed["tracking_key"] in text_body(by_recipient["camille.martin@example.org"])
     assert len(sent_for(engine, changed)) == 2

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
+from sqlalchemy import create_engine, text
+
 from chassis.testing.fixtures import (
+    alembic_config,
     assert_models_match_migrations,
     assert_simultaneous_migrations_succeed,
 )
@@ -74,3 +78,46 @@ def test_les_copies_d_actes_existantes_passent_au_parcours_commun(postgres_datab
         ("ECV-2026-000002", "deposee", ["deposee"]),
         ("LVF-2026-000001", "deposee", ["deposee"]),
     ]
+def test_la_photo_unique_d_un_signalement_existant_devient_sa_premiere(postgres_database):
+    """Reports made before several photos were allowed keep theirs, as photo 1, and their
+    followers get a key to stop following."""
+    url = postgres_database("requests")
+    config = alembic_config(ALEMBIC_INI, url)
+    command.upgrade(config, "5579d8bfb7ad")  # one photo per report, followers without keys
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO reports (id, tracking_number, tracking_key, category, address,"
+                    " description, email, status, submitted_at, updated_at) VALUES (1,"
+                    " 'ESP-2026-000001', 'cle', 'voirie', '1 rue', 'Trou.', 'a@example.org',"
+                    " 'nouveau', now(), now())"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO report_photos (report_id, filename, content_type, width,"
+                    " height, size, data) VALUES (1, 'trou.jpg', 'image/jpeg', 1, 1, 3, 'abc')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO report_followers (report_id, email, followed_at)"
+                    " VALUES (1, 'voisin@example.org', now())"
+                )
+            )
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            photos = connection.execute(
+                text("SELECT report_id, position, filename FROM report_photos")
+            ).all()
+            keys = (
+                connection.execute(text("SELECT unsubscribe_key FROM report_followers"))
+                .scalars()
+                .all()
+            )
+        assert photos == [(1, 1, "trou.jpg")]
+        assert len(keys) == 1 and len(keys[0]) == 32
+    finally:
+        engine.dispose()

@@ -141,3 +141,53 @@ def test_un_compte_ferme_ne_suit_plus_rien(container, engine, dispatch):
             return connection.execute(query).scalar_one() == 0
 
     wait_until(forgotten, message="the closure")
+
+
+def test_le_suiveur_arrete_de_suivre_par_le_lien_de_ses_e_mails(container, engine, module_events):
+    report = submit(container, lat=LAT + 2000 * METRES_NORTH)
+    number = report["tracking_number"]
+    for email in ("part@example.org", "reste@example.org"):
+        call(container, "follow_report", CITIZEN, {"tracking_number": number, "email": email})
+    call(container, "change_report_status", AGENT, report["id"], {"status": "en_cours"})
+    while True:
+        event = module_events.next_of("report_status_changed")
+        if event["report_id"] == report["id"]:
+            break
+    keys = event["unsubscribe_keys"]
+    assert set(keys) == {"part@example.org", "reste@example.org"}
+    assert (
+        len(keys["part@example.org"]) >= 32
+        and keys["part@example.org"] != keys["reste@example.org"]
+    )
+
+    for wrong in (keys["part@example.org"][:-1] + "x", "", report["tracking_key"]):
+        with pytest.raises(NotFound):
+            call(container, "unfollow_report", CITIZEN, {"tracking_number": number, "key": wrong})
+    other = submit(container, lat=LAT + 2500 * METRES_NORTH)["tracking_number"]
+    with pytest.raises(NotFound):  # a key opens only its own report
+        call(
+            container,
+            "unfollow_report",
+            CITIZEN,
+            {"tracking_number": other, "key": keys["part@example.org"]},
+        )
+
+    left = call(
+        container,
+        "unfollow_report",
+        CITIZEN,
+        {"tracking_number": number.lower(), "key": keys["part@example.org"]},
+    )
+    assert left["tracking_number"] == number
+    with pytest.raises(NotFound):
+        call(
+            container,
+            "unfollow_report",
+            CITIZEN,
+            {"tracking_number": number, "key": keys["part@example.org"]},
+        )
+    query = text("SELECT email FROM report_followers WHERE report_id = :id")
+    with engine.connect() as connection:
+        assert connection.execute(query, {"id": report["id"]}).scalars().all() == [
+            "reste@example.org"
+        ]

@@ -49,7 +49,7 @@ class FakeReports:
 
 
 def submit(reports, now=datetime(2026, 3, 2, 10, 0, tzinfo=UTC)):
-    return domain.submit_report(reports, CITIZEN, REPORT_DATA, None, now)
+    return domain.submit_report(reports, CITIZEN, REPORT_DATA, [], now)
 
 
 def test_numero_de_suivi_suit_un_compteur_par_annee():
@@ -138,7 +138,37 @@ def test_filtre_de_statut_inconnu_est_invalide():
 def test_signalement_connecte_garde_le_compte_et_l_annonce():
     citizen = {**CITIZEN, "account_id": "compte-1"}
     report = domain.submit_report(
-        FakeReports(), citizen, REPORT_DATA, None, datetime(2026, 3, 2, tzinfo=UTC)
+        FakeReports(), citizen, REPORT_DATA, [], datetime(2026, 3, 2, tzinfo=UTC)
     )
     assert report.account_id == "compte-1"
     assert domain.submitted_event(report)["account_id"] == "compte-1"
+
+
+def test_photos_d_un_signalement_la_photo_unique_d_abord_trois_au_plus():
+    one, two, three = ({"filename": f"{n}.jpg", "data": "x"} for n in "abc")
+    assert domain.uploads_of({"photo": one, "photos": [two, three]}) == [one, two, three]
+    assert domain.uploads_of({"photo": None, "photos": []}) == []
+    with pytest.raises(Invalid) as caught:
+        domain.uploads_of({"photo": one, "photos": [two, three, one]})
+    assert caught.value.fields == {"photos": ["3 photos au plus par signalement."]}
+
+
+def test_photo_demandee_par_sa_place():
+    report = SimpleNamespace(photos=[SimpleNamespace(position=1), SimpleNamespace(position=2)])
+    assert domain.photo_at(report, 2) is report.photos[1]
+    for position in (0, 3, "1", True, None):
+        with pytest.raises(NotFound):
+            domain.photo_at(report, position)
+
+
+def test_open311_sans_adresse_la_position_en_tient_lieu_sans_nom_ni_telephone():
+    from requests_service import open311_keys
+
+    sent = {"service_code": "tags", "lat": 45.79, "long": 4.8467, "description": "Tag.",
+            "email": "a@example.org", "first_name": "Camille", "phone": "0612345678"}  # fmt: skip
+    fields = open311_keys.report_fields(sent)
+    assert fields["address"] == "Position GPS : 45,79000 ; 4,84670"
+    assert "Camille" not in str(fields) and "0612345678" not in str(fields)
+    with_address = open311_keys.report_fields({**sent, "address_string": "3 place de la Mairie"})
+    assert with_address["address"] == "3 place de la Mairie"
+    assert open311_keys.digest("x") != "x" and len(open311_keys.digest("x")) == 64
