@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from contracts.base import example
 from contracts.errors import Invalid, NotFound
 
 from .conftest import agent_identity, caller_of, citizen_identity, log_in
 
-CALLER = caller_of(citizen_identity())
+CALLER = {**caller_of(citizen_identity()), "family_ids": ["4217"]}
 CHILD = "/famille/4217/enfants/31"
 RULE = "J-2 à 23:59, week-ends et jours fériés non comptés"
 
@@ -61,6 +62,7 @@ def rpc(rpc):
     rpc.answer("list_child_activities", OFFER)
     rpc.answer("change_attendance", RESULT)
     rpc.answer("enrol_child", RESULT)
+    rpc.answer("list_linked_families", [example("linked_family")])
     return rpc
 
 

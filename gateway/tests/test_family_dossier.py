@@ -11,7 +11,7 @@ from contracts.errors import Invalid, NotFound
 
 from .conftest import caller_of, citizen_identity
 
-CALLER = caller_of(citizen_identity())
+CALLER = {**caller_of(citizen_identity()), "family_ids": ["4217"]}
 
 
 @pytest.fixture

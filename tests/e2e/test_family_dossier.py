@@ -108,7 +108,7 @@ def test_un_compte_non_lie_ne_voit_ni_ne_modifie_le_dossier(portal, stack, helpe
     stranger = linked_parent(portal, helpers, new_email("voisin"), own)
     for path in ("/famille/dossier", "/famille/historique", "/famille/dossier/adresse"):
         answer = portal.get(f"{path}?famille={family_id}", stranger, allow_redirects=False)
-        assert answer.status_code == 404, path
+        assert answer.status_code == 403, path  # not in the session's signed families
         assert "Arachide" not in answer.text and "Jean Moulin" not in answer.text
     token = portal.csrf(stranger, f"/famille/dossier/adresse?famille={own}")
     forged = stranger.post(
@@ -117,7 +117,7 @@ def test_un_compte_non_lie_ne_voit_ni_ne_modifie_le_dossier(portal, stack, helpe
         allow_redirects=False,
         timeout=30,
     )
-    assert forged.status_code == 404
+    assert forged.status_code == 403
     assert stack.count_rows("family", "families", "address = '1 rue du Vol'") == 0
     assert portal.get("/agents/familles", stranger, allow_redirects=False).status_code == 302
 

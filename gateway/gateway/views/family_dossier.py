@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from contracts import family_dossier as contract
 from contracts.errors import Invalid
-from gateway import family_forms, pages, sessions
+from gateway import family_forms, family_session, pages, sessions
 from gateway.views import rpc
 from gateway.views.family import bp
 
@@ -27,7 +27,7 @@ def chosen_family() -> str:
     chosen = request.args.get("famille")
     if chosen:
         return chosen
-    linked = rpc().call("family", "list_linked_families", sessions.current_caller())
+    linked = family_session.linked()[1]
     if not linked:
         abort(redirect(url_for("family.activation")))
     return linked[0]["family_id"]
@@ -36,7 +36,7 @@ def chosen_family() -> str:
 def family_dossiers(caller: dict) -> list[dict]:
     """The Dossier Unique of every family the account is linked to, health and history
     included: what the person's data export holds of the Espace famille."""
-    linked = rpc().call("family", "list_linked_families", caller)
+    caller, linked = family_session.linked(caller)
     return [
         {
             **rpc().call("family", "get_dossier", caller, family["family_id"]),
@@ -50,7 +50,7 @@ def family_dossiers(caller: dict) -> list[dict]:
 def dossier():
     """The whole Dossier Unique, each section with its link to change it."""
     family_id = chosen_family()
-    found = rpc().call("family", "get_dossier", sessions.current_caller(), family_id)
+    found = rpc().call("family", "get_dossier", family_session.caller(family_id), family_id)
     return render_template(
         "family/dossier.html",
         family=found,
@@ -63,7 +63,9 @@ def dossier():
 def history():
     """Every change of the dossier, newest first: what, by whom, when, and its status."""
     family_id = chosen_family()
-    changes = rpc().call("family", "list_dossier_history", sessions.current_caller(), family_id)
+    changes = rpc().call(
+        "family", "list_dossier_history", family_session.caller(family_id), family_id
+    )
     return render_template("family/history.html", changes=changes, family_id=family_id)
 
 
@@ -73,7 +75,8 @@ def edit_section(slug: str):
     section = family_forms.SECTIONS.get(slug)
     if section is None:
         abort(404)
-    family_id, caller = chosen_family(), sessions.current_caller()
+    family_id = chosen_family()
+    caller = family_session.caller(family_id)
     found = rpc().call("family", "get_dossier", caller, family_id)
     labels = family_forms.labels(section, found)
     if request.method == "GET":

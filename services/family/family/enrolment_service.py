@@ -217,6 +217,7 @@ def _find_child(session, caller, family_id, child_id):
     """The family (seen as ``get_family`` sees it: a linked account or a SimpliCité agent),
     the child in it, and whether by an agent; ``NotFound`` otherwise, whatever was guessed."""
     who = identity.load(caller)
+    domain.check_claim(who, family_id)
     as_agent = identity.has_role(who, family.AGENT_ROLES)
     repo = Enrolments(session)
     found, linked = (None, False)

@@ -180,15 +180,16 @@ def test_le_flux_ics_prive_se_renouvelle(activity_service, lea):
 
 
 @pytest.mark.parametrize(
-    "caller",
+    ("caller", "refusal"),
     [
-        citizen(),
-        {"account_id": None, "roles": [], "family_id": "5101"},
-        citizen() | {"roles": ["admin"]},
+        (citizen(), Forbidden),
+        ({"account_id": None, "roles": [], "family_ids": ["5101"]}, Forbidden),
+        (citizen() | {"roles": ["admin"]}, Forbidden),
+        (citizen() | {"family_ids": ["5101", "5100", "4217"]}, NotFound),
     ],
-    ids=["autre-compte", "anonyme", "admin"],
+    ids=["autre-compte", "anonyme", "admin", "jeton-sans-lien"],
 )
-def test_un_inconnu_n_obtient_rien_meme_en_devinant(activity_service, lea, caller):
+def test_un_inconnu_n_obtient_rien_meme_en_devinant(activity_service, lea, caller, refusal):
     _, child_id = lea
     for family_id, child in [("5101", child_id), ("5100", child_id), ("4217", 1), ("5101", "x")]:
         for method, args in [
@@ -197,10 +198,10 @@ def test_un_inconnu_n_obtient_rien_meme_en_devinant(activity_service, lea, calle
             ("get_calendar_feed", (family_id, child)),
             ("renew_calendar_feed", (family_id, child)),
         ]:
-            with pytest.raises(NotFound):
+            with pytest.raises(refusal):
                 call(activity_service, method, caller, *args)
         if isinstance(child, int):  # a child id that is not a number is refused as invalid
-            with pytest.raises(NotFound):
+            with pytest.raises(refusal):
                 change(activity_service, caller, child, family_id=family_id, add=["2027-01-18"])
 
 
@@ -210,7 +211,7 @@ def test_un_parent_ne_touche_pas_l_enfant_d_une_autre_famille(activity_service, 
     with pytest.raises(NotFound) as refused:
         change(activity_service, stranger, child_id, family_id="5301", add=["2027-01-18"])
     assert refused.value.message == "Enfant introuvable."
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):
         call(
             activity_service, "get_planning", stranger, "5101", child_id, "2027-01-04", "2027-01-31"
         )
@@ -326,3 +327,4 @@ def test_l_agent_note_un_enfant_present_sans_reservation(activity_service, activ
     parent, _ = lea
     with pytest.raises(Forbidden):
         call(activity_service, "record_unbooked_presence", parent, seen)
+

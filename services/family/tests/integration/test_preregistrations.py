@@ -45,7 +45,7 @@ def family(container, database_url):
     parent = {"account_id": str(uuid.uuid4()), "roles": [], "family_id": None}
     activation = {"family_id": identifier, "family_name": "Müller", "adult_first_name": "Hélène"}
     call(container, "activate_family", parent, activation)
-    return identifier, parent
+    return identifier, {**parent, "family_ids": [identifier]}
 
 
 def next_year(day: str) -> str:
@@ -101,10 +101,15 @@ def test_une_demande_incomplete_ou_d_un_inconnu_est_refusee(container, family):
         )
     assert list(incomplete.value.fields) == ["expected_birth_date"]
     stranger = {"account_id": str(uuid.uuid4()), "roles": [], "family_id": family_id}
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):
         call(container, "submit_creche_preregistration", stranger, family_id, request)
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):
         call(container, "list_preregistrations", stranger, family_id)
+    stale = {**stranger, "family_ids": [family_id]}
+    with pytest.raises(NotFound):
+        call(container, "submit_creche_preregistration", stale, family_id, request)
+    with pytest.raises(NotFound):
+        call(container, "list_preregistrations", stale, family_id)
     with pytest.raises(Forbidden):
         call(container, "change_preregistration_status", parent, 1, {"status": "refusee"})
 
