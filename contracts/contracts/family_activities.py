@@ -19,6 +19,9 @@ linked to it and by SimpliCité agents (anyone else gets ``NotFound``, as ``get_
 - ``record_unbooked_presence(caller, payload: RecordPresence)`` -> ``AttendanceResult``:
   SimpliCité agents only; a child seen at an activity on a day it was not booked for (named
   by its family and first name, as on the sign-in sheet), announced in ``unbooked_presences``
+- ``justify_absence(caller, payload: JustifyAbsence)`` -> ``JustifiedAbsence``: SimpliCité
+  agents only; a booked day (past or to come) becomes a justified absence, announced in
+  ``attendance_changed.absences`` with ``justified`` true, which billing does not bill
 - ``set_capacity(caller, payload: SetCapacity)`` -> ``Capacity``: SimpliCité agents only; never
   below the places booked; new places go to the waiting list at once (promotions)
 
@@ -168,6 +171,33 @@ class RecordPresence(Schema):
     day = fields.Date(required=True, error_messages=fr.MESSAGES)
 
 
+class AbsenceCertificate(Schema):
+    """A medical certificate: a PDF or an image (JPEG, PNG, WebP), base64, at most 5 Mo."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    filename = fr.text(max_length=255)
+    data = fields.String(required=True, error_messages=fr.MESSAGES)
+
+
+class JustifyAbsence(_ChildTarget):
+    """An agent marks a booked day's absence justified (declared or not yet), with its reason
+    and, when the family brought one, the medical certificate."""
+
+    day = fields.Date(required=True, error_messages=fr.MESSAGES)
+    reason = fr.text(max_length=500)
+    certificate = fields.Nested(AbsenceCertificate, allow_none=True, load_default=None)
+
+
+class JustifiedAbsence(Schema):
+    activity = fields.String(required=True)
+    day = fields.Date(required=True)
+    reason = fields.String(required=True)
+    has_certificate = fields.Boolean(required=True)
+    justified_at = fields.AwareDateTime(required=True)
+
+
 class SetCapacity(Schema):
     """An agent's number of places for an activity at a place on a day."""
 
@@ -195,10 +225,12 @@ class Capacity(Schema):
 
 class ExpectedChild(Schema):
     family_id = fields.String(required=True)
+    child_id = fields.Integer(load_default=None, allow_none=True)
     first_name = fields.String(required=True)
     last_name = fields.String(required=True)
     class_name = fields.String(allow_none=True)
     absent = fields.Boolean(required=True)
+    justified = fields.Boolean(load_default=False, metadata={"description": "absence justified"})
     unbooked = fields.Boolean(load_default=False, metadata={"description": "present, not booked"})
 
 

@@ -3,6 +3,9 @@ form sending the days added and removed, the planning by day, the private .ics a
 
 from __future__ import annotations
 
+import base64
+import io
+
 import pytest
 
 from contracts.base import example
@@ -148,6 +151,7 @@ ATTENDANCE = {
                     "first_name": "Léa",
                     "last_name": "Müller",
                     "class_name": "CE2",
+                    "child_id": 31,
                     "absent": False,
                 },
                 {
@@ -155,7 +159,9 @@ ATTENDANCE = {
                     "first_name": "Noé",
                     "last_name": "Durand",
                     "class_name": None,
+                    "child_id": 77,
                     "absent": True,
+                    "justified": True,
                 },
             ],
         }
@@ -180,7 +186,7 @@ def test_la_liste_des_presences_s_imprime_et_se_telecharge(simplicite_client, rp
     assert response.get_data(as_text=True).splitlines() == [
         "\ufeffLieu;Nom;Prénom;Classe;N° famille;Absence signalée;Réservé",
         "École élémentaire Jean Moulin;Müller;Léa;CE2;4217;non;oui",
-        "École élémentaire Jean Moulin;Durand;Noé;;5101;oui;oui",
+        "École élémentaire Jean Moulin;Durand;Noé;;5101;oui (justifiée);oui",
     ]
 
 
@@ -218,3 +224,32 @@ def test_l_agent_note_une_presence_sans_reservation(simplicite_client, rpc):
     response = simplicite_client.post("/agents/famille/presence-sans-reservation", data=form)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Enfant introuvable." in html and 'value="Lea"' in html
+
+
+def test_l_agent_justifie_une_absence_avec_un_certificat(simplicite_client, rpc):
+    rpc.answer("list_attendance", ATTENDANCE)
+    path = "/agents/famille/presences?activite=restauration_scolaire&jour=2099-01-07"
+    html = simplicite_client.get(path).get_data(as_text=True)
+    assert "<td>justifiée</td>" in html
+    assert '<option value="5101:77">Durand Noé (famille 5101), déjà justifiée</option>' in html
+    rpc.answer("justify_absence", {"has_certificate": True})
+    form = {
+        "child": "4217:31",
+        "activity": "restauration_scolaire",
+        "day": "2099-01-07",
+        "reason": "Varicelle",
+        "certificate": (io.BytesIO(b"%PDF-1.4 certificat %%EOF"), "certificat.pdf"),
+    }
+    response = simplicite_client.post("/agents/famille/absence-justifiee", data=form)
+    assert response.status_code == 303
+    sent = rpc.last("justify_absence")["args"][1]
+    assert (sent["family_id"], sent["child_id"], sent["reason"]) == ("4217", "31", "Varicelle")
+    assert base64.b64decode(sent["certificate"]["data"]) == b"%PDF-1.4 certificat %%EOF"
+    refused = "Le justificatif doit être un PDF ou une image (JPEG, PNG, WebP)."
+    rpc.answer("justify_absence", Invalid("Refusé.", {"certificate": [refused]}))
+    response = simplicite_client.post(
+        "/agents/famille/absence-justifiee",
+        data=form | {"certificate": (io.BytesIO(b"x"), "x.pdf")},
+    )
+    assert response.status_code == 422
+    assert "Certificat médical : Le justificatif doit" in response.get_data(as_text=True)

@@ -16,7 +16,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from contracts import family_activities
 from contracts.errors import Invalid, NotFound
-from gateway import sessions
+from gateway import family_forms, sessions
 from gateway.views import no_store, rpc
 from gateway.views.agents import bp
 
@@ -49,6 +49,12 @@ def _attendance_page(activity: str, day: str, csv_file: bool = False, error: str
         found=found,
         activities=ACTIVITY_LABELS,
         day=day,
+        justifiable=[
+            child
+            for place in found["places"]
+            for child in place["children"]
+            if not child.get("unbooked") and child.get("child_id")
+        ],
         summary=[(None, error)] if error else [],
         values=request.form if error else {},
     )
@@ -74,6 +80,32 @@ def record_unbooked_presence():
     flash(f"Présence sans réservation notée : {payload['child_first_name']}.")
     target = url_for(".attendance", activite=payload["activity"], jour=payload["day"])
     return redirect(target, 303)
+
+
+@bp.post("/famille/absence-justifiee")
+def justify_absence():
+    """A booked day's absence justified by the agent: a reason and, if any, the certificate."""
+    activity, day = request.form.get("activity", ""), request.form.get("day", "")
+    family_id, _, child_id = (request.form.get("child") or "").partition(":")
+    payload = {
+        "family_id": family_id,
+        "child_id": child_id,
+        "activity": activity,
+        "day": day,
+        "reason": request.form.get("reason", ""),
+        "certificate": family_forms.certificate(request.files.get("certificate")),
+    }
+    try:
+        rpc().call(family_activities.SERVICE, "justify_absence", sessions.current_caller(), payload)
+    except (Invalid, NotFound) as exc:
+        fields = getattr(exc, "fields", None) or {}
+        labels = {"reason": "Motif", "certificate": "Certificat médical", "day": "Jour"}
+        messages = [
+            f"{labels.get(name, 'Enfant')} : {m}" for name, field in fields.items() for m in field
+        ] or [exc.message]
+        return _attendance_page(activity, day, error=" ".join(messages))
+    flash("Absence justifiée : le jour ne sera pas facturé.")
+    return redirect(url_for(".attendance", activite=activity, jour=day), 303)
 
 
 @bp.post("/famille/capacite")
@@ -105,7 +137,9 @@ def _csv(found: dict) -> Response:
                     child["first_name"],
                     child["class_name"] or "",
                     child["family_id"],
-                    "oui" if child["absent"] else "non",
+                    ("oui (justifiée)" if child.get("justified") else "oui")
+                    if child["absent"]
+                    else "non",
                     "non" if child.get("unbooked") else "oui",
                 )
             )

@@ -36,6 +36,8 @@ class Outcome:
     """Filled after the commit (``Enrolments.position``), so the places' lock is not held for it."""
     past_deadline: list[date] = field(default_factory=list)
     unbooked_presences: list[date] = field(default_factory=list)
+    justified: list[date] = field(default_factory=list)
+    """Days of ``absent`` an agent justified (not billed)."""
     withdrawn: list[date] = field(default_factory=list)
     """Days the child no longer waits for (never booked: not in the event)."""
     promoted: list[Any] = field(default_factory=list)
@@ -155,6 +157,39 @@ def record_presence(
     if repo.add_unbooked(child.id, activity.code, _place(activity, child, day), day, agent_id, now):
         outcome.unbooked_presences = [day]
     return outcome
+
+
+NOT_BOOKED = "Ce jour n'est pas réservé : il n'y a pas d'absence à justifier."
+
+
+@dataclass(frozen=True)
+class Justification:
+    reason: str
+    agent_id: str
+    certificate: Any = None
+    """A ``family.certificates.CleanCertificate``, or None."""
+
+
+def justify_absence(
+    repo: Any, child: Any, activity: Activity, day: date, why: Justification, now: datetime
+) -> tuple[Any, Outcome]:
+    """An agent marks a booked day's absence justified, declared already or not (a family
+    may bring a medical certificate after the day); the booking stays, nothing is billed.
+    Justifying again replaces the reason, and the certificate when a new one is given."""
+    if day not in repo.booked_days(child.id, activity.code):
+        raise Invalid(NOT_BOOKED, {"day": [f"{french_date(day)} : pas de réservation"]})
+    absence = repo.absences(child.id, activity.code).get(day)
+    if absence is None:
+        absence = repo.add_absence(child.id, activity.code, day, now)
+    absence.justified = True
+    absence.reason = why.reason
+    absence.justified_by = why.agent_id
+    absence.justified_at = now
+    if why.certificate is not None:
+        absence.certificate_name = why.certificate.filename
+        absence.certificate_type = why.certificate.content_type
+        absence.certificate = why.certificate.data
+    return absence, Outcome(absent=[day], justified=[day])
 
 
 def promote(repo: Any, activity: Activity, entries: list, slots: dict, now: datetime) -> list:

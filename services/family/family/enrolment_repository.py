@@ -177,10 +177,12 @@ class Enrolments:
         query = select(Absence).where(Absence.child_id == child_id, Absence.activity == activity)
         return {absence.day: absence for absence in self.session.scalars(query)}
 
-    def add_absence(self, child_id: int, activity: str, day: date, now: datetime) -> None:
-        self.session.add(
-            Absence(child_id=child_id, activity=activity, day=day, justified=False, declared_at=now)
+    def add_absence(self, child_id: int, activity: str, day: date, now: datetime) -> Absence:
+        absence = Absence(
+            child_id=child_id, activity=activity, day=day, justified=False, declared_at=now
         )
+        self.session.add(absence)
+        return absence
 
     def planning(self, child_id: int, start: date, end: date):
         """Booked days, absences and waiting entries of the child between two dates."""
@@ -199,7 +201,8 @@ class Enrolments:
     def attendance(self, activity: str, day: date):
         """Who is expected at ``activity`` on ``day``: (booking or unbooked presence, child,
         family identifier), by place then name, with the ids of the children declared absent
-        and the counters."""
+        and the counters.
+        Absences map each absent child's id to whether it is justified."""
 
         def expected(table):
             return (
@@ -210,7 +213,9 @@ class Enrolments:
                 .order_by(table.place, Child.last_name, Child.first_name, Child.id)
             )
 
-        absent = select(Absence.child_id).where(Absence.activity == activity, Absence.day == day)
+        absent = select(Absence.child_id, Absence.justified).where(
+            Absence.activity == activity, Absence.day == day
+        )
         counters = select(ActivitySlot).where(
             ActivitySlot.activity == activity, ActivitySlot.day == day
         )
@@ -220,7 +225,7 @@ class Enrolments:
         ]
         return (
             rows,
-            set(self.session.scalars(absent)),
+            {child_id: justified for child_id, justified in self.session.execute(absent)},
             {slot.place: slot for slot in self.session.scalars(counters)},
         )
 

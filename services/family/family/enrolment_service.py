@@ -19,7 +19,7 @@ from contracts import family
 from contracts import family_activities as contract
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, Invalid, NotFound
-from family import domain, enrolment, enrolment_views
+from family import certificates, domain, enrolment, enrolment_views
 from family.activities import ACTIVITIES
 from family.deadlines import PARIS
 from family.enrolment_repository import Enrolments
@@ -139,6 +139,36 @@ class Enrolment:
         return contract.AttendanceResult().dump(outcome)
 
     @rpc(expected_exceptions=EXPECTED)
+    def justify_absence(self, caller, payload):
+        """An agent justifies a booked day's absence (contracts.family_activities.JustifyAbsence)."""
+        agent = identity.require_role(caller, family.AGENT_ROLES)
+        data = load_or_invalid(contract.JustifyAbsence(), payload)
+        why = enrolment.Justification(
+            data["reason"], agent["account_id"], _medical_certificate(data["certificate"])
+        )
+        activity, now = ACTIVITIES[data["activity"]], utcnow()
+        with self.db.session() as session:
+            found, child, _ = _find_child(session, caller, data["family_id"], data["child_id"])
+            repo = Enrolments(session)
+            absence, outcome = enrolment.justify_absence(
+                repo, child, activity, data["day"], why, now
+            )
+            event = enrolment_views.attendance_event(
+                found, child, activity, outcome, "agent", repo.account_ids(found.id), now
+            )
+            self.outbox.add(
+                session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+            )
+            view = {
+                "activity": activity.code,
+                "day": absence.day,
+                "reason": absence.reason,
+                "has_certificate": absence.certificate_name is not None,
+                "justified_at": absence.justified_at,
+            }
+        return contract.JustifiedAbsence().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
     def set_capacity(self, caller, payload):
         """An agent's number of places for a day (contracts.family_activities.SetCapacity)."""
         identity.require_role(caller, family.AGENT_ROLES)
@@ -233,6 +263,18 @@ def _find_child(session, caller, family_id, child_id):
     if child is None:
         raise NotFound(CHILD_NOT_FOUND)
     return found, child, as_agent
+
+
+def _medical_certificate(upload: dict | None):
+    """The certificate made safe as the quotient's is (PDF kept, image re-encoded), before
+    any transaction; its refusals name the ``certificate`` field."""
+    if upload is None:
+        return None
+    try:
+        return certificates.prepare(upload)
+    except Invalid as refused:
+        messages = [m for field in refused.fields.values() for m in field]
+        raise Invalid(refused.message, {"certificate": messages}) from None
 
 
 def _period(start, end) -> tuple[date, date]:

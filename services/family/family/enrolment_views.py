@@ -35,7 +35,9 @@ def attendance_event(
         "activity_label": activity.label,
         "added": sorted(outcome.added),
         "removed": sorted(outcome.removed),
-        "absences": [{"date": day, "justified": False} for day in sorted(outcome.absent)],
+        "absences": [
+            {"date": day, "justified": day in outcome.justified} for day in sorted(outcome.absent)
+        ],
         "unbooked_presences": sorted(outcome.unbooked_presences),
         "changed_at": now,
         "changed_by": changed_by,
@@ -148,7 +150,9 @@ def attendance_list(repo: Any, activity: Activity, day: date) -> dict:
                 "first_name": child.first_name,
                 "last_name": child.last_name,
                 "class_name": child.class_name,
+                "child_id": child.id,
                 "absent": child.id in absent,
+                "justified": absent.get(child.id, False),
                 "unbooked": not isinstance(booking, Booking),
             }
         )

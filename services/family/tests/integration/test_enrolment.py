@@ -4,7 +4,9 @@ private ``.ics`` feed. The service's clock is Monday 4 January 2027, 10:00 in Pa
 
 from __future__ import annotations
 
+import base64
 import uuid
+from datetime import date
 
 import pytest
 from sqlalchemy import text
@@ -328,3 +330,67 @@ def test_l_agent_note_un_enfant_present_sans_reservation(activity_service, activ
     with pytest.raises(Forbidden):
         call(activity_service, "record_unbooked_presence", parent, seen)
 
+
+def test_l_agent_justifie_une_absence_avec_un_certificat_et_rien_n_est_facture(
+    activity_service, activity_events, activity_engine, linked_family
+):
+    agent = {"account_id": "agent-simplicite-1", "roles": ["agent_simplicite"]}
+    parent, child_id = linked_family("5103")
+    with activity_engine.begin() as connection:  # deux jours réservés, limites passées
+        connection.execute(
+            text(
+                "insert into bookings (child_id, activity, place, day, booked_at) values "
+                "(:child, 'restauration_scolaire', 'École élémentaire Jean Moulin', :day, now())"
+            ),
+            [{"child": child_id, "day": day} for day in ("2027-01-04", "2027-01-05")],
+        )
+    change(activity_service, parent, child_id, family_id="5103", absent=["2027-01-04"])
+    activity_events.next_of("attendance_changed")
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    justification = {
+        "family_id": "5103",
+        "child_id": child_id,
+        "activity": CANTEEN,
+        "day": "2027-01-04",
+        "reason": "Varicelle, certificat du Dr Martin",
+        "certificate": {"filename": "certificat.pdf", "data": base64.b64encode(pdf).decode()},
+    }
+    done = call(activity_service, "justify_absence", agent, justification)
+    assert (done["day"], done["has_certificate"]) == ("2027-01-04", True)
+    event = activity_events.next_of("attendance_changed")
+    assert AttendanceChanged().validate(event) == {}
+    assert event["absences"] == [{"date": "2027-01-04", "justified": True}]
+    assert (event["changed_by"], event["added"], event["removed"]) == ("agent", [], [])
+    # un jour réservé sans absence déclarée devient une absence justifiée, sans certificat
+    plain = {**justification, "day": "2027-01-05", "certificate": None, "reason": "Grève"}
+    assert call(activity_service, "justify_absence", agent, plain)["has_certificate"] is False
+    assert activity_events.next_of("attendance_changed")["absences"] == [
+        {"date": "2027-01-05", "justified": True}
+    ]
+    with activity_engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "select day, justified, reason, certificate_type, length(certificate) "
+                "from absences where child_id = :child order by day"
+            ),
+            {"child": child_id},
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        (date(2027, 1, 4), True, "Varicelle, certificat du Dr Martin", "application/pdf", len(pdf)),
+        (date(2027, 1, 5), True, "Grève", None, None),
+    ]
+    found = call(activity_service, "list_attendance", agent, CANTEEN, "2027-01-04")
+    [child] = [c for c in found["places"][0]["children"] if c["family_id"] == "5103"]
+    assert (child["child_id"], child["absent"], child["justified"]) == (child_id, True, True)
+    with pytest.raises(Invalid) as refused:  # pas réservé
+        call(activity_service, "justify_absence", agent, {**plain, "day": "2027-01-07"})
+    assert list(refused.value.fields) == ["day"]
+    with pytest.raises(Invalid) as refused:  # pas un certificat
+        bad = {"filename": "x.pdf", "data": base64.b64encode(b"pas un pdf").decode()}
+        call(activity_service, "justify_absence", agent, {**justification, "certificate": bad})
+    assert list(refused.value.fields) == ["certificate"]
+    with pytest.raises(Invalid) as refused:  # un motif est demandé
+        call(activity_service, "justify_absence", agent, {**plain, "reason": "  "})
+    assert list(refused.value.fields) == ["reason"]
+    with pytest.raises(Forbidden):
+        call(activity_service, "justify_absence", parent, plain)
