@@ -22,6 +22,12 @@ linked to it and by SimpliCité agents (anyone else gets ``NotFound``, as ``get_
 - ``justify_absence(caller, payload: JustifyAbsence)`` -> ``JustifiedAbsence``: SimpliCité
   agents only; a booked day (past or to come) becomes a justified absence, announced in
   ``attendance_changed.absences`` with ``justified`` true, which billing does not bill
+- ``get_school_calendar(caller, school_year)`` -> ``SchoolCalendar``: SimpliCité agents only;
+  every day of the school year with what it is (school day, holidays, closure...)
+- ``close_day(caller, payload: CloseDay)`` -> ``ClosureResult``: SimpliCité agents only; the
+  bookings of the day are removed (``attendance_changed`` with ``closure_reason`` per child
+  and activity, so nothing is billed and the family is e-mailed); ``reopen_day(caller, day)``
+  lifts the closure (nothing is booked again)
 - ``set_capacity(caller, payload: SetCapacity)`` -> ``Capacity``: SimpliCité agents only; never
   below the places booked; new places go to the waiting list at once (promotions)
 
@@ -198,6 +204,37 @@ class JustifiedAbsence(Schema):
     justified_at = fields.AwareDateTime(required=True)
 
 
+class CloseDay(Schema):
+    """An agent closes every activity on a day (a "pont", a strike), saying why."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    day = fields.Date(required=True, error_messages=fr.MESSAGES)
+    reason = fr.text(max_length=200)
+
+
+class ClosureResult(Schema):
+    day = fields.Date(required=True)
+    removed = fields.Integer(required=True, metadata={"description": "booked days removed"})
+    withdrawn = fields.Integer(required=True, metadata={"description": "waiting entries"})
+
+
+class CalendarDay(Schema):
+    date = fields.Date(required=True)
+    kind = fields.String(
+        required=True,
+        metadata={"description": "ecole, loisirs, vacances, ferie, pont, week-end, fermeture"},
+    )
+    label = fields.String(required=True)
+
+
+class SchoolCalendar(Schema):
+    school_year = fields.String(required=True)
+    school_years = fields.List(fields.String(), required=True)
+    days = fields.List(fields.Nested(CalendarDay), required=True)
+
+
 class SetCapacity(Schema):
     """An agent's number of places for an activity at a place on a day."""
 
@@ -276,4 +313,9 @@ class AttendanceChanged(Event):
     )
     waiting_list_promotion = fields.Boolean(
         load_default=False, metadata={"description": "the days came off the waiting list"}
+    )
+    closure_reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the days were removed because the town closed them (why)"},
     )

@@ -9,7 +9,7 @@ import io
 import pytest
 
 from contracts.base import example
-from contracts.errors import Invalid, NotFound
+from contracts.errors import Conflict, Invalid, NotFound
 
 from .conftest import agent_identity, caller_of, citizen_identity, log_in
 
@@ -253,3 +253,43 @@ def test_l_agent_justifie_une_absence_avec_un_certificat(simplicite_client, rpc)
     )
     assert response.status_code == 422
     assert "Certificat médical : Le justificatif doit" in response.get_data(as_text=True)
+
+
+CALENDAR = {
+    "school_year": "2026-2027",
+    "school_years": ["2026-2027", "2027-2028"],
+    "days": [
+        {"date": "2027-02-03", "kind": "loisirs", "label": "Mercredi : centre de loisirs"},
+        {"date": "2027-02-04", "kind": "fermeture", "label": "Fermeture : Grève"},
+        {"date": "2027-02-06", "kind": "week-end", "label": "Week-end"},
+        {"date": "2027-05-07", "kind": "pont", "label": "Pont (pas de classe)"},
+    ],
+}
+
+
+def test_l_agent_voit_le_calendrier_et_ferme_puis_rouvre_un_jour(simplicite_client, rpc):
+    rpc.answer("get_school_calendar", CALENDAR)
+    html = simplicite_client.get("/agents/famille/calendrier?annee=2026-2027").get_data(
+        as_text=True
+    )
+    assert rpc.last("get_school_calendar")["args"][1] == "2026-2027"
+    assert "Février 2027" in html and "Mai 2027" in html
+    assert "jeudi 4 février 2027 : Fermeture : Grève" in html
+    assert "Week-end" not in html and "Rouvrir le jeudi 4 février 2027" in html
+    rpc.answer("close_day", {"day": "2027-02-11", "removed": 12, "withdrawn": 0})
+    form = {"day": "2027-02-11", "reason": " Pont ", "school_year": "2026-2027"}
+    response = simplicite_client.post("/agents/famille/fermeture", data=form)
+    assert response.status_code == 303
+    assert rpc.last("close_day")["args"][1] == {"day": "2027-02-11", "reason": "Pont"}
+    page = simplicite_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "12 réservation(s) annulée(s)" in page
+    rpc.answer("close_day", Conflict("Ce jour est déjà fermé."))
+    response = simplicite_client.post("/agents/famille/fermeture", data=form)
+    assert response.status_code == 422 and "Ce jour est déjà fermé." in response.get_data(
+        as_text=True
+    )
+    rpc.answer("reopen_day", {"day": "2027-02-04"})
+    response = simplicite_client.post(
+        "/agents/famille/reouverture", data={"day": "2027-02-04", "school_year": "2026-2027"}
+    )
+    assert response.status_code == 303 and rpc.last("reopen_day")["args"][1] == "2027-02-04"

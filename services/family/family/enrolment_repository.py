@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from family.models import (
     Booking,
     CalendarFeed,
     Child,
+    ClosureDay,
     Family,
     FamilyLink,
     UnbookedPresence,
@@ -228,6 +229,37 @@ class Enrolments:
             {child_id: justified for child_id, justified in self.session.execute(absent)},
             {slot.place: slot for slot in self.session.scalars(counters)},
         )
+
+    def closed_days(self, start: date, end: date) -> dict[date, ClosureDay]:
+        query = select(ClosureDay).where(ClosureDay.day >= start, ClosureDay.day <= end)
+        return {closure.day: closure for closure in self.session.scalars(query)}
+
+    def add_closure(self, day: date, reason: str, agent_id: str, now: datetime) -> bool:
+        """False when the day was already closed."""
+        statement = (
+            insert(ClosureDay)
+            .values(day=day, reason=reason, closed_by=agent_id, closed_at=now)
+            .on_conflict_do_nothing()
+            .returning(ClosureDay.day)
+        )
+        return self.session.execute(statement).first() is not None
+
+    def remove_closure(self, day: date) -> bool:
+        statement = delete(ClosureDay).where(ClosureDay.day == day).returning(ClosureDay.day)
+        return self.session.execute(statement).first() is not None
+
+    def bookings_on(self, day: date) -> list[Booking]:
+        query = select(Booking).where(Booking.day == day)
+        return list(self.session.scalars(query.order_by(Booking.activity, Booking.child_id)))
+
+    def waiting_on(self, day: date) -> list[WaitingEntry]:
+        query = select(WaitingEntry).where(
+            WaitingEntry.status == WAITING, WaitingEntry.days.contains([day])
+        )
+        return list(self.session.scalars(query.order_by(WaitingEntry.id)))
+
+    def remove_absences_on(self, day: date) -> None:
+        self.session.execute(delete(Absence).where(Absence.day == day))
 
     def feed(self, child_id: int) -> CalendarFeed | None:
         return self.session.get(CalendarFeed, child_id)

@@ -19,7 +19,7 @@ from contracts import family
 from contracts import family_activities as contract
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, Invalid, NotFound
-from family import certificates, domain, enrolment, enrolment_views
+from family import certificates, domain, enrolment, enrolment_views, school_calendar
 from family.activities import ACTIVITIES
 from family.deadlines import PARIS
 from family.enrolment_repository import Enrolments
@@ -27,6 +27,7 @@ from family.enrolment_repository import Enrolments
 CHILD_NOT_FOUND = "Enfant introuvable."
 FEED_NOT_FOUND = "Ce calendrier n'existe pas ou a été renouvelé."
 MAX_PLANNING_DAYS = 62
+YEAR_NOT_FOUND = "Cette date n'est dans aucune année scolaire connue."
 
 
 class Enrolment:
@@ -167,6 +168,74 @@ class Enrolment:
                 "justified_at": absence.justified_at,
             }
         return contract.JustifiedAbsence().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_school_calendar(self, caller, school_year):
+        """Every day of a school year, with what it is and the town's closures."""
+        identity.require_role(caller, family.AGENT_ROLES)
+        year = school_calendar.SCHOOL_YEARS.get(str(school_year))
+        if year is None:
+            raise NotFound(YEAR_NOT_FOUND)
+        with self.db.session() as session:
+            closed = Enrolments(session).closed_days(year.first_day, year.last_day)
+        days = []
+        for day in school_calendar.days_between(year.first_day, year.last_day):
+            kind, label = school_calendar.day_kind(day)
+            if day in closed:
+                kind, label = "fermeture", f"Fermeture : {closed[day].reason}"
+            days.append({"date": day, "kind": kind, "label": label})
+        view = {
+            "school_year": year.code,
+            "school_years": list(school_calendar.SCHOOL_YEARS),
+            "days": days,
+        }
+        return contract.SchoolCalendar().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def close_day(self, caller, payload):
+        """Close every activity on a day (contracts.family_activities.CloseDay)."""
+        agent = identity.require_role(caller, family.AGENT_ROLES)
+        data = load_or_invalid(contract.CloseDay(), payload)
+        day, now = data["day"], utcnow()
+        if school_calendar.school_year_of(day) is None:
+            raise Invalid(YEAR_NOT_FOUND, {"day": [YEAR_NOT_FOUND]})
+        with self.db.session() as session:
+            repo = Enrolments(session)
+            closure = enrolment.close_day(repo, day, data["reason"], agent["account_id"], now)
+            accounts: dict[int, list[str]] = {}
+            for (child_id, code), days in closure.removed.items():
+                child = repo.child(child_id)
+                if child.family_id not in accounts:
+                    accounts[child.family_id] = repo.account_ids(child.family_id)
+                outcome = enrolment.Outcome(removed=days)
+                event = enrolment_views.attendance_event(
+                    child.family,
+                    child,
+                    ACTIVITIES[code],
+                    outcome,
+                    "agent",
+                    accounts[child.family_id],
+                    now,
+                )
+                event["closure_reason"] = data["reason"]
+                self.outbox.add(
+                    session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+                )
+        view = {"day": day, "removed": len(closure.removed), "withdrawn": closure.withdrawn}
+        return contract.ClosureResult().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reopen_day(self, caller, day):
+        """Lift a closure; families book the day again themselves."""
+        identity.require_role(caller, family.AGENT_ROLES)
+        try:
+            wanted = date.fromisoformat(str(day))
+        except ValueError:
+            raise Invalid("Date invalide.", {"day": ["Date invalide."]}) from None
+        with self.db.session() as session:
+            if not Enrolments(session).remove_closure(wanted):
+                raise NotFound("Ce jour n'est pas fermé.")
+        return {"day": wanted.isoformat()}
 
     @rpc(expected_exceptions=EXPECTED)
     def set_capacity(self, caller, payload):

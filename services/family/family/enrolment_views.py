@@ -55,7 +55,8 @@ def promotion_event(child: Any, activity: Activity, entry: Any, accounts: list, 
 
 def offer(repo: Any, child: Any, activity: Activity, window: list[date], now: datetime) -> dict:
     """An activity as the page shows it: its rule, and each coming day with its deadline."""
-    days = [d for d in window if activity.runs_on(d)]
+    closed = repo.closed_days(window[0], window[-1]) if window else {}
+    days = [d for d in window if activity.runs_on(d) and d not in closed]
     place = place_of(activity, child.school, child.birth_date, days[0] if days else now.date())
     booked = repo.booked_days(child.id, activity.code)
     waiting = {d for e in repo.waiting_of_child(child.id, activity.code) for d in e.days}

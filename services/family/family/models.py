@@ -223,6 +223,17 @@ class Absence(Base):
     """The medical certificate as the agent received it (a PDF, or an image re-encoded)."""
 
 
+class ClosureDay(Base):
+    """A day the town closes every activity (a "pont", a strike): nothing is booked on it."""
+
+    __tablename__ = "closure_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    closed_by: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class CalendarFeed(Base):
     """The secret of a child's private ``.ics`` feed; a new secret revokes the previous one."""
 

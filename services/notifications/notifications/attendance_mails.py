@@ -30,6 +30,7 @@ def attendance_mail(event: dict, recipient: str, public_url: str) -> Mail:
         "unbooked": [french_date(day) for day in event["unbooked_presences"]],
         "changed_at": paris_time(event["changed_at"]),
         "by_agent": event["changed_by"] == "agent",
+        "closure_reason": event.get("closure_reason"),
         "planning_link": f"{public_url.rstrip('/')}{PLANNING_PATH}",
     }
     template = PROMOTION_TEMPLATE if event["waiting_list_promotion"] else CONFIRMATION_TEMPLATE

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from chassis.testing.services import call
 from contracts.base import example
-from contracts.errors import Forbidden, Invalid, NotFound
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from contracts.family_activities import AttendanceChanged
 
 CANTEEN = "restauration_scolaire"
@@ -394,3 +394,57 @@ def test_l_agent_justifie_une_absence_avec_un_certificat_et_rien_n_est_facture(
     assert list(refused.value.fields) == ["reason"]
     with pytest.raises(Forbidden):
         call(activity_service, "justify_absence", parent, plain)
+
+
+def test_l_agent_ferme_un_jour_les_reservations_partent_sans_facture(
+    activity_service, activity_events, activity_engine, linked_family
+):
+    agent = {"account_id": "agent-simplicite-1", "roles": ["agent_simplicite"]}
+    parent, child_id = linked_family("5104")
+    enrol(
+        activity_service, parent, child_id, family_id="5104", start="2027-02-01", end="2027-02-05"
+    )
+    activity_events.next_of("attendance_changed")
+    closing = {"day": "2027-02-04", "reason": "Grève des agents"}
+    done = call(activity_service, "close_day", agent, closing)
+    assert (done["day"], done["removed"]) == ("2027-02-04", 1)
+    event = activity_events.next_of("attendance_changed")
+    assert AttendanceChanged().validate(event) == {}
+    assert (event["family_id"], event["removed"], event["added"]) == ("5104", ["2027-02-04"], [])
+    assert (event["changed_by"], event["closure_reason"]) == ("agent", "Grève des agents")
+    assert event["account_ids"] == [parent["account_id"]]
+    with pytest.raises(Conflict):
+        call(activity_service, "close_day", agent, closing)
+    with pytest.raises(Invalid) as refused:  # plus réservable
+        change(activity_service, parent, child_id, family_id="5104", add=["2027-02-04"])
+    assert refused.value.fields == {"add": ["jeudi 4 février 2027 : jour de fermeture"]}
+    again = enrol(
+        activity_service, parent, child_id, family_id="5104", start="2027-02-04", end="2027-02-04"
+    )
+    assert again["added"] == [] and again["waiting"] == []
+    with activity_engine.connect() as connection:
+        booked = connection.scalar(
+            text("select booked from activity_slots where day = '2027-02-04' and activity = :a"),
+            {"a": CANTEEN},
+        )
+    assert booked == 0
+    calendar = call(activity_service, "get_school_calendar", agent, "2026-2027")
+    kinds = {day["date"]: (day["kind"], day["label"]) for day in calendar["days"]}
+    assert kinds["2027-02-04"] == ("fermeture", "Fermeture : Grève des agents")
+    assert kinds["2027-02-03"][0] == "loisirs" and kinds["2027-05-07"][0] == "pont"
+    assert calendar["school_years"] == ["2026-2027", "2027-2028"]
+    assert call(activity_service, "reopen_day", agent, "2027-02-04") == {"day": "2027-02-04"}
+    with pytest.raises(NotFound):
+        call(activity_service, "reopen_day", agent, "2027-02-04")
+    assert change(activity_service, parent, child_id, family_id="5104", add=["2027-02-04"])[
+        "added"
+    ] == ["2027-02-04"]
+    for method, args in [
+        ("close_day", (closing,)),
+        ("reopen_day", ("2027-02-04",)),
+        ("get_school_calendar", ("2026-2027",)),
+    ]:
+        with pytest.raises(Forbidden):
+            call(activity_service, method, parent, *args)
+    with pytest.raises(NotFound):
+        call(activity_service, "get_school_calendar", agent, "1999-2000")

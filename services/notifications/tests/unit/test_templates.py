@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from contracts.base import example
+from contracts.family_activities import AttendanceChanged
 from contracts.requests import ReportStatusChanged, ReportSubmitted
+from notifications.attendance_mails import attendance_mail
 from notifications.rendering import MailComposer, make_environment
 
 PUBLIC_URL = "https://portail.ville-caluire.fr/"
@@ -54,3 +56,11 @@ def test_html_echappe_le_texte_saisi():
     assert "<script>" not in mail.html
     assert "&lt;script&gt;" in mail.html
     assert '<script>alert("x")</script>' in mail.text
+
+
+def test_une_fermeture_dit_pourquoi_le_jour_est_annule_et_non_facture():
+    event = AttendanceChanged().load(example("attendance_changed"))
+    event |= {"added": [], "absences": [], "changed_by": "agent", "closure_reason": "Grève"}
+    rendered = composer().render(attendance_mail(event, "parent@example.org", PUBLIC_URL))
+    for body in (rendered.text, rendered.html):
+        assert "La Ville ferme ce jour-là (Grève)" in body and "ne sera pas facturée" in body
