@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from contracts import family_dossier as contract
 from contracts.errors import Invalid
-from gateway import family_forms, family_session, pages, sessions
+from gateway import family_forms, family_session, formatting, pages, sessions
 from gateway.views import rpc
 from gateway.views.family import bp
 
@@ -44,6 +44,56 @@ def family_dossiers(caller: dict) -> list[dict]:
         }
         for family in linked
     ]
+
+
+BIRTH_LABELS = {
+    "first_name": "Prénom de l'enfant",
+    "last_name": "Nom de l'enfant",
+    "birth_date": "Date de naissance",
+    "certificate": "Acte de naissance",
+    "preregistration": "Préinscription en crèche faite pour cet enfant",
+}
+BIRTH_SENT = (
+    "Naissance déclarée : le guichet SimpliCité vérifiera l'acte de naissance, puis l'enfant "
+    "rejoindra votre Dossier Unique. Vous recevrez un e-mail à sa décision."
+)
+
+
+@bp.route("/famille/naissance", methods=["GET", "POST"])
+def birth():
+    """Declare a birth online: the child waits for the SimpliCité office's validation."""
+    family_id = chosen_family()
+    caller = family_session.caller(family_id)
+    expected = {
+        item["reference"]: f"{item['reference']} (naissance prévue le "
+        f"{formatting.calendar_date(item['expected_birth_date'])})"
+        for item in rpc().call("family", "list_preregistrations", caller, family_id)
+        if item["kind"] == "creche" and item["expected_birth_date"] and not item["birth_date"]
+    }
+    if request.method == "GET":
+        return _birth_page(family_id, expected, {})
+    values = pages.text_values(request.form, ("first_name", "last_name", "birth_date"))
+    values["preregistration"] = request.form.get("preregistration") or ""
+    payload = {
+        **values,
+        "birth_date": values["birth_date"] or None,
+        "preregistration": values["preregistration"] or None,
+        "certificate": family_forms.certificate(request.files.get("certificate")),
+    }
+    try:
+        rpc().call("family", "declare_birth", caller, family_id, payload)
+    except Invalid as exc:
+        return pages.invalid_page(
+            "family/birth.html", BIRTH_LABELS, values, exc, family_id=family_id, expected=expected
+        )
+    flash(BIRTH_SENT)
+    return redirect(url_for(".dossier", famille=family_id), 303)
+
+
+def _birth_page(family_id: str, expected: dict, values: dict):
+    return pages.form_page(
+        "family/birth.html", BIRTH_LABELS, values, family_id=family_id, expected=expected
+    )
 
 
 @bp.get("/famille/dossier")

@@ -337,13 +337,7 @@ def _find_child(session, caller, family_id, child_id):
 def _medical_certificate(upload: dict | None):
     """The certificate made safe as the quotient's is (PDF kept, image re-encoded), before
     any transaction; its refusals name the ``certificate`` field."""
-    if upload is None:
-        return None
-    try:
-        return certificates.prepare(upload)
-    except Invalid as refused:
-        messages = [m for field in refused.fields.values() for m in field]
-        raise Invalid(refused.message, {"certificate": messages}) from None
+    return None if upload is None else certificates.prepare_field(upload, "certificate")
 
 
 def _period(start, end) -> tuple[date, date]:
