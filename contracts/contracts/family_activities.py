@@ -28,12 +28,17 @@ linked to it and by SimpliCité agents (anyone else gets ``NotFound``, as ``get_
   bookings of the day are removed (``attendance_changed`` with ``closure_reason`` per child
   and activity, so nothing is billed and the family is e-mailed); ``reopen_day(caller, day)``
   lifts the closure (nothing is booked again)
+- ``open_school_year(caller, school_year)`` -> ``Rollover``: SimpliCité agents only; a year
+  to come is opened: every schooled child moves up a class, and the year's days are hidden
+  from families (planning, offer, feed, changes) until ``publish_school_year(caller,
+  school_year)`` -> ``Publication``, which announces ``school_year_published`` per family
 - ``set_capacity(caller, payload: SetCapacity)`` -> ``Capacity``: SimpliCité agents only; never
   below the places booked; new places go to the waiting list at once (promotions)
 
 Events (exchange ``family.events``): ``attendance_changed``, once per change, consumed by
 billing (it prices the days) and notifications (the confirmation e-mail, and the e-mail of
-a waiting-list promotion).
+a waiting-list promotion); ``school_year_published``, consumed by notifications (an e-mail
+to each linked account).
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from contracts.base import Event
 SERVICE = "family"
 
 ATTENDANCE_CHANGED = "attendance_changed"
+SCHOOL_YEAR_PUBLISHED = "school_year_published"
 
 ACTIVITY_CODES = (
     "accueil_matin",
@@ -233,6 +239,36 @@ class SchoolCalendar(Schema):
     school_year = fields.String(required=True)
     school_years = fields.List(fields.String(), required=True)
     days = fields.List(fields.Nested(CalendarDay), required=True)
+    opened_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    published_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    can_open = fields.Boolean(load_default=False, metadata={"description": "a year to come"})
+
+
+class UnmovedChild(Schema):
+    family_id = fields.String(required=True)
+    first_name = fields.String(required=True)
+    class_name = fields.String(required=True)
+
+
+class Rollover(Schema):
+    school_year = fields.String(required=True)
+    moved = fields.Integer(required=True, metadata={"description": "children one class up"})
+    left = fields.Integer(required=True, metadata={"description": "CM2 leaving for collège"})
+    unknown = fields.List(fields.Nested(UnmovedChild), required=True)
+
+
+class Publication(Schema):
+    school_year = fields.String(required=True)
+    families = fields.Integer(required=True, metadata={"description": "families told"})
+
+
+class SchoolYearPublished(Event):
+    """The town published a school year's enrolments: one per family with linked accounts."""
+
+    family_id = fields.String(required=True)
+    school_year = fields.String(required=True)
+    account_ids = fields.List(fields.String(), required=True)
+    published_at = fields.AwareDateTime(required=True, format="iso")
 
 
 class SetCapacity(Schema):

@@ -293,3 +293,45 @@ def test_l_agent_voit_le_calendrier_et_ferme_puis_rouvre_un_jour(simplicite_clie
         "/agents/famille/reouverture", data={"day": "2027-02-04", "school_year": "2026-2027"}
     )
     assert response.status_code == 303 and rpc.last("reopen_day")["args"][1] == "2027-02-04"
+
+
+def test_l_agent_ouvre_puis_publie_l_annee_scolaire(simplicite_client, rpc):
+    rpc.answer("get_school_calendar", {**CALENDAR, "school_year": "2027-2028", "can_open": True})
+    html = simplicite_client.get("/agents/famille/calendrier?annee=2027-2028").get_data(
+        as_text=True
+    )
+    assert "Ouvrir l'année 2027-2028" in html
+    rpc.answer(
+        "open_school_year",
+        {
+            "school_year": "2027-2028",
+            "moved": 410,
+            "left": 52,
+            "unknown": [{"family_id": "4217", "first_name": "Noé", "class_name": "ULIS"}],
+        },
+    )
+    form = {"school_year": "2027-2028", "step": "ouvrir"}
+    response = simplicite_client.post("/agents/famille/annee-scolaire", data=form)
+    assert response.status_code == 303 and rpc.last("open_school_year")["args"][1] == "2027-2028"
+    page = simplicite_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "410 enfant(s) passent dans la classe suivante, 52 quittent" in page
+    assert "Noé (famille 4217, ULIS)" in page
+    rpc.answer(
+        "get_school_calendar",
+        {**CALENDAR, "school_year": "2027-2028", "opened_at": "2027-07-01T08:00:00+00:00"},
+    )
+    html = simplicite_client.get("/agents/famille/calendrier?annee=2027-2028").get_data(
+        as_text=True
+    )
+    assert "Publier les inscriptions aux familles" in html
+    rpc.answer("publish_school_year", {"school_year": "2027-2028", "families": 1200})
+    response = simplicite_client.post(
+        "/agents/famille/annee-scolaire", data={**form, "step": "publier"}
+    )
+    page = simplicite_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1200 famille(s) prévenue(s) par e-mail" in page
+    rpc.answer("publish_school_year", Conflict("Cette année scolaire est déjà publiée."))
+    response = simplicite_client.post(
+        "/agents/famille/annee-scolaire", data={**form, "step": "publier"}
+    )
+    assert response.status_code == 422

@@ -173,6 +173,32 @@ def close_day():
     return redirect(url_for(".school_calendar", annee=year), 303)
 
 
+@bp.post("/famille/annee-scolaire")
+def school_year_step():
+    """Open a school year to come (children move up a class) or publish an opened one."""
+    year, step = request.form.get("school_year", ""), request.form.get("step", "")
+    method = {"ouvrir": "open_school_year", "publier": "publish_school_year"}.get(step)
+    if method is None:
+        return _calendar_page(year, "Action inconnue.")
+    try:
+        done = rpc().call(family_activities.SERVICE, method, sessions.current_caller(), year)
+    except (Invalid, Conflict, NotFound) as exc:
+        return _calendar_page(year, exc.message)
+    if step == "ouvrir":
+        unknown = ", ".join(
+            f"{child['first_name']} (famille {child['family_id']}, {child['class_name']})"
+            for child in done["unknown"]
+        )
+        flash(
+            f"Année {year} ouverte : {done['moved']} enfant(s) passent dans la classe suivante, "
+            f"{done['left']} quittent l'école élémentaire."
+            + (f" Classe à vérifier : {unknown}." if unknown else "")
+        )
+    else:
+        flash(f"Année {year} publiée : {done['families']} famille(s) prévenue(s) par e-mail.")
+    return redirect(url_for(".school_calendar", annee=year), 303)
+
+
 @bp.post("/famille/reouverture")
 def reopen_day():
     """Lift a closure; the families book the day again if they wish."""

@@ -23,6 +23,7 @@ from family.models import (
     ClosureDay,
     Family,
     FamilyLink,
+    SchoolYearOpening,
     UnbookedPresence,
     WaitingEntry,
 )
@@ -260,6 +261,43 @@ class Enrolments:
 
     def remove_absences_on(self, day: date) -> None:
         self.session.execute(delete(Absence).where(Absence.day == day))
+
+    def opening(self, code: str, lock: bool = False) -> SchoolYearOpening | None:
+        query = select(SchoolYearOpening).where(SchoolYearOpening.school_year == code)
+        return self.session.scalars(query.with_for_update() if lock else query).one_or_none()
+
+    def open_year(self, code: str, agent_id: str, now: datetime) -> bool:
+        """False when the year was already opened."""
+        statement = (
+            insert(SchoolYearOpening)
+            .values(school_year=code, opened_by=agent_id, opened_at=now)
+            .on_conflict_do_nothing()
+            .returning(SchoolYearOpening.school_year)
+        )
+        return self.session.execute(statement).first() is not None
+
+    def unpublished_years(self) -> set[str]:
+        query = select(SchoolYearOpening.school_year).where(
+            SchoolYearOpening.published_at.is_(None)
+        )
+        return set(self.session.scalars(query))
+
+    def schooled_children(self) -> list[Child]:
+        """Every child with a class, locked: the rollover moves them all at once."""
+        query = select(Child).where(Child.class_name.is_not(None)).order_by(Child.id)
+        return list(self.session.scalars(query.with_for_update()))
+
+    def linked_families(self) -> list[tuple[str, list[str]]]:
+        """Each family with linked accounts: its identifier and the accounts."""
+        query = (
+            select(Family.identifier, func.array_agg(FamilyLink.account_id))
+            .join(FamilyLink, FamilyLink.family_id == Family.id)
+            .group_by(Family.identifier)
+            .order_by(Family.identifier)
+        )
+        return [
+            (identifier, list(accounts)) for identifier, accounts in self.session.execute(query)
+        ]
 
     def feed(self, child_id: int) -> CalendarFeed | None:
         return self.session.get(CalendarFeed, child_id)

@@ -9,6 +9,7 @@ from typing import Any
 
 import icalendar
 
+from family import rollover
 from family.activities import ACTIVITIES, Activity, place_of
 from family.deadlines import PARIS, french_moment
 from family.enrolment import Outcome
@@ -165,8 +166,9 @@ def attendance_list(repo: Any, activity: Activity, day: date) -> dict:
     }
 
 
-def ics_feed(repo: Any, child: Any, now: datetime) -> str:
-    """The child's booked days (not those on the waiting list, nor absences) as iCalendar."""
+def ics_feed(repo: Any, child: Any, now: datetime, unpublished: set[str] = frozenset()) -> str:
+    """The child's booked days (not those on the waiting list, nor absences, nor the days of
+    a school year not yet published) as iCalendar."""
     today = now.astimezone(PARIS).date()
     start, end = today - timedelta(days=FEED_DAYS_BACK), today + timedelta(days=FEED_DAYS_AHEAD)
     bookings, absences, _ = repo.planning(child.id, start, end)
@@ -174,8 +176,9 @@ def ics_feed(repo: Any, child: Any, now: datetime) -> str:
     calendar.add("prodid", "-//Ville de Caluire-et-Cuire//Portail citoyen//FR")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"Activités de {child.first_name}")
+    hidden = set(rollover.hidden_days([b.day for b in bookings], unpublished))
     for booking in bookings:
-        if (booking.activity, booking.day) in absences:
+        if (booking.activity, booking.day) in absences or booking.day in hidden:
             continue
         activity = ACTIVITIES[booking.activity]
         event = icalendar.Event()

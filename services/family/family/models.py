@@ -234,6 +234,18 @@ class ClosureDay(Base):
     closed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class SchoolYearOpening(Base):
+    """A school year the office opened (the rollover) and, later, published to families."""
+
+    __tablename__ = "school_year_openings"
+
+    school_year: Mapped[str] = mapped_column(String(9), primary_key=True)
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class CalendarFeed(Base):
     """The secret of a child's private ``.ics`` feed; a new secret revokes the previous one."""
 

@@ -448,3 +448,47 @@ def test_l_agent_ferme_un_jour_les_reservations_partent_sans_facture(
             call(activity_service, method, parent, *args)
     with pytest.raises(NotFound):
         call(activity_service, "get_school_calendar", agent, "1999-2000")
+
+
+def test_la_rentree_les_enfants_montent_d_une_classe_et_l_annee_reste_cachee_jusqu_a_publication(
+    activity_service, activity_events, linked_family
+):
+    """Last of the module: it moves every child of the module's database up a class."""
+    agent = {"account_id": "agent-simplicite-1", "roles": ["agent_simplicite"]}
+    parent, child_id = linked_family("5105")
+    with pytest.raises(Invalid):
+        call(activity_service, "open_school_year", agent, "2026-2027")
+    opened = call(activity_service, "open_school_year", agent, "2027-2028")
+    assert opened["moved"] >= 1 and opened["unknown"] == []
+    with pytest.raises(Conflict):
+        call(activity_service, "open_school_year", agent, "2027-2028")
+    [lea] = call(activity_service, "get_family", parent, "5105")["children"]
+    assert lea["class_name"] == "CM1"
+    september = {"start": "2027-09-02", "end": "2027-09-03", "weekdays": [0, 1, 3, 4]}
+    booked = enrol(activity_service, agent, child_id, family_id="5105", **september)
+    assert booked["added"] == ["2027-09-02", "2027-09-03"]
+
+    def planned(caller):
+        found = call(
+            activity_service, "get_planning", caller, "5105", child_id, "2027-09-01", "2027-09-30"
+        )
+        return [day["date"] for day in found["days"]]
+
+    assert planned(agent) == ["2027-09-02", "2027-09-03"] and planned(parent) == []
+    with pytest.raises(Invalid) as refused:
+        change(activity_service, parent, child_id, family_id="5105", add=["2027-09-06"])
+    assert "ne sont pas encore publiées" in refused.value.fields["add"][0]
+    calendar = call(activity_service, "get_school_calendar", agent, "2027-2028")
+    assert calendar["opened_at"] and calendar["published_at"] is None
+    assert calendar["can_open"] is False
+
+    published = call(activity_service, "publish_school_year", agent, "2027-2028")
+    assert published["families"] >= 1
+    told = [activity_events.next_of("school_year_published") for _ in range(published["families"])]
+    [mine] = [event for event in told if event["family_id"] == "5105"]
+    assert (mine["school_year"], mine["account_ids"]) == ("2027-2028", [parent["account_id"]])
+    assert planned(parent) == ["2027-09-02", "2027-09-03"]
+    with pytest.raises(Conflict):
+        call(activity_service, "publish_school_year", agent, "2027-2028")
+    with pytest.raises(Forbidden):
+        call(activity_service, "open_school_year", parent, "2027-2028")

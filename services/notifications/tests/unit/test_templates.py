@@ -64,3 +64,18 @@ def test_une_fermeture_dit_pourquoi_le_jour_est_annule_et_non_facture():
     rendered = composer().render(attendance_mail(event, "parent@example.org", PUBLIC_URL))
     for body in (rendered.text, rendered.html):
         assert "La Ville ferme ce jour-là (Grève)" in body and "ne sera pas facturée" in body
+
+
+def test_la_publication_de_l_annee_scolaire_annonce_les_inscriptions_en_ligne():
+    event = {
+        "family_id": "4217",
+        "school_year": "2027-2028",
+        "account_ids": ["a"],
+        "published_at": "2027-07-10T08:00:00+00:00",
+    }
+    rendered = composer().school_year_mail(event, "parent@example.org")
+    assert rendered.subject == (
+        "Année scolaire 2027–2028 : les inscriptions de vos enfants sont en ligne"
+    )
+    for body in (rendered.text, rendered.html):
+        assert "https://portail.ville-caluire.fr/famille/activites" in body
