@@ -85,6 +85,7 @@ EXAMPLES: dict[str, type[Schema]] = {
     "preregistration_submitted": family_preregistration.PreregistrationSubmitted,
     "preregistration_status_changed": family_preregistration.PreregistrationStatusChanged,
     "attendance_changed": family_activities.AttendanceChanged,
+    "school_year_published": family_activities.SchoolYearPublished,
     "enrol_child": family_activities.EnrolChild,
     "change_attendance": family_activities.ChangeAttendance,
     "appointment_booked": appointments.AppointmentBooked,
@@ -124,6 +125,7 @@ EVENTS: dict[str, type[Event]] = {
         family_preregistration.PreregistrationStatusChanged
     ),
     family_activities.ATTENDANCE_CHANGED: family_activities.AttendanceChanged,
+    family_activities.SCHOOL_YEAR_PUBLISHED: family_activities.SchoolYearPublished,
     appointments.APPOINTMENT_BOOKED: appointments.AppointmentBooked,
     appointments.APPOINTMENT_MOVED: appointments.AppointmentMoved,
     appointments.APPOINTMENT_CANCELLED: appointments.AppointmentCancelled,

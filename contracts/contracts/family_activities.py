@@ -19,12 +19,26 @@ linked to it and by SimpliCité agents (anyone else gets ``NotFound``, as ``get_
 - ``record_unbooked_presence(caller, payload: RecordPresence)`` -> ``AttendanceResult``:
   SimpliCité agents only; a child seen at an activity on a day it was not booked for (named
   by its family and first name, as on the sign-in sheet), announced in ``unbooked_presences``
+- ``justify_absence(caller, payload: JustifyAbsence)`` -> ``JustifiedAbsence``: SimpliCité
+  agents only; a booked day (past or to come) becomes a justified absence, announced in
+  ``attendance_changed.absences`` with ``justified`` true, which billing does not bill
+- ``get_school_calendar(caller, school_year)`` -> ``SchoolCalendar``: SimpliCité agents only;
+  every day of the school year with what it is (school day, holidays, closure...)
+- ``close_day(caller, payload: CloseDay)`` -> ``ClosureResult``: SimpliCité agents only; the
+  bookings of the day are removed (``attendance_changed`` with ``closure_reason`` per child
+  and activity, so nothing is billed and the family is e-mailed); ``reopen_day(caller, day)``
+  lifts the closure (nothing is booked again)
+- ``open_school_year(caller, school_year)`` -> ``Rollover``: SimpliCité agents only; a year
+  to come is opened: every schooled child moves up a class, and the year's days are hidden
+  from families (planning, offer, feed, changes) until ``publish_school_year(caller,
+  school_year)`` -> ``Publication``, which announces ``school_year_published`` per family
 - ``set_capacity(caller, payload: SetCapacity)`` -> ``Capacity``: SimpliCité agents only; never
   below the places booked; new places go to the waiting list at once (promotions)
 
 Events (exchange ``family.events``): ``attendance_changed``, once per change, consumed by
 billing (it prices the days) and notifications (the confirmation e-mail, and the e-mail of
-a waiting-list promotion).
+a waiting-list promotion); ``school_year_published``, consumed by notifications (an e-mail
+to each linked account).
 """
 
 from __future__ import annotations
@@ -37,6 +51,7 @@ from contracts.base import Event
 SERVICE = "family"
 
 ATTENDANCE_CHANGED = "attendance_changed"
+SCHOOL_YEAR_PUBLISHED = "school_year_published"
 
 ACTIVITY_CODES = (
     "accueil_matin",
@@ -168,6 +183,94 @@ class RecordPresence(Schema):
     day = fields.Date(required=True, error_messages=fr.MESSAGES)
 
 
+class AbsenceCertificate(Schema):
+    """A medical certificate: a PDF or an image (JPEG, PNG, WebP), base64, at most 5 Mo."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    filename = fr.text(max_length=255)
+    data = fields.String(required=True, error_messages=fr.MESSAGES)
+
+
+class JustifyAbsence(_ChildTarget):
+    """An agent marks a booked day's absence justified (declared or not yet), with its reason
+    and, when the family brought one, the medical certificate."""
+
+    day = fields.Date(required=True, error_messages=fr.MESSAGES)
+    reason = fr.text(max_length=500)
+    certificate = fields.Nested(AbsenceCertificate, allow_none=True, load_default=None)
+
+
+class JustifiedAbsence(Schema):
+    activity = fields.String(required=True)
+    day = fields.Date(required=True)
+    reason = fields.String(required=True)
+    has_certificate = fields.Boolean(required=True)
+    justified_at = fields.AwareDateTime(required=True)
+
+
+class CloseDay(Schema):
+    """An agent closes every activity on a day (a "pont", a strike), saying why."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    day = fields.Date(required=True, error_messages=fr.MESSAGES)
+    reason = fr.text(max_length=200)
+
+
+class ClosureResult(Schema):
+    day = fields.Date(required=True)
+    removed = fields.Integer(required=True, metadata={"description": "booked days removed"})
+    withdrawn = fields.Integer(required=True, metadata={"description": "waiting entries"})
+
+
+class CalendarDay(Schema):
+    date = fields.Date(required=True)
+    kind = fields.String(
+        required=True,
+        metadata={"description": "ecole, loisirs, vacances, ferie, pont, week-end, fermeture"},
+    )
+    label = fields.String(required=True)
+
+
+class SchoolCalendar(Schema):
+    school_year = fields.String(required=True)
+    school_years = fields.List(fields.String(), required=True)
+    days = fields.List(fields.Nested(CalendarDay), required=True)
+    opened_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    published_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    can_open = fields.Boolean(load_default=False, metadata={"description": "a year to come"})
+
+
+class UnmovedChild(Schema):
+    family_id = fields.String(required=True)
+    first_name = fields.String(required=True)
+    class_name = fields.String(required=True)
+
+
+class Rollover(Schema):
+    school_year = fields.String(required=True)
+    moved = fields.Integer(required=True, metadata={"description": "children one class up"})
+    left = fields.Integer(required=True, metadata={"description": "CM2 leaving for collège"})
+    unknown = fields.List(fields.Nested(UnmovedChild), required=True)
+
+
+class Publication(Schema):
+    school_year = fields.String(required=True)
+    families = fields.Integer(required=True, metadata={"description": "families told"})
+
+
+class SchoolYearPublished(Event):
+    """The town published a school year's enrolments: one per family with linked accounts."""
+
+    family_id = fields.String(required=True)
+    school_year = fields.String(required=True)
+    account_ids = fields.List(fields.String(), required=True)
+    published_at = fields.AwareDateTime(required=True, format="iso")
+
+
 class SetCapacity(Schema):
     """An agent's number of places for an activity at a place on a day."""
 
@@ -195,10 +298,12 @@ class Capacity(Schema):
 
 class ExpectedChild(Schema):
     family_id = fields.String(required=True)
+    child_id = fields.Integer(load_default=None, allow_none=True)
     first_name = fields.String(required=True)
     last_name = fields.String(required=True)
     class_name = fields.String(allow_none=True)
     absent = fields.Boolean(required=True)
+    justified = fields.Boolean(load_default=False, metadata={"description": "absence justified"})
     unbooked = fields.Boolean(load_default=False, metadata={"description": "present, not booked"})
 
 
@@ -244,4 +349,9 @@ class AttendanceChanged(Event):
     )
     waiting_list_promotion = fields.Boolean(
         load_default=False, metadata={"description": "the days came off the waiting list"}
+    )
+    closure_reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the days were removed because the town closed them (why)"},
     )

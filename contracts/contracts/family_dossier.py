@@ -60,6 +60,7 @@ SECTIONS = {
     "emergency": CONTACT_KINDS["emergency"],
     "consents": "Autorisations",
     "quotient": "Quotient familial",
+    "birth": "Naissance d'un enfant",
 }
 VALIDATED_SECTIONS = ("adults", "quotient")
 """Sections a family's change of which waits for a SimpliCité agent."""
@@ -180,6 +181,18 @@ class UpdateDossier(_Input):
     def _not_empty(self, data: dict, **kwargs) -> None:
         if not data:
             raise SchemaError("Aucune modification à enregistrer.", "_schema")
+
+
+class DeclareBirth(_Input):
+    """A family declares a birth online; the child joins the Dossier Unique once an agent
+    has checked the birth certificate. ``preregistration``: the reference of the crèche
+    pre-registration made for the expected child, linked to the child then."""
+
+    first_name = fr.text(max_length=100)
+    last_name = fr.text(required=False, max_length=100, load_default="")
+    birth_date = fields.Date(required=True, error_messages=fr.MESSAGES)
+    certificate = fields.Nested(CertificateUpload, allow_none=True, load_default=None)
+    preregistration = fields.String(load_default=None, allow_none=True)
 
 
 class UpdateOutcome(Schema):

@@ -153,7 +153,7 @@ def test_export_holds_the_dossier_unique_with_health_and_history(citizen_client,
     [family] = data["families"]
     assert family["children"][0]["health"]["allergies"] == "Arachide"
     assert family["history"] == [example("dossier_change")]
-    assert rpc.last("get_dossier")["args"] == (CALLER, "4217")
+    assert rpc.last("get_dossier")["args"] == ({**CALLER, "family_ids": ["4217"]}, "4217")
 
 
 def test_space_lists_the_timeline_newest_first(citizen_client, rpc):

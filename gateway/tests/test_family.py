@@ -6,12 +6,13 @@ import pytest
 from markupsafe import escape
 
 from contracts.base import example
-from contracts.errors import Invalid, NotFound, TooManyRequests
+from contracts.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from gateway.views.family import ACTIVATION_LABELS
 
 from .conftest import caller_of, citizen_identity
 
 CALLER = caller_of(citizen_identity())
+FAMILY_CALLER = {**CALLER, "family_ids": ["4217"]}
 REFUSED = "Ces informations ne correspondent à aucune famille."
 TYPED = {"family_id": " 4217 ", "family_name": "muller", "adult_first_name": "Helene"}
 
@@ -98,7 +99,7 @@ def test_la_page_famille_montre_le_dossier_unique(citizen_client, rpc):
     response = citizen_client.get("/famille")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    assert rpc.last("get_family")["args"] == (CALLER, "4217")
+    assert rpc.last("get_family")["args"] == (FAMILY_CALLER, "4217")
     assert "Famille Müller" in html and "Hélène Müller" in html and "Mère" in html
     assert "Léa Müller" in html and "2 avril 2018" in html and "CE2" in html
     assert "Arachide" in html and "Non scolarisé(e)" in html
@@ -112,7 +113,10 @@ def test_un_parent_de_deux_familles_passe_de_l_une_a_l_autre(citizen_client, rpc
     )
     rpc.answer("get_family", {**example("family"), "family_id": "10523", "name": "Martin"})
     html = citizen_client.get("/famille?famille=10523").get_data(as_text=True)
-    assert rpc.last("get_family")["args"] == (CALLER, "10523")
+    assert rpc.last("get_family")["args"] == (
+        {**CALLER, "family_ids": ["4217", "10523"]},
+        "10523",
+    )
     assert "plusieurs familles" in html and 'href="/famille?famille=4217"' in html
 
 
@@ -121,3 +125,33 @@ def test_une_famille_non_liee_donne_une_page_introuvable(citizen_client, rpc):
     response = citizen_client.get("/famille?famille=9999")
     assert response.status_code == 404
     assert "Famille introuvable." in response.get_data(as_text=True)
+
+
+def test_le_jeton_porte_les_familles_de_la_session_sans_les_redemander(citizen_client, rpc):
+    rpc.answer("list_linked_families", [example("linked_family")])
+    citizen_client.get("/famille")
+    asked = rpc.methods().count("list_linked_families")
+    citizen_client.get("/famille/dossier?famille=4217")
+    assert rpc.methods().count("list_linked_families") == asked
+    assert rpc.last("get_dossier")["args"] == (FAMILY_CALLER, "4217")
+
+
+def test_une_famille_liee_ailleurs_est_redemandee_au_changement(citizen_client, rpc):
+    rpc.answer("list_linked_families", [example("linked_family")])
+    citizen_client.get("/famille")
+    rpc.answer(
+        "list_linked_families",
+        [example("linked_family"), {"family_id": "10523", "name": "Martin"}],
+    )
+    citizen_client.get("/famille/dossier?famille=10523")
+    assert rpc.last("get_dossier")["args"] == (
+        {**CALLER, "family_ids": ["4217", "10523"]},
+        "10523",
+    )
+
+
+def test_une_famille_hors_du_jeton_est_refusee(citizen_client, rpc):
+    rpc.answer("get_dossier", Forbidden("Cette famille n'est pas rattachée à votre session."))
+    response = citizen_client.get("/famille/dossier?famille=9999")
+    assert response.status_code == 403
+    assert rpc.last("get_dossier")["args"] == (FAMILY_CALLER, "9999")

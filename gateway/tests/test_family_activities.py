@@ -3,13 +3,17 @@ form sending the days added and removed, the planning by day, the private .ics a
 
 from __future__ import annotations
 
+import base64
+import io
+
 import pytest
 
-from contracts.errors import Invalid, NotFound
+from contracts.base import example
+from contracts.errors import Conflict, Invalid, NotFound
 
 from .conftest import agent_identity, caller_of, citizen_identity, log_in
 
-CALLER = caller_of(citizen_identity())
+CALLER = {**caller_of(citizen_identity()), "family_ids": ["4217"]}
 CHILD = "/famille/4217/enfants/31"
 RULE = "J-2 à 23:59, week-ends et jours fériés non comptés"
 
@@ -61,6 +65,7 @@ def rpc(rpc):
     rpc.answer("list_child_activities", OFFER)
     rpc.answer("change_attendance", RESULT)
     rpc.answer("enrol_child", RESULT)
+    rpc.answer("list_linked_families", [example("linked_family")])
     return rpc
 
 
@@ -146,6 +151,7 @@ ATTENDANCE = {
                     "first_name": "Léa",
                     "last_name": "Müller",
                     "class_name": "CE2",
+                    "child_id": 31,
                     "absent": False,
                 },
                 {
@@ -153,7 +159,9 @@ ATTENDANCE = {
                     "first_name": "Noé",
                     "last_name": "Durand",
                     "class_name": None,
+                    "child_id": 77,
                     "absent": True,
+                    "justified": True,
                 },
             ],
         }
@@ -178,7 +186,7 @@ def test_la_liste_des_presences_s_imprime_et_se_telecharge(simplicite_client, rp
     assert response.get_data(as_text=True).splitlines() == [
         "\ufeffLieu;Nom;Prénom;Classe;N° famille;Absence signalée;Réservé",
         "École élémentaire Jean Moulin;Müller;Léa;CE2;4217;non;oui",
-        "École élémentaire Jean Moulin;Durand;Noé;;5101;oui;oui",
+        "École élémentaire Jean Moulin;Durand;Noé;;5101;oui (justifiée);oui",
     ]
 
 
@@ -216,3 +224,114 @@ def test_l_agent_note_une_presence_sans_reservation(simplicite_client, rpc):
     response = simplicite_client.post("/agents/famille/presence-sans-reservation", data=form)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Enfant introuvable." in html and 'value="Lea"' in html
+
+
+def test_l_agent_justifie_une_absence_avec_un_certificat(simplicite_client, rpc):
+    rpc.answer("list_attendance", ATTENDANCE)
+    path = "/agents/famille/presences?activite=restauration_scolaire&jour=2099-01-07"
+    html = simplicite_client.get(path).get_data(as_text=True)
+    assert "<td>justifiée</td>" in html
+    assert '<option value="5101:77">Durand Noé (famille 5101), déjà justifiée</option>' in html
+    rpc.answer("justify_absence", {"has_certificate": True})
+    form = {
+        "child": "4217:31",
+        "activity": "restauration_scolaire",
+        "day": "2099-01-07",
+        "reason": "Varicelle",
+        "certificate": (io.BytesIO(b"%PDF-1.4 certificat %%EOF"), "certificat.pdf"),
+    }
+    response = simplicite_client.post("/agents/famille/absence-justifiee", data=form)
+    assert response.status_code == 303
+    sent = rpc.last("justify_absence")["args"][1]
+    assert (sent["family_id"], sent["child_id"], sent["reason"]) == ("4217", "31", "Varicelle")
+    assert base64.b64decode(sent["certificate"]["data"]) == b"%PDF-1.4 certificat %%EOF"
+    refused = "Le justificatif doit être un PDF ou une image (JPEG, PNG, WebP)."
+    rpc.answer("justify_absence", Invalid("Refusé.", {"certificate": [refused]}))
+    response = simplicite_client.post(
+        "/agents/famille/absence-justifiee",
+        data=form | {"certificate": (io.BytesIO(b"x"), "x.pdf")},
+    )
+    assert response.status_code == 422
+    assert "Certificat médical : Le justificatif doit" in response.get_data(as_text=True)
+
+
+CALENDAR = {
+    "school_year": "2026-2027",
+    "school_years": ["2026-2027", "2027-2028"],
+    "days": [
+        {"date": "2027-02-03", "kind": "loisirs", "label": "Mercredi : centre de loisirs"},
+        {"date": "2027-02-04", "kind": "fermeture", "label": "Fermeture : Grève"},
+        {"date": "2027-02-06", "kind": "week-end", "label": "Week-end"},
+        {"date": "2027-05-07", "kind": "pont", "label": "Pont (pas de classe)"},
+    ],
+}
+
+
+def test_l_agent_voit_le_calendrier_et_ferme_puis_rouvre_un_jour(simplicite_client, rpc):
+    rpc.answer("get_school_calendar", CALENDAR)
+    html = simplicite_client.get("/agents/famille/calendrier?annee=2026-2027").get_data(
+        as_text=True
+    )
+    assert rpc.last("get_school_calendar")["args"][1] == "2026-2027"
+    assert "Février 2027" in html and "Mai 2027" in html
+    assert "jeudi 4 février 2027 : Fermeture : Grève" in html
+    assert "Week-end" not in html and "Rouvrir le jeudi 4 février 2027" in html
+    rpc.answer("close_day", {"day": "2027-02-11", "removed": 12, "withdrawn": 0})
+    form = {"day": "2027-02-11", "reason": " Pont ", "school_year": "2026-2027"}
+    response = simplicite_client.post("/agents/famille/fermeture", data=form)
+    assert response.status_code == 303
+    assert rpc.last("close_day")["args"][1] == {"day": "2027-02-11", "reason": "Pont"}
+    page = simplicite_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "12 réservation(s) annulée(s)" in page
+    rpc.answer("close_day", Conflict("Ce jour est déjà fermé."))
+    response = simplicite_client.post("/agents/famille/fermeture", data=form)
+    assert response.status_code == 422 and "Ce jour est déjà fermé." in response.get_data(
+        as_text=True
+    )
+    rpc.answer("reopen_day", {"day": "2027-02-04"})
+    response = simplicite_client.post(
+        "/agents/famille/reouverture", data={"day": "2027-02-04", "school_year": "2026-2027"}
+    )
+    assert response.status_code == 303 and rpc.last("reopen_day")["args"][1] == "2027-02-04"
+
+
+def test_l_agent_ouvre_puis_publie_l_annee_scolaire(simplicite_client, rpc):
+    rpc.answer("get_school_calendar", {**CALENDAR, "school_year": "2027-2028", "can_open": True})
+    html = simplicite_client.get("/agents/famille/calendrier?annee=2027-2028").get_data(
+        as_text=True
+    )
+    assert "Ouvrir l'année 2027-2028" in html
+    rpc.answer(
+        "open_school_year",
+        {
+            "school_year": "2027-2028",
+            "moved": 410,
+            "left": 52,
+            "unknown": [{"family_id": "4217", "first_name": "Noé", "class_name": "ULIS"}],
+        },
+    )
+    form = {"school_year": "2027-2028", "step": "ouvrir"}
+    response = simplicite_client.post("/agents/famille/annee-scolaire", data=form)
+    assert response.status_code == 303 and rpc.last("open_school_year")["args"][1] == "2027-2028"
+    page = simplicite_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "410 enfant(s) passent dans la classe suivante, 52 quittent" in page
+    assert "Noé (famille 4217, ULIS)" in page
+    rpc.answer(
+        "get_school_calendar",
+        {**CALENDAR, "school_year": "2027-2028", "opened_at": "2027-07-01T08:00:00+00:00"},
+    )
+    html = simplicite_client.get("/agents/famille/calendrier?annee=2027-2028").get_data(
+        as_text=True
+    )
+    assert "Publier les inscriptions aux familles" in html
+    rpc.answer("publish_school_year", {"school_year": "2027-2028", "families": 1200})
+    response = simplicite_client.post(
+        "/agents/famille/annee-scolaire", data={**form, "step": "publier"}
+    )
+    page = simplicite_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1200 famille(s) prévenue(s) par e-mail" in page
+    rpc.answer("publish_school_year", Conflict("Cette année scolaire est déjà publiée."))
+    response = simplicite_client.post(
+        "/agents/famille/annee-scolaire", data={**form, "step": "publier"}
+    )
+    assert response.status_code == 422

@@ -11,7 +11,7 @@ from contracts.errors import Invalid, NotFound
 
 from .conftest import caller_of, citizen_identity
 
-CALLER = caller_of(citizen_identity())
+CALLER = {**caller_of(citizen_identity()), "family_ids": ["4217"]}
 
 
 @pytest.fixture
@@ -116,3 +116,38 @@ def test_sante_et_autorisations_se_cochent(citizen_client, rpc):
 
 def test_une_section_inconnue_donne_404(citizen_client, rpc):
     assert citizen_client.get("/famille/dossier/banque").status_code == 404
+
+
+def test_une_naissance_se_declare_avec_l_acte_et_la_preinscription_attendue(citizen_client, rpc):
+    expected = {
+        **example("preregistration"),
+        "kind": "creche",
+        "reference": "CRE-2026-000012",
+        "birth_date": None,
+        "expected_birth_date": "2026-11-20",
+    }
+    rpc.answer("list_preregistrations", [expected])
+    page = citizen_client.get("/famille/naissance?famille=4217").get_data(as_text=True)
+    assert "CRE-2026-000012 (naissance prévue le 20 novembre 2026)" in page
+    rpc.answer("declare_birth", example("dossier_change"))
+    form = {
+        "first_name": " Jade ",
+        "last_name": "",
+        "birth_date": "2026-11-22",
+        "preregistration": "CRE-2026-000012",
+        "certificate": (io.BytesIO(b"%PDF-1.4 acte %%EOF"), "acte.pdf"),
+    }
+    response = citizen_client.post("/famille/naissance?famille=4217", data=form)
+    assert response.status_code == 303
+    caller, family_id, sent = rpc.last("declare_birth")["args"]
+    assert (caller, family_id) == (CALLER, "4217")
+    assert (sent["first_name"], sent["preregistration"]) == ("Jade", "CRE-2026-000012")
+    assert sent["certificate"]["filename"] == "acte.pdf"
+    refused = "Joignez l'acte de naissance de l'enfant (PDF ou photo)."
+    rpc.answer("declare_birth", Invalid(refused, {"certificate": [refused]}))
+    response = citizen_client.post(
+        "/famille/naissance?famille=4217", data={**form, "certificate": (io.BytesIO(b""), "")}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Joignez l&#39;acte de naissance" in html
+    assert 'value="Jade"' in html

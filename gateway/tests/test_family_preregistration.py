@@ -9,7 +9,7 @@ from contracts.errors import Conflict, Invalid
 
 from .conftest import agent_identity, caller_of, citizen_identity, log_in
 
-CALLER = caller_of(citizen_identity())
+CALLER = {**caller_of(citizen_identity()), "family_ids": ["4217"]}
 CRECHES = [{"code": "saint-clair", "name": "Crèche municipale de Saint-Clair"},
            {"code": "montessuy", "name": "Crèche municipale de Montessuy"}]  # fmt: skip
 REFUSAL = "La préinscription scolaire en ligne est réservée aux familles (...) Hôtel de Ville."

@@ -1,7 +1,8 @@
 """A parent on a phone: activate the family space, enrol a child in the canteen with a typical
 week, cancel a day before its deadline, and see the days in the planning; axe-core finds no
 serious or critical violation on the activities and planning pages. A SimpliCité agent reads
-the day's attendance list, adds places and downloads the list as CSV.
+the day's attendance list, adds places, downloads the list as CSV, justifies an absence and
+opens the school calendar.
 
 The days are those of the real calendar from today: the test needs two canteen days still
 open within four weeks (any date in a school term of the known school years).
@@ -134,3 +135,13 @@ def test_l_agent_imprime_la_liste_des_presences_et_ajoute_des_places(
     csv_link = page.get_by_role("link", name="Télécharger la liste (CSV)")
     answer = page.request.get(csv_link.get_attribute("href"))
     assert answer.ok and "Müller;Léa" in answer.text()
+
+    page.get_by_label("Motif").fill("Varicelle")
+    page.get_by_role("button", name="Justifier l'absence").click()
+    expect(page.locator("main")).to_contain_text("Absence justifiée : le jour ne sera pas facturé.")
+    expect(page.get_by_role("row").filter(has_text="Léa").first).to_contain_text("justifiée")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Calendrier scolaire et fermetures").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Calendrier scolaire")
+    expect(page.get_by_role("button", name="Fermer ce jour")).to_be_visible()
+    assert axe_violations(page) == []

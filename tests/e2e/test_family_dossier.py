@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from family.demo import add_demo_family
 
 IDENTIFIERS = itertools.count(33001)
+BIRTH_IDENTIFIERS = itertools.count(37501)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-def store_family(stack) -> str:
-    identifier = str(next(IDENTIFIERS))
+def store_family(stack, identifiers=IDENTIFIERS) -> str:
+    identifier = str(next(identifiers))
     engine = create_engine(stack.database_urls["family"])
     with Session(engine) as session, session.begin():
         add_demo_family(session, identifier)
@@ -108,7 +109,7 @@ def test_un_compte_non_lie_ne_voit_ni_ne_modifie_le_dossier(portal, stack, helpe
     stranger = linked_parent(portal, helpers, new_email("voisin"), own)
     for path in ("/famille/dossier", "/famille/historique", "/famille/dossier/adresse"):
         answer = portal.get(f"{path}?famille={family_id}", stranger, allow_redirects=False)
-        assert answer.status_code == 404, path
+        assert answer.status_code == 403, path  # not in the session's signed families
         assert "Arachide" not in answer.text and "Jean Moulin" not in answer.text
     token = portal.csrf(stranger, f"/famille/dossier/adresse?famille={own}")
     forged = stranger.post(
@@ -117,7 +118,7 @@ def test_un_compte_non_lie_ne_voit_ni_ne_modifie_le_dossier(portal, stack, helpe
         allow_redirects=False,
         timeout=30,
     )
-    assert forged.status_code == 404
+    assert forged.status_code == 403
     assert stack.count_rows("family", "families", "address = '1 rue du Vol'") == 0
     assert portal.get("/agents/familles", stranger, allow_redirects=False).status_code == 302
 
@@ -166,3 +167,63 @@ def test_une_preinscription_en_creche_suit_la_commission_avec_un_e_mail_a_chaque
     assert (
         "Place proposée" in portal.get(f"/famille/preinscriptions?famille={family_id}", parent).text
     )
+
+
+def test_une_naissance_declaree_en_ligne_rejoint_le_dossier_une_fois_validee(
+    portal, stack, helpers, new_email
+):
+    family_id, email = store_family(stack, BIRTH_IDENTIFIERS), new_email("naissance")
+    parent = linked_parent(portal, helpers, email, family_id)
+    next_year = date.today().year + 1
+    expected = {
+        "born": "non",
+        "child_last_name": "Müller",
+        "expected_birth_date": f"{next_year}-03-14",
+        "desired_start": f"{next_year}-09-01",
+        "days_per_week": "4",
+        "hours_per_week": "36",
+        "creche_1": "vassieux",
+    }
+    sent = portal.post_form(
+        parent, f"/famille/preinscriptions/creche?famille={family_id}", expected
+    )
+    listing = portal.get(sent.headers["Location"], parent).text
+    reference = re.search(r"référence (CRE-\d{4}-\d{6})", listing).group(1)
+
+    path = f"/famille/naissance?famille={family_id}"
+    token = portal.csrf(parent, path)
+    born = date.today().isoformat()
+    declared = parent.post(
+        portal.url(path),
+        data={
+            "first_name": "Jade",
+            "birth_date": born,
+            "preregistration": reference,
+            "csrf_token": token,
+        },
+        files={"certificate": ("acte de naissance.pdf", PDF, "application/pdf")},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert declared.status_code == 303
+    page = portal.get(f"/famille/dossier?famille={family_id}", parent).text
+    assert "Naissance déclarée : Jade" in page and "en attente de validation" in page
+
+    agent = portal.agent_session(stack.simplicite_login)
+    waiting = portal.get("/agents/familles/demandes", agent).text
+    change_id = re.search(
+        rf"n° {family_id}</a>.*?/agents/familles/demandes/(\d+)/justificatif", waiting, re.S
+    ).group(1)
+    assert portal.get(f"/agents/familles/demandes/{change_id}/justificatif", agent).content == PDF
+    decided = portal.post_form(
+        agent,
+        f"/agents/familles/demandes/{change_id}",
+        {"decision": "validee", "reason": ""},
+        "/agents/familles/demandes",
+    )
+    assert decided.status_code == 303
+    stack.wait_for_message(email, "Modification validée : Naissance d'un enfant")
+    page = portal.get(f"/famille/dossier?famille={family_id}", parent).text
+    assert "Jade Müller" in page and "Naissance déclarée" not in page
+    listing = portal.get(f"/famille/preinscriptions?famille={family_id}", parent).text
+    assert "Crèche : Jade Müller" in listing

@@ -76,6 +76,6 @@ def test_un_compte_non_lie_ne_voit_rien_de_la_famille_meme_en_devinant(
     assert activate(portal, stranger, own, "Müller", "Hélène").status_code == 303
     for guess in (target, "999", "99999", "abc", f"{target}%20"):
         answer = portal.get(f"/famille?famille={guess}", stranger, allow_redirects=False)
-        assert answer.status_code == 404, guess
-        assert "Famille introuvable." in answer.text
+        assert answer.status_code == 403, guess
+        assert "pas rattachée à votre session" in answer.text
         assert "Arachide" not in answer.text and target not in answer.text

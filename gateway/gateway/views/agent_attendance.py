@@ -15,8 +15,8 @@ from datetime import date
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from contracts import family_activities
-from contracts.errors import Invalid, NotFound
-from gateway import sessions
+from contracts.errors import Conflict, Invalid, NotFound
+from gateway import family_forms, formatting, sessions
 from gateway.views import no_store, rpc
 from gateway.views.agents import bp
 
@@ -49,6 +49,12 @@ def _attendance_page(activity: str, day: str, csv_file: bool = False, error: str
         found=found,
         activities=ACTIVITY_LABELS,
         day=day,
+        justifiable=[
+            child
+            for place in found["places"]
+            for child in place["children"]
+            if not child.get("unbooked") and child.get("child_id")
+        ],
         summary=[(None, error)] if error else [],
         values=request.form if error else {},
     )
@@ -76,6 +82,32 @@ def record_unbooked_presence():
     return redirect(target, 303)
 
 
+@bp.post("/famille/absence-justifiee")
+def justify_absence():
+    """A booked day's absence justified by the agent: a reason and, if any, the certificate."""
+    activity, day = request.form.get("activity", ""), request.form.get("day", "")
+    family_id, _, child_id = (request.form.get("child") or "").partition(":")
+    payload = {
+        "family_id": family_id,
+        "child_id": child_id,
+        "activity": activity,
+        "day": day,
+        "reason": request.form.get("reason", ""),
+        "certificate": family_forms.certificate(request.files.get("certificate")),
+    }
+    try:
+        rpc().call(family_activities.SERVICE, "justify_absence", sessions.current_caller(), payload)
+    except (Invalid, NotFound) as exc:
+        fields = getattr(exc, "fields", None) or {}
+        labels = {"reason": "Motif", "certificate": "Certificat médical", "day": "Jour"}
+        messages = [
+            f"{labels.get(name, 'Enfant')} : {m}" for name, field in fields.items() for m in field
+        ] or [exc.message]
+        return _attendance_page(activity, day, error=" ".join(messages))
+    flash("Absence justifiée : le jour ne sera pas facturé.")
+    return redirect(url_for(".attendance", activite=activity, jour=day), 303)
+
+
 @bp.post("/famille/capacite")
 def set_capacity():
     """A new number of places for one place and day; the waiting list moves on at once."""
@@ -89,6 +121,94 @@ def set_capacity():
     flash(f"Capacité enregistrée : {payload['capacity']} places ({values['place']}).")
     target = url_for(".attendance", activite=values["activity"], jour=values["day"])
     return redirect(target, 303)
+
+
+@bp.get("/famille/calendrier")
+def school_calendar():
+    """The school year's days month by month, the town's closures, the form to close a day."""
+    return _calendar_page(request.args.get("annee") or _school_year_of(date.today()))
+
+
+def _school_year_of(day: date) -> str:
+    first = day.year if day.month >= 9 else day.year - 1
+    return f"{first}-{first + 1}"
+
+
+def _calendar_page(year: str, error: str | None = None, values: dict | None = None):
+    found = rpc().call(
+        family_activities.SERVICE, "get_school_calendar", sessions.current_caller(), year
+    )
+    months: dict[str, list[dict]] = {}
+    for day in found["days"]:
+        months.setdefault(formatting.month_label(date.fromisoformat(day["date"])), []).append(day)
+    page = render_template(
+        "agents/school_calendar.html",
+        found=found,
+        months=months,
+        closures=[day for day in found["days"] if day["kind"] == "fermeture"],
+        summary=[(None, error)] if error else [],
+        values=values or {},
+    )
+    return page, 422 if error else 200
+
+
+@bp.post("/famille/fermeture")
+def close_day():
+    """Close every activity on a day: its bookings are cancelled, unbilled, families e-mailed."""
+    values = {name: (request.form.get(name) or "").strip() for name in ("day", "reason")}
+    year = request.form.get("school_year", "")
+    try:
+        done = rpc().call(family_activities.SERVICE, "close_day", sessions.current_caller(), values)
+    except (Invalid, Conflict) as exc:
+        fields = getattr(exc, "fields", None) or {}
+        labels = {"day": "Jour", "reason": "Motif"}
+        messages = [
+            f"{labels.get(name, name)} : {m}" for name, field in fields.items() for m in field
+        ] or [exc.message]
+        return _calendar_page(year, " ".join(messages), values)
+    flash(
+        f"Jour fermé : {formatting.french_date(done['day'])}. {done['removed']} réservation(s) "
+        "annulée(s), les familles sont prévenues par e-mail."
+    )
+    return redirect(url_for(".school_calendar", annee=year), 303)
+
+
+@bp.post("/famille/annee-scolaire")
+def school_year_step():
+    """Open a school year to come (children move up a class) or publish an opened one."""
+    year, step = request.form.get("school_year", ""), request.form.get("step", "")
+    method = {"ouvrir": "open_school_year", "publier": "publish_school_year"}.get(step)
+    if method is None:
+        return _calendar_page(year, "Action inconnue.")
+    try:
+        done = rpc().call(family_activities.SERVICE, method, sessions.current_caller(), year)
+    except (Invalid, Conflict, NotFound) as exc:
+        return _calendar_page(year, exc.message)
+    if step == "ouvrir":
+        unknown = ", ".join(
+            f"{child['first_name']} (famille {child['family_id']}, {child['class_name']})"
+            for child in done["unknown"]
+        )
+        flash(
+            f"Année {year} ouverte : {done['moved']} enfant(s) passent dans la classe suivante, "
+            f"{done['left']} quittent l'école élémentaire."
+            + (f" Classe à vérifier : {unknown}." if unknown else "")
+        )
+    else:
+        flash(f"Année {year} publiée : {done['families']} famille(s) prévenue(s) par e-mail.")
+    return redirect(url_for(".school_calendar", annee=year), 303)
+
+
+@bp.post("/famille/reouverture")
+def reopen_day():
+    """Lift a closure; the families book the day again if they wish."""
+    day, year = request.form.get("day", ""), request.form.get("school_year", "")
+    try:
+        rpc().call(family_activities.SERVICE, "reopen_day", sessions.current_caller(), day)
+    except (Invalid, NotFound) as exc:
+        return _calendar_page(year, exc.message)
+    flash(f"Jour rouvert : {formatting.french_date(day)}. Les familles peuvent le réserver.")
+    return redirect(url_for(".school_calendar", annee=year), 303)
 
 
 def _csv(found: dict) -> Response:
@@ -105,7 +225,9 @@ def _csv(found: dict) -> Response:
                     child["first_name"],
                     child["class_name"] or "",
                     child["family_id"],
-                    "oui" if child["absent"] else "non",
+                    ("oui (justifiée)" if child.get("justified") else "oui")
+                    if child["absent"]
+                    else "non",
                     "non" if child.get("unbooked") else "oui",
                 )
             )

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from contracts import family
 from contracts.errors import Invalid, TooManyRequests
-from gateway import pages, sessions
+from gateway import family_session, pages, sessions
 from gateway.views import rpc
 
 bp = pages.private_area(Blueprint("family", __name__))
@@ -35,8 +35,7 @@ SIMPLICITE_HELP = {
 @bp.get("/famille")
 def overview():
     """The Dossier Unique of a linked family (``?famille=`` picks one among several)."""
-    caller = sessions.current_caller()
-    linked = rpc().call(family.SERVICE, "list_linked_families", caller)
+    caller, linked = family_session.linked()
     if not linked:
         return redirect(url_for(".activation"))
     chosen = request.args.get("famille") or linked[0]["family_id"]
@@ -61,6 +60,7 @@ def activation():
         return _activation_page(values, exc.fields, None if exc.fields else exc.message)
     except TooManyRequests as exc:
         return _activation_page(values, message=exc.message, status=429)
+    family_session.linked()
     flash(f"Votre espace famille est activé : famille {linked['name']}.")
     return redirect(url_for(".overview", famille=linked["family_id"]), 303)
 

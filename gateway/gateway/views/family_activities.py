@@ -15,7 +15,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from contracts import family, family_activities
 from contracts.errors import Invalid
-from gateway import pages, sessions
+from gateway import family_session, pages, sessions
 from gateway.views import no_store, public_url, rpc
 
 bp = pages.private_area(Blueprint("family_activities", __name__))
@@ -29,8 +29,7 @@ ENROL_LABELS = {"weekdays": "Jours de la semaine type", "start": "Du", "end": "A
 @bp.get("/famille/activites")
 def children():
     """The children of the chosen family, each with a link to their activities."""
-    caller = sessions.current_caller()
-    linked = rpc().call(family.SERVICE, "list_linked_families", caller)
+    caller, linked = family_session.linked()
     if not linked:
         return redirect(url_for("family.activation"))
     chosen = request.args.get("famille") or linked[0]["family_id"]
@@ -44,7 +43,7 @@ def activities(family_id: str, child_id: int):
 
 
 def _activities_page(family_id, child_id, errors=None, message=None, values=None, status=None):
-    caller = sessions.current_caller()
+    caller = family_session.caller(family_id)
     offer = rpc().call(family.SERVICE, "list_child_activities", caller, family_id, child_id)
     today = date.today()
     defaults = {"start": today.isoformat(), "end": (today + timedelta(weeks=4)).isoformat()}
@@ -75,7 +74,9 @@ def enrol(family_id: str, child_id: int, activity: str):
         "whole_weeks": pages.checked(request.form, "whole_weeks"),
     }
     try:
-        result = rpc().call(family.SERVICE, "enrol_child", sessions.current_caller(), payload)
+        result = rpc().call(
+            family.SERVICE, "enrol_child", family_session.caller(family_id), payload
+        )
     except Invalid as exc:
         return _activities_page(family_id, child_id, exc.fields, exc.message, values)
     flash(_summary(result))
@@ -98,7 +99,9 @@ def change_days(family_id: str, child_id: int, activity: str):
         "absent": request.form.getlist("absent"),
     }
     try:
-        result = rpc().call(family.SERVICE, "change_attendance", sessions.current_caller(), payload)
+        result = rpc().call(
+            family.SERVICE, "change_attendance", family_session.caller(family_id), payload
+        )
     except Invalid as exc:
         messages = [m for field in exc.fields.values() for m in field]
         return _activities_page(family_id, child_id, message=" ; ".join(messages) or exc.message)
@@ -131,7 +134,7 @@ def _summary(result: dict) -> str:
 def planning(family_id: str, child_id: int):
     """The month (``?mois=2027-01``) or the week (``?semaine=2027-01-04``) of a child."""
     start, end, view = _period(request.args)
-    caller = sessions.current_caller()
+    caller = family_session.caller(family_id)
     found = rpc().call(
         family.SERVICE,
         "get_planning",
@@ -181,7 +184,7 @@ def _anchor(view: str, day: date) -> dict:
 @bp.route(f"{CHILD}/calendrier", methods=["GET", "POST"])
 def calendar(family_id: str, child_id: int):
     """The private address of the child's ``.ics`` feed; POST makes a new one."""
-    caller = sessions.current_caller()
+    caller = family_session.caller(family_id)
     method = "renew_calendar_feed" if request.method == "POST" else "get_calendar_feed"
     feed = rpc().call(family.SERVICE, method, caller, family_id, child_id)
     if request.method == "POST":

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from contracts import family_dossier as contract
 from contracts.errors import Invalid
-from gateway import family_forms, pages, sessions
+from gateway import family_forms, family_session, formatting, pages, sessions
 from gateway.views import rpc
 from gateway.views.family import bp
 
@@ -27,7 +27,7 @@ def chosen_family() -> str:
     chosen = request.args.get("famille")
     if chosen:
         return chosen
-    linked = rpc().call("family", "list_linked_families", sessions.current_caller())
+    linked = family_session.linked()[1]
     if not linked:
         abort(redirect(url_for("family.activation")))
     return linked[0]["family_id"]
@@ -36,7 +36,7 @@ def chosen_family() -> str:
 def family_dossiers(caller: dict) -> list[dict]:
     """The Dossier Unique of every family the account is linked to, health and history
     included: what the person's data export holds of the Espace famille."""
-    linked = rpc().call("family", "list_linked_families", caller)
+    caller, linked = family_session.linked(caller)
     return [
         {
             **rpc().call("family", "get_dossier", caller, family["family_id"]),
@@ -46,11 +46,61 @@ def family_dossiers(caller: dict) -> list[dict]:
     ]
 
 
+BIRTH_LABELS = {
+    "first_name": "Prénom de l'enfant",
+    "last_name": "Nom de l'enfant",
+    "birth_date": "Date de naissance",
+    "certificate": "Acte de naissance",
+    "preregistration": "Préinscription en crèche faite pour cet enfant",
+}
+BIRTH_SENT = (
+    "Naissance déclarée : le guichet SimpliCité vérifiera l'acte de naissance, puis l'enfant "
+    "rejoindra votre Dossier Unique. Vous recevrez un e-mail à sa décision."
+)
+
+
+@bp.route("/famille/naissance", methods=["GET", "POST"])
+def birth():
+    """Declare a birth online: the child waits for the SimpliCité office's validation."""
+    family_id = chosen_family()
+    caller = family_session.caller(family_id)
+    expected = {
+        item["reference"]: f"{item['reference']} (naissance prévue le "
+        f"{formatting.calendar_date(item['expected_birth_date'])})"
+        for item in rpc().call("family", "list_preregistrations", caller, family_id)
+        if item["kind"] == "creche" and item["expected_birth_date"] and not item["birth_date"]
+    }
+    if request.method == "GET":
+        return _birth_page(family_id, expected, {})
+    values = pages.text_values(request.form, ("first_name", "last_name", "birth_date"))
+    values["preregistration"] = request.form.get("preregistration") or ""
+    payload = {
+        **values,
+        "birth_date": values["birth_date"] or None,
+        "preregistration": values["preregistration"] or None,
+        "certificate": family_forms.certificate(request.files.get("certificate")),
+    }
+    try:
+        rpc().call("family", "declare_birth", caller, family_id, payload)
+    except Invalid as exc:
+        return pages.invalid_page(
+            "family/birth.html", BIRTH_LABELS, values, exc, family_id=family_id, expected=expected
+        )
+    flash(BIRTH_SENT)
+    return redirect(url_for(".dossier", famille=family_id), 303)
+
+
+def _birth_page(family_id: str, expected: dict, values: dict):
+    return pages.form_page(
+        "family/birth.html", BIRTH_LABELS, values, family_id=family_id, expected=expected
+    )
+
+
 @bp.get("/famille/dossier")
 def dossier():
     """The whole Dossier Unique, each section with its link to change it."""
     family_id = chosen_family()
-    found = rpc().call("family", "get_dossier", sessions.current_caller(), family_id)
+    found = rpc().call("family", "get_dossier", family_session.caller(family_id), family_id)
     return render_template(
         "family/dossier.html",
         family=found,
@@ -63,7 +113,9 @@ def dossier():
 def history():
     """Every change of the dossier, newest first: what, by whom, when, and its status."""
     family_id = chosen_family()
-    changes = rpc().call("family", "list_dossier_history", sessions.current_caller(), family_id)
+    changes = rpc().call(
+        "family", "list_dossier_history", family_session.caller(family_id), family_id
+    )
     return render_template("family/history.html", changes=changes, family_id=family_id)
 
 
@@ -73,7 +125,8 @@ def edit_section(slug: str):
     section = family_forms.SECTIONS.get(slug)
     if section is None:
         abort(404)
-    family_id, caller = chosen_family(), sessions.current_caller()
+    family_id = chosen_family()
+    caller = family_session.caller(family_id)
     found = rpc().call("family", "get_dossier", caller, family_id)
     labels = family_forms.labels(section, found)
     if request.method == "GET":

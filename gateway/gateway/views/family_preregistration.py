@@ -11,7 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from contracts import family_preregistration as contract
 from contracts.errors import Conflict, Forbidden, Invalid
-from gateway import forms, pages, sessions
+from gateway import family_session, forms, pages, sessions
 from gateway.views import agents, rpc
 from gateway.views.family import bp
 from gateway.views.family_dossier import chosen_family
@@ -40,7 +40,9 @@ STATUS_LABELS = {"status": "Nouveau statut", "comment": "Message à la famille"}
 @bp.get("/famille/preinscriptions")
 def preregistrations():
     family_id = chosen_family()
-    found = rpc().call("family", "list_preregistrations", sessions.current_caller(), family_id)
+    found = rpc().call(
+        "family", "list_preregistrations", family_session.caller(family_id), family_id
+    )
     return render_template("family/preregistrations.html", found=found, family_id=family_id)
 
 
@@ -60,7 +62,7 @@ def creche():
         "creches": [values[name] for name in CHOICE_INPUTS if values[name]],
     }
     payload["birth_date" if not born else "expected_birth_date"] = None
-    caller = sessions.current_caller()
+    caller = family_session.caller(family_id)
     try:
         sent = rpc().call("family", "submit_creche_preregistration", caller, family_id, payload)
     except Invalid as exc:
@@ -87,7 +89,8 @@ def _creche_page(family_id, values, errors=None, message=None):
 @bp.route("/famille/preinscriptions/ecole", methods=["GET", "POST"])
 def school():
     """A school pre-registration in the sector school, when the town's rule allows it online."""
-    family_id, caller = chosen_family(), sessions.current_caller()
+    family_id = chosen_family()
+    caller = family_session.caller(family_id)
     options = rpc().call("family", "get_school_options", caller, family_id)
     dossier = rpc().call("family", "get_family", caller, family_id)
     if request.method == "GET" or not options["allowed"]:

@@ -87,6 +87,16 @@ def reencoded_image(raw: bytes) -> bytes:
     return out.getvalue()
 
 
+def prepare_field(upload: dict, field: str) -> CleanCertificate:
+    """``prepare`` for another document than the quotient's (a birth or medical certificate):
+    the same checks, refusals named on ``field``."""
+    try:
+        return prepare(upload)
+    except Invalid as refused:
+        messages = [m for named in refused.fields.values() for m in named]
+        raise Invalid(refused.message, {field: messages}) from None
+
+
 def prepare(upload: dict | None) -> CleanCertificate:
     """The safe version of an uploaded certificate (``CertificateUpload``); Invalid if none."""
     if upload is None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts import family as contract
-from contracts.errors import Invalid, NotFound
+from contracts.errors import Forbidden, Invalid, NotFound
 
 ACTIVATION_REFUSED = (
     "Ces informations ne correspondent à aucune famille. Vérifiez le numéro de famille indiqué "
@@ -20,6 +20,9 @@ ACTIVATION_REFUSED = (
 
 NOT_FOUND = "Famille introuvable."
 """The answer to an account that is not linked to a family, whether it exists or not."""
+
+NOT_IN_SESSION = "Cette famille n'est pas rattachée à votre session. Reconnectez-vous."
+"""The answer when the signed caller does not carry the family asked for."""
 
 LOGIN_REQUIRED = "Connectez-vous pour activer votre espace famille."
 
@@ -57,17 +60,36 @@ def linked_view(family: Any) -> dict:
     return {"family_id": family.identifier, "name": family.name}
 
 
-def find_visible_family(families: Any, caller: dict, family_id: Any) -> tuple[Any, bool]:
-    """The family ``caller`` may see and whether it sees it as an agent; NotFound otherwise.
+def is_agent(caller: dict) -> bool:
+    return bool(set(caller.get("roles") or ()) & set(contract.AGENT_ROLES))
 
-    A citizen sees only the families their account is linked to; an unknown identifier and a
-    family of someone else give the same answer, so guessing identifiers teaches nothing.
+
+def check_claim(caller: dict, family_id: Any) -> None:
+    """A citizen acts only on a family its signed caller carries (``family_ids``); Forbidden
+    otherwise, before anything is read, so the answer is the same whether the family exists.
+
+    The claim is the gateway's record of the session's families; the link table stays the
+    authority (a link removed since the claim was made still refuses, see find_visible_family).
     """
-    is_agent = bool(set(caller.get("roles") or ()) & set(contract.AGENT_ROLES))
+    if is_agent(caller):
+        return
+    if caller.get("account_id") is None or str(family_id) not in (caller.get("family_ids") or ()):
+        raise Forbidden(NOT_IN_SESSION)
+
+
+def find_visible_family(families: Any, caller: dict, family_id: Any) -> tuple[Any, bool]:
+    """The family ``caller`` may see and whether it sees it as an agent.
+
+    A citizen sees only the families its signed caller carries (Forbidden otherwise) and its
+    account is linked to; an unknown identifier and a family of someone else give the same
+    ``NotFound``, so guessing identifiers teaches nothing.
+    """
+    check_claim(caller, family_id)
+    as_agent = is_agent(caller)
     family = families.by_identifier(str(family_id)) if family_id is not None else None
     if family is None:
         raise NotFound(NOT_FOUND)
-    if is_agent:
+    if as_agent:
         return family, True
     account_id = caller.get("account_id")
     if account_id is None or not families.is_linked(family, account_id):

@@ -9,7 +9,7 @@ applies at once, whatever the section. Each section changed is one history entry
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -128,6 +128,55 @@ def apply_section(dossiers: Any, family: Any, section: str, value: Any) -> None:
         family.consent_photos, family.consent_outings = value["photos"], value["outings"]
     elif section == "quotient":
         family.quotient_familial = value["quotient_familial"]
+    elif section == "birth":
+        add_born_child(dossiers, family, value)
+
+
+BIRTH_FIELD = "certificate"
+BIRTH_CERTIFICATE_MISSING = "Joignez l'acte de naissance de l'enfant (PDF ou photo)."
+BIRTH_DATE_WRONG = "La date de naissance doit être passée et dater de moins d'un an."
+BIRTH_DAYS = 366
+PREREGISTRATION_UNKNOWN = "Cette préinscription en crèche n'est pas celle de votre famille."
+
+
+def declare_birth(
+    dossiers: Any, family: Any, caller: dict, data: dict, links: dict, now: datetime
+) -> Any:
+    """A birth declared by the family: a waiting ``birth`` change holding the child, with its
+    certificate (``links``: ``certificate``, a CleanCertificate, and ``preregistration``, the
+    family's crèche pre-registration row or None). Several may wait at once (twins)."""
+    today = paris_today(now)
+    if not today - timedelta(days=BIRTH_DAYS) <= data["birth_date"] <= today:
+        raise Invalid(BIRTH_DATE_WRONG, {"birth_date": [BIRTH_DATE_WRONG]})
+    prereg = links.get("preregistration")
+    child = {
+        "first_name": data["first_name"],
+        "last_name": data["last_name"] or family.name,
+        "birth_date": data["birth_date"].isoformat(),
+        "preregistration_id": prereg.id if prereg is not None else None,
+    }
+    change = dossiers.add_change(
+        family,
+        section="birth",
+        status="en_attente",
+        proposed={"birth": child},
+        previous={},
+        requested_by=caller["account_id"],
+        requested_as="famille",
+        now=now,
+    )
+    change.certificate_id = dossiers.add_certificate(family, links["certificate"], now).id
+    dossiers.flush()
+    return change
+
+
+def add_born_child(dossiers: Any, family: Any, value: dict) -> None:
+    """The validated birth: the child in the Dossier Unique, its pre-registration linked."""
+    child = dossiers.add_child(
+        family, value["first_name"], value["last_name"], date.fromisoformat(value["birth_date"])
+    )
+    if value.get("preregistration_id") is not None:
+        dossiers.link_preregistration(value["preregistration_id"], child)
 
 
 def paris_today(now: datetime) -> date:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Integer, cast, delete, func, or_, select, text, update
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from family.dossier_models import DossierChange, FamilyContact, QuotientCertificate
 from family.models import Adult, Base, Child, ChildHealth, Family
+from family.preregistration_models import Preregistration
 
 ACCENTED = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿœ"
 PLAIN = "aaaaaaceeeeiiiinooooouuuuyyo"
@@ -94,6 +95,34 @@ class Dossiers:
             )
             .values(status="remplacee")
         )
+
+    def add_child(self, family: Family, first_name: str, last_name: str, born: date) -> Child:
+        child = Child(first_name=first_name, last_name=last_name, birth_date=born)
+        family.children.append(child)
+        self.session.flush()
+        return child
+
+    def link_preregistration(self, preregistration_id: int, child: Child) -> None:
+        """The crèche pre-registration of the expected child now names the child born."""
+        self.session.execute(
+            update(Preregistration)
+            .where(Preregistration.id == preregistration_id)
+            .values(
+                child_id=child.id,
+                child_first_name=child.first_name,
+                birth_date=child.birth_date,
+            )
+        )
+
+    def creche_preregistration(self, family: Family, reference: str) -> Preregistration | None:
+        """The family's crèche pre-registration of that reference (``CRE-2027-000012``)."""
+        prefix, _, number = reference.strip().rpartition("-")
+        if not prefix.startswith("CRE-") or not number.isdigit() or int(number) >= 2**31:
+            return None
+        row = self.session.get(Preregistration, int(number))
+        if row is None or row.family_id != family.id or row.kind != "creche":
+            return None
+        return row
 
     def add_certificate(self, family: Family, clean: Any, now: datetime) -> QuotientCertificate:
         row = QuotientCertificate(

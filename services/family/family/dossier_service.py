@@ -17,12 +17,24 @@ from chassis.types import utcnow
 from contracts import family as family_contract
 from contracts import family_dossier as contract
 from contracts.base import load_or_invalid
-from contracts.errors import EXPECTED, NotFound
-from family import agents, certificates, domain, dossier, dossier_views
+from contracts.errors import EXPECTED, Forbidden, Invalid, NotFound
+from family import agents, certificates, domain, dossier, dossier_views, preregistration
 from family.dossier_repository import Dossiers
 from family.repository import Families
 
 log = logging.getLogger("family.health_reads")
+
+BIRTH_BY_THE_FAMILY = "Une naissance est déclarée par la famille depuis son espace."
+
+
+def _own_creche_request(dossiers: Dossiers, found, reference: str):
+    row = dossiers.creche_preregistration(found, reference)
+    if row is None or preregistration.reference(row.kind, row.id, row.submitted_at) != (
+        reference.strip()
+    ):
+        unknown = dossier.PREREGISTRATION_UNKNOWN
+        raise Invalid(unknown, {"preregistration": [unknown]})
+    return row
 
 
 class DossierEntrypoints:
@@ -70,6 +82,35 @@ class DossierEntrypoints:
     def _announce_quotient(self, session, event: dict | None) -> None:
         if event is not None:
             self.outbox.add(session, contract.QUOTIENT_CHANGED, contract.QuotientChanged(), event)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def declare_birth(self, caller, family_id, payload):
+        """A birth declared by the family (contracts.family_dossier.DeclareBirth): the child
+        waits for an agent's validation with its birth certificate."""
+        who = identity.load(caller)
+        data = load_or_invalid(contract.DeclareBirth(), payload)
+        if data["certificate"] is None:
+            missing = dossier.BIRTH_CERTIFICATE_MISSING
+            raise Invalid(missing, {"certificate": [missing]})
+        certificate = certificates.prepare_field(data["certificate"], "certificate")
+        now = utcnow()
+        with self.db.session() as session:
+            _, as_agent = domain.find_visible_family(Families(session), who, family_id)
+            if as_agent:
+                raise Forbidden(BIRTH_BY_THE_FAMILY)
+            dossiers = Dossiers(session)
+            found = dossiers.lock_family(str(family_id))
+            links = {"certificate": certificate, "preregistration": None}
+            if data["preregistration"]:
+                links["preregistration"] = _own_creche_request(
+                    dossiers, found, data["preregistration"]
+                )
+            change = dossier.declare_birth(dossiers, found, who, data, links, now)
+            outcome = dossier.Update(pending=["birth"])
+            event = dossier.changed_event(found, who, outcome, now)
+            self.outbox.add(session, contract.DOSSIER_CHANGED, contract.DossierChanged(), event)
+            view = dossier_views.change_view(change, found.identifier)
+        return contract.DossierChangeView().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_dossier_history(self, caller, family_id):

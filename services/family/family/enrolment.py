@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from contracts.errors import Invalid
+from contracts.errors import Conflict, Invalid
 from family import school_calendar
 from family.activities import Activity, place_of
 from family.deadlines import PARIS, french_date
@@ -36,6 +36,8 @@ class Outcome:
     """Filled after the commit (``Enrolments.position``), so the places' lock is not held for it."""
     past_deadline: list[date] = field(default_factory=list)
     unbooked_presences: list[date] = field(default_factory=list)
+    justified: list[date] = field(default_factory=list)
+    """Days of ``absent`` an agent justified (not billed)."""
     withdrawn: list[date] = field(default_factory=list)
     """Days the child no longer waits for (never booked: not in the event)."""
     promoted: list[Any] = field(default_factory=list)
@@ -60,8 +62,13 @@ def typical_week(
 
 
 def enrol(repo: Any, child: Any, activity: Activity, units: list[list[date]], now: datetime):
-    """Book the units still open (their deadline not passed) that the child has not yet."""
+    """Book the units still open (their deadline not passed) that the child has not yet,
+    leaving out the days the town closed."""
     outcome = Outcome()
+    every_day = [d for unit in units for d in unit]
+    if every_day:
+        closed = repo.closed_days(min(every_day), max(every_day))
+        units = [[d for d in unit if d not in closed] for unit in units]
     taken = set(repo.booked_days(child.id, activity.code))
     taken |= {d for e in repo.waiting_of_child(child.id, activity.code) for d in e.days}
     wanted = []
@@ -97,6 +104,9 @@ def change(
     _refuse(errors, "absent", [d for d in requested["absent"] if d not in booked], "non réservé")
     _refuse(errors, "absent", [d for d in absent if d < today], "jour passé")
     _refuse(errors, "add", [d for d in add if not activity.runs_on(d)], "pas d'activité ce jour")
+    if add:
+        closed = repo.closed_days(min(add), max(add))
+        _refuse(errors, "add", [d for d in add if d in closed], "jour de fermeture")
     _refuse(errors, "add", [d for d in add if not is_open(d)], "date limite passée")
     late = [d for d in remove if d in booked and not is_open(d)]
     _refuse(errors, "remove", late, "date limite passée, signalez plutôt une absence")
@@ -155,6 +165,72 @@ def record_presence(
     if repo.add_unbooked(child.id, activity.code, _place(activity, child, day), day, agent_id, now):
         outcome.unbooked_presences = [day]
     return outcome
+
+
+NOT_BOOKED = "Ce jour n'est pas réservé : il n'y a pas d'absence à justifier."
+
+
+@dataclass(frozen=True)
+class Justification:
+    reason: str
+    agent_id: str
+    certificate: Any = None
+    """A ``family.certificates.CleanCertificate``, or None."""
+
+
+def justify_absence(
+    repo: Any, child: Any, activity: Activity, day: date, why: Justification, now: datetime
+) -> tuple[Any, Outcome]:
+    """An agent marks a booked day's absence justified, declared already or not (a family
+    may bring a medical certificate after the day); the booking stays, nothing is billed.
+    Justifying again replaces the reason, and the certificate when a new one is given."""
+    if day not in repo.booked_days(child.id, activity.code):
+        raise Invalid(NOT_BOOKED, {"day": [f"{french_date(day)} : pas de réservation"]})
+    absence = repo.absences(child.id, activity.code).get(day)
+    if absence is None:
+        absence = repo.add_absence(child.id, activity.code, day, now)
+    absence.justified = True
+    absence.reason = why.reason
+    absence.justified_by = why.agent_id
+    absence.justified_at = now
+    if why.certificate is not None:
+        absence.certificate_name = why.certificate.filename
+        absence.certificate_type = why.certificate.content_type
+        absence.certificate = why.certificate.data
+    return absence, Outcome(absent=[day], justified=[day])
+
+
+@dataclass
+class Closure:
+    """What closing a day did: the booked days removed, per child and activity, and the
+    waiting entries withdrawn (never booked: nothing to announce)."""
+
+    removed: dict[tuple[int, str], list[date]] = field(default_factory=dict)
+    withdrawn: int = 0
+
+
+CLOSED_ALREADY = "Ce jour est déjà fermé."
+
+
+def close_day(repo: Any, day: date, reason: str, agent_id: str, now: datetime) -> Closure:
+    """Close every activity on ``day``: the bookings are removed (their counters locked and
+    decremented), the absences on it dropped, the waiting entries wanting it withdrawn."""
+    if not repo.add_closure(day, reason, agent_id, now):
+        raise Conflict(CLOSED_ALREADY)
+    closure = Closure()
+    bookings = repo.bookings_on(day)
+    for activity_code, group in groupby(bookings, key=lambda b: b.activity):
+        released = list(group)
+        slots = repo.lock_slots(activity_code, {(b.place, day) for b in released}, 0)
+        for booking in released:
+            slots[(booking.place, day)].booked -= 1
+            repo.remove_booking(booking)
+            closure.removed.setdefault((booking.child_id, activity_code), []).append(day)
+    repo.remove_absences_on(day)
+    for entry in repo.waiting_on(day):
+        repo.resolve(entry, WITHDRAWN, now)
+        closure.withdrawn += 1
+    return closure
 
 
 def promote(repo: Any, activity: Activity, entries: list, slots: dict, now: datetime) -> list:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -20,8 +20,10 @@ from family.models import (
     Booking,
     CalendarFeed,
     Child,
+    ClosureDay,
     Family,
     FamilyLink,
+    SchoolYearOpening,
     UnbookedPresence,
     WaitingEntry,
 )
@@ -177,10 +179,12 @@ class Enrolments:
         query = select(Absence).where(Absence.child_id == child_id, Absence.activity == activity)
         return {absence.day: absence for absence in self.session.scalars(query)}
 
-    def add_absence(self, child_id: int, activity: str, day: date, now: datetime) -> None:
-        self.session.add(
-            Absence(child_id=child_id, activity=activity, day=day, justified=False, declared_at=now)
+    def add_absence(self, child_id: int, activity: str, day: date, now: datetime) -> Absence:
+        absence = Absence(
+            child_id=child_id, activity=activity, day=day, justified=False, declared_at=now
         )
+        self.session.add(absence)
+        return absence
 
     def planning(self, child_id: int, start: date, end: date):
         """Booked days, absences and waiting entries of the child between two dates."""
@@ -199,7 +203,8 @@ class Enrolments:
     def attendance(self, activity: str, day: date):
         """Who is expected at ``activity`` on ``day``: (booking or unbooked presence, child,
         family identifier), by place then name, with the ids of the children declared absent
-        and the counters."""
+        and the counters.
+        Absences map each absent child's id to whether it is justified."""
 
         def expected(table):
             return (
@@ -210,7 +215,9 @@ class Enrolments:
                 .order_by(table.place, Child.last_name, Child.first_name, Child.id)
             )
 
-        absent = select(Absence.child_id).where(Absence.activity == activity, Absence.day == day)
+        absent = select(Absence.child_id, Absence.justified).where(
+            Absence.activity == activity, Absence.day == day
+        )
         counters = select(ActivitySlot).where(
             ActivitySlot.activity == activity, ActivitySlot.day == day
         )
@@ -220,9 +227,77 @@ class Enrolments:
         ]
         return (
             rows,
-            set(self.session.scalars(absent)),
+            {child_id: justified for child_id, justified in self.session.execute(absent)},
             {slot.place: slot for slot in self.session.scalars(counters)},
         )
+
+    def closed_days(self, start: date, end: date) -> dict[date, ClosureDay]:
+        query = select(ClosureDay).where(ClosureDay.day >= start, ClosureDay.day <= end)
+        return {closure.day: closure for closure in self.session.scalars(query)}
+
+    def add_closure(self, day: date, reason: str, agent_id: str, now: datetime) -> bool:
+        """False when the day was already closed."""
+        statement = (
+            insert(ClosureDay)
+            .values(day=day, reason=reason, closed_by=agent_id, closed_at=now)
+            .on_conflict_do_nothing()
+            .returning(ClosureDay.day)
+        )
+        return self.session.execute(statement).first() is not None
+
+    def remove_closure(self, day: date) -> bool:
+        statement = delete(ClosureDay).where(ClosureDay.day == day).returning(ClosureDay.day)
+        return self.session.execute(statement).first() is not None
+
+    def bookings_on(self, day: date) -> list[Booking]:
+        query = select(Booking).where(Booking.day == day)
+        return list(self.session.scalars(query.order_by(Booking.activity, Booking.child_id)))
+
+    def waiting_on(self, day: date) -> list[WaitingEntry]:
+        query = select(WaitingEntry).where(
+            WaitingEntry.status == WAITING, WaitingEntry.days.contains([day])
+        )
+        return list(self.session.scalars(query.order_by(WaitingEntry.id)))
+
+    def remove_absences_on(self, day: date) -> None:
+        self.session.execute(delete(Absence).where(Absence.day == day))
+
+    def opening(self, code: str, lock: bool = False) -> SchoolYearOpening | None:
+        query = select(SchoolYearOpening).where(SchoolYearOpening.school_year == code)
+        return self.session.scalars(query.with_for_update() if lock else query).one_or_none()
+
+    def open_year(self, code: str, agent_id: str, now: datetime) -> bool:
+        """False when the year was already opened."""
+        statement = (
+            insert(SchoolYearOpening)
+            .values(school_year=code, opened_by=agent_id, opened_at=now)
+            .on_conflict_do_nothing()
+            .returning(SchoolYearOpening.school_year)
+        )
+        return self.session.execute(statement).first() is not None
+
+    def unpublished_years(self) -> set[str]:
+        query = select(SchoolYearOpening.school_year).where(
+            SchoolYearOpening.published_at.is_(None)
+        )
+        return set(self.session.scalars(query))
+
+    def schooled_children(self) -> list[Child]:
+        """Every child with a class, locked: the rollover moves them all at once."""
+        query = select(Child).where(Child.class_name.is_not(None)).order_by(Child.id)
+        return list(self.session.scalars(query.with_for_update()))
+
+    def linked_families(self) -> list[tuple[str, list[str]]]:
+        """Each family with linked accounts: its identifier and the accounts."""
+        query = (
+            select(Family.identifier, func.array_agg(FamilyLink.account_id))
+            .join(FamilyLink, FamilyLink.family_id == Family.id)
+            .group_by(Family.identifier)
+            .order_by(Family.identifier)
+        )
+        return [
+            (identifier, list(accounts)) for identifier, accounts in self.session.execute(query)
+        ]
 
     def feed(self, child_id: int) -> CalendarFeed | None:
         return self.session.get(CalendarFeed, child_id)

@@ -18,8 +18,8 @@ from chassis.types import utcnow
 from contracts import family
 from contracts import family_activities as contract
 from contracts.base import load_or_invalid
-from contracts.errors import EXPECTED, Invalid, NotFound
-from family import domain, enrolment, enrolment_views
+from contracts.errors import EXPECTED, Conflict, Invalid, NotFound
+from family import certificates, domain, enrolment, enrolment_views, rollover, school_calendar
 from family.activities import ACTIVITIES
 from family.deadlines import PARIS
 from family.enrolment_repository import Enrolments
@@ -27,6 +27,11 @@ from family.enrolment_repository import Enrolments
 CHILD_NOT_FOUND = "Enfant introuvable."
 FEED_NOT_FOUND = "Ce calendrier n'existe pas ou a été renouvelé."
 MAX_PLANNING_DAYS = 62
+YEAR_NOT_FOUND = "Cette date n'est dans aucune année scolaire connue."
+CANNOT_OPEN = "Seule une année scolaire à venir, connue du calendrier, peut être ouverte."
+ALREADY_OPENED = "Cette année scolaire est déjà ouverte : les enfants ont déjà changé de classe."
+NOT_OPENED = "Cette année scolaire n'a pas été ouverte."
+ALREADY_PUBLISHED = "Cette année scolaire est déjà publiée."
 
 
 class Enrolment:
@@ -38,8 +43,11 @@ class Enrolment:
         now = utcnow()
         window = enrolment.bookable_window(now.astimezone(PARIS).date(), min(int(weeks), 8))
         with self.db.session() as session:
-            _, child, _ = _find_child(session, caller, family_id, child_id)
+            _, child, as_agent = _find_child(session, caller, family_id, child_id)
             repo = Enrolments(session)
+            if not as_agent:
+                hidden = set(rollover.hidden_days(window, repo.unpublished_years()))
+                window = [day for day in window if day not in hidden]
             offers = [
                 enrolment_views.offer(repo, child, activity, window, now)
                 for activity in ACTIVITIES.values()
@@ -85,6 +93,8 @@ class Enrolment:
                 session, caller, data["family_id"], data["child_id"]
             )
             repo = Enrolments(session)
+            if not as_agent:
+                _refuse_unpublished(repo, data)
             accounts = repo.account_ids(found.id)  # read before the places are locked
             outcome = apply(repo, child, now)
             if outcome.changed:
@@ -139,6 +149,164 @@ class Enrolment:
         return contract.AttendanceResult().dump(outcome)
 
     @rpc(expected_exceptions=EXPECTED)
+    def justify_absence(self, caller, payload):
+        """An agent justifies a booked day's absence (contracts.family_activities.JustifyAbsence)."""
+        agent = identity.require_role(caller, family.AGENT_ROLES)
+        data = load_or_invalid(contract.JustifyAbsence(), payload)
+        why = enrolment.Justification(
+            data["reason"], agent["account_id"], _medical_certificate(data["certificate"])
+        )
+        activity, now = ACTIVITIES[data["activity"]], utcnow()
+        with self.db.session() as session:
+            found, child, _ = _find_child(session, caller, data["family_id"], data["child_id"])
+            repo = Enrolments(session)
+            absence, outcome = enrolment.justify_absence(
+                repo, child, activity, data["day"], why, now
+            )
+            event = enrolment_views.attendance_event(
+                found, child, activity, outcome, "agent", repo.account_ids(found.id), now
+            )
+            self.outbox.add(
+                session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+            )
+            view = {
+                "activity": activity.code,
+                "day": absence.day,
+                "reason": absence.reason,
+                "has_certificate": absence.certificate_name is not None,
+                "justified_at": absence.justified_at,
+            }
+        return contract.JustifiedAbsence().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_school_calendar(self, caller, school_year):
+        """Every day of a school year, with what it is and the town's closures."""
+        identity.require_role(caller, family.AGENT_ROLES)
+        year = school_calendar.SCHOOL_YEARS.get(str(school_year))
+        if year is None:
+            raise NotFound(YEAR_NOT_FOUND)
+        with self.db.session() as session:
+            closed = Enrolments(session).closed_days(year.first_day, year.last_day)
+        days = []
+        for day in school_calendar.days_between(year.first_day, year.last_day):
+            kind, label = school_calendar.day_kind(day)
+            if day in closed:
+                kind, label = "fermeture", f"Fermeture : {closed[day].reason}"
+            days.append({"date": day, "kind": kind, "label": label})
+            opening = Enrolments(session).opening(year.code)
+        view = {
+            "school_year": year.code,
+            "school_years": list(school_calendar.SCHOOL_YEARS),
+            "days": days,
+            "opened_at": opening.opened_at if opening else None,
+            "published_at": opening.published_at if opening else None,
+            "can_open": opening is None and rollover.can_open(year.code, _paris_today()),
+        }
+        return contract.SchoolCalendar().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def open_school_year(self, caller, school_year):
+        """The rollover: a year to come is opened, every schooled child moves up a class."""
+        agent = identity.require_role(caller, family.AGENT_ROLES)
+        code = str(school_year)
+        if not rollover.can_open(code, _paris_today()):
+            raise Invalid(CANNOT_OPEN, {"school_year": [CANNOT_OPEN]})
+        with self.db.session() as session:
+            repo = Enrolments(session)
+            if not repo.open_year(code, agent["account_id"], utcnow()):
+                raise Conflict(ALREADY_OPENED)
+            moves = rollover.move_up(repo.schooled_children())
+            view = {
+                "school_year": code,
+                "moved": moves.moved,
+                "left": moves.left,
+                "unknown": [
+                    {
+                        "family_id": child.family.identifier,
+                        "first_name": child.first_name,
+                        "class_name": child.class_name,
+                    }
+                    for child in moves.unknown
+                ],
+            }
+        return contract.Rollover().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def publish_school_year(self, caller, school_year):
+        """Families see the opened year from now on; each family with accounts is told."""
+        agent = identity.require_role(caller, family.AGENT_ROLES)
+        now = utcnow()
+        with self.db.session() as session:
+            repo = Enrolments(session)
+            opening = repo.opening(str(school_year), lock=True)
+            if opening is None:
+                raise NotFound(NOT_OPENED)
+            if opening.published_at is not None:
+                raise Conflict(ALREADY_PUBLISHED)
+            opening.published_at, opening.published_by = now, agent["account_id"]
+            told = repo.linked_families()
+            for identifier, accounts in told:
+                event = {
+                    "family_id": identifier,
+                    "school_year": opening.school_year,
+                    "account_ids": accounts,
+                    "published_at": now,
+                }
+                self.outbox.add(
+                    session,
+                    contract.SCHOOL_YEAR_PUBLISHED,
+                    contract.SchoolYearPublished(),
+                    event,
+                )
+        return contract.Publication().dump({"school_year": str(school_year), "families": len(told)})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def close_day(self, caller, payload):
+        """Close every activity on a day (contracts.family_activities.CloseDay)."""
+        agent = identity.require_role(caller, family.AGENT_ROLES)
+        data = load_or_invalid(contract.CloseDay(), payload)
+        day, now = data["day"], utcnow()
+        if school_calendar.school_year_of(day) is None:
+            raise Invalid(YEAR_NOT_FOUND, {"day": [YEAR_NOT_FOUND]})
+        with self.db.session() as session:
+            repo = Enrolments(session)
+            closure = enrolment.close_day(repo, day, data["reason"], agent["account_id"], now)
+            accounts: dict[int, list[str]] = {}
+            for (child_id, code), days in closure.removed.items():
+                child = repo.child(child_id)
+                if child.family_id not in accounts:
+                    accounts[child.family_id] = repo.account_ids(child.family_id)
+                outcome = enrolment.Outcome(removed=days)
+                event = enrolment_views.attendance_event(
+                    child.family,
+                    child,
+                    ACTIVITIES[code],
+                    outcome,
+                    "agent",
+                    accounts[child.family_id],
+                    now,
+                )
+                event["closure_reason"] = data["reason"]
+                self.outbox.add(
+                    session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+                )
+        view = {"day": day, "removed": len(closure.removed), "withdrawn": closure.withdrawn}
+        return contract.ClosureResult().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reopen_day(self, caller, day):
+        """Lift a closure; families book the day again themselves."""
+        identity.require_role(caller, family.AGENT_ROLES)
+        try:
+            wanted = date.fromisoformat(str(day))
+        except ValueError:
+            raise Invalid("Date invalide.", {"day": ["Date invalide."]}) from None
+        with self.db.session() as session:
+            if not Enrolments(session).remove_closure(wanted):
+                raise NotFound("Ce jour n'est pas fermé.")
+        return {"day": wanted.isoformat()}
+
+    @rpc(expected_exceptions=EXPECTED)
     def set_capacity(self, caller, payload):
         """An agent's number of places for a day (contracts.family_activities.SetCapacity)."""
         identity.require_role(caller, family.AGENT_ROLES)
@@ -164,8 +332,16 @@ class Enrolment:
         """The child's booked, absent and waiting days between two dates (two months at most)."""
         first, last = _period(start, end)
         with self.db.session() as session:
-            _, child, _ = _find_child(session, caller, family_id, child_id)
-            view = enrolment_views.planning(Enrolments(session), child, first, last, utcnow())
+            _, child, as_agent = _find_child(session, caller, family_id, child_id)
+            repo = Enrolments(session)
+            view = enrolment_views.planning(repo, child, first, last, utcnow())
+            if not as_agent:
+                hidden = set(
+                    rollover.hidden_days(
+                        [d["date"] for d in view["days"]], repo.unpublished_years()
+                    )
+                )
+                view["days"] = [d for d in view["days"] if d["date"] not in hidden]
         return contract.Planning().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -210,13 +386,14 @@ class Enrolment:
             child = repo.child_by_feed(secret)
             if child is None:
                 raise NotFound(FEED_NOT_FOUND)
-            return enrolment_views.ics_feed(repo, child, utcnow())
+            return enrolment_views.ics_feed(repo, child, utcnow(), repo.unpublished_years())
 
 
 def _find_child(session, caller, family_id, child_id):
     """The family (seen as ``get_family`` sees it: a linked account or a SimpliCité agent),
     the child in it, and whether by an agent; ``NotFound`` otherwise, whatever was guessed."""
     who = identity.load(caller)
+    domain.check_claim(who, family_id)
     as_agent = identity.has_role(who, family.AGENT_ROLES)
     repo = Enrolments(session)
     found, linked = (None, False)
@@ -232,6 +409,31 @@ def _find_child(session, caller, family_id, child_id):
     if child is None:
         raise NotFound(CHILD_NOT_FOUND)
     return found, child, as_agent
+
+
+def _paris_today() -> date:
+    return utcnow().astimezone(PARIS).date()
+
+
+def _refuse_unpublished(repo: Enrolments, data: dict) -> None:
+    """A family changes nothing in a school year the town has not published yet."""
+    unpublished = repo.unpublished_years()
+    if not unpublished:
+        return
+    if "start" in data:
+        asked = list(school_calendar.days_between(data["start"], data["end"]))
+    else:
+        asked = [*data["add"], *data["remove"], *data["absent"]]
+    hidden = rollover.hidden_days(asked, unpublished)
+    if hidden:
+        message = rollover.NOT_PUBLISHED.format(year=rollover.year_code(hidden[0]))
+        raise Invalid(message, {"start" if "start" in data else "add": [message]})
+
+
+def _medical_certificate(upload: dict | None):
+    """The certificate made safe as the quotient's is (PDF kept, image re-encoded), before
+    any transaction; its refusals name the ``certificate`` field."""
+    return None if upload is None else certificates.prepare_field(upload, "certificate")
 
 
 def _period(start, end) -> tuple[date, date]:

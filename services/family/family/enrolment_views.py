@@ -9,6 +9,7 @@ from typing import Any
 
 import icalendar
 
+from family import rollover
 from family.activities import ACTIVITIES, Activity, place_of
 from family.deadlines import PARIS, french_moment
 from family.enrolment import Outcome
@@ -35,7 +36,9 @@ def attendance_event(
         "activity_label": activity.label,
         "added": sorted(outcome.added),
         "removed": sorted(outcome.removed),
-        "absences": [{"date": day, "justified": False} for day in sorted(outcome.absent)],
+        "absences": [
+            {"date": day, "justified": day in outcome.justified} for day in sorted(outcome.absent)
+        ],
         "unbooked_presences": sorted(outcome.unbooked_presences),
         "changed_at": now,
         "changed_by": changed_by,
@@ -53,7 +56,8 @@ def promotion_event(child: Any, activity: Activity, entry: Any, accounts: list, 
 
 def offer(repo: Any, child: Any, activity: Activity, window: list[date], now: datetime) -> dict:
     """An activity as the page shows it: its rule, and each coming day with its deadline."""
-    days = [d for d in window if activity.runs_on(d)]
+    closed = repo.closed_days(window[0], window[-1]) if window else {}
+    days = [d for d in window if activity.runs_on(d) and d not in closed]
     place = place_of(activity, child.school, child.birth_date, days[0] if days else now.date())
     booked = repo.booked_days(child.id, activity.code)
     waiting = {d for e in repo.waiting_of_child(child.id, activity.code) for d in e.days}
@@ -148,7 +152,9 @@ def attendance_list(repo: Any, activity: Activity, day: date) -> dict:
                 "first_name": child.first_name,
                 "last_name": child.last_name,
                 "class_name": child.class_name,
+                "child_id": child.id,
                 "absent": child.id in absent,
+                "justified": absent.get(child.id, False),
                 "unbooked": not isinstance(booking, Booking),
             }
         )
@@ -160,8 +166,9 @@ def attendance_list(repo: Any, activity: Activity, day: date) -> dict:
     }
 
 
-def ics_feed(repo: Any, child: Any, now: datetime) -> str:
-    """The child's booked days (not those on the waiting list, nor absences) as iCalendar."""
+def ics_feed(repo: Any, child: Any, now: datetime, unpublished: set[str] = frozenset()) -> str:
+    """The child's booked days (not those on the waiting list, nor absences, nor the days of
+    a school year not yet published) as iCalendar."""
     today = now.astimezone(PARIS).date()
     start, end = today - timedelta(days=FEED_DAYS_BACK), today + timedelta(days=FEED_DAYS_AHEAD)
     bookings, absences, _ = repo.planning(child.id, start, end)
@@ -169,8 +176,9 @@ def ics_feed(repo: Any, child: Any, now: datetime) -> str:
     calendar.add("prodid", "-//Ville de Caluire-et-Cuire//Portail citoyen//FR")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"Activités de {child.first_name}")
+    hidden = set(rollover.hidden_days([b.day for b in bookings], unpublished))
     for booking in bookings:
-        if (booking.activity, booking.day) in absences:
+        if (booking.activity, booking.day) in absences or booking.day in hidden:
             continue
         activity = ACTIVITIES[booking.activity]
         event = icalendar.Event()

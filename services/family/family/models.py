@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -212,6 +213,37 @@ class Absence(Base):
     day: Mapped[date] = mapped_column(Date)
     justified: Mapped[bool] = mapped_column(Boolean)
     declared_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reason: Mapped[str | None] = mapped_column(String(500))
+    """Why an agent justified it (``justified`` by an agent only)."""
+    justified_by: Mapped[str | None] = mapped_column(String(64))
+    justified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    certificate_name: Mapped[str | None] = mapped_column(String(255))
+    certificate_type: Mapped[str | None] = mapped_column(String(50))
+    certificate: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    """The medical certificate as the agent received it (a PDF, or an image re-encoded)."""
+
+
+class ClosureDay(Base):
+    """A day the town closes every activity (a "pont", a strike): nothing is booked on it."""
+
+    __tablename__ = "closure_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    closed_by: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SchoolYearOpening(Base):
+    """A school year the office opened (the rollover) and, later, published to families."""
+
+    __tablename__ = "school_year_openings"
+
+    school_year: Mapped[str] = mapped_column(String(9), primary_key=True)
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class CalendarFeed(Base):

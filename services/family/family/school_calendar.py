@@ -127,6 +127,28 @@ def is_leisure_day(day: date) -> bool:
     return day.weekday() == WEDNESDAY or break_of(day) is not None
 
 
+def day_kind(day: date) -> tuple[str, str]:
+    """What ``day`` is, as the agents' calendar shows it: (kind, French label), the kind one
+    of ``ecole``, ``loisirs`` (a Wednesday of school time), ``vacances``, ``ferie``,
+    ``pont`` (a day off that is neither), ``week-end``, ``hors`` (outside the school years)."""
+    year = school_year_of(day)
+    holiday = public_holiday(day)
+    if year is None:
+        return "hors", "Hors année scolaire"
+    if day.weekday() >= 5:
+        return "week-end", "Week-end"
+    if holiday is not None:
+        return "ferie", f"Jour férié : {holiday}"
+    holidays_break = break_of(day)
+    if holidays_break is not None:
+        return "vacances", holidays_break.label
+    if day in year.days_off:
+        return "pont", "Pont (pas de classe)"
+    if day.weekday() == WEDNESDAY:
+        return "loisirs", "Mercredi : centre de loisirs"
+    return "ecole", "Jour d'école"
+
+
 def days_between(start: date, end: date) -> Iterator[date]:
     """Every day from ``start`` to ``end``, both included."""
     for offset in range((end - start).days + 1):

@@ -110,6 +110,10 @@ class MailComposer:
         """See :mod:`notifications.attendance_mails`."""
         return self.render(attendance_mails.attendance_mail(event, recipient, self.public_url))
 
+    def school_year_mail(self, event: dict, recipient: str) -> Rendered:
+        """See :mod:`notifications.attendance_mails`."""
+        return self.render(attendance_mails.school_year_mail(event, recipient, self.public_url))
+
 
 class Composer(DependencyProvider):
     """Gives workers a :class:`MailComposer`; reads ``GATEWAY_PUBLIC_URL`` once, at start."""

@@ -224,6 +224,21 @@ class NotificationsService(
             if recipient is not None:
                 self.delivery.queue(session, event, self.composer.attendance_mail(event, recipient))
 
+    @handle_event(
+        family.SERVICE,
+        family_activities.SCHOOL_YEAR_PUBLISHED,
+        family_activities.SchoolYearPublished,
+    )
+    def on_school_year_published(self, session, event):
+        """Tell each linked account whose address is known that the new year is online."""
+        found = Contacts(session)
+        for account_id in dict.fromkeys(event["account_ids"]):
+            recipient = family_mails.recipient_of(found.find(account_id))
+            if recipient is not None:
+                self.delivery.queue(
+                    session, event, self.composer.school_year_mail(event, recipient)
+                )
+
     @handle_event(requests.SERVICE, appointments.APPOINTMENT_BOOKED, appointments.AppointmentBooked)
     def on_appointment_booked(self, session, event):
         """Confirm an appointment, with the manage link and the calendar file."""

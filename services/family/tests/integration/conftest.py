@@ -137,6 +137,6 @@ def linked_family(activity_engine):
             Families(session).add(family)
             Families(session).add_link(family, account_id, ACTIVITY_NOW)
             child_id = family.children[0].id
-        return {"account_id": account_id, "roles": [], "family_id": None}, child_id
+        return {"account_id": account_id, "roles": [], "family_ids": [identifier]}, child_id
 
     return make

@@ -47,7 +47,8 @@ def test_les_deux_parents_lient_chacun_leur_compte(container, demo):
     activate(container, mother, first_name="hélène")
     activate(container, father, first_name="jean pierre")
     for parent in (mother, father):
-        assert call(container, "get_family", parent, "4217")["name"] == "Müller"
+        claim = {**parent, "family_ids": ["4217"]}
+        assert call(container, "get_family", claim, "4217")["name"] == "Müller"
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,7 @@ def parents(activity_engine):
             families.add(family)
             account_id = str(uuid.uuid4())
             families.add_link(family, account_id, family.created_at)
-            caller = {"account_id": account_id, "roles": [], "family_id": None}
+            caller = {"account_id": account_id, "roles": [], "family_ids": [family.identifier]}
             made.append((caller, family.identifier, family.children[0].id))
         for day in WEEK:
             session.execute(

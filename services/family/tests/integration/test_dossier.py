@@ -70,7 +70,7 @@ def new_family(container, **changes) -> tuple[str, dict]:
         "adult_first_name": "Sophie",
     }
     call(container, "activate_family", parent, activation)
-    return created["family_id"], parent
+    return created["family_id"], {**parent, "family_ids": [created["family_id"]]}
 
 
 def certificate(content: bytes, filename: str) -> dict:
@@ -218,13 +218,20 @@ def test_un_compte_non_lie_ne_voit_ni_ne_modifie_rien(container):
     family_id, parent = new_family(container)
     other_id, other_parent = new_family(container)
     stranger = citizen()
-    for caller, target in [(stranger, family_id), (other_parent, family_id), (parent, "99999")]:
+    stale = {**stranger, "family_ids": [family_id, "99999"]}
+    for caller, target, refusal in [
+        (stranger, family_id, Forbidden),
+        (other_parent, family_id, Forbidden),
+        (parent, "99999", Forbidden),
+        (stale, family_id, NotFound),
+        (stale, "99999", NotFound),
+    ]:
         for method, args in [
             ("get_dossier", ()),
             ("list_dossier_history", ()),
             ("update_dossier", ({"address": "1 rue du Vol"},)),
         ]:
-            with pytest.raises(NotFound):
+            with pytest.raises(refusal):
                 call(container, method, caller, target, *args)
     for method, args in [
         ("list_pending_changes", ()),

@@ -4,14 +4,16 @@ private ``.ics`` feed. The service's clock is Monday 4 January 2027, 10:00 in Pa
 
 from __future__ import annotations
 
+import base64
 import uuid
+from datetime import date
 
 import pytest
 from sqlalchemy import text
 
 from chassis.testing.services import call
 from contracts.base import example
-from contracts.errors import Forbidden, Invalid, NotFound
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from contracts.family_activities import AttendanceChanged
 
 CANTEEN = "restauration_scolaire"
@@ -180,15 +182,16 @@ def test_le_flux_ics_prive_se_renouvelle(activity_service, lea):
 
 
 @pytest.mark.parametrize(
-    "caller",
+    ("caller", "refusal"),
     [
-        citizen(),
-        {"account_id": None, "roles": [], "family_id": "5101"},
-        citizen() | {"roles": ["admin"]},
+        (citizen(), Forbidden),
+        ({"account_id": None, "roles": [], "family_ids": ["5101"]}, Forbidden),
+        (citizen() | {"roles": ["admin"]}, Forbidden),
+        (citizen() | {"family_ids": ["5101", "5100", "4217"]}, NotFound),
     ],
-    ids=["autre-compte", "anonyme", "admin"],
+    ids=["autre-compte", "anonyme", "admin", "jeton-sans-lien"],
 )
-def test_un_inconnu_n_obtient_rien_meme_en_devinant(activity_service, lea, caller):
+def test_un_inconnu_n_obtient_rien_meme_en_devinant(activity_service, lea, caller, refusal):
     _, child_id = lea
     for family_id, child in [("5101", child_id), ("5100", child_id), ("4217", 1), ("5101", "x")]:
         for method, args in [
@@ -197,10 +200,10 @@ def test_un_inconnu_n_obtient_rien_meme_en_devinant(activity_service, lea, calle
             ("get_calendar_feed", (family_id, child)),
             ("renew_calendar_feed", (family_id, child)),
         ]:
-            with pytest.raises(NotFound):
+            with pytest.raises(refusal):
                 call(activity_service, method, caller, *args)
         if isinstance(child, int):  # a child id that is not a number is refused as invalid
-            with pytest.raises(NotFound):
+            with pytest.raises(refusal):
                 change(activity_service, caller, child, family_id=family_id, add=["2027-01-18"])
 
 
@@ -210,7 +213,7 @@ def test_un_parent_ne_touche_pas_l_enfant_d_une_autre_famille(activity_service, 
     with pytest.raises(NotFound) as refused:
         change(activity_service, stranger, child_id, family_id="5301", add=["2027-01-18"])
     assert refused.value.message == "Enfant introuvable."
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):
         call(
             activity_service, "get_planning", stranger, "5101", child_id, "2027-01-04", "2027-01-31"
         )
@@ -326,3 +329,166 @@ def test_l_agent_note_un_enfant_present_sans_reservation(activity_service, activ
     parent, _ = lea
     with pytest.raises(Forbidden):
         call(activity_service, "record_unbooked_presence", parent, seen)
+
+
+def test_l_agent_justifie_une_absence_avec_un_certificat_et_rien_n_est_facture(
+    activity_service, activity_events, activity_engine, linked_family
+):
+    agent = {"account_id": "agent-simplicite-1", "roles": ["agent_simplicite"]}
+    parent, child_id = linked_family("5103")
+    with activity_engine.begin() as connection:  # deux jours réservés, limites passées
+        connection.execute(
+            text(
+                "insert into bookings (child_id, activity, place, day, booked_at) values "
+                "(:child, 'restauration_scolaire', 'École élémentaire Jean Moulin', :day, now())"
+            ),
+            [{"child": child_id, "day": day} for day in ("2027-01-04", "2027-01-05")],
+        )
+    change(activity_service, parent, child_id, family_id="5103", absent=["2027-01-04"])
+    activity_events.next_of("attendance_changed")
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    justification = {
+        "family_id": "5103",
+        "child_id": child_id,
+        "activity": CANTEEN,
+        "day": "2027-01-04",
+        "reason": "Varicelle, certificat du Dr Martin",
+        "certificate": {"filename": "certificat.pdf", "data": base64.b64encode(pdf).decode()},
+    }
+    done = call(activity_service, "justify_absence", agent, justification)
+    assert (done["day"], done["has_certificate"]) == ("2027-01-04", True)
+    event = activity_events.next_of("attendance_changed")
+    assert AttendanceChanged().validate(event) == {}
+    assert event["absences"] == [{"date": "2027-01-04", "justified": True}]
+    assert (event["changed_by"], event["added"], event["removed"]) == ("agent", [], [])
+    # un jour réservé sans absence déclarée devient une absence justifiée, sans certificat
+    plain = {**justification, "day": "2027-01-05", "certificate": None, "reason": "Grève"}
+    assert call(activity_service, "justify_absence", agent, plain)["has_certificate"] is False
+    assert activity_events.next_of("attendance_changed")["absences"] == [
+        {"date": "2027-01-05", "justified": True}
+    ]
+    with activity_engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "select day, justified, reason, certificate_type, length(certificate) "
+                "from absences where child_id = :child order by day"
+            ),
+            {"child": child_id},
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        (date(2027, 1, 4), True, "Varicelle, certificat du Dr Martin", "application/pdf", len(pdf)),
+        (date(2027, 1, 5), True, "Grève", None, None),
+    ]
+    found = call(activity_service, "list_attendance", agent, CANTEEN, "2027-01-04")
+    [child] = [c for c in found["places"][0]["children"] if c["family_id"] == "5103"]
+    assert (child["child_id"], child["absent"], child["justified"]) == (child_id, True, True)
+    with pytest.raises(Invalid) as refused:  # pas réservé
+        call(activity_service, "justify_absence", agent, {**plain, "day": "2027-01-07"})
+    assert list(refused.value.fields) == ["day"]
+    with pytest.raises(Invalid) as refused:  # pas un certificat
+        bad = {"filename": "x.pdf", "data": base64.b64encode(b"pas un pdf").decode()}
+        call(activity_service, "justify_absence", agent, {**justification, "certificate": bad})
+    assert list(refused.value.fields) == ["certificate"]
+    with pytest.raises(Invalid) as refused:  # un motif est demandé
+        call(activity_service, "justify_absence", agent, {**plain, "reason": "  "})
+    assert list(refused.value.fields) == ["reason"]
+    with pytest.raises(Forbidden):
+        call(activity_service, "justify_absence", parent, plain)
+
+
+def test_l_agent_ferme_un_jour_les_reservations_partent_sans_facture(
+    activity_service, activity_events, activity_engine, linked_family
+):
+    agent = {"account_id": "agent-simplicite-1", "roles": ["agent_simplicite"]}
+    parent, child_id = linked_family("5104")
+    enrol(
+        activity_service, parent, child_id, family_id="5104", start="2027-02-01", end="2027-02-05"
+    )
+    activity_events.next_of("attendance_changed")
+    closing = {"day": "2027-02-04", "reason": "Grève des agents"}
+    done = call(activity_service, "close_day", agent, closing)
+    assert (done["day"], done["removed"]) == ("2027-02-04", 1)
+    event = activity_events.next_of("attendance_changed")
+    assert AttendanceChanged().validate(event) == {}
+    assert (event["family_id"], event["removed"], event["added"]) == ("5104", ["2027-02-04"], [])
+    assert (event["changed_by"], event["closure_reason"]) == ("agent", "Grève des agents")
+    assert event["account_ids"] == [parent["account_id"]]
+    with pytest.raises(Conflict):
+        call(activity_service, "close_day", agent, closing)
+    with pytest.raises(Invalid) as refused:  # plus réservable
+        change(activity_service, parent, child_id, family_id="5104", add=["2027-02-04"])
+    assert refused.value.fields == {"add": ["jeudi 4 février 2027 : jour de fermeture"]}
+    again = enrol(
+        activity_service, parent, child_id, family_id="5104", start="2027-02-04", end="2027-02-04"
+    )
+    assert again["added"] == [] and again["waiting"] == []
+    with activity_engine.connect() as connection:
+        booked = connection.scalar(
+            text("select booked from activity_slots where day = '2027-02-04' and activity = :a"),
+            {"a": CANTEEN},
+        )
+    assert booked == 0
+    calendar = call(activity_service, "get_school_calendar", agent, "2026-2027")
+    kinds = {day["date"]: (day["kind"], day["label"]) for day in calendar["days"]}
+    assert kinds["2027-02-04"] == ("fermeture", "Fermeture : Grève des agents")
+    assert kinds["2027-02-03"][0] == "loisirs" and kinds["2027-05-07"][0] == "pont"
+    assert calendar["school_years"] == ["2026-2027", "2027-2028"]
+    assert call(activity_service, "reopen_day", agent, "2027-02-04") == {"day": "2027-02-04"}
+    with pytest.raises(NotFound):
+        call(activity_service, "reopen_day", agent, "2027-02-04")
+    assert change(activity_service, parent, child_id, family_id="5104", add=["2027-02-04"])[
+        "added"
+    ] == ["2027-02-04"]
+    for method, args in [
+        ("close_day", (closing,)),
+        ("reopen_day", ("2027-02-04",)),
+        ("get_school_calendar", ("2026-2027",)),
+    ]:
+        with pytest.raises(Forbidden):
+            call(activity_service, method, parent, *args)
+    with pytest.raises(NotFound):
+        call(activity_service, "get_school_calendar", agent, "1999-2000")
+
+
+def test_la_rentree_les_enfants_montent_d_une_classe_et_l_annee_reste_cachee_jusqu_a_publication(
+    activity_service, activity_events, linked_family
+):
+    """Last of the module: it moves every child of the module's database up a class."""
+    agent = {"account_id": "agent-simplicite-1", "roles": ["agent_simplicite"]}
+    parent, child_id = linked_family("5105")
+    with pytest.raises(Invalid):
+        call(activity_service, "open_school_year", agent, "2026-2027")
+    opened = call(activity_service, "open_school_year", agent, "2027-2028")
+    assert opened["moved"] >= 1 and opened["unknown"] == []
+    with pytest.raises(Conflict):
+        call(activity_service, "open_school_year", agent, "2027-2028")
+    [lea] = call(activity_service, "get_family", parent, "5105")["children"]
+    assert lea["class_name"] == "CM1"
+    september = {"start": "2027-09-02", "end": "2027-09-03", "weekdays": [0, 1, 3, 4]}
+    booked = enrol(activity_service, agent, child_id, family_id="5105", **september)
+    assert booked["added"] == ["2027-09-02", "2027-09-03"]
+
+    def planned(caller):
+        found = call(
+            activity_service, "get_planning", caller, "5105", child_id, "2027-09-01", "2027-09-30"
+        )
+        return [day["date"] for day in found["days"]]
+
+    assert planned(agent) == ["2027-09-02", "2027-09-03"] and planned(parent) == []
+    with pytest.raises(Invalid) as refused:
+        change(activity_service, parent, child_id, family_id="5105", add=["2027-09-06"])
+    assert "ne sont pas encore publiées" in refused.value.fields["add"][0]
+    calendar = call(activity_service, "get_school_calendar", agent, "2027-2028")
+    assert calendar["opened_at"] and calendar["published_at"] is None
+    assert calendar["can_open"] is False
+
+    published = call(activity_service, "publish_school_year", agent, "2027-2028")
+    assert published["families"] >= 1
+    told = [activity_events.next_of("school_year_published") for _ in range(published["families"])]
+    [mine] = [event for event in told if event["family_id"] == "5105"]
+    assert (mine["school_year"], mine["account_ids"]) == ("2027-2028", [parent["account_id"]])
+    assert planned(parent) == ["2027-09-02", "2027-09-03"]
+    with pytest.raises(Conflict):
+        call(activity_service, "publish_school_year", agent, "2027-2028")
+    with pytest.raises(Forbidden):
+        call(activity_service, "open_school_year", parent, "2027-2028")

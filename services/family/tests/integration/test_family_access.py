@@ -6,10 +6,15 @@ import uuid
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from chassis.testing.fixtures import wait_until
 from chassis.testing.services import call
-from contracts.errors import NotFound
+from chassis.types import utcnow
+from contracts.errors import Forbidden, NotFound
+from family.demo import demo_family
+from family.domain import NOT_IN_SESSION
+from family.repository import Families
 
 AGENT = {"account_id": "agent-simplicite-1", "roles": ["agent_simplicite"], "family_id": None}
 
@@ -19,10 +24,12 @@ def citizen(**fields) -> dict:
 
 
 def linked_parent(container) -> dict:
+    """An account linked to the demo family, its caller carrying the family as the gateway's
+    does after the activation."""
     parent = citizen()
     payload = {"family_id": "4217", "family_name": "Müller", "adult_first_name": "Hélène"}
     call(container, "activate_family", parent, payload)
-    return parent
+    return {**parent, "family_ids": ["4217"]}
 
 
 def test_le_parent_lie_voit_le_dossier_unique_avec_la_sante(container, demo):
@@ -34,25 +41,57 @@ def test_le_parent_lie_voit_le_dossier_unique_avec_la_sante(container, demo):
     assert noe["health"] is None
 
 
+GUESSES = ["4217", "4216", "4218", "100", "99999", "0", "abc", None, 4217]
+
+
 @pytest.mark.parametrize(
     "caller",
     [
         citizen(),
         citizen(family_id="4217"),
-        {"account_id": None, "roles": [], "family_id": "4217"},
+        citizen(family_ids=["10523"]),
+        {"account_id": None, "roles": [], "family_id": "4217", "family_ids": ["4217"]},
         citizen(roles=["agent_espace_public", "agent_etat_civil", "agent_regie", "admin"]),
     ],
-    ids=["autre-compte", "family-id-forge", "anonyme", "autres-agents"],
+    ids=["autre-compte", "family-id-seul", "autres-familles", "anonyme", "autres-agents"],
 )
-def test_un_compte_non_lie_n_obtient_rien_meme_en_devinant(container, demo, caller):
+def test_un_appelant_sans_la_famille_dans_son_jeton_est_refuse(container, demo, caller):
     linked_parent(container)
     answers = {}
-    for guess in ["4217", "4216", "4218", "100", "99999", "0", "abc", None, 4217]:
-        with pytest.raises(NotFound) as refused:
+    for guess in GUESSES:
+        with pytest.raises(Forbidden) as refused:
             call(container, "get_family", caller, guess)
         answers[refused.value.message] = guess
-    assert list(answers) == ["Famille introuvable."]
+    assert list(answers) == [NOT_IN_SESSION]
     assert call(container, "list_linked_families", caller) == []
+
+
+def test_un_compte_non_lie_n_obtient_rien_meme_avec_la_famille_dans_son_jeton(container, demo):
+    """The link table stays the authority: a claim outliving its link (an account closed, a
+    family erased since the login) is refused as a stranger is, whatever was guessed."""
+    linked_parent(container)
+    answers = {}
+    for guess in ["4217", "4216", "99999"]:
+        with pytest.raises(NotFound) as refused:
+            call(container, "get_family", citizen(family_ids=[guess]), guess)
+        answers[refused.value.message] = guess
+    assert list(answers) == ["Famille introuvable."]
+
+
+def test_un_parent_de_deux_familles_passe_de_l_une_a_l_autre(container, demo, engine):
+    parent = linked_parent(container)
+    with Session(engine) as session, session.begin():
+        other = demo_family("10523")
+        other.name = "Martin"
+        Families(session).add(other)
+        Families(session).add_link(other, parent["account_id"], utcnow())
+    linked = call(container, "list_linked_families", parent)
+    assert [found["family_id"] for found in linked] == ["4217", "10523"]
+    both = {**parent, "family_ids": [found["family_id"] for found in linked]}
+    assert call(container, "get_family", both, "10523")["name"] == "Martin"
+    assert call(container, "get_family", both, "4217")["name"] == "Müller"
+    with pytest.raises(Forbidden):
+        call(container, "get_family", parent, "10523")
 
 
 def test_chaque_lecture_d_un_agent_est_enregistree(container, demo, engine):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from chassis.testing.services import call
@@ -45,7 +46,7 @@ def family(container, database_url):
     parent = {"account_id": str(uuid.uuid4()), "roles": [], "family_id": None}
     activation = {"family_id": identifier, "family_name": "Müller", "adult_first_name": "Hélène"}
     call(container, "activate_family", parent, activation)
-    return identifier, parent
+    return identifier, {**parent, "family_ids": [identifier]}
 
 
 def next_year(day: str) -> str:
@@ -101,10 +102,15 @@ def test_une_demande_incomplete_ou_d_un_inconnu_est_refusee(container, family):
         )
     assert list(incomplete.value.fields) == ["expected_birth_date"]
     stranger = {"account_id": str(uuid.uuid4()), "roles": [], "family_id": family_id}
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):
         call(container, "submit_creche_preregistration", stranger, family_id, request)
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):
         call(container, "list_preregistrations", stranger, family_id)
+    stale = {**stranger, "family_ids": [family_id]}
+    with pytest.raises(NotFound):
+        call(container, "submit_creche_preregistration", stale, family_id, request)
+    with pytest.raises(NotFound):
+        call(container, "list_preregistrations", stale, family_id)
     with pytest.raises(Forbidden):
         call(container, "change_preregistration_status", parent, 1, {"status": "refusee"})
 
@@ -140,3 +146,76 @@ def test_sans_enfant_dans_une_ecole_publique_la_famille_va_a_la_mairie(
     with pytest.raises(Forbidden) as refused:
         call(container, "submit_school_preregistration", parent, family_id, child)
     assert refused.value.message == preregistration.NOT_ALLOWED
+
+
+def test_une_naissance_declaree_en_ligne_attend_l_agent_puis_rejoint_le_dossier(
+    container, events, family, database_url
+):
+    family_id, parent = family
+    request = {**example("creche_request"), "desired_start": next_year("2027-09-01")}
+    expected = call(container, "submit_creche_preregistration", parent, family_id, request)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    born = (date.today() - timedelta(days=3)).isoformat()
+    birth = {
+        "first_name": "Jade",
+        "birth_date": born,
+        "certificate": {"filename": "acte.pdf", "data": base64.b64encode(pdf).decode()},
+        "preregistration": expected["reference"],
+    }
+    declared = call(container, "declare_birth", parent, family_id, birth)
+    assert (declared["section"], declared["status"]) == ("birth", "en_attente")
+    assert declared["proposed"]["birth"]["last_name"] == "Müller"
+    assert declared["has_certificate"] is True
+    assert events.next_of("dossier_changed")["pending"] == ["birth"]
+    dossier = call(container, "get_dossier", parent, family_id)
+    assert "Jade" not in [child["first_name"] for child in dossier["children"]]
+    assert [change["section"] for change in dossier["pending"]] == ["birth"]
+    waiting = call(container, "list_pending_changes", AGENT)
+    assert declared["id"] in [change["id"] for change in waiting]
+    sent = call(container, "get_quotient_certificate", AGENT, declared["id"])
+    assert base64.b64decode(sent["data"]) == pdf
+
+    decided = call(
+        container, "decide_change", AGENT, declared["id"], {"decision": "validee", "reason": ""}
+    )
+    assert decided["status"] == "validee"
+    dossier = call(container, "get_dossier", parent, family_id)
+    [jade] = [child for child in dossier["children"] if child["first_name"] == "Jade"]
+    assert (jade["birth_date"], jade["last_name"]) == (born, "Müller")
+    [linked] = [
+        item
+        for item in call(container, "list_preregistrations", parent, family_id)
+        if item["reference"] == expected["reference"]
+    ]
+    assert (linked["child_first_name"], linked["birth_date"]) == ("Jade", born)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        child_id = connection.scalar(
+            text("select child_id from preregistrations where id = :id"), {"id": expected["id"]}
+        )
+    engine.dispose()
+    assert child_id == jade["id"]
+
+
+def test_une_declaration_de_naissance_incomplete_ou_d_un_agent_est_refusee(container, family):
+    family_id, parent = family
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    birth = {
+        "first_name": "Jade",
+        "birth_date": date.today().isoformat(),
+        "certificate": {"filename": "acte.pdf", "data": base64.b64encode(pdf).decode()},
+    }
+    for change, field in [
+        ({"certificate": None}, "certificate"),
+        ({"birth_date": (date.today() + timedelta(days=1)).isoformat()}, "birth_date"),
+        ({"birth_date": (date.today() - timedelta(days=400)).isoformat()}, "birth_date"),
+        ({"preregistration": "CRE-2026-000001"}, "preregistration"),
+        ({"first_name": " "}, "first_name"),
+    ]:
+        with pytest.raises(Invalid) as refused:
+            call(container, "declare_birth", parent, family_id, {**birth, **change})
+        assert list(refused.value.fields) == [field], change
+    with pytest.raises(Forbidden):
+        call(container, "declare_birth", AGENT, family_id, birth)
+    with pytest.raises(Forbidden):
+        call(container, "declare_birth", {**parent, "family_ids": []}, family_id, birth)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from contracts.errors import NotFound
+from contracts.errors import Forbidden, NotFound
 from family import domain
 
 MULLER = SimpleNamespace(
@@ -105,12 +105,23 @@ def test_un_compte_se_lie_une_fois():
     "caller",
     [
         {"account_id": "intrus", "roles": []},
-        {"account_id": None, "roles": []},
+        {"account_id": "intrus", "roles": [], "family_ids": ["4217"]},
+        {"account_id": None, "roles": [], "family_ids": ["1234", "9999", "12 34"]},
         {"account_id": "agent-etat-civil", "roles": ["agent_etat_civil", "admin"]},
     ],
 )
 @pytest.mark.parametrize("family_id", ["1234", "9999", None, "12 34"])
-def test_un_compte_non_lie_ne_voit_aucune_famille(caller, family_id):
+def test_un_appelant_sans_la_famille_dans_son_jeton_est_refuse_avant_toute_lecture(
+    caller, family_id
+):
+    with pytest.raises(Forbidden) as refused:
+        domain.find_visible_family(FakeFamilies(MULLER), caller, family_id)
+    assert refused.value.message == domain.NOT_IN_SESSION
+
+
+@pytest.mark.parametrize("family_id", ["1234", "9999", "12 34"])
+def test_un_jeton_sans_lien_ne_voit_aucune_famille(family_id):
+    caller = {"account_id": "intrus", "roles": [], "family_ids": ["1234", "9999", "12 34"]}
     with pytest.raises(NotFound) as refused:
         domain.find_visible_family(FakeFamilies(MULLER), caller, family_id)
     assert refused.value.message == domain.NOT_FOUND
@@ -118,7 +129,7 @@ def test_un_compte_non_lie_ne_voit_aucune_famille(caller, family_id):
 
 def test_compte_lie_et_agent_simplicite_voient_le_dossier():
     families = FakeFamilies(MULLER, links={("1234", "parent")})
-    parent = {"account_id": "parent", "roles": []}
+    parent = {"account_id": "parent", "roles": [], "family_ids": ["1234"]}
     agent = {"account_id": "agent-1", "roles": ["agent_simplicite"]}
     assert domain.find_visible_family(families, parent, "1234") == (MULLER, False)
     assert domain.find_visible_family(families, agent, "1234") == (MULLER, True)

@@ -72,3 +72,14 @@ def test_le_lieu_est_l_ecole_ou_le_groupe_d_age_du_jour():
     assert place_of(leisure, None, born, date(2027, 3, 9)) == "3-5 ans"
     assert place_of(leisure, None, born, date(2027, 3, 10)) == "6-11 ans"
     assert place_of(leisure, None, date(2025, 1, 1), date(2027, 3, 10)) is None
+
+
+def test_le_calendrier_des_agents_dit_ce_qu_est_chaque_jour():
+    assert school_calendar.day_kind(date(2027, 1, 4)) == ("ecole", "Jour d'école")
+    assert school_calendar.day_kind(date(2027, 1, 6)) == ("loisirs", "Mercredi : centre de loisirs")
+    assert school_calendar.day_kind(date(2027, 1, 9)) == ("week-end", "Week-end")
+    assert school_calendar.day_kind(date(2026, 12, 22)) == ("vacances", "Vacances de Noël")
+    assert school_calendar.day_kind(date(2026, 12, 25))[0] == "ferie"
+    assert school_calendar.day_kind(date(2027, 5, 7)) == ("pont", "Pont (pas de classe)")
+    assert school_calendar.day_kind(date(2027, 7, 20)) == ("vacances", "Vacances d'été")
+    assert school_calendar.day_kind(date(2030, 1, 7)) == ("hors", "Hors année scolaire")

@@ -91,3 +91,31 @@ def test_confirmation_a_chaque_parent_puis_promotion_de_liste_d_attente(
     assert to == "parent1@example.org"
     assert subject == "Une place s'est libérée : Restauration scolaire pour Léa"
     assert "- lundi 15 février 2027\n- mardi 16 février 2027\n" in text_body
+
+
+def test_la_publication_d_une_annee_scolaire_previent_chaque_parent(
+    container, engine, smtp, dispatch
+):
+    smtp.start()
+    parent = golden("account_registered", account_id=str(uuid.uuid4()), email="rentree@example.org")
+    dispatch("account_registered", parent, source="accounts")
+    wait_until(lambda: processed(engine, parent), message="the registration")
+    published = {
+        "event_id": str(uuid.uuid4()),
+        "occurred_at": "2027-07-10T08:00:00+00:00",
+        "family_id": "4217",
+        "school_year": "2027-2028",
+        "account_ids": [parent["account_id"], str(uuid.uuid4())],
+        "published_at": "2027-07-10T08:00:00+00:00",
+    }
+    dispatch("school_year_published", published, source="family")
+    wait_until(lambda: processed(engine, published), message="the publication")
+    subject = "Année scolaire 2027–2028 : les inscriptions de vos enfants sont en ligne"
+
+    def sent():
+        return [
+            m for m in smtp.messages() if str(make_header(decode_header(m["Subject"]))) == subject
+        ]
+
+    wait_until(lambda: len(sent()) == 1, message="the e-mail")
+    assert sent()[0]["To"] == "rentree@example.org"

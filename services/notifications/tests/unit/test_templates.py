@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from contracts.base import example
+from contracts.family_activities import AttendanceChanged
 from contracts.requests import ReportStatusChanged, ReportSubmitted
+from notifications.attendance_mails import attendance_mail
 from notifications.rendering import MailComposer, make_environment
 
 PUBLIC_URL = "https://portail.ville-caluire.fr/"
@@ -54,3 +56,26 @@ def test_html_echappe_le_texte_saisi():
     assert "<script>" not in mail.html
     assert "&lt;script&gt;" in mail.html
     assert '<script>alert("x")</script>' in mail.text
+
+
+def test_une_fermeture_dit_pourquoi_le_jour_est_annule_et_non_facture():
+    event = AttendanceChanged().load(example("attendance_changed"))
+    event |= {"added": [], "absences": [], "changed_by": "agent", "closure_reason": "Grève"}
+    rendered = composer().render(attendance_mail(event, "parent@example.org", PUBLIC_URL))
+    for body in (rendered.text, rendered.html):
+        assert "La Ville ferme ce jour-là (Grève)" in body and "ne sera pas facturée" in body
+
+
+def test_la_publication_de_l_annee_scolaire_annonce_les_inscriptions_en_ligne():
+    event = {
+        "family_id": "4217",
+        "school_year": "2027-2028",
+        "account_ids": ["a"],
+        "published_at": "2027-07-10T08:00:00+00:00",
+    }
+    rendered = composer().school_year_mail(event, "parent@example.org")
+    assert rendered.subject == (
+        "Année scolaire 2027–2028 : les inscriptions de vos enfants sont en ligne"
+    )
+    for body in (rendered.text, rendered.html):
+        assert "https://portail.ville-caluire.fr/famille/activites" in body
