@@ -28,6 +28,11 @@ The régie (role ``agent_regie``; anyone else gets ``Forbidden``):
 - ``export_payments(caller, start, end)`` -> ``Document`` (CSV, ``;``-separated, for the
   accounting of the régie) of the payments received between two days (Europe/Paris).
 
+Childcare certificates (the yearly "attestation de frais de garde" of children under 6):
+
+- ``list_certificates(caller)`` -> list of ``ChildcareCertificate`` of the caller's families;
+- ``certificate_pdf(caller, family_id, year)`` -> ``Document``; ``NotFound`` to anyone else.
+
 Consumes ``family.family_space_activated`` (who may see a family's invoices),
 ``accounts.account_closed`` (links removed), ``requests.fee_due`` (an invoice for the
 account, once per fee reference), ``family.quotient_changed`` (the family's
@@ -36,7 +41,10 @@ quotient familial, for its tariff bracket; the most recent announcement wins) an
 
 Events (exchange ``billing.events``): ``invoice_issued``, ``payment_succeeded``,
 ``payment_failed``, ``invoice_paid``, ``payment_under_review``, ``invoice_overdue`` (one
-reminder per invoice left unpaid after its due date).
+reminder per invoice left unpaid after its due date), ``childcare_certificate_issued`` (a
+family's yearly childcare certificate can be downloaded), ``invoice_cancelled`` (the régie
+cancelled what was left to pay by a credit note; the requests service cancels the salle des
+fêtes booking whose fee it was).
 """
 
 from __future__ import annotations
@@ -54,6 +62,8 @@ PAYMENT_FAILED = "payment_failed"
 INVOICE_PAID = "invoice_paid"
 PAYMENT_UNDER_REVIEW = "payment_under_review"
 INVOICE_OVERDUE = "invoice_overdue"
+CHILDCARE_CERTIFICATE_ISSUED = "childcare_certificate_issued"
+INVOICE_CANCELLED = "invoice_cancelled"
 
 PROVIDERS = ("systempay", "payfip")
 CALLBACK_OUTCOMES = (
@@ -306,3 +316,42 @@ class InvoiceOverdue(InvoiceFields, Event):
     redacted_once_published = ("email",)
 
     due_date = fields.Date(required=True)
+
+
+class CertificateChild(Schema):
+    first_name = fields.String(required=True)
+    birth_date = fields.Date(required=True)
+    amount_cents = fields.Integer(required=True)
+
+
+class ChildcareCertificate(Schema):
+    """A family's "attestation de frais de garde" of a year: what it paid for the childcare
+    of each child under 6 on 31 December (meals excluded)."""
+
+    family_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    amount_cents = fields.Integer(required=True)
+    children = fields.List(fields.Nested(CertificateChild), required=True)
+
+
+class ChildcareCertificateIssued(Event):
+    """A family's childcare certificate of ``year`` is ready (told once per family and year)."""
+
+    family_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    account_ids = fields.List(
+        fields.String(), required=True, metadata={"description": "accounts linked to the family"}
+    )
+    amount_cents = fields.Integer(required=True)
+
+
+class InvoiceCancelled(InvoiceFields, Event):
+    """The régie cancelled what was left to pay (``amount_cents``) by a credit note; what was
+    paid before stays paid. ``reference`` is the fee's when the invoice came from one."""
+
+    redacted_once_published = ("email", "reason")
+
+    reference = fields.String(allow_none=True, load_default=None)
+    credit_note_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    cancelled_at = fields.AwareDateTime(required=True, format="iso")

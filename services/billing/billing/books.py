@@ -156,8 +156,11 @@ def receive(session: Session, invoice: Invoice, payment: Payment, channel: str) 
     return events
 
 
-def cancel(session: Session, invoice: Invoice, reason: str, now: datetime) -> CreditNote:
-    """A credit note for what is left to pay of the (locked) invoice, settling it."""
+def cancel(
+    session: Session, invoice: Invoice, reason: str, now: datetime
+) -> tuple[CreditNote, list[Event]]:
+    """A credit note for what is left to pay of the (locked) invoice, settling it, and its
+    ``invoice_cancelled``."""
     balance = invoice.total_cents - domain.paid_cents(invoice)
     if balance <= 0 or domain.cancelled(invoice):
         raise Conflict(NOTHING_TO_CANCEL)
@@ -175,7 +178,14 @@ def cancel(session: Session, invoice: Invoice, reason: str, now: datetime) -> Cr
     session.add(Allocation(invoice_id=invoice.id, credit_note_id=note.id, amount_cents=balance))
     session.flush()
     session.refresh(invoice, ["allocations"])
-    return note
+    data = {
+        **domain.invoice_event(invoice, Access(session).accounts_of(invoice), balance),
+        "reference": invoice.fee_reference,
+        "credit_note_id": note.id,
+        "reason": reason,
+        "cancelled_at": now,
+    }
+    return note, [(contract.INVOICE_CANCELLED, contract.InvoiceCancelled(), data)]
 
 
 def credit(

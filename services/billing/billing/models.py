@@ -250,3 +250,43 @@ class InvoicingRun(Base):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
     families: Mapped[int] = mapped_column(Integer)
+
+
+class Child(Base):
+    """A child of a family as ``family.attendance_changed`` last named it, with the birth date
+    the childcare certificate needs (``None`` until an event gives it)."""
+
+    __tablename__ = "children"
+
+    child_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(5), index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ChildcareCertificate(Base):
+    """What a family paid in a year for the childcare of one child under 6 on 31 December
+    (``billing.certificates``); the family's yearly attestation lists its rows."""
+
+    __tablename__ = "childcare_certificates"
+    __table_args__ = (UniqueConstraint("family_id", "year", "child_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(5), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    child_id: Mapped[str] = mapped_column(String(32))
+    child_first_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CertificateRun(Base):
+    """A year whose certificates the January timer generated (it then leaves it alone)."""
+
+    __tablename__ = "certificate_runs"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    families: Mapped[int] = mapped_column(Integer)

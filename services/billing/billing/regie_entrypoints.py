@@ -72,7 +72,9 @@ class RegieEntrypoints:
         now = utcnow()
         with self.db.session() as session:
             invoice = _locked(session, invoice_id)
-            books.cancel(session, invoice, data["reason"], now)
+            _, events = books.cancel(session, invoice, data["reason"], now)
+            for event_type, schema, event in events:
+                self.outbox.add(session, event_type, schema, event)
             return billing.Invoice().dump(domain.invoice_view(invoice, domain.paris_today(now)))
 
     @timer(interval=3600)

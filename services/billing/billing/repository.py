@@ -51,9 +51,13 @@ class Access:
         """The accounts that see ``invoice``: its account, or those linked to its family."""
         if invoice.account_id is not None:
             return [invoice.account_id]
+        return self.accounts_of_family(invoice.family_id)
+
+    def accounts_of_family(self, family_id: str) -> list[str]:
+        """Every account linked to the family (both parents may be), first linked first."""
         query = (
             select(FamilyAccess.account_id)
-            .where(FamilyAccess.family_id == invoice.family_id)
+            .where(FamilyAccess.family_id == family_id)
             .order_by(FamilyAccess.linked_at, FamilyAccess.id)
         )
         return list(self.session.scalars(query))

@@ -120,7 +120,7 @@ def test_file_de_verification_et_export_comptable(container, issue_invoice, link
         call(container, "export_payments", REGIE, today, "2020-01-01")
 
 
-def test_annuler_le_reste_a_payer_par_un_avoir(container, issue_invoice, link):
+def test_annuler_le_reste_a_payer_par_un_avoir(container, issue_invoice, link, events):
     parent, invoice_id = linked_invoice(container, issue_invoice, link, "4503")
     with pytest.raises(Forbidden):
         call(container, "cancel_invoice", parent, invoice_id, {"reason": "Je ne veux pas payer"})
@@ -137,6 +137,11 @@ def test_annuler_le_reste_a_payer_par_un_avoir(container, issue_invoice, link):
     assert (seen["status_label"], seen["payable_online"]) == ("Annulée", False)
     assert seen["not_payable_reason"] == "Cette facture a été annulée par la régie."
     assert [p["amount_cents"] for p in seen["payments"]] == [1440]
+    told = events.next_of("invoice_cancelled")
+    while told["invoice_id"] != invoice_id:
+        told = events.next_of("invoice_cancelled")
+    assert (told["amount_cents"], told["reason"]) == (9440 - 1440, "Absence justifiée")
+    assert told["account_ids"] == [parent["account_id"]] and told["credit_note_id"]
     with pytest.raises(Conflict, match="rien à annuler"):
         call(container, "cancel_invoice", REGIE, invoice_id, {"reason": "Encore"})
 
