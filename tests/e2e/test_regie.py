@@ -8,7 +8,7 @@ import io
 import itertools
 import re
 
-from billing.demo import add_demo_invoice
+from billing.demo import add_demo_invoice, add_demo_review
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
@@ -75,3 +75,35 @@ def test_la_regie_annule_le_reste_a_payer_avec_un_motif(portal, stack):
     page = portal.get(invoice_path, agent).text
     assert 'id="etat-facture">Annulée<' in page and "un avoir a été établi" in page
     assert "Enregistrer le paiement" not in page
+
+
+REVIEW_FAMILIES = itertools.count(38501)
+
+
+def test_la_regie_affecte_un_paiement_en_verification(portal, stack):
+    family_id = str(next(REVIEW_FAMILIES))
+    engine = create_engine(stack.database_urls["billing"])
+    with Session(engine) as session, session.begin():
+        reason = "montant reçu 9450 au lieu de 9440 centimes"
+        attempt_id = add_demo_review(session, utcnow(), family_id, reason)
+    engine.dispose()
+    agent = portal.agent_session(stack.regie_login)
+    home = portal.get("/agents/regie", agent).text
+    review_path = f"/agents/regie/verifications/{attempt_id}"
+    assert f'href="{review_path}"' in home
+    page = portal.get(review_path, agent)
+    assert page.status_code == 200 and "montant reçu 9450 au lieu de 9440 centimes" in page.text
+
+    refund = {"decision": "rembourser", "amount": "94,50", "reason": ""}
+    refused = portal.post_form(agent, review_path, refund, review_path)
+    assert refused.status_code == 422
+    assert "Indiquez pourquoi ce paiement sera remboursé." in refused.text
+    allocate = {"decision": "affecter", "amount": "94,50", "reason": ""}
+    assert portal.post_form(agent, review_path, allocate, review_path).status_code == 303
+    home = portal.get("/agents/regie", agent).text
+    assert f'href="{review_path}"' not in home and "Décision enregistrée." in home
+    assert "affecter à la facture, 94,50" in home
+    search = portal.get(f"/agents/regie?q={family_id}", agent).text
+    invoice_path = re.search(r'href="(/agents/regie/factures/[0-9a-f]{32})"', search).group(1)
+    assert 'id="etat-facture">Payée<' in portal.get(invoice_path, agent).text
+    assert portal.get(review_path, agent).status_code == 404

@@ -95,8 +95,9 @@ def invoice_family(
     if fix.to_invoice:
         bill = monthly_bill(family_id, month, fix.to_invoice, bool(billed), domain.paris_today(now))
         invoice, events = books.issue(session, bill, now)
-        for p in fix.to_invoice:
-            attendance.bill(family_id, month, p.attendance.key, p.cents, invoice_id=invoice.id)
+        attendance.bill_all(
+            family_id, month, [(p.attendance.key, p.cents) for p in fix.to_invoice], invoice.id
+        )
         for event in events:
             outbox.add(session, *event)
         summary.invoices += 1

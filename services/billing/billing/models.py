@@ -62,6 +62,20 @@ class FamilyQuotient(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class FamilyQuotientChange(Base):
+    """One announcement of ``family.quotient_changed`` kept with the day it is valid from: the
+    history each attendance day is priced with. A later announcement (``changed_at``) for the
+    same day replaces it (a correction); one for another day is another row."""
+
+    __tablename__ = "family_quotient_changes"
+
+    family_id: Mapped[str] = mapped_column(String(5), primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    quotient_familial: Mapped[int | None] = mapped_column(Integer)
+    resident: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class InvoiceCounter(Base):
     """The last number given per régie and year; locked while an invoice takes the next."""
 
@@ -290,3 +304,19 @@ class CertificateRun(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
     families: Mapped[int] = mapped_column(Integer)
+
+
+class ReviewDecision(Base):
+    """The régie's decision on an online payment held for review: who, when, what. One per
+    attempt (the state only moves forward); ``payment_id`` when the money was allocated."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("payment_attempts.id"), unique=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(300))
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"))

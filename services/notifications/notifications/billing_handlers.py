@@ -62,3 +62,8 @@ class BillingMails:
     def on_invoice_cancelled(self, session, event):
         """The régie cancelled what was left to pay, with its reason."""
         self._queue_billing_mail(session, billing.INVOICE_CANCELLED, event)
+
+    @handle_event(billing.SERVICE, billing.PAYMENT_TO_REFUND, billing.PaymentToRefund)
+    def on_payment_to_refund(self, session, event):
+        """The régie will refund a payment it held for review, with its reason."""
+        self._queue_billing_mail(session, billing.PAYMENT_TO_REFUND, event)

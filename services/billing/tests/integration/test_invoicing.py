@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from billing import books, domain, invoicing
+from billing import books, domain, invoicing, pricing
 from billing.invoicing_repository import Attendance, month_bounds
 from billing.models import (
     AttendanceDay,
@@ -25,6 +25,7 @@ from billing.models import (
     Payment,
 )
 from billing.repository import Access, Invoices
+from billing.tariffs import TARIFFS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -435,3 +436,42 @@ def test_l_attestation_de_frais_de_garde_compte_la_garde_payee_des_moins_de_6_an
     assert base64.b64decode(document["content_base64"]).startswith(b"%PDF")
     with pytest.raises(NotFound):
         call(container, "certificate_pdf", parent(str(uuid.uuid4())), "7201", year)
+
+
+def test_chaque_jour_est_facture_au_quotient_valable_ce_jour_meme_change_plus_tard(
+    db, dispatch, handled
+):
+    """Two announcements valid from two days of March, then one valid from April: March is
+    billed day by day with the quotient valid that day, and April's never reprices it."""
+    march = [
+        {**quotient("7301", 430, True), "valid_from": "2027-03-01"},
+        {**quotient("7301", 2000, True), "valid_from": "2027-03-15"},
+    ]
+    meals = attendance(
+        "7301", "c7301", "restauration_scolaire", T0, added=["2027-03-02", "2027-03-16"]
+    )
+    for event in march:
+        dispatch(family_dossier.SERVICE, family_dossier.QUOTIENT_CHANGED, event)
+    dispatch(family_activities.SERVICE, family_activities.ATTENDANCE_CHANGED, meals)
+    wait_until(lambda: handled(*march, meals), message="quotients and days projected")
+
+    sessions = Sessions(db, Base.metadata)
+    outbox = OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))
+
+    def invoice_march() -> invoicing.Summary:
+        summary = invoicing.Summary("2027-03")
+        with sessions.session() as session:
+            invoicing.invoice_family(session, outbox, "7301", "2027-03", utcnow(), summary)
+        return summary
+
+    assert invoice_march().invoices == 1
+    (invoice,) = invoices_of(db, "7301")
+    grid = pricing.tariff_on(TARIFFS, "restauration_scolaire", date(2027, 3, 16))
+    high = pricing.day_cents(grid, pricing.Household(2000, True))
+    assert [line.amount_cents for line in invoice.lines] == [150, high] and high > 150
+
+    april = {**quotient("7301", 100, True), "valid_from": "2027-04-01"}
+    dispatch(family_dossier.SERVICE, family_dossier.QUOTIENT_CHANGED, april)
+    wait_until(lambda: handled(april), message="April's quotient projected")
+    again = invoice_march()
+    assert (again.invoices, again.credit_notes) == (0, 0)

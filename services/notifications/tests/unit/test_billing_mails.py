@@ -105,3 +105,10 @@ def test_une_facture_annulee_donne_le_montant_annule_et_le_motif():
     assert mail.subject == "Facture DIV-0-202705-4 annulée"
     assert "450,00 €" in mail.text and "La mairie a besoin de la salle ce jour-là." in mail.text
     assert "ce jour-l\u00e0" in mail.text or "ce jour-là" in mail.html
+
+
+def test_un_paiement_a_rembourser_le_dit_avec_le_motif():
+    mail = render(billing.PAYMENT_TO_REFUND)
+    assert mail.subject == "Votre paiement pour la facture PERI-4217-202612-1 sera remboursé"
+    assert "104,40 €" in mail.text and "la différence est remboursée" in mail.text
+    assert "reste à payer" in mail.text
