@@ -25,8 +25,17 @@ The régie (role ``agent_regie``; anyone else gets ``Forbidden``):
 - ``cancel_invoice(caller, invoice_id, payload: CancelInvoice)`` -> ``Invoice``: a credit
   note for what is left to pay, with the reason (the invoice itself is never edited);
 - ``list_review_queue(caller)`` -> list of ``ReviewItem``: online payments held for review;
+- ``settle_review(caller, attempt_id, payload: SettleReview)`` -> ``ReviewDecision``: allocate
+  the amount received to the invoice (``payment_succeeded``, ``invoice_paid``) or record it
+  as to be refunded with a reason (``payment_to_refund``); once per attempt (``Conflict``
+  after), logged with who and when; ``list_review_decisions(caller)`` -> the latest ones;
 - ``export_payments(caller, start, end)`` -> ``Document`` (CSV, ``;``-separated, for the
   accounting of the régie) of the payments received between two days (Europe/Paris).
+
+Childcare certificates (the yearly "attestation de frais de garde" of children under 6):
+
+- ``list_certificates(caller)`` -> list of ``ChildcareCertificate`` of the caller's families;
+- ``certificate_pdf(caller, family_id, year)`` -> ``Document``; ``NotFound`` to anyone else.
 
 Consumes ``family.family_space_activated`` (who may see a family's invoices),
 ``accounts.account_closed`` (links removed), ``requests.fee_due`` (an invoice for the
@@ -36,12 +45,16 @@ quotient familial, for its tariff bracket; the most recent announcement wins) an
 
 Events (exchange ``billing.events``): ``invoice_issued``, ``payment_succeeded``,
 ``payment_failed``, ``invoice_paid``, ``payment_under_review``, ``invoice_overdue`` (one
-reminder per invoice left unpaid after its due date).
+reminder per invoice left unpaid after its due date), ``childcare_certificate_issued`` (a
+family's yearly childcare certificate can be downloaded), ``payment_to_refund`` (the régie will
+refund a payment held for review), ``invoice_cancelled`` (the régie
+cancelled what was left to pay by a credit note; the requests service cancels the salle des
+fêtes booking whose fee it was).
 """
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from contracts import fields_fr as fr
 from contracts.base import Event
@@ -53,7 +66,10 @@ PAYMENT_SUCCEEDED = "payment_succeeded"
 PAYMENT_FAILED = "payment_failed"
 INVOICE_PAID = "invoice_paid"
 PAYMENT_UNDER_REVIEW = "payment_under_review"
+PAYMENT_TO_REFUND = "payment_to_refund"
 INVOICE_OVERDUE = "invoice_overdue"
+CHILDCARE_CERTIFICATE_ISSUED = "childcare_certificate_issued"
+INVOICE_CANCELLED = "invoice_cancelled"
 
 PROVIDERS = ("systempay", "payfip")
 CALLBACK_OUTCOMES = (
@@ -92,7 +108,11 @@ ATTEMPT_STATES = {
     "expired": "Paiement expiré",
     "error": "Erreur lors du paiement",
     "review": "Paiement en cours de vérification par la régie",
+    "to_refund": "Paiement à rembourser par la régie",
 }
+SETTLEMENTS = {"affecter": "Affecter à la facture", "rembourser": "À rembourser"}
+"""The régie's decisions on an online payment held for review."""
+REFUND_REASON_REQUIRED = "Indiquez pourquoi ce paiement sera remboursé."
 
 
 class InvoiceLine(Schema):
@@ -224,6 +244,42 @@ class ReviewItem(Schema):
     updated_at = fields.AwareDateTime(required=True, format="iso")
 
 
+class SettleReview(Schema):
+    """The régie's decision on a payment under review: the amount it checked with the
+    provider, allocated to the invoice or to refund (then with a reason)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    decision = fr.choice(SETTLEMENTS)
+    amount_cents = fields.Integer(
+        required=True,
+        strict=False,
+        validate=validate.Range(min=1, max=10_000_000, error="Montant entre 0,01 € et 100 000 €."),
+        error_messages={**fr.MESSAGES, "invalid": "Montant en centimes attendu."},
+    )
+    reason = fr.text(required=False, max_length=300, load_default="")
+
+    @validates_schema
+    def _refund_has_a_reason(self, data, **kwargs):
+        if data.get("decision") == "rembourser" and not data.get("reason"):
+            raise ValidationError({"reason": [REFUND_REASON_REQUIRED]})
+
+
+class ReviewDecision(Schema):
+    """A decision of the régie on a payment that was under review (who, when, what)."""
+
+    attempt_id = fields.String(required=True)
+    invoice_reference = fields.String(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(list(SETTLEMENTS)))
+    decision_label = fields.String(required=True)
+    amount_cents = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    decided_by = fields.String(required=True)
+    decided_at = fields.AwareDateTime(required=True, format="iso")
+    payment_id = fields.String(allow_none=True, load_default=None)
+
+
 class InvoiceFields(Schema):
     """What every invoice event says of the invoice and of who sees it."""
 
@@ -300,9 +356,58 @@ class PaymentUnderReview(InvoiceFields, Event):
     reason = fields.String(required=True)
 
 
+class PaymentToRefund(InvoiceFields, Event):
+    """The régie decided that a payment held for review goes back to the payer
+    (``amount_cents``); nothing was allocated to the invoice."""
+
+    redacted_once_published = ("email", "reason")
+
+    attempt_id = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
 class InvoiceOverdue(InvoiceFields, Event):
     """The due date passed with money still due (``amount_cents``): one reminder per invoice."""
 
     redacted_once_published = ("email",)
 
     due_date = fields.Date(required=True)
+
+
+class CertificateChild(Schema):
+    first_name = fields.String(required=True)
+    birth_date = fields.Date(required=True)
+    amount_cents = fields.Integer(required=True)
+
+
+class ChildcareCertificate(Schema):
+    """A family's "attestation de frais de garde" of a year: what it paid for the childcare
+    of each child under 6 on 31 December (meals excluded)."""
+
+    family_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    amount_cents = fields.Integer(required=True)
+    children = fields.List(fields.Nested(CertificateChild), required=True)
+
+
+class ChildcareCertificateIssued(Event):
+    """A family's childcare certificate of ``year`` is ready (told once per family and year)."""
+
+    family_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    account_ids = fields.List(
+        fields.String(), required=True, metadata={"description": "accounts linked to the family"}
+    )
+    amount_cents = fields.Integer(required=True)
+
+
+class InvoiceCancelled(InvoiceFields, Event):
+    """The régie cancelled what was left to pay (``amount_cents``) by a credit note; what was
+    paid before stays paid. ``reference`` is the fee's when the invoice came from one."""
+
+    redacted_once_published = ("email", "reason")
+
+    reference = fields.String(allow_none=True, load_default=None)
+    credit_note_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    cancelled_at = fields.AwareDateTime(required=True, format="iso")

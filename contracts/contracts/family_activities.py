@@ -329,11 +329,16 @@ class AbsenceDay(Schema):
 class AttendanceChanged(Event):
     """A child's attendance of one activity changed (enrolment, days, absences, promotion)."""
 
-    redacted_once_published = ("child_first_name",)
+    redacted_once_published = ("child_first_name", "child_birth_date")
 
     family_id = fields.String(required=True)
     child_id = fields.String(required=True)
     child_first_name = fields.String(required=True)
+    child_birth_date = fields.Date(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "for billing's childcare certificate (children under 6)"},
+    )
     activity = fields.String(required=True, validate=validate.OneOf(ACTIVITY_CODES))
     activity_label = fields.String(required=True)
     added = fields.List(fields.Date(), required=True)

@@ -17,7 +17,8 @@ an invoice payable online; notifications tells the requester), ``hall_booking_re
 the reason (notifications).
 
 Consumes ``billing.invoice_paid``: when its ``reference`` is a booking's (``SDF-…``), the
-booking is marked paid (``paid_at``).
+booking is marked paid (``paid_at``); ``billing.invoice_cancelled``: the régie cancelled an
+accepted booking's invoice, the booking is ``annulee_mairie`` and its date free again.
 """
 
 from __future__ import annotations

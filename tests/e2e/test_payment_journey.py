@@ -9,22 +9,30 @@ notifications.
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import subprocess
+import sys
+from datetime import date
 
 import pytest
 import requests
+from billing import certificates, invoicing
 from billing.demo import add_demo_invoice
-from billing.models import Payment
+from billing.invoicing_repository import Attendance
+from billing.models import Base, Payment
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from chassis import tables
+from chassis.outbox import OutboxWriter
 from chassis.types import utcnow
 from family.demo import add_demo_family
 
 # Family identifiers of this module: each e2e module counts in a range of its own, since
 # they all share one running portal (31001 family space, 33001 dossier, 34001 activities,
-# 35001 régie).
+# 35001 régie; 38001 childcare certificates).
 IDENTIFIERS = itertools.count(36001)
 TIMEOUT = 30
 CHOICE_FORM = re.compile(r'<form method="post" action="([^"]+)">')
@@ -44,14 +52,19 @@ def parent(portal, stack, helpers, new_email):
     family_id = str(next(IDENTIFIERS))
     store(stack, "family", lambda session: add_demo_family(session, family_id))
     store(stack, "billing", lambda session: add_demo_invoice(session, utcnow(), family_id))
-    email, password = new_email(), helpers.new_password()
-    portal.register_and_confirm(email, password)
+    session, email, invoice_id = activated(portal, stack, helpers, new_email, family_id)
+    return session, email, invoice_id, family_id
+
+
+def activated(portal, stack, helpers, new_email, family_id: str) -> tuple:
+    """A new parent who activated the family's space: (session, e-mail, first invoice id)."""
+    email, password = new_account(portal, helpers, new_email)
     session = portal.citizen_session(email, password)
     fields = {"family_id": family_id, "family_name": "Müller", "adult_first_name": "Hélène"}
     assert portal.post_form(session, "/famille/activation", fields).status_code == 303
     invoice_id = helpers.poll(lambda: invoice_link(portal, session), TIMEOUT, "invoice listed")
     stack.set_payment_switches()
-    return session, email, invoice_id, family_id
+    return session, email, invoice_id
 
 
 def invoice_link(portal, session) -> str | None:
@@ -209,3 +222,62 @@ def test_un_prelevement_refuse_par_payfip_laisse_la_facture_a_payer(portal, stac
     assert "Payer 94,40" in portal.get(f"/famille/factures/{invoice_id}", session).text
     stack.wait_for_message(email, f"Paiement refusé pour la facture {number}")
     assert payments_booked(stack, family_id) == 0
+
+
+CERTIFICATE_FAMILIES = itertools.count(38001)
+
+
+def childcare_month(session, family_id: str, year: int) -> None:
+    """November of ``year`` as the family service announces it, then invoiced as the monthly
+    run invoices it: a child of 3 at the garderie and the canteen."""
+    month = f"{year}-11"
+    now = utcnow()
+    event = {
+        "family_id": family_id,
+        "child_id": f"e{family_id}",
+        "child_first_name": "Léa",
+        "child_birth_date": date(year - 3, 4, 2),
+        "activity": "garderie_soir",
+        "activity_label": "Garderie du soir",
+        "added": [date(year, 11, 3), date(year, 11, 5)],
+        "removed": [],
+        "absences": [],
+        "unbooked_presences": [],
+        "changed_at": now,
+    }
+    meals = {**event, "activity": "restauration_scolaire", "activity_label": "Restauration"}
+    for found in (event, meals):
+        Attendance(session).record(found)
+        certificates.Certificates(session).record_child(found)
+    outbox = OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))
+    invoicing.invoice_family(session, outbox, family_id, month, now, invoicing.Summary(month))
+
+
+def test_un_parent_telecharge_son_attestation_de_frais_de_garde(portal, stack, helpers, new_email):
+    """November invoiced and paid online, the certificates command run by the régie: the
+    parent is told by e-mail and downloads the attestation from the invoices page."""
+    family_id, year = str(next(CERTIFICATE_FAMILIES)), utcnow().year
+    store(stack, "family", lambda session: add_demo_family(session, family_id))
+    store(stack, "billing", lambda session: childcare_month(session, family_id, year))
+    session, email, invoice_id = activated(portal, stack, helpers, new_email, family_id)
+    assert "Paiement accepté" in pay(portal, session, invoice_id, "pay").text
+
+    env = {**os.environ, "BILLING_DATABASE_URL": stack.database_urls["billing"]}
+    command = [sys.executable, "-m", "billing.certificates", str(year), "--sans-barre"]
+    subprocess.run(command, env=env, check=True, timeout=120, capture_output=True)
+
+    page = portal.get("/famille/factures", session).text
+    link = f"/famille/factures/attestations/{family_id}/{year}"
+    assert "Attestations de frais de garde" in page and f'href="{link}"' in page
+    pdf = portal.get(link, session)
+    assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    mail = stack.wait_for_message(email, f"Votre attestation de frais de garde {year}")
+    assert "/famille/factures" in mail["text"]
+    stranger = portal.citizen_session(*new_account(portal, helpers, new_email))
+    assert portal.get(link, stranger).status_code == 404
+
+
+def new_account(portal, helpers, new_email) -> tuple[str, str]:
+    email, password = new_email(), helpers.new_password()
+    portal.register_and_confirm(email, password)
+    return email, password

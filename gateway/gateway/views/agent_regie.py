@@ -25,7 +25,56 @@ def regie():
     caller = sessions.current_caller()
     found = rpc().call(billing.SERVICE, "find_invoices", caller, query) if query else None
     review = rpc().call(billing.SERVICE, "list_review_queue", caller)
-    return render_template("agents/regie.html", query=query, found=found, review=review)
+    decisions = rpc().call(billing.SERVICE, "list_review_decisions", caller)
+    return render_template(
+        "agents/regie.html", query=query, found=found, review=review, decisions=decisions
+    )
+
+
+@bp.get("/regie/verifications/<attempt_id>")
+def regie_review(attempt_id: str):
+    """A payment held for review, and the régie's decision to take on it."""
+    return _review_page(attempt_id, {"decision": "", "amount": "", "reason": ""}, {})
+
+
+@bp.post("/regie/verifications/<attempt_id>")
+def regie_settle_review(attempt_id: str):
+    """Allocate the amount checked with the provider, or record it as to be refunded."""
+    values = {
+        "decision": request.form.get("decision", ""),
+        "amount": request.form.get("amount", "").strip(),
+        "reason": request.form.get("reason", "").strip(),
+    }
+    cents = _cents(values["amount"])
+    if cents is None:
+        return _review_page(attempt_id, values, {"amount": [AMOUNT_FORMAT]}), 422
+    payload = {"decision": values["decision"], "amount_cents": cents, "reason": values["reason"]}
+    caller = sessions.current_caller()
+    try:
+        rpc().call(billing.SERVICE, "settle_review", caller, attempt_id, payload)
+    except Invalid as exc:
+        errors = {"amount" if k == "amount_cents" else k: v for k, v in exc.fields.items()}
+        return _review_page(attempt_id, values, errors), 422
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".regie"), 303)
+    flash("Décision enregistrée.")
+    return redirect(url_for(".regie"), 303)
+
+
+def _review_page(attempt_id: str, values: dict, errors: dict):
+    queue = rpc().call(billing.SERVICE, "list_review_queue", sessions.current_caller())
+    item = next((found for found in queue if found["attempt_id"] == attempt_id), None)
+    if item is None:
+        raise NotFound("Ce paiement n'est pas en attente de vérification.")
+    return render_template(
+        "agents/regie_review.html",
+        item=item,
+        values=values,
+        errors=errors,
+        summary=[(name, message) for name, messages in errors.items() for message in messages],
+        settlements=billing.SETTLEMENTS,
+    )
 
 
 @bp.get("/regie/factures/<invoice_id>")

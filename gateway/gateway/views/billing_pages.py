@@ -34,8 +34,18 @@ bp = pages.private_area(Blueprint("billing", __name__))
 @bp.get("/famille/factures")
 def invoices():
     """Every invoice the account sees, with what is to pay, overdue, paid and in credit."""
-    ledger = rpc().call(billing.SERVICE, "list_invoices", sessions.current_caller())
-    return render_template("billing/invoices.html", ledger=ledger)
+    caller = sessions.current_caller()
+    ledger = rpc().call(billing.SERVICE, "list_invoices", caller)
+    certificates = rpc().call(billing.SERVICE, "list_certificates", caller)
+    return render_template("billing/invoices.html", ledger=ledger, certificates=certificates)
+
+
+@bp.get("/famille/factures/attestations/<family_id>/<int:year>")
+def certificate_pdf(family_id: str, year: int):
+    """The yearly childcare certificate ("attestation de frais de garde") of a family."""
+    caller = sessions.current_caller()
+    found = rpc().call(billing.SERVICE, "certificate_pdf", caller, family_id, year)
+    return document_response(found)
 
 
 @bp.get("/famille/factures/<invoice_id>")

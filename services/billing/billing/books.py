@@ -10,9 +10,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from billing import domain
-from billing.models import Allocation, CreditNote, Invoice, InvoiceLine, Payment, PaymentAttempt
+from billing import domain, payments
+from billing.models import (
+    Allocation,
+    CreditNote,
+    Invoice,
+    Payment,
+    PaymentAttempt,
+    ReviewDecision,
+)
 from billing.payments import Decision, Verdict
 from billing.repository import Access, Invoices
 from contracts import billing as contract
@@ -48,20 +56,25 @@ class Bill:
 def issue(session: Session, bill: Bill, now: datetime) -> tuple[Invoice, list[Event]]:
     """A numbered invoice (no gap per régie and year) and its ``invoice_issued`` event."""
     invoices = Invoices(session)
-    number = invoices.next_number(bill.regie, bill.issued_on.year)
+    invoice_id = domain.new_id()
     lines = [
-        InvoiceLine(
-            position=position,
-            label=line.label,
-            quantity=line.quantity,
-            unit_cents=line.unit_cents,
-            amount_cents=line.quantity * line.unit_cents,
-        )
+        {
+            "invoice_id": invoice_id,
+            "position": position,
+            "label": line.label,
+            "quantity": line.quantity,
+            "unit_cents": line.unit_cents,
+            "amount_cents": line.quantity * line.unit_cents,
+        }
         for position, line in enumerate(bill.lines, start=1)
     ]
+    accounts = Access(session).accounts_of_debtor(bill.family_id, bill.account_id)
+    # the number last: the counter row stays locked from here to the commit (no gap), so
+    # what can be read or computed before is
+    number = invoices.next_number(bill.regie, bill.issued_on.year)
     invoice = invoices.add(
         Invoice(
-            id=domain.new_id(),
+            id=invoice_id,
             regie=bill.regie,
             year=bill.issued_on.year,
             number=number,
@@ -73,14 +86,14 @@ def issue(session: Session, bill: Bill, now: datetime) -> tuple[Invoice, list[Ev
             label=bill.label,
             issued_on=bill.issued_on,
             due_date=bill.due_date,
-            total_cents=sum(line.amount_cents for line in lines),
+            total_cents=sum(line["amount_cents"] for line in lines),
             created_at=now,
-            lines=lines,
-        )
+        ),
+        lines,
     )
     _offset_credits(session, invoice)
     data = {
-        **domain.invoice_event(invoice, Access(session).accounts_of(invoice), invoice.total_cents),
+        **domain.invoice_event(invoice, accounts, invoice.total_cents),
         "label": invoice.label,
         "due_date": invoice.due_date,
         "reference": invoice.fee_reference,
@@ -91,11 +104,15 @@ def issue(session: Session, bill: Bill, now: datetime) -> tuple[Invoice, list[Ev
 def _offset_credits(session: Session, invoice: Invoice) -> None:
     """Money the debtor has in credit (an overpayment, a credit note) settles the new invoice."""
     available = Invoices(session).available_credits(invoice.family_id, invoice.account_id)
-    for (kind, source_id), cents in domain.offsets(available, invoice.total_cents):
+    taken = domain.offsets(available, invoice.total_cents)
+    for (kind, source_id), cents in taken:
         source = {"payment_id": source_id} if kind == "payment" else {"credit_note_id": source_id}
         session.add(Allocation(invoice_id=invoice.id, amount_cents=cents, **source))
-    session.flush()
-    session.refresh(invoice, ["allocations"])
+    if taken:
+        session.flush()
+        session.refresh(invoice, ["allocations"])
+    else:  # a new invoice with nothing allocated: no need to read it back
+        set_committed_value(invoice, "allocations", [])
 
 
 def apply(
@@ -156,8 +173,55 @@ def receive(session: Session, invoice: Invoice, payment: Payment, channel: str) 
     return events
 
 
-def cancel(session: Session, invoice: Invoice, reason: str, now: datetime) -> CreditNote:
-    """A credit note for what is left to pay of the (locked) invoice, settling it."""
+def settle_review(
+    session: Session,
+    attempt: PaymentAttempt,
+    data: dict,
+    agent_id: str,
+    now: datetime,
+) -> tuple[ReviewDecision, list[Event]]:
+    """The régie's decision on the (locked) attempt under review, logged: the amount it
+    checked is booked and allocated like any payment, or recorded as to be refunded."""
+    attempt.state = payments.settle(attempt.state, data["decision"])
+    attempt.updated_at = now
+    invoice = Invoices(session).lock(attempt.invoice_id)
+    decision = ReviewDecision(
+        attempt_id=attempt.id,
+        decision=data["decision"],
+        amount_cents=data["amount_cents"],
+        reason=data.get("reason") or "",
+        decided_by=agent_id,
+        decided_at=now,
+    )
+    if data["decision"] == "rembourser":
+        base = domain.invoice_event(
+            invoice, Access(session).accounts_of(invoice), data["amount_cents"]
+        )
+        data = {**base, "attempt_id": attempt.id, "reason": decision.reason}
+        events = [(contract.PAYMENT_TO_REFUND, contract.PaymentToRefund(), data)]
+    else:
+        payment = Payment(
+            id=domain.new_id(),
+            attempt_id=attempt.id,
+            family_id=invoice.family_id,
+            account_id=invoice.account_id,
+            amount_cents=data["amount_cents"],
+            method=f"en_ligne_{attempt.provider}",
+            provider_reference=attempt.provider_reference,
+            paid_at=now,
+        )
+        events = receive(session, invoice, payment, attempt.provider)
+        decision.payment_id = payment.id
+    session.add(decision)
+    session.flush()
+    return decision, events
+
+
+def cancel(
+    session: Session, invoice: Invoice, reason: str, now: datetime
+) -> tuple[CreditNote, list[Event]]:
+    """A credit note for what is left to pay of the (locked) invoice, settling it, and its
+    ``invoice_cancelled``."""
     balance = invoice.total_cents - domain.paid_cents(invoice)
     if balance <= 0 or domain.cancelled(invoice):
         raise Conflict(NOTHING_TO_CANCEL)
@@ -175,7 +239,14 @@ def cancel(session: Session, invoice: Invoice, reason: str, now: datetime) -> Cr
     session.add(Allocation(invoice_id=invoice.id, credit_note_id=note.id, amount_cents=balance))
     session.flush()
     session.refresh(invoice, ["allocations"])
-    return note
+    data = {
+        **domain.invoice_event(invoice, Access(session).accounts_of(invoice), balance),
+        "reference": invoice.fee_reference,
+        "credit_note_id": note.id,
+        "reason": reason,
+        "cancelled_at": now,
+    }
+    return note, [(contract.INVOICE_CANCELLED, contract.InvoiceCancelled(), data)]
 
 
 def credit(

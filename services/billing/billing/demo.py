@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing import books, domain
-from billing.models import Base, Invoice
+from billing.models import Base, Invoice, PaymentAttempt
 from chassis import config, tables
 from chassis.database import make_engine
 from chassis.outbox import OutboxWriter
@@ -53,6 +53,26 @@ def add_demo_invoice(session: Session, now: datetime, family_id: str = DEMO_FAMI
     for event_type, schema, data in events:
         outbox.add(session, event_type, schema, data)
     return invoice
+
+
+def add_demo_review(session: Session, now: datetime, family_id: str, reason: str) -> str:
+    """The family's demo invoice with an online payment held for review (as
+    ``billing.books.apply`` holds one whose provider's amount differed); the attempt's id."""
+    invoice = add_demo_invoice(session, now, family_id)
+    attempt = PaymentAttempt(
+        id=domain.new_id(),
+        invoice_id=invoice.id,
+        provider="systempay",
+        amount_cents=invoice.total_cents,
+        currency="978",
+        state="review",
+        review_reason=reason,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt.id
 
 
 def main() -> int:

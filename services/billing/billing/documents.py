@@ -103,6 +103,66 @@ def receipt_pdf(payment: Any, invoice: Any) -> bytes:
     return bytes(pdf.output())
 
 
+def certificate_views(rows: list[Any]) -> list[dict]:
+    """Certificate rows (``billing.models.ChildcareCertificate``) grouped per family and year."""
+    views: dict[tuple[int, str], dict] = {}
+    for row in rows:
+        view = views.setdefault(
+            (row.year, row.family_id),
+            {"family_id": row.family_id, "year": row.year, "amount_cents": 0, "children": []},
+        )
+        view["amount_cents"] += row.amount_cents
+        view["children"].append(
+            {
+                "first_name": row.child_first_name,
+                "birth_date": row.birth_date,
+                "amount_cents": row.amount_cents,
+            }
+        )
+    return [views[key] for key in sorted(views, key=lambda k: (-k[0], k[1]))]
+
+
+def certificate_pdf(view: dict) -> bytes:
+    """The "attestation de frais de garde" of a family and a year (``certificate_views``)."""
+    year = view["year"]
+    pdf = _document(f"Attestation de frais de garde {year}")
+    _row(pdf, "Numéro de famille", view["family_id"])
+    _row(pdf, "Année des paiements", str(year))
+    pdf.ln(4)
+    pdf.multi_cell(
+        0,
+        5,
+        f"La régie Espace famille de la {TOWN} atteste que la famille n° {view['family_id']} "
+        f"a payé du 1er janvier au 31 décembre {year}, pour la garde hors du domicile de ses "
+        f"enfants de moins de 6 ans au 31 décembre {year}, les sommes suivantes : accueil du "
+        "matin, garderie du soir, étude du soir et centre de loisirs. Les frais de repas "
+        "(restauration scolaire) ne sont pas compris.",
+    )
+    pdf.ln(4)
+    with pdf.table(col_widths=(70, 50, 50), text_align=("LEFT", "LEFT", "RIGHT")) as t:
+        t.row(("Enfant", "Né(e) le", "Montant payé"))
+        for child in view["children"]:
+            t.row(
+                (
+                    child["first_name"],
+                    french_date(child["birth_date"]),
+                    euros(child["amount_cents"]),
+                )
+            )
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "B", 11)
+    _row(pdf, "Total", euros(view["amount_cents"]))
+    pdf.set_font("Helvetica", "", 10)
+    pdf.ln(4)
+    pdf.multi_cell(
+        0,
+        5,
+        "Attestation à conserver, délivrée pour la déclaration des frais de garde des jeunes "
+        "enfants (crédit d'impôt, article 200 quater B du code général des impôts).",
+    )
+    return bytes(pdf.output())
+
+
 def as_document(filename: str, content: bytes, content_type: str = "application/pdf") -> dict:
     """A file as the RPC returns it (``contracts.billing.Document``)."""
     encoded = base64.b64encode(content).decode()

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from tqdm import tqdm
@@ -33,6 +35,7 @@ from chassis.database import Sessions, make_engine
 from chassis.outbox import OutboxWriter
 from chassis.types import utcnow
 
+T = TypeVar("T")
 DUE_DAYS = 30
 MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
 
@@ -92,8 +95,9 @@ def invoice_family(
     if fix.to_invoice:
         bill = monthly_bill(family_id, month, fix.to_invoice, bool(billed), domain.paris_today(now))
         invoice, events = books.issue(session, bill, now)
-        for p in fix.to_invoice:
-            attendance.bill(family_id, month, p.attendance.key, p.cents, invoice_id=invoice.id)
+        attendance.bill_all(
+            family_id, month, [(p.attendance.key, p.cents) for p in fix.to_invoice], invoice.id
+        )
         for event in events:
             outbox.add(session, *event)
         summary.invoices += 1
@@ -131,6 +135,18 @@ def run(sessions: Sessions, outbox: OutboxWriter, month: str, progress: bool = F
     return summary
 
 
+def run_command(work: Callable[[Sessions, OutboxWriter], T]) -> T:
+    """``work`` on the billing database of the settings, as a command of the régie runs it."""
+    engine = make_engine(config.database_url("billing"))
+    try:
+        return work(
+            Sessions(engine, Base.metadata),
+            OutboxWriter(tables.table(Base.metadata, tables.OUTBOX)),
+        )
+    finally:
+        engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m billing.invoicing", description="Facturation mensuelle des familles."
@@ -142,13 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         month_bounds(args.month)
     except ValueError:
         parser.error(f"mois invalide : {args.month} (attendu AAAA-MM)")
-    engine = make_engine(config.database_url("billing"))
-    sessions = Sessions(engine, Base.metadata)
-    outbox = OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))
-    try:
-        summary = run(sessions, outbox, args.month, progress=not args.sans_barre)
-    finally:
-        engine.dispose()
+    summary = run_command(
+        lambda sessions, outbox: run(sessions, outbox, args.month, not args.sans_barre)
+    )
     print(
         f"{month_label(args.month)} : {summary.families} familles, {summary.invoices} factures "
         f"({summary.invoiced_cents / 100:.2f} €), {summary.credit_notes} avoirs "

@@ -9,7 +9,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from billing import pricing
-from billing.models import AttendanceDay, BilledDay, FamilyQuotient, InvoicingRun
+from billing.models import AttendanceDay, BilledDay, InvoicingRun
+from billing.repository import Quotients
 
 
 def day_statuses(event: dict) -> list[tuple[date, str]]:
@@ -79,28 +80,24 @@ class Attendance:
 
     def days(self, family_id: str, month: str) -> list[pricing.AttendanceDay]:
         first, following = month_bounds(month)
-        query = select(AttendanceDay).where(
+        columns = (
+            AttendanceDay.child_id,
+            AttendanceDay.child_first_name,
+            AttendanceDay.activity,
+            AttendanceDay.activity_label,
+            AttendanceDay.day,
+            AttendanceDay.status,
+        )
+        query = select(*columns).where(
             AttendanceDay.family_id == family_id,
             AttendanceDay.day >= first,
             AttendanceDay.day < following,
         )
-        return [
-            pricing.AttendanceDay(
-                row.child_id,
-                row.child_first_name,
-                row.activity,
-                row.activity_label,
-                row.day,
-                row.status,
-            )
-            for row in self.session.scalars(query)
-        ]
+        return [pricing.AttendanceDay(*row) for row in self.session.execute(query)]
 
-    def household(self, family_id: str) -> pricing.Household:
-        found = self.session.get(FamilyQuotient, family_id)
-        if found is None:
-            return pricing.Household()
-        return pricing.Household(found.quotient_familial, found.resident)
+    def household(self, family_id: str) -> pricing.QuotientHistory:
+        """The family's quotient over time: each day is priced with the one valid that day."""
+        return Quotients(self.session).history(family_id)
 
     def billed(self, family_id: str, month: str) -> dict[pricing.DayKey, int]:
         query = (
@@ -123,6 +120,25 @@ class Attendance:
                 **document,
             )
         )
+
+    def bill_all(
+        self, family_id: str, month: str, days: list[tuple[pricing.DayKey, int]], invoice_id: str
+    ) -> None:
+        """What an invoice billed per day, in one statement."""
+        rows = [
+            {
+                "family_id": family_id,
+                "month": month,
+                "child_id": child_id,
+                "activity": activity,
+                "day": day,
+                "cents": cents,
+                "invoice_id": invoice_id,
+            }
+            for (child_id, activity, day), cents in days
+        ]
+        if rows:
+            self.session.execute(insert(BilledDay), rows)
 
     def finished(self, month: str) -> bool:
         return self.session.get(InvoicingRun, month) is not None

@@ -62,6 +62,20 @@ class FamilyQuotient(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class FamilyQuotientChange(Base):
+    """One announcement of ``family.quotient_changed`` kept with the day it is valid from: the
+    history each attendance day is priced with. A later announcement (``changed_at``) for the
+    same day replaces it (a correction); one for another day is another row."""
+
+    __tablename__ = "family_quotient_changes"
+
+    family_id: Mapped[str] = mapped_column(String(5), primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    quotient_familial: Mapped[int | None] = mapped_column(Integer)
+    resident: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class InvoiceCounter(Base):
     """The last number given per régie and year; locked while an invoice takes the next."""
 
@@ -250,3 +264,59 @@ class InvoicingRun(Base):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
     families: Mapped[int] = mapped_column(Integer)
+
+
+class Child(Base):
+    """A child of a family as ``family.attendance_changed`` last named it, with the birth date
+    the childcare certificate needs (``None`` until an event gives it)."""
+
+    __tablename__ = "children"
+
+    child_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(5), index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ChildcareCertificate(Base):
+    """What a family paid in a year for the childcare of one child under 6 on 31 December
+    (``billing.certificates``); the family's yearly attestation lists its rows."""
+
+    __tablename__ = "childcare_certificates"
+    __table_args__ = (UniqueConstraint("family_id", "year", "child_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(5), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    child_id: Mapped[str] = mapped_column(String(32))
+    child_first_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CertificateRun(Base):
+    """A year whose certificates the January timer generated (it then leaves it alone)."""
+
+    __tablename__ = "certificate_runs"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    families: Mapped[int] = mapped_column(Integer)
+
+
+class ReviewDecision(Base):
+    """The régie's decision on an online payment held for review: who, when, what. One per
+    attempt (the state only moves forward); ``payment_id`` when the money was allocated."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("payment_attempts.id"), unique=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(300))
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"))

@@ -3,13 +3,16 @@
 States: ``created`` -> ``redirected`` -> ``waiting`` -> ``paid`` | ``refused`` |
 ``cancelled`` | ``expired`` | ``error``; any -> ``review`` when the provider's amount or
 currency differs from the attempt, or when money arrives on an attempt already closed
-without it. States only move forward: a replayed, late or contradicting answer changes
+without it; ``review`` -> ``paid`` | ``to_refund`` when the régie settles it
+(:func:`settle`), never by a provider's answer. States only move forward: a replayed, late or contradicting answer changes
 nothing, and an attempt is paid (and its money allocated) at most once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from contracts.errors import Conflict
 
 CURRENCY_EUR = "978"
 
@@ -55,6 +58,8 @@ def decide(current: str, expected_cents: int, verdict: Verdict) -> Decision:
         mismatch = _mismatch(expected_cents, verdict)
         if current == "paid":
             return Decision("ignore", current, "paiement déjà enregistré")
+        if current == "to_refund":
+            return Decision("ignore", current, "paiement à rembourser par la régie")
         if current == "review":
             return Decision("ignore", current, "déjà en vérification")
         if mismatch:
@@ -77,3 +82,15 @@ def _mismatch(expected_cents: int, verdict: Verdict) -> str | None:
     if verdict.currency != CURRENCY_EUR:
         return f"devise {verdict.currency} au lieu de {CURRENCY_EUR}"
     return None
+
+
+SETTLEMENTS = {"affecter": "paid", "rembourser": "to_refund"}
+"""The régie's decisions on an attempt under review, and the state each gives it."""
+NOT_IN_REVIEW = "Ce paiement n'est plus en attente de vérification : une décision a déjà été prise."
+
+
+def settle(current: str, decision: str) -> str:
+    """The state the régie's ``decision`` gives an attempt; only one in ``review`` moves."""
+    if current != "review":
+        raise Conflict(NOT_IN_REVIEW)
+    return SETTLEMENTS[decision]

@@ -9,8 +9,8 @@ Free of nameko and sessions. A day's status comes from ``family.attendance_chang
 - ``unbooked`` (present without a booking): billed with the tariff's surcharge.
 
 Each day is priced with the grid in force on that day (``billing.tariffs``), in the family's
-bracket (highest when its quotient familial is unknown), at the resident or non-resident
-price.
+bracket on that day (``QuotientHistory``: the quotient familial valid that day, highest
+bracket when unknown), at the resident or non-resident price.
 """
 
 from __future__ import annotations
@@ -39,6 +39,23 @@ class Household:
 
     quotient_familial: int | None = None
     resident: bool = True
+
+    def on(self, day: date) -> Household:
+        """The same household every day (a family with one known situation)."""
+        return self
+
+
+@dataclass(frozen=True)
+class QuotientHistory:
+    """A family's quotient familial over time: each announcement with the day it is valid
+    from. A day is priced with the one valid that day; before the first, the family is
+    unknown (highest bracket, resident), so a later change never reprices earlier days."""
+
+    changes: tuple[tuple[date, Household], ...] = ()
+
+    def on(self, day: date) -> Household:
+        valid = [(start, household) for start, household in self.changes if start <= day]
+        return max(valid, key=lambda change: change[0])[1] if valid else Household()
 
 
 @dataclass(frozen=True)
@@ -91,13 +108,19 @@ def day_cents(tariff: Tariff, household: Household, unbooked: bool = False) -> i
 
 
 def price(
-    days: Iterable[AttendanceDay], household: Household, tariffs: Iterable[Tariff]
+    days: Iterable[AttendanceDay],
+    household: Household | QuotientHistory,
+    tariffs: Iterable[Tariff],
 ) -> list[PricedDay]:
-    """The billed days, by child, activity and day; days not billed are left out."""
+    """The billed days, by child, activity and day; days not billed are left out. Each day
+    is priced with the grid in force and the household (quotient) valid on that day."""
     grids = tuple(tariffs)
     priced = [
         PricedDay(
-            d, day_cents(tariff_on(grids, d.activity, d.day), household, d.status == "unbooked")
+            d,
+            day_cents(
+                tariff_on(grids, d.activity, d.day), household.on(d.day), d.status == "unbooked"
+            ),
         )
         for d in days
         if d.status in BILLED_STATUSES

@@ -72,7 +72,9 @@ class RegieEntrypoints:
         now = utcnow()
         with self.db.session() as session:
             invoice = _locked(session, invoice_id)
-            books.cancel(session, invoice, data["reason"], now)
+            _, events = books.cancel(session, invoice, data["reason"], now)
+            for event_type, schema, event in events:
+                self.outbox.add(session, event_type, schema, event)
             return billing.Invoice().dump(domain.invoice_view(invoice, domain.paris_today(now)))
 
     @timer(interval=3600)
@@ -108,6 +110,30 @@ class RegieEntrypoints:
             return billing.ReviewItem(many=True).dump(items)
 
     @rpc(expected_exceptions=EXPECTED)
+    def settle_review(self, caller, attempt_id, payload):
+        """Allocate or refund a payment held for review (contracts.billing.SettleReview)."""
+        agent = identity.require_role(caller, billing.REGIE_ROLES)
+        data = load_or_invalid(billing.SettleReview(), payload)
+        now = utcnow()
+        with self.db.session() as session:
+            attempt = Attempts(session).lock(str(attempt_id))
+            if attempt is None:
+                raise NotFound("Paiement introuvable.")
+            decision, events = books.settle_review(session, attempt, data, agent["account_id"], now)
+            for event_type, schema, event in events:
+                self.outbox.add(session, event_type, schema, event)
+            return billing.ReviewDecision().dump(_decision_view(decision, attempt))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_review_decisions(self, caller, limit=20):
+        """The régie's latest decisions on payments held for review, newest first."""
+        identity.require_role(caller, billing.REGIE_ROLES)
+        with self.db.session() as session:
+            found = Attempts(session).decisions(min(int(limit), 100))
+            views = [_decision_view(decision, attempt) for decision, attempt in found]
+            return billing.ReviewDecision(many=True).dump(views)
+
+    @rpc(expected_exceptions=EXPECTED)
     def export_payments(self, caller, start, end):
         """The payments received from ``start`` to ``end`` (days, Europe/Paris), as CSV."""
         identity.require_role(caller, billing.REGIE_ROLES)
@@ -134,6 +160,20 @@ class RegieEntrypoints:
             f"paiements-{start}-{end}.csv", content, "text/csv; charset=utf-8"
         )
         return billing.Document().dump(document)
+
+
+def _decision_view(decision, attempt) -> dict:
+    return {
+        "attempt_id": attempt.id,
+        "invoice_reference": attempt.invoice.reference,
+        "decision": decision.decision,
+        "decision_label": billing.SETTLEMENTS[decision.decision],
+        "amount_cents": decision.amount_cents,
+        "reason": decision.reason,
+        "decided_by": decision.decided_by,
+        "decided_at": decision.decided_at,
+        "payment_id": decision.payment_id,
+    }
 
 
 def _locked(session, invoice_id: str):

@@ -15,12 +15,16 @@ from billing.models import (
     CreditNote,
     FamilyAccess,
     FamilyQuotient,
+    FamilyQuotientChange,
     Invoice,
     InvoiceCounter,
+    InvoiceLine,
     Payment,
     PaymentAttempt,
     ProviderNotificationRow,
+    ReviewDecision,
 )
+from billing.pricing import Household, QuotientHistory
 
 BLOCKING_ATTEMPT_STATES = ("waiting", "review")
 """An invoice with such an attempt waits for the provider or the régie before a new payment."""
@@ -49,11 +53,17 @@ class Access:
 
     def accounts_of(self, invoice: Invoice) -> list[str]:
         """The accounts that see ``invoice``: its account, or those linked to its family."""
-        if invoice.account_id is not None:
-            return [invoice.account_id]
+        return self.accounts_of_debtor(invoice.family_id, invoice.account_id)
+
+    def accounts_of_debtor(self, family_id: str | None, account_id: str | None) -> list[str]:
+        """The account of a fee, or every account linked to the family."""
+        return [account_id] if account_id is not None else self.accounts_of_family(family_id)
+
+    def accounts_of_family(self, family_id: str) -> list[str]:
+        """Every account linked to the family (both parents may be), first linked first."""
         query = (
             select(FamilyAccess.account_id)
-            .where(FamilyAccess.family_id == invoice.family_id)
+            .where(FamilyAccess.family_id == family_id)
             .order_by(FamilyAccess.linked_at, FamilyAccess.id)
         )
         return list(self.session.scalars(query))
@@ -66,18 +76,32 @@ class Quotients:
         self.session = session
 
     def record(self, event: dict) -> None:
-        """Keep the most recent announcement: an older one arriving late changes nothing."""
+        """Keep the most recent announcement (an older one arriving late changes nothing), and
+        each one in the history by the day it is valid from."""
         values = {
             name: event[name]
             for name in ("family_id", "quotient_familial", "resident", "valid_from", "changed_at")
         }
-        statement = insert(FamilyQuotient).values(**values)
-        newer = FamilyQuotient.changed_at < statement.excluded.changed_at
-        self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[FamilyQuotient.family_id],
-                set_={name: statement.excluded[name] for name in values if name != "family_id"},
-                where=newer,
+        for model, key in (
+            (FamilyQuotient, ("family_id",)),
+            (FamilyQuotientChange, ("family_id", "valid_from")),
+        ):
+            statement = insert(model).values(**values)
+            self.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=list(key),
+                    set_={name: statement.excluded[name] for name in values if name not in key},
+                    where=model.changed_at < statement.excluded.changed_at,
+                )
+            )
+
+    def history(self, family_id: str) -> QuotientHistory:
+        """Every announcement of the family, each from the day it is valid."""
+        query = select(FamilyQuotientChange).where(FamilyQuotientChange.family_id == family_id)
+        return QuotientHistory(
+            tuple(
+                (row.valid_from, Household(row.quotient_familial, row.resident))
+                for row in self.session.scalars(query.order_by(FamilyQuotientChange.valid_from))
             )
         )
 
@@ -103,9 +127,12 @@ class Invoices:
         )
         return self.session.execute(statement).scalar_one()
 
-    def add(self, invoice: Invoice) -> Invoice:
+    def add(self, invoice: Invoice, lines: list[dict]) -> Invoice:
+        """The invoice and its lines (rows of ``invoice_lines``, one statement for all)."""
         self.session.add(invoice)
         self.session.flush()
+        if lines:
+            self.session.execute(insert(InvoiceLine), lines)
         return invoice
 
     def _loaded(self):
@@ -275,6 +302,17 @@ class Attempts:
             .order_by(PaymentAttempt.updated_at)
         )
         return list(self.session.scalars(query))
+
+    def decisions(self, limit: int) -> list[tuple[ReviewDecision, PaymentAttempt]]:
+        """The régie's latest decisions on reviews, newest first, with their attempt."""
+        query = (
+            select(ReviewDecision, PaymentAttempt)
+            .join(PaymentAttempt, PaymentAttempt.id == ReviewDecision.attempt_id)
+            .options(selectinload(PaymentAttempt.invoice))
+            .order_by(ReviewDecision.decided_at.desc(), ReviewDecision.id.desc())
+            .limit(limit)
+        )
+        return [(decision, attempt) for decision, attempt in self.session.execute(query)]
 
     def payment_of(self, attempt_id: str) -> Payment | None:
         return self.session.scalars(

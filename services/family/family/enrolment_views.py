@@ -32,6 +32,7 @@ def attendance_event(
         "family_id": family.identifier,
         "child_id": str(child.id),
         "child_first_name": child.first_name,
+        "child_birth_date": child.birth_date,
         "activity": activity.code,
         "activity_label": activity.label,
         "added": sorted(outcome.added),

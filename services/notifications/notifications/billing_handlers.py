@@ -16,10 +16,10 @@ from notifications.repository import Contacts
 
 class BillingMails:
     def _queue_billing_mail(self, session, event_type: str, event: dict) -> None:
-        to = billing_mails.recipient(event, Contacts(session).find)
-        rendered = None if to is None else self.composer.billing_mail(event_type, event, to)
-        if rendered is not None:
-            self.delivery.queue(session, event, rendered)
+        for to in billing_mails.recipients(event, Contacts(session).find):
+            rendered = self.composer.billing_mail(event_type, event, to)
+            if rendered is not None:
+                self.delivery.queue(session, event, rendered)
 
     @handle_event(billing.SERVICE, billing.INVOICE_ISSUED, billing.InvoiceIssued)
     def on_invoice_issued(self, session, event):
@@ -50,3 +50,20 @@ class BillingMails:
     def on_payment_under_review(self, session, event):
         """The régie checks a payment whose amount did not match: do not pay twice."""
         self._queue_billing_mail(session, billing.PAYMENT_UNDER_REVIEW, event)
+
+    @handle_event(
+        billing.SERVICE, billing.CHILDCARE_CERTIFICATE_ISSUED, billing.ChildcareCertificateIssued
+    )
+    def on_childcare_certificate_issued(self, session, event):
+        """The yearly childcare certificate can be downloaded from the invoices page."""
+        self._queue_billing_mail(session, billing.CHILDCARE_CERTIFICATE_ISSUED, event)
+
+    @handle_event(billing.SERVICE, billing.INVOICE_CANCELLED, billing.InvoiceCancelled)
+    def on_invoice_cancelled(self, session, event):
+        """The régie cancelled what was left to pay, with its reason."""
+        self._queue_billing_mail(session, billing.INVOICE_CANCELLED, event)
+
+    @handle_event(billing.SERVICE, billing.PAYMENT_TO_REFUND, billing.PaymentToRefund)
+    def on_payment_to_refund(self, session, event):
+        """The régie will refund a payment it held for review, with its reason."""
+        self._queue_billing_mail(session, billing.PAYMENT_TO_REFUND, event)

@@ -1,7 +1,8 @@
 """What each ``billing`` event says to the family or the account holder, free of nameko and SMTP.
 
-One e-mail per event: to the address a fee came with, otherwise to the first account linked
-to the family whose address the accounts projection knows (:mod:`notifications.contacts`).
+One e-mail per event and address: to the address a fee came with, otherwise to every
+account linked to the family (both parents) whose address the accounts projection knows
+(:mod:`notifications.contacts`), an address shared by two accounts written to once.
 A payment that settles an invoice is told once, by ``invoice_paid`` (with the receipt); a
 partial payment by ``payment_succeeded``. An attempt the citizen abandoned, or that expired,
 is not told: they left the payment page themselves.
@@ -24,19 +25,30 @@ def euros(cents: int) -> str:
     return f"{units:,}".replace(",", " ") + f",{rest:02d} €"
 
 
-def recipient(event: dict, find_contact: Callable[[str], Any]) -> str | None:
-    """The fee's address, or the first linked account's open, known address."""
+def recipients(event: dict, find_contact: Callable[[str], Any]) -> list[str]:
+    """The fee's address, or the open, known address of every account linked to the family
+    (both parents), each address once, in the order of the links."""
     if event.get("email"):
-        return event["email"]
+        return [event["email"]]
+    found: list[str] = []
     for account_id in event["account_ids"]:
         contact = find_contact(account_id)
-        if contact is not None and not contact.closed and contact.email:
-            return contact.email
-    return None
+        if contact is None or contact.closed or not contact.email:
+            continue
+        if contact.email.lower() not in {address.lower() for address in found}:
+            found.append(contact.email)
+    return found
 
 
 def billing_mail(event_type: str, event: dict, to: str, public_url: str) -> Mail | None:
     """The e-mail of a billing event, or None when that event is not told."""
+    if event_type == "childcare_certificate_issued":
+        context = {
+            "year": event["year"],
+            "amount": euros(event["amount_cents"]),
+            "invoices_link": f"{public_url.rstrip('/')}{INVOICES_PATH}",
+        }
+        return Mail(event_type, to, context)
     if event_type == "payment_succeeded" and event["balance_cents"] <= 0:
         return None
     if event_type == "invoice_issued" and event.get("reference"):
@@ -53,6 +65,8 @@ def billing_mail(event_type: str, event: dict, to: str, public_url: str) -> Mail
         context["due_date"] = date.fromisoformat(str(event["due_date"])).strftime("%d/%m/%Y")
     if event.get("balance_cents") is not None:
         context["balance"] = euros(event["balance_cents"])
+    if event.get("reason"):
+        context["reason"] = event["reason"]
     if event.get("payment_id"):
         context["receipt_link"] = f"{base}{INVOICES_PATH}/paiements/{event['payment_id']}/recu"
     return Mail(event_type, to, context)

@@ -18,11 +18,13 @@ from requests_service.appointments_calendar import PARIS, holiday_name
 from requests_service.appointments_domain import add_months
 
 REQUESTED, ACCEPTED, REFUSED, CANCELLED = "demandee", "acceptee", "refusee", "annulee"
+CANCELLED_BY_TOWN = "annulee_mairie"
 STATUS_LABELS = {
     REQUESTED: "Demandée",
     ACCEPTED: "Acceptée",
     REFUSED: "Refusée",
     CANCELLED: "Annulée par le demandeur",
+    CANCELLED_BY_TOWN: "Annulée par la mairie",
 }
 PAID_LABEL = "Acceptée, location payée"
 AGENT_ROLES = ("agent_vie_pratique", "admin")
@@ -200,8 +202,8 @@ def decide(store: HallBookings, booking: Any, agent: dict, data: dict, now: date
 def cancel(booking: Any, now: datetime) -> None:
     """The requester withdraws a request the town has not answered yet.
 
-    An accepted booking has an invoice in billing, which no event can cancel: renouncing it
-    goes through the town (the régie cancels the invoice)."""
+    An accepted booking has an invoice in billing: renouncing it goes through the town (the
+    régie cancels the invoice, and ``billing.invoice_cancelled`` cancels the booking)."""
     if booking.status != REQUESTED:
         raise Conflict(NOT_CANCELLABLE)
     booking.status, booking.updated_at = CANCELLED, now
@@ -213,6 +215,15 @@ def mark_paid(booking: Any, paid_at: datetime) -> bool:
     if booking is None or booking.status != ACCEPTED or booking.paid_at is not None:
         return False
     booking.paid_at, booking.updated_at = paid_at, paid_at
+    return True
+
+
+def cancel_by_town(booking: Any, cancelled_at: datetime) -> bool:
+    """The régie cancelled the rent's invoice: the accepted booking is cancelled and its date
+    free again; False when there is nothing to change (not accepted, or already paid)."""
+    if booking is None or booking.status != ACCEPTED or booking.paid_at is not None:
+        return False
+    booking.status, booking.updated_at = CANCELLED_BY_TOWN, cancelled_at
     return True
 
 

@@ -102,12 +102,12 @@ class HallEntrypoints:
     @handle_event(billing.SERVICE, billing.INVOICE_PAID, billing.InvoicePaid)
     def on_invoice_paid(self, session, event):
         """The rent of a booking is paid: other invoices (no ``SDF-`` reference) are ignored."""
-        booking_id = domain.parse_reference(event.get("reference"))
-        if booking_id is None:
-            return
-        found = HallBookings(session).get(booking_id, for_change=True)
-        if found is not None and domain.reference(found) == event["reference"]:
-            domain.mark_paid(found, event["occurred_at"])
+        domain.mark_paid(_booking_of(session, event), event["occurred_at"])
+
+    @handle_event(billing.SERVICE, billing.INVOICE_CANCELLED, billing.InvoiceCancelled)
+    def on_invoice_cancelled(self, session, event):
+        """The régie cancelled the rent's invoice: the accepted booking is cancelled."""
+        domain.cancel_by_town(_booking_of(session, event), event["occurred_at"])
 
     @rpc(expected_exceptions=EXPECTED)
     def list_hall_bookings(self, caller, status=None):
@@ -156,3 +156,12 @@ class HallEntrypoints:
                 raise NotFound(domain.NOT_FOUND)
             data = base64.b64encode(booking.insurance_data).decode()
             return {"content_type": booking.insurance_content_type, "data": data}
+
+
+def _booking_of(session, event: dict):
+    """The booking (locked) whose fee the invoice event names; None for any other invoice."""
+    booking_id = domain.parse_reference(event.get("reference"))
+    if booking_id is None:
+        return None
+    found = HallBookings(session).get(booking_id, for_change=True)
+    return found if found is not None and domain.reference(found) == event["reference"] else None

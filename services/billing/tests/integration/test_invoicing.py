@@ -3,6 +3,7 @@ one invoice per family and ``invoice_issued`` out; re-runs, corrections, two rep
 
 from __future__ import annotations
 
+import base64
 import itertools
 import os
 import subprocess
@@ -12,10 +13,19 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from billing import books, domain, invoicing
+from billing import books, domain, invoicing, pricing
 from billing.invoicing_repository import Attendance, month_bounds
-from billing.models import AttendanceDay, Base, CreditNote, Invoice, InvoicingRun, Payment
-from billing.repository import Invoices
+from billing.models import (
+    AttendanceDay,
+    Base,
+    BilledDay,
+    CreditNote,
+    Invoice,
+    InvoicingRun,
+    Payment,
+)
+from billing.repository import Access, Invoices
+from billing.tariffs import TARIFFS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -29,6 +39,7 @@ from chassis.testing.services import call
 from chassis.types import utcnow
 from contracts import family_activities, family_dossier
 from contracts.base import example
+from contracts.errors import NotFound
 
 JANUARY = "2027-01"
 T0 = datetime(2027, 1, 4, 8, tzinfo=UTC)
@@ -68,11 +79,12 @@ def quotient(family_id: str, value: int | None, resident: bool) -> dict:
     return event
 
 
-def run_cli(database_url: str, month: str) -> str:
-    """``python -m billing.invoicing MONTH`` as the régie runs it; its summary line."""
+def run_cli(database_url: str, month: str, module: str = "billing.invoicing") -> str:
+    """``python -m billing.invoicing MONTH`` (or another command of the régie) as the régie
+    runs it; its summary line."""
     env = {**os.environ, "BILLING_DATABASE_URL": database_url}
     done = subprocess.run(
-        [sys.executable, "-m", "billing.invoicing", month],
+        [sys.executable, "-m", module, month],
         env=env,
         capture_output=True,
         text=True,
@@ -340,3 +352,126 @@ def test_grand_livre_egal_factures_moins_paiements_moins_avoirs_sur_un_mois_gene
             views = [domain.invoice_view(invoice, date(2027, 1, 1)) for invoice in found]
             ledger = domain.ledger(views, Invoices(session).credit_cents(debtor))
             assert ledger["to_pay_cents"] - ledger["credit_cents"] == invoiced - paid - credited
+
+
+def test_l_attestation_de_frais_de_garde_compte_la_garde_payee_des_moins_de_6_ans(
+    container, db, database_url, dispatch, handled, link, events
+):
+    """Attendance with birth dates in, a month invoiced and paid in the year, the command run
+    twice: one certificate for the child under 6, meals and the older child left out, told
+    once to every linked parent, downloadable by them only."""
+    year = domain.paris_today(utcnow()).year
+    month = f"{year}-11"
+    day = lambda n: f"{month}-{n:02d}"  # noqa: E731
+    young, older = (
+        {"child_birth_date": f"{year - 4}-05-01"},
+        {"child_birth_date": f"{year - 7}-02-01"},
+    )
+    booked = [
+        attendance("7201", "c7201a", "garderie_soir", T0, added=[day(3), day(5)], **young),
+        attendance("7201", "c7201a", "accueil_matin", T0, added=[day(3)], **young),
+        attendance("7201", "c7201a", "restauration_scolaire", T0, added=[day(3)], **young),
+        attendance("7201", "c7201b", "garderie_soir", T0, added=[day(3)], **older),
+    ]
+    for event in booked:
+        dispatch(family_activities.SERVICE, family_activities.ATTENDANCE_CHANGED, event)
+    wait_until(lambda: handled(*booked), message="attendance projected")
+    parents = [str(uuid.uuid4()), str(uuid.uuid4())]
+    for account_id in parents:
+        link("7201", account_id)
+
+    def linked() -> bool:
+        with Session(db) as session:
+            return len(Access(session).accounts_of_family("7201")) == 2
+
+    wait_until(linked, message="both parents linked")
+
+    sessions = Sessions(db, Base.metadata)
+    outbox = OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))
+    with sessions.session() as session:
+        invoicing.invoice_family(session, outbox, "7201", month, utcnow(), invoicing.Summary(month))
+    (invoice,) = invoices_of(db, "7201")
+    with sessions.session() as session:
+        payment = Payment(
+            id=domain.new_id(),
+            family_id="7201",
+            amount_cents=invoice.total_cents,
+            method="cheque",
+            paid_at=utcnow(),
+        )
+        books.receive(session, Invoices(session).lock(invoice.id), payment, "cheque")
+        childcare = session.scalar(
+            select(func.sum(BilledDay.cents)).where(
+                BilledDay.child_id == "c7201a",
+                BilledDay.activity.in_(["garderie_soir", "accueil_matin"]),
+            )
+        )
+
+    assert run_cli(database_url, str(year), "billing.certificates").startswith(
+        f"Attestations {year} : "
+    )
+    assert run_cli(database_url, str(year), "billing.certificates").startswith(
+        f"Attestations {year} : "
+    )
+    told = events.next_of("childcare_certificate_issued")
+    while told["family_id"] != "7201":
+        told = events.next_of("childcare_certificate_issued")
+    assert (told["year"], told["amount_cents"], told["account_ids"]) == (year, childcare, parents)
+    outbox_rows = tables.table(Base.metadata, tables.OUTBOX)
+    with Session(db) as session:
+        announced = session.scalars(
+            select(outbox_rows.c.payload).where(
+                outbox_rows.c.event_type == "childcare_certificate_issued"
+            )
+        ).all()
+    assert [p["family_id"] for p in announced].count("7201") == 1  # the re-run told nobody
+
+    (certificate,) = [
+        c for c in call(container, "list_certificates", parent(parents[0])) if c["year"] == year
+    ]
+    assert certificate["family_id"] == "7201" and certificate["amount_cents"] == childcare
+    assert [c["first_name"] for c in certificate["children"]] == ["Léa"]
+    document = call(container, "certificate_pdf", parent(parents[1]), "7201", year)
+    assert document["filename"] == f"attestation-frais-de-garde-{year}-7201.pdf"
+    assert base64.b64decode(document["content_base64"]).startswith(b"%PDF")
+    with pytest.raises(NotFound):
+        call(container, "certificate_pdf", parent(str(uuid.uuid4())), "7201", year)
+
+
+def test_chaque_jour_est_facture_au_quotient_valable_ce_jour_meme_change_plus_tard(
+    db, dispatch, handled
+):
+    """Two announcements valid from two days of March, then one valid from April: March is
+    billed day by day with the quotient valid that day, and April's never reprices it."""
+    march = [
+        {**quotient("7301", 430, True), "valid_from": "2027-03-01"},
+        {**quotient("7301", 2000, True), "valid_from": "2027-03-15"},
+    ]
+    meals = attendance(
+        "7301", "c7301", "restauration_scolaire", T0, added=["2027-03-02", "2027-03-16"]
+    )
+    for event in march:
+        dispatch(family_dossier.SERVICE, family_dossier.QUOTIENT_CHANGED, event)
+    dispatch(family_activities.SERVICE, family_activities.ATTENDANCE_CHANGED, meals)
+    wait_until(lambda: handled(*march, meals), message="quotients and days projected")
+
+    sessions = Sessions(db, Base.metadata)
+    outbox = OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))
+
+    def invoice_march() -> invoicing.Summary:
+        summary = invoicing.Summary("2027-03")
+        with sessions.session() as session:
+            invoicing.invoice_family(session, outbox, "7301", "2027-03", utcnow(), summary)
+        return summary
+
+    assert invoice_march().invoices == 1
+    (invoice,) = invoices_of(db, "7301")
+    grid = pricing.tariff_on(TARIFFS, "restauration_scolaire", date(2027, 3, 16))
+    high = pricing.day_cents(grid, pricing.Household(2000, True))
+    assert [line.amount_cents for line in invoice.lines] == [150, high] and high > 150
+
+    april = {**quotient("7301", 100, True), "valid_from": "2027-04-01"}
+    dispatch(family_dossier.SERVICE, family_dossier.QUOTIENT_CHANGED, april)
+    wait_until(lambda: handled(april), message="April's quotient projected")
+    again = invoice_march()
+    assert (again.invoices, again.credit_notes) == (0, 0)

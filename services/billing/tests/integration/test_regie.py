@@ -120,7 +120,7 @@ def test_file_de_verification_et_export_comptable(container, issue_invoice, link
         call(container, "export_payments", REGIE, today, "2020-01-01")
 
 
-def test_annuler_le_reste_a_payer_par_un_avoir(container, issue_invoice, link):
+def test_annuler_le_reste_a_payer_par_un_avoir(container, issue_invoice, link, events):
     parent, invoice_id = linked_invoice(container, issue_invoice, link, "4503")
     with pytest.raises(Forbidden):
         call(container, "cancel_invoice", parent, invoice_id, {"reason": "Je ne veux pas payer"})
@@ -137,6 +137,11 @@ def test_annuler_le_reste_a_payer_par_un_avoir(container, issue_invoice, link):
     assert (seen["status_label"], seen["payable_online"]) == ("Annulée", False)
     assert seen["not_payable_reason"] == "Cette facture a été annulée par la régie."
     assert [p["amount_cents"] for p in seen["payments"]] == [1440]
+    told = events.next_of("invoice_cancelled")
+    while told["invoice_id"] != invoice_id:
+        told = events.next_of("invoice_cancelled")
+    assert (told["amount_cents"], told["reason"]) == (9440 - 1440, "Absence justifiée")
+    assert told["account_ids"] == [parent["account_id"]] and told["credit_note_id"]
     with pytest.raises(Conflict, match="rien à annuler"):
         call(container, "cancel_invoice", REGIE, invoice_id, {"reason": "Encore"})
 
@@ -162,3 +167,67 @@ def test_un_seul_rappel_par_facture_impayee_apres_l_echeance(container, issue_in
         ).all()
     assert reminders == [unpaid]
     assert all(marked)
+
+
+def held_for_review(container, issue_invoice, link, family_id: str, paid_cents: int) -> tuple:
+    """A parent's online payment of ``paid_cents`` for an invoice of 94,40 €, held for review."""
+    parent, invoice_id = linked_invoice(container, issue_invoice, link, family_id)
+    started = call(container, "start_payment", parent, invoice_id)
+    simulator = Simulator(KEY)
+    simulator.switches = {**DEFAULT_SWITCHES, "paid_amount_cents": paid_cents}
+    body = urlencode(simulator.ipn(started["form"], OUTCOMES["pay"], "PAY"))
+    call(container, "record_notification", ANONYMOUS, "systempay", {"body": body})
+    return parent, invoice_id, started["attempt_id"]
+
+
+def test_la_regie_affecte_ou_rembourse_un_paiement_en_verification(
+    container, issue_invoice, link, events
+):
+    parent, invoice_id, attempt_id = held_for_review(container, issue_invoice, link, "4505", 9450)
+    allocate = {"decision": "affecter", "amount_cents": 9450, "reason": ""}
+    with pytest.raises(Forbidden):
+        call(container, "settle_review", parent, attempt_id, allocate)
+    with pytest.raises(Invalid) as bad:
+        call(container, "settle_review", REGIE, attempt_id, {"decision": "rembourser"})
+    assert set(bad.value.fields) == {"amount_cents"}
+    no_reason = {"decision": "rembourser", "amount_cents": 9450}
+    with pytest.raises(Invalid) as bad:
+        call(container, "settle_review", REGIE, attempt_id, no_reason)
+    assert bad.value.fields == {"reason": ["Indiquez pourquoi ce paiement sera remboursé."]}
+    decided = call(container, "settle_review", REGIE, attempt_id, allocate)
+    assert (decided["decision_label"], decided["decided_by"]) == (
+        "Affecter à la facture",
+        REGIE["account_id"],
+    )
+    seen = call(container, "get_invoice", parent, invoice_id)
+    assert (seen["status"], seen["payments"][0]["amount_cents"]) == ("payee", 9450)
+    assert call(container, "list_invoices", parent)["credit_cents"] == 10  # what exceeded
+    paid = events.next_of("invoice_paid")
+    while paid["invoice_id"] != invoice_id:
+        paid = events.next_of("invoice_paid")
+    assert paid["payment_id"] == decided["payment_id"]
+    with pytest.raises(Conflict, match="déjà été prise"):
+        call(container, "settle_review", REGIE, attempt_id, allocate)
+    attempt = call(container, "get_payment_attempt", parent, attempt_id)
+    assert (attempt["state"], attempt["final"]) == ("paid", True)
+
+    other_parent, other_invoice, other_attempt = held_for_review(
+        container, issue_invoice, link, "4506", 100
+    )
+    refund = {"decision": "rembourser", "amount_cents": 100, "reason": "Montant incomplet"}
+    call(container, "settle_review", REGIE, other_attempt, refund)
+    told = events.next_of("payment_to_refund")
+    assert (told["attempt_id"], told["amount_cents"], told["reason"]) == (
+        other_attempt,
+        100,
+        "Montant incomplet",
+    )
+    seen = call(container, "get_invoice", other_parent, other_invoice)
+    assert (seen["status"], seen["payments"], seen["payable_online"]) == ("a_payer", [], True)
+    assert (
+        call(container, "get_payment_attempt", other_parent, other_attempt)["state"] == "to_refund"
+    )
+    queue = {item["attempt_id"] for item in call(container, "list_review_queue", REGIE)}
+    assert not queue & {attempt_id, other_attempt}
+    logged = call(container, "list_review_decisions", REGIE)
+    assert [d["attempt_id"] for d in logged[:2]] == [other_attempt, attempt_id]

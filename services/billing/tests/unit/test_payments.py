@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from billing import payments
 from billing.payments import FAILED_STATES, OPEN_STATES, Verdict, decide
+
+from contracts.errors import Conflict
 
 
 def verdict(state: str, amount: int | None = 9440, currency: str | None = "978") -> Verdict:
@@ -47,3 +50,17 @@ def test_l_attente_ne_fait_qu_avancer():
 def test_une_verification_en_cours_n_est_pas_defaite():
     assert decide("review", 9440, verdict("paid")).action == "ignore"
     assert decide("review", 9440, verdict("refused")).action == "ignore"
+
+
+def test_la_regie_tranche_une_verification_une_seule_fois():
+    assert payments.settle("review", "affecter") == "paid"
+    assert payments.settle("review", "rembourser") == "to_refund"
+    for state in ("paid", "to_refund", "waiting", "refused"):
+        with pytest.raises(Conflict):
+            payments.settle(state, "affecter")
+
+
+def test_un_paiement_a_rembourser_ne_bouge_plus():
+    for status in ("paid", "refused", "waiting"):
+        verdict = Verdict("a", status, 9440, payments.CURRENCY_EUR, "t")
+        assert payments.decide("to_refund", 9440, verdict).action == "ignore"

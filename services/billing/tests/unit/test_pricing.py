@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from billing import pricing
 from billing.books import Line
-from billing.pricing import AttendanceDay, Household
+from billing.pricing import AttendanceDay, Household, QuotientHistory
 from billing.tariffs import TARIFFS, Bracket, Tariff
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -134,3 +134,32 @@ def test_une_correction_ramene_le_mois_a_ce_qui_est_du(first, then, household):
     again = pricing.correction(now, billed)
     assert (again.to_invoice, again.to_credit) == ([], [])
     assert all(p.cents > 0 for p in fix.to_invoice) and all(c > 0 for _, c in fix.to_credit)
+
+
+history_changes = st.lists(
+    st.tuples(st.dates(date(2026, 9, 1), date(2027, 8, 31)), households), max_size=5
+).map(lambda found: QuotientHistory(tuple(sorted(dict(found).items()))))
+
+
+@given(attendance, history_changes, households, st.integers(1, 400))
+def test_un_changement_de_quotient_ulterieur_ne_reprice_jamais_un_mois_passe(
+    days, history, later, after
+):
+    """A quotient valid from a day after the month leaves every day of the month as it was."""
+    last = max((d.day for d in days), default=date(2027, 1, 31))
+    changed = QuotientHistory((*history.changes, (last + timedelta(days=after), later)))
+    assert pricing.price(days, history, [CANTEEN]) == pricing.price(days, changed, [CANTEEN])
+
+
+@given(attendance, history_changes)
+def test_chaque_jour_est_facture_au_quotient_valable_ce_jour(days, history):
+    for p in pricing.price(days, history, [CANTEEN]):
+        household = history.on(p.attendance.day)
+        expected = pricing.day_cents(CANTEEN, household, p.attendance.status == "unbooked")
+        assert p.cents == expected
+
+
+def test_avant_le_premier_quotient_connu_la_tranche_la_plus_haute():
+    history = QuotientHistory(((date(2027, 1, 10), Household(430, True)),))
+    assert history.on(date(2027, 1, 9)) == Household()
+    assert history.on(date(2027, 1, 10)) == history.on(date(2027, 6, 1)) == Household(430, True)

@@ -63,6 +63,7 @@ def test_l_inscription_reserve_la_semaine_type_sauf_les_jours_dont_la_limite_est
     assert event["added"] == expected and event["removed"] == [] and event["absences"] == []
     assert event["changed_by"] == "famille" and event["account_ids"] == [parent["account_id"]]
     assert event["child_first_name"] == "Léa" and event["waiting_list_promotion"] is False
+    assert event["child_birth_date"] == "2018-04-02"  # billing's childcare certificate
 
 
 def test_changer_un_jour_avant_la_limite_puis_une_absence_apres(

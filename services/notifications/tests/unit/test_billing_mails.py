@@ -9,7 +9,7 @@ import pytest
 from contracts import billing
 from contracts.base import example
 from contracts.catalogue import EVENTS
-from notifications.billing_mails import recipient
+from notifications.billing_mails import recipients
 from notifications.rendering import MailComposer, make_environment
 
 PUBLIC_URL = "https://portail.ville-caluire.fr/"
@@ -65,14 +65,27 @@ def test_une_verification_dit_de_ne_pas_payer_deux_fois():
     assert "Ne payez pas une seconde fois" in render(billing.PAYMENT_UNDER_REVIEW).text
 
 
-def test_destinataire_frais_puis_premier_compte_lie_connu_et_ouvert():
+def test_destinataires_frais_puis_chaque_compte_lie_connu_et_ouvert_une_fois():
     fee = golden(billing.INVOICE_PAID)
-    assert recipient(fee, contacts()) == "x@exemple.fr"
-    family = golden(billing.INVOICE_ISSUED, account_ids=["ferme", "inconnu", PARENT])
+    assert recipients(fee, contacts()) == ["x@exemple.fr"]
+    linked = ["ferme", "inconnu", PARENT, "second", "meme_adresse"]
+    family = golden(billing.INVOICE_ISSUED, account_ids=linked)
     closed = SimpleNamespace(closed=True, email="ancien@exemple.fr")
     parent = SimpleNamespace(closed=False, email="helene@exemple.fr")
-    assert recipient(family, contacts(ferme=closed, **{PARENT: parent})) == "helene@exemple.fr"
-    assert recipient(family, contacts()) is None
+    second = SimpleNamespace(closed=False, email="paul@exemple.fr")
+    same = SimpleNamespace(closed=False, email="Helene@Exemple.fr")
+    known = contacts(ferme=closed, second=second, meme_adresse=same, **{PARENT: parent})
+    assert recipients(family, known) == ["helene@exemple.fr", "paul@exemple.fr"]
+    assert recipients(family, contacts()) == []
+
+
+def test_l_attestation_de_frais_de_garde_donne_l_annee_le_montant_et_le_lien():
+    mail = render(billing.CHILDCARE_CERTIFICATE_ISSUED)
+    assert mail.subject == "Votre attestation de frais de garde 2026"
+    assert (
+        "412,50 €" in mail.text and "https://portail.ville-caluire.fr/famille/factures" in mail.text
+    )
+    assert 'href="https://portail.ville-caluire.fr/famille/factures"' in mail.html
 
 
 def test_le_rappel_d_echeance_donne_le_reste_a_payer_et_ou_payer():
@@ -85,3 +98,17 @@ def test_le_rappel_d_echeance_donne_le_reste_a_payer_et_ou_payer():
 def test_une_facture_de_frais_n_est_pas_annoncee_deux_fois():
     """The salle des fêtes' acceptance (requests.fee_due) already says what to pay."""
     assert render(billing.INVOICE_ISSUED, reference="SDF-2027-000012") is None
+
+
+def test_une_facture_annulee_donne_le_montant_annule_et_le_motif():
+    mail = render(billing.INVOICE_CANCELLED)
+    assert mail.subject == "Facture DIV-0-202705-4 annulée"
+    assert "450,00 €" in mail.text and "La mairie a besoin de la salle ce jour-là." in mail.text
+    assert "ce jour-l\u00e0" in mail.text or "ce jour-là" in mail.html
+
+
+def test_un_paiement_a_rembourser_le_dit_avec_le_motif():
+    mail = render(billing.PAYMENT_TO_REFUND)
+    assert mail.subject == "Votre paiement pour la facture PERI-4217-202612-1 sera remboursé"
+    assert "104,40 €" in mail.text and "la différence est remboursée" in mail.text
+    assert "reste à payer" in mail.text

@@ -2,7 +2,8 @@
 insurance certificate, availability, acceptance publishing ``fee_due`` exactly as billing
 expects, refusal with a reason, and never two accepted bookings on the same time, even when
 two agents accept at once; billing's ``invoice_paid`` marking a booking paid, and the
-requester withdrawing a request not answered yet."""
+requester withdrawing a request not answered yet; billing's ``invoice_cancelled`` cancelling an
+accepted booking."""
 
 from __future__ import annotations
 
@@ -265,3 +266,23 @@ def test_le_demandeur_annule_sa_demande_tant_qu_elle_attend(container):
     assert (
         call(container, "get_hall_booking", HOLDER, accepted["reference"])["status"] == "acceptee"
     )
+
+
+def test_la_regie_annule_la_facture_et_la_location_acceptee_est_annulee(container, dispatch):
+    day = a_saturday(14)
+    sent = accepted_request(container, day)
+    other = {**example("invoice_cancelled"), "event_id": str(uuid.uuid4()), "reference": None}
+    cancelled = {**other, "event_id": str(uuid.uuid4()), "reference": sent["reference"]}
+    for event in (other, cancelled, cancelled):
+        dispatch("billing", "invoice_cancelled", event)
+    wait_until(
+        lambda: (
+            call(container, "get_hall_booking", HOLDER, sent["reference"])["status"]
+            == "annulee_mairie"
+        ),
+        message="the booking cancelled by the town",
+    )
+    shown = call(container, "get_hall_booking", HOLDER, sent["reference"])
+    assert (shown["status_label"], shown["paid_at"]) == ("Annulée par la mairie", None)
+    again = accepted_request(container, day)  # the date is free again
+    assert call(container, "get_hall_booking", HOLDER, again["reference"])["status"] == "acceptee"
