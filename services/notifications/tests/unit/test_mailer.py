@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from types import SimpleNamespace
 
-from notifications.mailer import build_email, message_id
+import pytest
+
+from notifications.mailer import build_email, email_bytes, message_id
 
 SENDER = "Ville de Caluire-et-Cuire <ne-pas-repondre@ville-caluire.fr>"
 
@@ -39,3 +41,71 @@ def test_email_has_text_and_html_and_a_stable_message_id():
         == message_id(outgoing("x"), SENDER)
         == "<notification-42@ville-caluire.fr>"
     )
+
+
+def parsed(message: SimpleNamespace, sender: str = SENDER):
+    return message_from_bytes(email_bytes(message, sender), policy=policy.default)
+
+
+def test_written_email_reads_as_the_built_one():
+    message = outgoing("Votre signalement ESP-2026-000123 a bien été reçu — éclairage public")
+    message.text_body = (
+        "Bonjour,\n.\nUne ligne très longue " + "é" * 120 + " fin\nespace final \n=3D\n\nFin"
+    )
+    message.html_body = "<p>Été</p>\n<p>" + "x" * 200 + "</p>"
+    written, built = (
+        parsed(message),
+        message_from_bytes(build_email(message, SENDER).as_bytes(), policy=policy.default),
+    )
+    for header in ("From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted"):
+        assert written[header] == built[header], header
+    assert [p.get_content_type() for p in written.iter_parts()] == ["text/plain", "text/html"]
+    text, html = (part.get_content() for part in written.iter_parts())
+    assert text.replace("\r\n", "\n").rstrip("\n") == message.text_body
+    assert html.replace("\r\n", "\n").rstrip("\n") == message.html_body
+    raw = email_bytes(message, SENDER)
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+
+
+def test_written_email_encodes_an_accented_sender_name_and_keeps_a_short_subject():
+    sender = "Mairie de Lyon — Écoute <ecoute@lyon.fr>"
+    message = parsed(outgoing("Sujet"), sender)
+    assert message["From"] == sender
+    assert message["Subject"] == "Sujet"
+    assert email_bytes(outgoing("Sujet"), sender).isascii()
+
+
+def test_email_with_attachments_is_built_by_the_email_package():
+    message = outgoing("Rendez-vous")
+    message.attachments = [
+        {"filename": "rdv.ics", "content_type": "text/calendar", "data": "QkVHSU4="}
+    ]
+    parts = [p.get_content_type() for p in parsed(message).iter_parts()]
+    assert parts == ["multipart/alternative", "text/calendar"]
+
+
+def test_an_address_with_a_line_break_is_refused_not_written():
+    message = outgoing("Sujet")
+    message.recipient = "camille.martin@example.org\nBcc: x@example.net"
+    with pytest.raises(ValueError):
+        email_bytes(message, SENDER)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Votre signalement ESP-2026-000123 a bien été reçu",
+        "Été",
+        "é" * 100,
+        "Réponse =?utf-8?q?piège?= à la demande  DEM-2026-000001\tfin",
+        "Un sujet ASCII très " + "long " * 30,
+    ],
+)
+def test_subjects_read_back_unchanged_and_ascii_words_stay_readable(subject):
+    raw = email_bytes(outgoing(subject), SENDER)
+    assert parsed(outgoing(subject))["Subject"] == subject
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78
+    if "ESP-2026-000123" in subject:
+        assert b"ESP-2026-000123" in head
