@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -24,8 +26,8 @@ from sqlalchemy import String, create_engine, make_url, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis import tables
-from chassis.database import Database
-from chassis.events import handle_event
+from chassis.database import Database, Sessions
+from chassis.events import _run_once, handle_event
 from chassis.health import Health
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
@@ -322,3 +324,44 @@ def test_database_outage_makes_the_service_unready_but_alive(start, amqp_uri, da
         assert get_json(f"http://{address}/readyz") == (200, ready)
     finally:
         proxy.close()
+
+
+FIRST_COPY = """
+import sys, time
+from sqlalchemy import MetaData, create_engine
+from chassis import tables
+from chassis.database import Sessions
+from chassis.events import _run_once
+metadata = MetaData()
+tables.install(metadata)
+def body(session):
+    print("body started", flush=True)
+    time.sleep(1.0)
+engine = create_engine(sys.argv[1])
+_run_once(Sessions(engine, metadata), "test.handler", "thing_created", "e-1", body)
+"""
+
+
+def test_concurrent_copy_of_an_event_waits_and_skips_the_handler(databases):
+    """While one worker handles an event (its transaction still open), a second copy does
+    not run the handler: it waits for the first one's commit, then skips. So what a handler
+    does outside its database (an e-mail sent before the commit) happens once."""
+    _, consumer_url = databases
+    first = subprocess.Popen(
+        [sys.executable, "-P", "-c", FIRST_COPY, consumer_url],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert first.stdout.readline().strip() == "body started"
+        engine = create_engine(consumer_url)
+        ran = []
+        try:
+            sessions = Sessions(engine, ConsumerBase.metadata)
+            _run_once(sessions, "test.handler", THING_CREATED, "e-1", lambda s: ran.append(1))
+        finally:
+            engine.dispose()
+        assert first.wait(timeout=30) == 0
+        assert ran == []
+    finally:
+        first.kill()
