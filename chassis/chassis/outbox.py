@@ -27,7 +27,7 @@ import uuid
 from datetime import timedelta
 
 from marshmallow import Schema
-from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.amqp.publish import UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import get_event_exchange
 from nameko.extensions import DependencyProvider
@@ -40,6 +40,7 @@ from chassis.database import Database, Sessions
 from chassis.retention import redact
 from chassis.types import utcnow
 from contracts.catalogue import redacted_once_published
+from contracts.publishing import KeptPublisher
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ class Outbox(DependencyProvider):
         self.table = tables.table(database.base.metadata, tables.OUTBOX)
         self.exchange = get_event_exchange(self.container.service_name, self.container.config)
         amqp_uri = self.container.config.get("OUTBOX_AMQP_URI") or config.setting("OUTBOX_AMQP_URI")
-        self.publisher = Publisher(
+        self.publisher = KeptPublisher(
             amqp_uri or self.container.config[AMQP_URI_CONFIG_KEY],
             use_confirms=True,
             mandatory=True,
