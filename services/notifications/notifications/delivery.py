@@ -13,7 +13,9 @@ transaction, once the handler's body is over, just before its commit (SQLAlchemy
 ``before_commit``), and the outcome (sent, or a failed attempt and its retry time) is committed
 with the row: one transaction per e-mail instead of two, and no wait for another greenthread.
 If that commit fails after the e-mail left, the event is handled again and the e-mail sent
-again (at least once, never lost). A handler that raises sends nothing: its transaction ends
+again (at least once, never lost). For 30 s after the relay could not be reached
+(``SmtpMailer.reachable_lately``), handlers only store their messages and wake the loop after
+their commit, so an SMTP outage does not hold every handler for a connection timeout. A handler that raises sends nothing: its transaction ends
 without commit. Two copies of one event never both send: the handler's idempotence row is
 claimed first (``chassis.events``), so a concurrent copy waits for the first one's outcome.
 
@@ -34,6 +36,7 @@ bad message never stalls the queue.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter
@@ -67,15 +70,23 @@ class MessageQueue:
     def __init__(self, mailer: SmtpMailer) -> None:
         self._mailer = mailer
         self._pending: list[tuple[Messages, OutgoingMessage]] = []
-        self.queued = 0
+        self.left_for_loop = 0
 
     def queue(self, session: Session, event: dict, rendered: Rendered) -> None:
-        """Store the message as pending and due at once; it is sent as the session commits."""
+        """Store the message as pending and due at once; it is sent as the session commits,
+        or by the delivery loop after the commit while the relay was unreachable lately."""
         messages = Messages(session)
+        message = messages.add(event["event_id"], rendered, utcnow())
+        if not self._mailer.reachable_lately():
+            self.left_for_loop += 1
+            return
         if not self._pending:
             orm_events.listen(session, "before_commit", self._send_pending, once=True)
-        self._pending.append((messages, messages.add(event["event_id"], rendered, utcnow())))
-        self.queued += 1
+            orm_events.listen(session, "after_soft_rollback", self._forget_pending, once=True)
+        self._pending.append((messages, message))
+
+    def _forget_pending(self, session: Session, previous_transaction: Any) -> None:
+        self._pending = []  # rolled back with their rows: nothing to send
 
     def _send_pending(self, session: Session) -> None:
         pending, self._pending = self._pending, []
@@ -148,6 +159,12 @@ class Delivery(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> MessageQueue:
         return MessageQueue(self.mailer.mailer)
+
+    def worker_teardown(self, worker_ctx) -> None:
+        """The worker's transaction is over: send what it left to the loop now."""
+        queue = worker_ctx.service.__dict__.get(self.attr_name)
+        if isinstance(queue, MessageQueue) and queue.left_for_loop:
+            self.loop.wake()
 
     def _deliver_one(self) -> bool:
         """One step of the loop: one message."""
