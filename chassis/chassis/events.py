@@ -32,8 +32,7 @@ from collections.abc import Callable
 from marshmallow import Schema, ValidationError
 from nameko_amqp_retry import Backoff
 from nameko_amqp_retry.events import EventHandler as RetryingEventHandler
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert
 
 from chassis import retry_routing, tables
 from chassis.database import Database, Sessions
@@ -185,33 +184,23 @@ def handle_event(
 def _run_once(
     sessions: Sessions, handler: str, event_type: str, event_id: str, body: Callable
 ) -> None:
+    """Run ``body`` in the transaction that records ``event_id`` as handled by ``handler``.
+
+    The row is claimed first, in one statement (``INSERT ... ON CONFLICT DO NOTHING``): an
+    event already handled inserts nothing and is skipped; a copy handled at the same moment
+    by another worker waits on the primary key until that worker's transaction ends, then
+    is skipped (committed) or runs (rolled back). So a handler's effects outside the
+    database (an e-mail sent in the handler) happen in one worker only.
+    """
     table = tables.table(sessions.metadata, tables.PROCESSED)
-    try:
-        with sessions.session() as session:
-            seen = session.execute(
-                select(table.c.event_id).where(
-                    table.c.event_id == event_id, table.c.handler == handler
-                )
-            ).first()
-            if seen:
-                log.info("event %s already handled by %s: skipped", event_id, handler)
-                return
-            body(session)
-            session.execute(
-                table.insert().values(
-                    event_id=event_id,
-                    event_type=event_type,
-                    handler=handler,
-                    processed_at=utcnow(),
-                )
-            )
-    except IntegrityError:
-        # The same event was handled concurrently by another worker: its effect is committed.
-        with sessions.session() as session:
-            if session.execute(
-                select(table.c.event_id).where(
-                    table.c.event_id == event_id, table.c.handler == handler
-                )
-            ).first():
-                return
-        raise
+    claim = (
+        insert(table)
+        .values(event_id=event_id, event_type=event_type, handler=handler, processed_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(table.c.event_id)
+    )
+    with sessions.session() as session:
+        if session.execute(claim).first() is None:
+            log.info("event %s already handled by %s: skipped", event_id, handler)
+            return
+        body(session)

@@ -22,16 +22,17 @@ fields its event declares ``redacted_once_published`` (``chassis.retention.redac
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from datetime import timedelta
 
 from marshmallow import Schema
-from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.amqp.publish import UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import get_event_exchange
 from nameko.extensions import DependencyProvider
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from chassis import config, tables
@@ -40,6 +41,7 @@ from chassis.database import Database, Sessions
 from chassis.retention import redact
 from chassis.types import utcnow
 from contracts.catalogue import redacted_once_published
+from contracts.publishing import KeptPublisher
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +108,7 @@ class Outbox(DependencyProvider):
         self.table = tables.table(database.base.metadata, tables.OUTBOX)
         self.exchange = get_event_exchange(self.container.service_name, self.container.config)
         amqp_uri = self.container.config.get("OUTBOX_AMQP_URI") or config.setting("OUTBOX_AMQP_URI")
-        self.publisher = Publisher(
+        self.publisher = KeptPublisher(
             amqp_uri or self.container.config[AMQP_URI_CONFIG_KEY],
             use_confirms=True,
             mandatory=True,
@@ -149,7 +151,11 @@ class Outbox(DependencyProvider):
 
 
 def relay_once(sessions: Sessions, table, publish) -> int:
-    """Publish one batch of due rows, in order; returns how many rows were looked at."""
+    """Publish one batch of due rows, in order; returns how many rows were looked at.
+
+    The rows published are marked together, in one statement, in the batch's transaction;
+    a row left unmarked by a crash is published again (at least once, never lost).
+    """
     now = utcnow()
     with sessions.session() as session:
         rows = session.execute(
@@ -160,19 +166,46 @@ def relay_once(sessions: Sessions, table, publish) -> int:
             .limit(BATCH_SIZE)
             .with_for_update(skip_locked=True)
         ).all()
-        for row in rows:
-            try:
-                publish(row.event_type, row.payload, row.correlation_id)
-            except UndeliverableMessage:
-                session.execute(_unroutable(table, row))
-            except Exception as exc:
-                log.warning("event %s (%s) not published: %r", row.event_id, row.event_type, exc)
-                session.execute(_retry_later(table, row, repr(exc)))
-                return 0  # the broker is unreachable: the rest of the batch would fail too
-            else:
-                published = {"published_at": utcnow(), "attempts": row.attempts + 1}
-                session.execute(_mark(table, row, payload=_redacted(row), **published))
+        published: list[dict] = []
+        try:
+            for row in rows:
+                try:
+                    publish(row.event_type, row.payload, row.correlation_id)
+                except UndeliverableMessage:
+                    session.execute(_unroutable(table, row))
+                except Exception as exc:
+                    log.warning(
+                        "event %s (%s) not published: %r", row.event_id, row.event_type, exc
+                    )
+                    session.execute(_retry_later(table, row, repr(exc)))
+                    return 0  # the broker is unreachable: the rest of the batch would fail too
+                else:
+                    published.append(
+                        {
+                            "row_id": row.id,
+                            "published_at": utcnow(),
+                            "attempts": row.attempts + 1,
+                            "payload": _redacted(row),
+                        }
+                    )
+        finally:
+            if published:
+                session.execute(_mark_published(table), published)
         return len(rows)
+
+
+@functools.cache
+def _mark_published(table):
+    """``UPDATE ... WHERE id = :row_id`` for many rows at once (one executemany)."""
+    return (
+        table.update()
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            published_at=bindparam("published_at"),
+            attempts=bindparam("attempts"),
+            payload=bindparam("payload"),
+        )
+    )
 
 
 def _mark(table, row, **values):

@@ -16,7 +16,9 @@ happen before nameko starts:
 - a caller's error that the entrypoint declares (``expected_exceptions``: a wrong password, an
   invalid form, a refused caller) is logged by nameko as a WARNING with its traceback, which
   reads like a crash; it is kept as one INFO line with its message, no traceback (the
-  worker's own line already names the outcome). Unexpected errors keep their traceback.
+  worker's own line already names the outcome). Unexpected errors keep their traceback;
+- RPC requests and replies are published on kept connections
+  (:func:`contracts.publishing.use_kept_publishers`), not one ``Connection`` object each.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 from amqp.abstract_channel import IGNORED_METHOD_DURING_CHANNEL_CLOSE
 
 from chassis import config
+from contracts.publishing import use_kept_publishers
 
 
 class ClosingChannelNoise(logging.Filter):
@@ -59,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     logging.getLogger("amqp").addFilter(ClosingChannelNoise())
     logging.getLogger("nameko.containers").addFilter(ExpectedErrorTraceback())
+    use_kept_publishers()
     from nameko.cli.main import main as nameko_main
 
     sys.argv = ["nameko", "run", *arguments]

@@ -49,6 +49,10 @@ if importlib.util.find_spec("librabbitmq") is None:
 from nameko.exceptions import BadRequest, RemoteError, RpcTimeout, UnknownService  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
+from contracts.publishing import use_kept_publishers  # noqa: E402
+
+use_kept_publishers()  # RPC requests on kept connections, not a Connection object per call
+
 log = logging.getLogger("gateway.rpc")
 
 ANSWERED = (PortalError, RemoteError, BadRequest)

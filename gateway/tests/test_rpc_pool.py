@@ -285,3 +285,15 @@ def test_kombu_connections_do_not_search_for_librabbitmq_each_time():
     finally:
         sys.meta_path.remove(spy)
     assert "librabbitmq" not in spy.looked_for
+
+
+def test_the_gateway_publishes_its_calls_on_kept_connections():
+    """Importing the RPC client puts nameko's proxies on kept connections, not a kombu
+    Connection object per call."""
+    from nameko import rpc as nameko_rpc
+
+    from contracts.publishing import KeptPublisher
+
+    assert rpc_module.ClusterRpcProxy is ClusterRpcProxy
+    assert nameko_rpc.MethodProxy.publisher_cls is KeptPublisher
+    assert nameko_rpc.Responder.publisher_cls is KeptPublisher

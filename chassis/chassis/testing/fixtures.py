@@ -176,6 +176,9 @@ def service_container() -> Iterator[Callable[..., object]]:
     """
     from nameko.containers import ServiceContainer
 
+    from contracts.publishing import use_kept_publishers
+
+    use_kept_publishers()  # as chassis.run does for the running services
     started: list[ServiceContainer] = []
 
     def start(service_cls: type, config: dict) -> ServiceContainer:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -14,24 +16,27 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from kombu import Connection, Exchange, Queue
 from marshmallow import fields
-from nameko.exceptions import RemoteError
+from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher as standalone_dispatcher
-from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.standalone.rpc import ClusterRpcProxy, ServiceRpcProxy
 from nameko_amqp_retry import Backoff
 from sqlalchemy import String, create_engine, make_url, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis import tables
-from chassis.database import Database
-from chassis.events import handle_event
+from chassis.database import Database, Sessions
+from chassis.events import _run_once, handle_event
 from chassis.health import Health
 from chassis.logging import Correlation
 from chassis.outbox import Outbox
 from chassis.testing.fixtures import create_vhost, delete_vhost, free_port, wait_until
 from chassis.testing.proxy import ProxyProcess
+from contracts import publishing
 from contracts.base import Event
+from contracts.publishing import use_kept_publishers
 
 PRODUCER = "chassis_producer"
 THING_CREATED = "thing_created"
@@ -321,4 +326,98 @@ def test_database_outage_makes_the_service_unready_but_alive(start, amqp_uri, da
         proxy.restore()
         assert get_json(f"http://{address}/readyz") == (200, ready)
     finally:
+        proxy.close()
+
+
+FIRST_COPY = """
+import sys, time
+from sqlalchemy import MetaData, create_engine
+from chassis import tables
+from chassis.database import Sessions
+from chassis.events import _run_once
+metadata = MetaData()
+tables.install(metadata)
+def body(session):
+    print("body started", flush=True)
+    time.sleep(1.0)
+engine = create_engine(sys.argv[1])
+_run_once(Sessions(engine, metadata), "test.handler", "thing_created", "e-1", body)
+"""
+
+
+def test_concurrent_copy_of_an_event_waits_and_skips_the_handler(databases):
+    """While one worker handles an event (its transaction still open), a second copy does
+    not run the handler: it waits for the first one's commit, then skips. So what a handler
+    does outside its database (an e-mail sent before the commit) happens once."""
+    _, consumer_url = databases
+    first = subprocess.Popen(
+        [sys.executable, "-P", "-c", FIRST_COPY, consumer_url],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert first.stdout.readline().strip() == "body started"
+        engine = create_engine(consumer_url)
+        ran = []
+        try:
+            sessions = Sessions(engine, ConsumerBase.metadata)
+            _run_once(sessions, "test.handler", THING_CREATED, "e-1", lambda s: ran.append(1))
+        finally:
+            engine.dispose()
+        assert first.wait(timeout=30) == 0
+        assert ran == []
+    finally:
+        first.kill()
+
+
+def kept_connections(amqp_uri: str) -> set[int]:
+    return {
+        id(connection)
+        for key, idle in publishing._idle.items()
+        if key[0] == amqp_uri
+        for connection, _ in idle
+    }
+
+
+def test_rpc_and_replies_on_kept_connections(start, amqp_uri):
+    """With the kept publishers (as chassis.run and the gateway install them), calls and
+    replies reuse one connection each way, an unknown service is still detected, and a
+    publish after a cut link opens a new connection instead of reusing the broken one."""
+    use_kept_publishers()
+    start(ProducerService)
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as cluster:
+        for _ in range(5):
+            assert cluster[PRODUCER].ping()["status"] == "ok"
+        with pytest.raises(UnknownService):
+            cluster["nobody_listens"].ping()
+        for _ in range(10):
+            assert cluster[PRODUCER].ping()["status"] == "ok"
+        # 22 requests and replies went through one or two connections (a call's and its
+        # reply's publishes may overlap), not one each.
+        assert 1 <= len(kept_connections(amqp_uri)) <= 2
+
+    host, _vhost = amqp_uri.split("@", 1)[1].split("/", 1)
+    proxy = ProxyProcess((host.split(":")[0], int(host.split(":")[1])))
+    queue_name = f"kept-{uuid.uuid4().hex[:8]}"
+    try:
+        through_proxy = amqp_uri.replace(host, f"127.0.0.1:{proxy.port}")
+        exchange = Exchange(queue_name, type="direct", durable=False, auto_delete=True)
+        queue = Queue(queue_name, exchange, routing_key="k", auto_delete=True)
+        publisher = publishing.KeptPublisher(
+            through_proxy, declare=[exchange, queue], retry_policy={"max_retries": 1}
+        )
+        publisher.publish({"n": 1}, exchange=exchange, routing_key="k")
+        proxy.cut()
+        with pytest.raises(Exception):  # noqa: B017 - whatever kombu raises for a dead link
+            publisher.publish({"n": 2}, exchange=exchange, routing_key="k")
+        proxy.restore()
+        publisher.publish({"n": 3}, exchange=exchange, routing_key="k")
+        with Connection(amqp_uri) as connection:
+            received = []
+            with connection.Consumer(queue, callbacks=[lambda body, m: received.append(body)]):
+                while len(received) < 2:
+                    connection.drain_events(timeout=5)
+        assert {"n": 1} in received and {"n": 3} in received
+    finally:
+        publishing.close_kept()
         proxy.close()

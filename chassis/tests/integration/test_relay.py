@@ -68,6 +68,23 @@ def test_broker_failure_stops_the_batch_and_schedules_a_retry(outbox):
     assert state["b"].attempts == 0 and state["b"].published_at is None
 
 
+def test_rows_published_before_a_broker_failure_are_marked_published(outbox):
+    """The batch's marks are written together at its end, the failing case included."""
+    sessions, table = outbox
+    for event_id in ("a", "b", "c"):
+        add(sessions, table, event_id)
+
+    def down_after_a(event_type, payload, cid):
+        if payload["event_id"] != "a":
+            raise ConnectionRefusedError("broker down")
+
+    relay_once(sessions, table, down_after_a)
+    state = rows(sessions, table)
+    assert state["a"].published_at is not None and state["a"].attempts == 1
+    assert state["b"].published_at is None and state["b"].attempts == 1
+    assert state["c"].published_at is None and state["c"].attempts == 0
+
+
 def unroutable(*_):
     raise UndeliverableMessage()
 

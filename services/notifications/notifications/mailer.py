@@ -36,9 +36,9 @@ from notifications.smtp_settings import SmtpSettings, read_settings
 TIMEOUT_SECONDS = 15
 REUSE_SECONDS = 30.0
 """How long an unused session is kept; servers wait at least 5 minutes (RFC 5321, 4.5.3.2)."""
-
-# Python 3.11 loses a space when it folds a long encoded subject ("reçu — éclairage" arrives
-# as "reçu —éclairage"); headers may run to 998 characters, so do not fold them.
+UNREACHABLE_PAUSE_SECONDS = 30.0
+"""After the relay could not be reached, handlers leave their e-mails to the delivery loop
+for this long (:meth:`SmtpMailer.reachable_lately`) instead of each waiting for a timeout."""
 
 
 class DeliveryFailed(Exception):
@@ -109,24 +109,35 @@ class SmtpMailer:
         self.settings = settings
         self.sender = settings.sender
         self._idle: list[tuple[smtplib.SMTP, float]] = []
+        self._unreachable_at: float | None = None
+
+    def reachable_lately(self) -> bool:
+        """False for ``UNREACHABLE_PAUSE_SECONDS`` after the relay could not be reached (a
+        refused or cut connection, a timeout), until a message goes through again."""
+        since = self._unreachable_at
+        return since is None or time.monotonic() - since > UNREACHABLE_PAUSE_SECONDS
 
     def send(self, message: Any) -> None:
         email = build_email(message, self.sender)
+        envelope = (parseaddr(self.sender)[1], [message.recipient])
         smtp = self._reusable()
         try:
             if smtp is not None:
                 try:
-                    smtp.send_message(email)
+                    smtp.send_message(email, *envelope)
                 except smtplib.SMTPServerDisconnected:  # closed by the server while kept
                     _close(smtp)
                     smtp = None
             if smtp is None:
                 smtp = self._open()
-                smtp.send_message(email)
+                smtp.send_message(email, *envelope)
         except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError is an OSError
             if smtp is not None:
                 _close(smtp)
+            if _relay_unreachable(exc):
+                self._unreachable_at = time.monotonic()
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        self._unreachable_at = None
         self._idle.append((smtp, time.monotonic()))
 
     def close(self) -> None:
@@ -161,6 +172,14 @@ class SmtpMailer:
             context = self.settings.tls_context()
             return smtplib.SMTP_SSL(host, port, timeout=TIMEOUT_SECONDS, context=context)
         return smtplib.SMTP(host, port, timeout=TIMEOUT_SECONDS)
+
+
+def _relay_unreachable(exc: Exception) -> bool:
+    """The relay could not be reached or dropped the session (not an answer about this
+    message or this login; smtplib's errors are OSErrors too)."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    return not isinstance(exc, smtplib.SMTPException)
 
 
 def _close(smtp: smtplib.SMTP) -> None:

@@ -88,10 +88,10 @@ def assert_each_sent_once(engine, smtp, events: list[dict]) -> None:
     assert count(engine, "SELECT count(*) FROM outbox_events") == 0
 
 
-def test_rafale_envoyee_par_la_boucle_seule(
+def test_rafale_envoyee_sans_le_minuteur(
     service_container, amqp_uri, database_url, smtp, engine, dispatch
 ):
-    """Without the timer, the loop woken by the handlers sends the whole burst."""
+    """Without the timer, the handlers (each as it commits) send the whole burst."""
     smtp.start()
     start_replica(service_container, amqp_uri, database_url, smtp, LoopOnlyNotifications)
     events = burst_events(BURST)

@@ -20,10 +20,14 @@ def rows(engine, query):
 
 
 def test_signalement_donne_un_seul_email_avec_le_numero(
-    container, smtp, dispatch, report_submitted
+    container, engine, smtp, dispatch, report_submitted
 ):
     smtp.start()
     dispatch("report_submitted", report_submitted)
+    query = "SELECT status, attempts FROM outgoing_messages"
+    wait_until(lambda: rows(engine, query), message="the message row")
+    # Sent in the handler's transaction: the row is committed already sent, never pending.
+    assert [dict(row) for row in rows(engine, query)] == [{"status": "sent", "attempts": 1}]
     wait_until(lambda: smtp.messages(), message="the e-mail")
     time.sleep(1.5)
     [email] = smtp.messages()

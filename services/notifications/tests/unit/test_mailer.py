@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
+from email.policy import compat32
 from types import SimpleNamespace
 
 import pytest
@@ -52,3 +53,64 @@ def test_un_saut_de_ligne_dans_un_en_tete_est_refuse():
             message.subject = broken
         with pytest.raises(ValueError, match="line break"):
             build_email(message, SENDER)
+
+
+def raw_email(message: SimpleNamespace, sender: str = SENDER) -> bytes:
+    return build_email(message, sender).as_bytes(policy=compat32.clone(linesep="\r\n"))
+
+
+def parsed(message: SimpleNamespace, sender: str = SENDER):
+    return message_from_bytes(raw_email(message, sender), policy=policy.default)
+
+
+def test_bodies_read_back_unchanged_on_short_lines():
+    message = outgoing("Votre signalement ESP-2026-000123 a bien été reçu — éclairage public")
+    message.text_body = (
+        "Bonjour,\n.\nUne ligne très longue " + "é" * 120 + " fin\nespace final \n=3D\n\nFin"
+    )
+    message.html_body = "<p>Été</p>\n<p>" + "x" * 200 + "</p>"
+    written = parsed(message)
+    assert written["Subject"] == message.subject
+    assert [p.get_content_type() for p in written.iter_parts()] == ["text/plain", "text/html"]
+    text, html = (part.get_content() for part in written.iter_parts())
+    assert text.replace("\r\n", "\n").rstrip("\n") == message.text_body
+    assert html.replace("\r\n", "\n").rstrip("\n") == message.html_body
+    raw = raw_email(message)
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998  # RFC 5322, 2.1.1
+
+
+def test_written_email_encodes_an_accented_sender_name_and_keeps_a_short_subject():
+    sender = "Mairie de Lyon — Écoute <ecoute@lyon.fr>"
+    message = parsed(outgoing("Sujet"), sender)
+    assert message["From"] == sender
+    assert message["Subject"] == "Sujet"
+    assert raw_email(outgoing("Sujet"), sender).isascii()
+
+
+def test_email_with_attachments_is_built_by_the_email_package():
+    message = outgoing("Rendez-vous")
+    message.attachments = [
+        {"filename": "rdv.ics", "content_type": "text/calendar", "data": "QkVHSU4="}
+    ]
+    parts = [p.get_content_type() for p in parsed(message).iter_parts()]
+    assert parts == ["multipart/alternative", "text/calendar"]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Votre signalement ESP-2026-000123 a bien été reçu",
+        "Été",
+        "é" * 100,
+        "Réponse =?utf-8?q?piège?= à la demande  DEM-2026-000001\tfin",
+        "Un sujet ASCII très " + "long " * 30,
+    ],
+)
+def test_subjects_read_back_unchanged_and_ascii_words_stay_readable(subject):
+    raw = raw_email(outgoing(subject), SENDER)
+    assert parsed(outgoing(subject))["Subject"] == subject
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 998  # RFC 5322, 2.1.1
+    if "ESP-2026-000123" in subject:
+        assert b"ESP-2026-000123" in head

@@ -290,3 +290,34 @@ def test_une_session_fermee_par_le_relais_est_remplacee(environ, certificate):
         mailer.close()
         relay.stop()
     assert [login for login, _ in inbox.received] == [USER, USER]
+
+
+def test_un_relais_injoignable_est_signale_puis_oublie_au_premier_envoi(
+    environ, starttls_relay, certificate
+):
+    """A refused connection marks the relay unreachable (handlers then leave their e-mails
+    to the delivery loop); a message refused by a reachable relay does not."""
+    relay, _inbox = starttls_relay
+    settings = relay_settings(
+        relay, certificate, SMTP_STARTTLS="true", SMTP_USERNAME=USER, SMTP_PASSWORD=PASSWORD
+    )
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        free = closed.getsockname()[1]
+    environ(**{**settings, "SMTP_PORT": free})
+    down = SmtpMailer(read_settings())
+    assert down.reachable_lately()
+    with pytest.raises(DeliveryFailed):
+        down.send(outgoing())
+    assert not down.reachable_lately()
+
+    environ(**settings)
+    mailer = SmtpMailer(read_settings())
+    mailer._unreachable_at = 0.0  # an outage long over: the next message is tried
+    mailer.send(outgoing())
+    assert mailer.reachable_lately()
+    environ(**{**settings, "SMTP_PASSWORD": "pas-le-bon"})
+    refused = SmtpMailer(read_settings())
+    with pytest.raises(DeliveryFailed):
+        refused.send(outgoing())
+    assert refused.reachable_lately()
