@@ -78,6 +78,8 @@ def test_les_copies_d_actes_existantes_passent_au_parcours_commun(postgres_datab
         ("ECV-2026-000002", "deposee", ["deposee"]),
         ("LVF-2026-000001", "deposee", ["deposee"]),
     ]
+
+
 def test_la_photo_unique_d_un_signalement_existant_devient_sa_premiere(postgres_database):
     """Reports made before several photos were allowed keep theirs, as photo 1, and their
     followers get a key to stop following."""
