@@ -7,7 +7,8 @@
   dropped at the end of the session;
 - ``engine``: a SQLAlchemy engine on the test's ``database_url``, a fixture the service's
   conftest defines (usually from ``postgres_database``);
-- ``service_container(cls, config)``: a nameko container started for one test (the config
+- ``service_container(cls, config)``: a nameko container started for one test, stopped in
+  milliseconds (its consumer loop polls every ``CONSUMER_POLL_SECONDS``; the config
   and the other service helpers are in ``chassis.testing.services``);
 - ``free_port()``, ``wait_until(condition)`` and ``assert_models_match_migrations(...)`` as
   plain helpers.
@@ -165,6 +166,23 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+CONSUMER_POLL_SECONDS = 0.05
+"""How often a test container's consumer loop wakes up when no message comes (kombu's
+``ConsumerMixin.consume`` waits 1 s by default). Stopping a container waits for that loop
+twice (its consumers are cancelled from inside the loop, then the loop ends), so a test
+container took 2 s to stop; a running service keeps kombu's default."""
+
+
+def _poll_consumers_often() -> None:
+    from kombu.mixins import ConsumerMixin
+    from nameko.messaging import QueueConsumer
+
+    def consume(self, *args, safety_interval=CONSUMER_POLL_SECONDS, **kwargs):
+        return ConsumerMixin.consume(self, *args, safety_interval=safety_interval, **kwargs)
+
+    QueueConsumer.consume = consume
+
+
 @pytest.fixture
 def service_container() -> Iterator[Callable[..., object]]:
     """Start nameko containers in the test process; stopped when the test ends.
@@ -179,6 +197,7 @@ def service_container() -> Iterator[Callable[..., object]]:
     from contracts.publishing import use_kept_publishers
 
     use_kept_publishers()  # as chassis.run does for the running services
+    _poll_consumers_often()
     started: list[ServiceContainer] = []
 
     def start(service_cls: type, config: dict) -> ServiceContainer:
