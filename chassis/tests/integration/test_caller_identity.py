@@ -13,7 +13,7 @@ from chassis.testing.services import CALLER_KEY, signed
 from contracts import signed_caller
 from contracts.errors import EXPECTED, Forbidden, Invalid
 
-AGENT = {"account_id": "7", "roles": ["agent_espace_public"], "family_id": None}
+AGENT = {"account_id": "7", "roles": ["agent_espace_public"], "family_id": None, "family_ids": []}
 
 
 class Guarded:
