@@ -10,6 +10,11 @@
 - ``service_container(cls, config)``: a nameko container started for one test, stopped in
   milliseconds (its consumer loop polls every ``CONSUMER_POLL_SECONDS``; the config
   and the other service helpers are in ``chassis.testing.services``);
+- ``module_service_container``: the same for a whole test module, and ``MigratedDatabase``:
+  a database migrated once per module and put back as just migrated before each test, so
+  a module starts its service once (the requests, family and accounts tiers do;
+  notifications keeps one per test: its tests start and stop their SMTP server, and the
+  mailer remembers an unreachable relay for 30 s);
 - ``free_port()``, ``wait_until(condition)`` and ``assert_models_match_migrations(...)`` as
   plain helpers.
 
@@ -31,6 +36,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -134,6 +140,63 @@ def assert_simultaneous_migrations_succeed(
     assert [run.returncode for run in started] == [0] * runs, errors
 
 
+class MigratedDatabase:
+    """A database migrated once, put back as it was just after its migrations before each test.
+
+    Tests of a module share one database and one started service; ``reset`` empties every
+    table (``TRUNCATE … RESTART IDENTITY``), then puts back the rows the migrations wrote
+    (reference data) and the sequences' positions, in one transaction: a test sees what a
+    freshly migrated database holds, for a few milliseconds instead of a migration.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url, poolclass=NullPool)
+        with self.engine.connect() as connection:
+            self.tables = (
+                connection.execute(
+                    text(
+                        "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            self.sequences = connection.execute(
+                text(
+                    "SELECT quote_ident(sequencename), last_value FROM pg_sequences "
+                    "WHERE schemaname = 'public'"
+                )
+            ).all()
+            seeds = {
+                table: connection.execute(
+                    text(f"SELECT json_agg(t)::text FROM {table} AS t")
+                ).scalar_one()
+                for table in self.tables
+            }
+        self.seeds = {table: rows for table, rows in seeds.items() if rows}
+
+    def reset(self) -> None:
+        if not self.tables:
+            return
+        with self.engine.begin() as connection:
+            connection.execute(text("SET LOCAL lock_timeout = '20s'"))
+            connection.execute(text(f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE"))
+            for table, rows in self.seeds.items():
+                connection.execute(
+                    text(
+                        f"INSERT INTO {table} SELECT * FROM json_populate_recordset(NULL::{table}, :rows)"
+                    ),
+                    {"rows": rows},
+                )
+            for sequence, last_value in self.sequences:
+                if last_value is not None:
+                    connection.execute(
+                        text("SELECT setval(:s, :v)"), {"s": sequence, "v": last_value}
+                    )
+
+
 @pytest.fixture(scope="session")
 def amqp_uri() -> Iterator[str]:
     name, uri = create_vhost()
@@ -183,6 +246,13 @@ def _poll_consumers_often() -> None:
     QueueConsumer.consume = consume
 
 
+@pytest.fixture(scope="module")
+def module_service_container() -> Iterator[Callable[..., object]]:
+    """``service_container`` for a whole test module: started once, stopped after its last
+    test."""
+    yield from _containers()
+
+
 @pytest.fixture
 def service_container() -> Iterator[Callable[..., object]]:
     """Start nameko containers in the test process; stopped when the test ends.
@@ -192,6 +262,10 @@ def service_container() -> Iterator[Callable[..., object]]:
 
         container = service_container(RequestsService, {"AMQP_URI": amqp_uri, ...})
     """
+    yield from _containers()
+
+
+def _containers() -> Iterator[Callable[..., object]]:
     from nameko.containers import ServiceContainer
 
     from contracts.publishing import use_kept_publishers

@@ -14,6 +14,7 @@ from accounts.service import AccountsService
 from sqlalchemy import text
 
 from chassis.testing import services
+from chassis.testing.fixtures import MigratedDatabase
 from chassis.testing.services import call, service_config
 from contracts.base import example
 from contracts.identity import ANONYMOUS
@@ -22,9 +23,16 @@ ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 PASSWORD = "Tilleul-Platane-Saône-2026"
 
 
+@pytest.fixture(scope="module")
+def migrated(postgres_database):
+    return MigratedDatabase(postgres_database("accounts", ALEMBIC_INI))
+
+
 @pytest.fixture
-def database_url(postgres_database):
-    return postgres_database("accounts", ALEMBIC_INI)
+def database_url(migrated):
+    """The module's database, as freshly migrated for each test."""
+    migrated.reset()
+    return migrated.url
 
 
 class EventQueue(services.EventQueue):
@@ -41,10 +49,17 @@ def events(amqp_uri):
         yield queue
 
 
+@pytest.fixture(scope="module")
+def started(module_service_container, amqp_uri, migrated):
+    """The accounts service, started once for the module."""
+    return module_service_container(AccountsService, service_config(amqp_uri, migrated.url))
+
+
 @pytest.fixture
-def container(service_container, amqp_uri, database_url, events):
-    """A started accounts service; the event queue is bound before it publishes anything."""
-    return service_container(AccountsService, service_config(amqp_uri, database_url))
+def container(started, database_url, events):
+    """The started service on a database as freshly migrated; the test's event queue is bound
+    before it publishes anything."""
+    return started
 
 
 class Portal:

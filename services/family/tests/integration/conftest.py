@@ -15,6 +15,7 @@ from nameko.containers import ServiceContainer
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from chassis.testing.fixtures import MigratedDatabase
 from chassis.testing.services import EventQueue, dispatcher, service_config
 from family import enrolment_service
 from family.demo import DEMO_IDENTIFIER, add_demo_family, demo_family
@@ -24,9 +25,16 @@ from family.service import FamilyService
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
+@pytest.fixture(scope="module")
+def migrated(postgres_database):
+    return MigratedDatabase(postgres_database("family", ALEMBIC_INI))
+
+
 @pytest.fixture
-def database_url(postgres_database):
-    return postgres_database("family", ALEMBIC_INI)
+def database_url(migrated):
+    """The module's database, as freshly migrated for each test."""
+    migrated.reset()
+    return migrated.url
 
 
 @pytest.fixture
@@ -35,10 +43,17 @@ def events(amqp_uri):
         yield queue
 
 
+@pytest.fixture(scope="module")
+def started(module_service_container, amqp_uri, migrated):
+    """The family service, started once for the module."""
+    return module_service_container(FamilyService, service_config(amqp_uri, migrated.url))
+
+
 @pytest.fixture
-def container(service_container, amqp_uri, database_url, events):
-    """A started family service; the event queue is bound before it publishes anything."""
-    return service_container(FamilyService, service_config(amqp_uri, database_url))
+def container(started, database_url, events):
+    """The started service on a database as freshly migrated; the test's event queue is bound
+    before it publishes anything."""
+    return started
 
 
 @pytest.fixture

@@ -10,15 +10,23 @@ from pathlib import Path
 
 import pytest
 
+from chassis.testing.fixtures import MigratedDatabase
 from chassis.testing.services import EventQueue, dispatcher, service_config
 from requests_service.service import RequestsService
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
+@pytest.fixture(scope="module")
+def migrated(postgres_database):
+    return MigratedDatabase(postgres_database("requests", ALEMBIC_INI))
+
+
 @pytest.fixture
-def database_url(postgres_database):
-    return postgres_database("requests", ALEMBIC_INI)
+def database_url(migrated):
+    """The module's database, as freshly migrated for each test."""
+    migrated.reset()
+    return migrated.url
 
 
 @pytest.fixture
@@ -27,10 +35,17 @@ def events(amqp_uri):
         yield queue
 
 
+@pytest.fixture(scope="module")
+def started(module_service_container, amqp_uri, migrated):
+    """The requests service, started once for the module."""
+    return module_service_container(RequestsService, service_config(amqp_uri, migrated.url))
+
+
 @pytest.fixture
-def container(service_container, amqp_uri, database_url, events):
-    """A started requests service; the event queue is bound before it publishes anything."""
-    return service_container(RequestsService, service_config(amqp_uri, database_url))
+def container(started, database_url, events):
+    """The started service on a database as freshly migrated; the test's event queue is bound
+    before it publishes anything."""
+    return started
 
 
 @pytest.fixture
