@@ -141,7 +141,12 @@ class ChangeDemarcheStatus(Schema):
         unknown = EXCLUDE
 
     status = fields.String(
-        required=True, validate=validate.Length(min=1, max=40), error_messages=fr.MESSAGES
+        required=True,
+        validate=[
+            validate.Length(min=1, error=fr.REQUIRED),
+            validate.Length(max=40, error="Statut inconnu."),
+        ],
+        error_messages=fr.MESSAGES,
     )
     comment = fr.text(max_length=2000, required=False, load_default="")
     internal_note = fr.text(max_length=2000, required=False, load_default="")

@@ -85,6 +85,36 @@ def test_login_goes_back_to_the_requested_agent_page(client, rpc):
     assert response.headers["Location"] == "/agents/signalements?statut=nouveau"
 
 
+@pytest.mark.parametrize(
+    ("role", "home"),
+    [
+        ("agent_simplicite", "/agents/familles"),
+        ("agent_regie", "/agents/regie"),
+        ("agent_etat_civil", "/agents/demarches/acte_etat_civil"),
+    ],
+)
+def test_each_agent_lands_on_a_page_of_their_role(client, rpc, role, home):
+    """The footer's "Espace agents" asks for the reports list: an agent who does not process
+    reports goes to their own first page instead of a refusal."""
+    rpc.answer("login", agent_opened(role))
+    plain = client.post("/agents/connexion", data=CREDENTIALS)
+    assert plain.headers["Location"] == home
+    rpc.answer("login", agent_opened(role))
+    footer = client.post("/agents/connexion?suite=/agents/signalements", data=CREDENTIALS)
+    assert footer.headers["Location"] == home
+
+
+def test_agent_menu_only_links_pages_of_the_agent_roles(client, rpc):
+    rpc.answer("login", agent_opened("agent_simplicite"))
+    client.post("/agents/connexion", data=CREDENTIALS)
+    rpc.answer("resolve_session", agent_identity("agent_simplicite"))
+    rpc.answer("search_families", {"items": [], "total": 0, "page": 1, "pages": 1})
+    html = client.get("/agents/familles").get_data(as_text=True)
+    menu = html.split('aria-label="Espace agents"', 1)[1].split("</nav>", 1)[0]
+    assert ">Familles<" in menu
+    assert ">Signalements<" not in menu and ">Régie<" not in menu
+
+
 def test_login_never_redirects_off_site(client, rpc):
     rpc.answer("login", agent_opened())
     response = client.post("/agents/connexion?suite=//ailleurs.example.com/", data=CREDENTIALS)

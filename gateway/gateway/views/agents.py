@@ -147,15 +147,28 @@ def _detail_page(report_id: int, values: dict, errors: dict, found: dict | None 
     return make_response(page)
 
 
+def agent_home(roles: list[str]) -> str:
+    """The first page an agent's roles open: reports, families, the régie, their démarches,
+    the appointments; the account page for an agent with none of these."""
+    mine = [d.code for d in GENERIC.values() if d.role in roles]
+    if set(roles) & set(AGENT_ROLES):
+        return url_for("agents.reports")
+    if "agent_simplicite" in roles:
+        return url_for("agents.families")
+    if "agent_regie" in roles:
+        return url_for("agents.regie")
+    if mine:
+        return url_for("agents.demarche_requests", code=mine[0])
+    return url_for("account.overview")
+
+
 def _safe_next(target: str | None, roles: list[str]) -> str:
     """Only a path of the agent area, so the login cannot bounce an agent elsewhere; by
-    default the reports, or the first démarche of the agent's roles if they process none."""
-    default = url_for("agents.reports")
-    if roles == ["agent_regie"]:
-        default = url_for("agents.regie")
-    elif not set(roles) & set(AGENT_ROLES):
-        mine = [d.code for d in GENERIC.values() if d.role in roles]
-        default = url_for("agents.demarche_requests", code=mine[0]) if mine else default
+    default the agent's first page (:func:`agent_home`). The reports list, where the footer's
+    "Espace agents" leads, counts as no target for an agent who does not process reports."""
+    default = agent_home(roles)
+    if target == url_for("agents.reports") and not set(roles) & set(AGENT_ROLES):
+        target = None
     target = redirects.safe_target(target, default)
     return target if target.startswith(("/agents/", "/admin/")) else default
 
