@@ -295,6 +295,26 @@ def test_l_agent_voit_le_calendrier_et_ferme_puis_rouvre_un_jour(simplicite_clie
     assert response.status_code == 303 and rpc.last("reopen_day")["args"][1] == "2027-02-04"
 
 
+def test_fermer_un_jour_sans_le_saisir_montre_l_erreur_sous_chaque_champ(simplicite_client, rpc):
+    rpc.answer("get_school_calendar", CALENDAR)
+    rpc.answer(
+        "close_day",
+        Invalid(
+            "Formulaire invalide.",
+            {"day": ["Ce champ est obligatoire."], "reason": ["Ce champ est obligatoire."]},
+        ),
+    )
+    form = {"day": "", "reason": "", "school_year": "2026-2027"}
+    response = simplicite_client.post("/agents/famille/fermeture", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert (
+        rpc.last("close_day")["args"][1] == {}
+    )  # blank is not sent: the service says "obligatoire"
+    assert '<a href="#field-day">Jour : Ce champ est obligatoire.</a>' in html
+    assert 'id="field-day-error"' in html and 'id="field-reason-error"' in html
+
+
 def test_l_agent_ouvre_puis_publie_l_annee_scolaire(simplicite_client, rpc):
     rpc.answer("get_school_calendar", {**CALENDAR, "school_year": "2027-2028", "can_open": True})
     html = simplicite_client.get("/agents/famille/calendrier?annee=2027-2028").get_data(

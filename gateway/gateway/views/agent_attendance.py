@@ -16,7 +16,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from contracts import family_activities
 from contracts.errors import Conflict, Invalid, NotFound
-from gateway import family_forms, formatting, sessions
+from gateway import family_forms, formatting, forms, sessions
 from gateway.views import no_store, rpc
 from gateway.views.agents import bp
 
@@ -134,7 +134,12 @@ def _school_year_of(day: date) -> str:
     return f"{first}-{first + 1}"
 
 
-def _calendar_page(year: str, error: str | None = None, values: dict | None = None):
+CLOSURE_LABELS = {"day": "Jour", "reason": "Motif"}
+
+
+def _calendar_page(
+    year: str, error: str | None = None, values: dict | None = None, errors: dict | None = None
+):
     found = rpc().call(
         family_activities.SERVICE, "get_school_calendar", sessions.current_caller(), year
     )
@@ -146,10 +151,11 @@ def _calendar_page(year: str, error: str | None = None, values: dict | None = No
         found=found,
         months=months,
         closures=[day for day in found["days"] if day["kind"] == "fermeture"],
-        summary=[(None, error)] if error else [],
+        summary=forms.error_summary(errors, CLOSURE_LABELS) if errors else [(None, error)],
         values=values or {},
+        errors=errors or {},
     )
-    return page, 422 if error else 200
+    return page, 422 if error or errors else 200
 
 
 @bp.post("/famille/fermeture")
@@ -157,15 +163,14 @@ def close_day():
     """Close every activity on a day: its bookings are cancelled, unbilled, families e-mailed."""
     values = {name: (request.form.get(name) or "").strip() for name in ("day", "reason")}
     year = request.form.get("school_year", "")
+    typed = {name: value for name, value in values.items() if value}  # blank reads "obligatoire"
     try:
-        done = rpc().call(family_activities.SERVICE, "close_day", sessions.current_caller(), values)
+        done = rpc().call(family_activities.SERVICE, "close_day", sessions.current_caller(), typed)
     except (Invalid, Conflict) as exc:
-        fields = getattr(exc, "fields", None) or {}
-        labels = {"day": "Jour", "reason": "Motif"}
-        messages = [
-            f"{labels.get(name, name)} : {m}" for name, field in fields.items() for m in field
-        ] or [exc.message]
-        return _calendar_page(year, " ".join(messages), values)
+        fields = forms.by_form_field(getattr(exc, "fields", None) or {})
+        if fields:
+            return _calendar_page(year, values=values, errors=fields)
+        return _calendar_page(year, exc.message, values)
     flash(
         f"Jour fermé : {formatting.french_date(done['day'])}. {done['removed']} réservation(s) "
         "annulée(s), les familles sont prévenues par e-mail."
