@@ -292,3 +292,11 @@ def test_agent_voit_les_notes_internes_et_la_reponse(client, rpc):
     page = client.get("/agents/demarches/demande/41").get_data(as_text=True)
     assert "Note interne : Appeler la mairie de naissance." in page
     assert "<strong>Réponse du demandeur</strong>" in page and 'name="internal_note"' in page
+
+
+def test_les_dates_saisies_se_lisent_en_francais():
+    from contracts.demarches import GENERIC
+    from gateway.views.demarches import shown_fields
+
+    shown = dict(shown_fields(GENERIC["acte_etat_civil"], {"date_acte": "1960-04-01"}))
+    assert shown["Date de l'événement (naissance, mariage ou décès)"] == "1er avril 1960"

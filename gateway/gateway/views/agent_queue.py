@@ -20,6 +20,7 @@ from gateway.errors import ServiceUnavailable
 from gateway.formatting import calendar_date, paris_datetime
 from gateway.views import rpc
 from gateway.views.agents import bp
+from gateway.views.demarches import answer_text
 
 FILTERS = {  # query argument: (QueueFilters field, French label)
     "demarche": ("demarche", "Démarche"),
@@ -119,7 +120,7 @@ def demarche_export():
 def csv_line(row: dict) -> list[str]:
     demarche = GENERIC[row["demarche"]]
     answers = [
-        f"{field.label} : {field.choices.get(row['fields'][field.name], row['fields'][field.name])}"
+        f"{field.label} : {answer_text(field, row['fields'][field.name])}"
         for field in demarche.fields
         if row["fields"].get(field.name) not in (None, "")
     ]

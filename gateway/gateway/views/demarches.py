@@ -9,10 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from contracts.demarche_requests import ATTACHMENT_MAX_BYTES, INVALID_FORM
-from contracts.demarches import CATALOGUE, ESPACE_PUBLIC, GENERIC, Demarche
+from contracts.demarches import CATALOGUE, ESPACE_PUBLIC, GENERIC, Demarche, Field
 from contracts.errors import Conflict, Invalid, TooManyRequests
 from gateway import pages, photos, sessions
 from gateway.errors import with_retry_after
+from gateway.formatting import calendar_date
 from gateway.views import public_url, rpc
 
 bp = Blueprint("demarches", __name__, url_prefix="/demarches")
@@ -35,13 +36,23 @@ def labels_of(demarche: Demarche) -> dict[str, str]:
     return {field.name: field.label for field in demarche.fields}
 
 
+def answer_text(field: Field, value: str) -> str:
+    """An answer as a person reads it: a choice by its label, a date in French."""
+    if field.kind == "date":
+        try:
+            return calendar_date(value)
+        except (TypeError, ValueError):
+            return value
+    return field.choices.get(value, value)
+
+
 def shown_fields(demarche: Demarche, values: dict) -> list[tuple[str, str]]:
     """(label, text) of each answered field, a choice shown by its label."""
     shown = []
     for field in demarche.fields:
         value = values.get(field.name)
         if value not in (None, ""):
-            shown.append((field.label, field.choices.get(value, value)))
+            shown.append((field.label, answer_text(field, value)))
     return shown
 
 
