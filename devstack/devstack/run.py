@@ -99,6 +99,13 @@ DEMO_ACCOUNTS = [
         "État civil",
         ["agent_etat_civil"],
     ),
+    (  # a colleague, so that a request can be assigned to someone else
+        "demo_etat_civil_2_password",
+        "etat-civil-2@exemple.fr",
+        "Morgan",
+        "État civil",
+        ["agent_etat_civil"],
+    ),
     (
         "demo_vie_pratique_password",
         "vie-pratique@exemple.fr",
