@@ -183,6 +183,9 @@ class UpdateDossier(_Input):
             raise SchemaError("Aucune modification à enregistrer.", "_schema")
 
 
+BIRTH_CERTIFICATE_MISSING = "Joignez l'acte de naissance de l'enfant (PDF ou photo)."
+
+
 class DeclareBirth(_Input):
     """A family declares a birth online; the child joins the Dossier Unique once an agent
     has checked the birth certificate. ``preregistration``: the reference of the crèche
@@ -191,7 +194,11 @@ class DeclareBirth(_Input):
     first_name = fr.text(max_length=100)
     last_name = fr.text(required=False, max_length=100, load_default="")
     birth_date = fields.Date(required=True, error_messages=fr.MESSAGES)
-    certificate = fields.Nested(CertificateUpload, allow_none=True, load_default=None)
+    certificate = fields.Nested(
+        CertificateUpload,
+        required=True,
+        error_messages={"required": BIRTH_CERTIFICATE_MISSING, "null": BIRTH_CERTIFICATE_MISSING},
+    )
     preregistration = fields.String(load_default=None, allow_none=True)
 
 

@@ -133,7 +133,6 @@ def apply_section(dossiers: Any, family: Any, section: str, value: Any) -> None:
 
 
 BIRTH_FIELD = "certificate"
-BIRTH_CERTIFICATE_MISSING = "Joignez l'acte de naissance de l'enfant (PDF ou photo)."
 BIRTH_DATE_WRONG = "La date de naissance doit être passée et dater de moins d'un an."
 BIRTH_DAYS = 366
 PREREGISTRATION_UNKNOWN = "Cette préinscription en crèche n'est pas celle de votre famille."

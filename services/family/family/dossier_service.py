@@ -88,10 +88,7 @@ class DossierEntrypoints:
         """A birth declared by the family (contracts.family_dossier.DeclareBirth): the child
         waits for an agent's validation with its birth certificate."""
         who = identity.load(caller)
-        data = load_or_invalid(contract.DeclareBirth(), payload)
-        if data["certificate"] is None:
-            missing = dossier.BIRTH_CERTIFICATE_MISSING
-            raise Invalid(missing, {"certificate": [missing]})
+        data = load_or_invalid(contract.DeclareBirth(), payload)  # every field's message at once
         certificate = certificates.prepare_field(data["certificate"], "certificate")
         now = utcnow()
         with self.db.session() as session:

@@ -215,6 +215,9 @@ def test_une_declaration_de_naissance_incomplete_ou_d_un_agent_est_refusee(conta
         with pytest.raises(Invalid) as refused:
             call(container, "declare_birth", parent, family_id, {**birth, **change})
         assert list(refused.value.fields) == [field], change
+    with pytest.raises(Invalid) as refused:  # an empty form hears of every field at once
+        call(container, "declare_birth", parent, family_id, {"certificate": None})
+    assert sorted(refused.value.fields) == ["birth_date", "certificate", "first_name"]
     with pytest.raises(Forbidden):
         call(container, "declare_birth", AGENT, family_id, birth)
     with pytest.raises(Forbidden):
