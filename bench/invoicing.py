@@ -42,6 +42,7 @@ from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from chassis.types import utcnow
+from contracts.dates_fr import paris_today
 from devstack.stack import start_stack
 from notifications.models import Contact
 
@@ -218,7 +219,7 @@ def main() -> int:
     print(f"portal / raw smtplib: {ratio:.0%} (goal: at least 50%)")
     if args.json:
         result = {
-            "date": date.today().isoformat(),
+            "date": paris_today().isoformat(),
             "cores": os.cpu_count(),
             "load_average": os.getloadavg()[0],
             "families": args.families,

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from chassis import tables
 from chassis.outbox import OutboxWriter
 from chassis.types import utcnow
+from contracts.dates_fr import paris_today
 from contracts.family_activities import ATTENDANCE_CHANGED, AttendanceChanged
 from devstack.stack import start_stack
 from family import enrolment, enrolment_views
@@ -58,8 +59,8 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def open_days(count: int) -> list[date]:
     """The first ``count`` canteen days whose deadline is still open."""
-    now, day, found = utcnow(), date.today(), []
-    while len(found) < count and day < date.today() + timedelta(days=120):
+    now, day, found = utcnow(), paris_today(), []
+    while len(found) < count and day < paris_today() + timedelta(days=120):
         if CANTEEN.runs_on(day) and CANTEEN.deadline.is_open(day, now):
             found.append(day)
         day += timedelta(days=1)

@@ -7,7 +7,7 @@ attendance days use them, so a family reads the same words on the page and in it
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -16,6 +16,13 @@ MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )  # fmt: skip
+
+
+def paris_today(now: datetime | None = None) -> date:
+    """The town's day at ``now`` (default: now). Deadlines, due dates and the pages' "today"
+    are days in Europe/Paris whatever the machine's time zone: late in the evening the UTC
+    date is still yesterday for the town."""
+    return (now or datetime.now(UTC)).astimezone(PARIS).date()
 
 
 def french_date(day: date | str) -> str:

@@ -14,14 +14,14 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from chassis.types import utcnow
-from contracts.dates_fr import french_date
+from contracts.dates_fr import french_date, paris_today
 from family import enrolment
 from family.activities import ACTIVITIES
 from family.demo import add_demo_family
@@ -94,10 +94,10 @@ def book_lea(stack, identifier: str) -> str:
         family = add_demo_family(session, identifier)
         now, canteen = utcnow(), ACTIVITIES["restauration_scolaire"]
         day = next(
-            date.today() + timedelta(days=n)
+            paris_today() + timedelta(days=n)
             for n in range(1, 120)
-            if canteen.runs_on(date.today() + timedelta(days=n))
-            and canteen.deadline.is_open(date.today() + timedelta(days=n), now)
+            if canteen.runs_on(paris_today() + timedelta(days=n))
+            and canteen.deadline.is_open(paris_today() + timedelta(days=n), now)
         )
         enrolment.enrol(Enrolments(session), family.children[0], canteen, [[day]], now)
     engine.dispose()

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from contracts.dates_fr import paris_today
 from family.demo import add_demo_family
 
 from .test_family_space import PHONE, register_and_log_in
@@ -68,11 +69,11 @@ def test_un_parent_met_a_jour_son_dossier_et_preinscrit_en_creche(new_page, stac
     expect(page.get_by_role("heading", name="Préinscription en crèche")).to_be_visible()
     assert axe_violations(page) == []
     fits(page)
-    start = date(date.today().year + 1, 9, 1).isoformat()
+    start = date(paris_today().year + 1, 9, 1).isoformat()
     page.get_by_label("Non, la naissance est attendue").check()
     page.get_by_label("Nom de l'enfant", exact=True).fill("Müller")
     page.get_by_label("Date de naissance prévue").fill(
-        date(date.today().year + 1, 3, 14).isoformat()
+        date(paris_today().year + 1, 3, 14).isoformat()
     )
     page.get_by_label("Date d'entrée souhaitée").fill(start)
     page.get_by_label("Jours par semaine").fill("4")

@@ -11,10 +11,12 @@ from __future__ import annotations
 import html
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from contracts.dates_fr import paris_today
 
 BURST = 20
 SLOT_LINK = re.compile(r'href="(/rendez-vous/passeport/reserver\?[^"]+)"')
@@ -26,7 +28,7 @@ UNAVAILABLE = "Le service est momentanément indisponible, réessayez dans quelq
 def free_times(portal, helpers, wanted: int) -> list[str]:
     """The first ``wanted`` booking links of the passport day pages, day after day."""
     links: list[str] = []
-    day = date.today() + timedelta(days=1)
+    day = paris_today() + timedelta(days=1)
     while len(links) < wanted:
         page = portal.get(f"/rendez-vous/passeport?jour={day.isoformat()}", helpers.client())
         assert page.status_code == 200, page.text[:2000]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import itertools
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from chassis.types import utcnow
-from contracts.dates_fr import french_date
+from contracts.dates_fr import french_date, paris_today
 from family.activities import ACTIVITIES
 from family.demo import add_demo_family
 
@@ -38,7 +38,7 @@ def store_family(stack, identifiers=IDENTIFIERS) -> tuple[str, int]:
 
 
 def next_open_day() -> str:
-    now, today = utcnow(), date.today()
+    now, today = utcnow(), paris_today()
     days = (today + timedelta(days=n) for n in range(1, 120))
     day = next(d for d in days if CANTEEN.runs_on(d) and CANTEEN.deadline.is_open(d, now))
     return day.isoformat()

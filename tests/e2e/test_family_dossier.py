@@ -10,11 +10,11 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from datetime import date
 
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from contracts.dates_fr import paris_today
 from family.demo import add_demo_family
 
 IDENTIFIERS = itertools.count(33001)
@@ -128,7 +128,7 @@ def test_une_preinscription_en_creche_suit_la_commission_avec_un_e_mail_a_chaque
 ):
     family_id, email = store_family(stack), new_email("creche")
     parent = linked_parent(portal, helpers, email, family_id)
-    next_year = date.today().year + 1
+    next_year = paris_today().year + 1
     form = {
         "born": "non",
         "child_last_name": "Müller",
@@ -174,7 +174,7 @@ def test_une_naissance_declaree_en_ligne_rejoint_le_dossier_une_fois_validee(
 ):
     family_id, email = store_family(stack, BIRTH_IDENTIFIERS), new_email("naissance")
     parent = linked_parent(portal, helpers, email, family_id)
-    next_year = date.today().year + 1
+    next_year = paris_today().year + 1
     expected = {
         "born": "non",
         "child_last_name": "Müller",
@@ -192,7 +192,7 @@ def test_une_naissance_declaree_en_ligne_rejoint_le_dossier_une_fois_validee(
 
     path = f"/famille/naissance?famille={family_id}"
     token = portal.csrf(parent, path)
-    born = date.today().isoformat()
+    born = paris_today().isoformat()
     declared = parent.post(
         portal.url(path),
         data={

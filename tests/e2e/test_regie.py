@@ -20,6 +20,7 @@ from chassis import tables
 from chassis.outbox import OutboxWriter
 from chassis.types import utcnow
 from contracts import hall
+from contracts.dates_fr import paris_today
 from requests_service import hall_domain
 from requests_service.hall_models import HallBooking
 from requests_service.models import Base as RequestsBase
@@ -59,7 +60,7 @@ def test_la_regie_encaisse_un_cheque_et_l_exporte(portal, stack):
     page = portal.get(invoice_path, agent).text
     assert "Paiement enregistré." in page and 'id="etat-facture">Payée<' in page
 
-    today = utcnow().date().isoformat()
+    today = paris_today().isoformat()
     export = portal.get(f"/agents/regie/export?du={today}&au={today}", agent)
     assert export.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))

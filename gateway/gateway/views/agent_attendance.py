@@ -15,6 +15,7 @@ from datetime import date
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from contracts import family_activities
+from contracts.dates_fr import paris_today
 from contracts.errors import Conflict, Invalid, NotFound
 from gateway import family_forms, formatting, forms, sessions
 from gateway.views import no_store, rpc
@@ -34,7 +35,7 @@ CSV_HEADER = ("Lieu", "Nom", "Prénom", "Classe", "N° famille", "Absence signal
 def attendance():
     """The list of one activity on one day (today's canteen when nothing is chosen)."""
     activity = request.args.get("activite") or "restauration_scolaire"
-    day = request.args.get("jour") or date.today().isoformat()
+    day = request.args.get("jour") or paris_today().isoformat()
     return _attendance_page(activity, day, csv_file=request.args.get("format") == "csv")
 
 
@@ -126,7 +127,7 @@ def set_capacity():
 @bp.get("/famille/calendrier")
 def school_calendar():
     """The school year's days month by month, the town's closures, the form to close a day."""
-    return _calendar_page(request.args.get("annee") or _school_year_of(date.today()))
+    return _calendar_page(request.args.get("annee") or _school_year_of(paris_today()))
 
 
 def _school_year_of(day: date) -> str:

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
+from contracts.dates_fr import paris_today
 from contracts.errors import Conflict, Invalid
 from gateway import pages, sessions
 from gateway.formatting import calendar_date, paris_time, to_paris
@@ -50,7 +51,7 @@ def day_slots(kind: str, day: date | None, **link_args: str) -> dict:
     links to the days before and after (keeping ``link_args``)."""
     caller = sessions.current_caller()
     found = rpc().call(
-        "requests", "list_free_slots", caller, kind, (day or date.today()).isoformat()
+        "requests", "list_free_slots", caller, kind, (day or paris_today()).isoformat()
     )
     first = date.fromisoformat(found["first_day"])
     if day is None or day < first:

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from contracts import family, family_activities
+from contracts.dates_fr import paris_today
 from contracts.errors import Invalid
 from gateway import family_session, pages, sessions
 from gateway.views import no_store, public_url, rpc
@@ -45,7 +46,7 @@ def activities(family_id: str, child_id: int):
 def _activities_page(family_id, child_id, errors=None, message=None, values=None, status=None):
     caller = family_session.caller(family_id)
     offer = rpc().call(family.SERVICE, "list_child_activities", caller, family_id, child_id)
-    today = date.today()
+    today = paris_today()
     defaults = {"start": today.isoformat(), "end": (today + timedelta(weeks=4)).isoformat()}
     return pages.form_page(
         "family/activities.html",
@@ -167,9 +168,9 @@ def _period(args) -> tuple[date, date, str]:
             monday = date.fromisoformat(args["semaine"])
             monday -= timedelta(days=monday.weekday())
             return monday, monday + timedelta(days=6), "semaine"
-        first = date.fromisoformat(args["mois"] + "-01") if "mois" in args else date.today()
+        first = date.fromisoformat(args["mois"] + "-01") if "mois" in args else paris_today()
     except ValueError:
-        first = date.today()
+        first = paris_today()
     first = first.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return first, following - timedelta(days=1), "mois"

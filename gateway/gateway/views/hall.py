@@ -10,6 +10,7 @@ from datetime import date
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 
+from contracts.dates_fr import paris_today
 from contracts.errors import Conflict, Forbidden, Invalid
 from contracts.hall import EVENT_KINDS, PERIOD_LABELS, euros
 from gateway import pages, sessions
@@ -44,7 +45,7 @@ def availability():
     caller = sessions.current_caller()
     month = shown_month()
     if not month:
-        first = rpc().call("requests", "hall_availability", caller, f"{date.today():%Y-%m}")
+        first = rpc().call("requests", "hall_availability", caller, f"{paris_today():%Y-%m}")
         month = first["first_day"][:7]
     found = rpc().call("requests", "hall_availability", caller, month)
     year, number = (int(part) for part in month.split("-"))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from contracts import billing as contract
+from contracts.dates_fr import PARIS as PARIS  # due dates are days in Europe/Paris
+from contracts.dates_fr import paris_today as paris_today
 from contracts.errors import Conflict, NotFound
 
 FAMILY_REGIE = "PERI"
@@ -26,14 +27,6 @@ INVOICE_NOT_FOUND = "Facture introuvable."
 ONLINE_MINIMUM_CENTS = 100
 """PayFiP takes 1 EUR to 100,000 EUR; the same bounds are used whatever the provider."""
 ONLINE_MAXIMUM_CENTS = 10_000_000
-
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris_today(now: datetime) -> date:
-    """Due dates are days in Europe/Paris."""
-    return now.astimezone(PARIS).date()
 
 
 def new_id() -> str:

@@ -17,6 +17,7 @@ from chassis import config, tables
 from chassis.database import make_engine
 from chassis.outbox import OutboxWriter
 from chassis.types import utcnow
+from contracts.dates_fr import paris_today
 from contracts.family_activities import ATTENDANCE_CHANGED, AttendanceChanged
 from family import enrolment, enrolment_views
 from family.activities import ACTIVITIES
@@ -95,7 +96,7 @@ def add_demo_enrolments(session: Session, family: Family, weeks: int = 4) -> Non
     """Book Léa's typical week for the coming weeks (days already booked are kept)."""
     lea, now = family.children[0], utcnow()
     outbox = OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))
-    start = now.date()
+    start = paris_today(now)
     for code, weekdays in DEMO_WEEKS.items():
         activity = ACTIVITIES[code]
         units = enrolment.typical_week(

@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from contracts import family as family_contract
 from contracts import family_dossier as contract
+from contracts.dates_fr import paris_today
 from contracts.errors import Conflict, Invalid, NotFound
 
-PARIS = ZoneInfo("Europe/Paris")
 UNKNOWN_CHILD = "Cet enfant ne fait pas partie de la famille."
 ALREADY_DECIDED = "Cette demande a déjà été traitée."
 CHANGE_NOT_FOUND = "Demande introuvable."
@@ -176,10 +175,6 @@ def add_born_child(dossiers: Any, family: Any, value: dict) -> None:
     )
     if value.get("preregistration_id") is not None:
         dossiers.link_preregistration(value["preregistration_id"], child)
-
-
-def paris_today(now: datetime) -> date:
-    return now.astimezone(PARIS).date()
 
 
 def quotient_event(family: Any, now: datetime) -> dict:

@@ -9,6 +9,7 @@ from typing import Any
 
 import icalendar
 
+from contracts.dates_fr import paris_today
 from family import rollover
 from family.activities import ACTIVITIES, Activity, place_of
 from family.deadlines import PARIS, french_moment
@@ -59,7 +60,9 @@ def offer(repo: Any, child: Any, activity: Activity, window: list[date], now: da
     """An activity as the page shows it: its rule, and each coming day with its deadline."""
     closed = repo.closed_days(window[0], window[-1]) if window else {}
     days = [d for d in window if activity.runs_on(d) and d not in closed]
-    place = place_of(activity, child.school, child.birth_date, days[0] if days else now.date())
+    place = place_of(
+        activity, child.school, child.birth_date, days[0] if days else paris_today(now)
+    )
     booked = repo.booked_days(child.id, activity.code)
     waiting = {d for e in repo.waiting_of_child(child.id, activity.code) for d in e.days}
     counters = repo.slots(activity.code, place, days) if place else {}

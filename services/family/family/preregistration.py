@@ -12,9 +12,9 @@ from datetime import date, datetime
 from typing import Any
 
 from contracts import family_preregistration as contract
+from contracts.dates_fr import PARIS
 from contracts.errors import Conflict, Forbidden, Invalid
 from family.domain import normalized_name
-from family.dossier import PARIS
 from family.town import Town
 
 NOT_ALLOWED = (

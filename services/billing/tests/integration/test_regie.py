@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from chassis import tables
 from chassis.testing.fixtures import wait_until
 from chassis.testing.services import call
-from chassis.types import utcnow
+from contracts.dates_fr import paris_today
 from contracts.errors import Conflict, Forbidden, Invalid
 from contracts.identity import ANONYMOUS
 from devstack.payments import DEFAULT_SWITCHES, OUTCOMES, Simulator
@@ -108,7 +108,7 @@ def test_file_de_verification_et_export_comptable(container, issue_invoice, link
         invoice_id,
         {"amount_cents": 9440, "method": "cesu"},
     )
-    today = utcnow().date().isoformat()
+    today = paris_today().isoformat()
     export = call(container, "export_payments", REGIE, today, today)
     assert export["filename"] == f"paiements-{today}-{today}.csv"
     text = base64.b64decode(export["content_base64"]).decode("utf-8-sig")
@@ -147,7 +147,7 @@ def test_annuler_le_reste_a_payer_par_un_avoir(container, issue_invoice, link, e
 
 
 def test_un_seul_rappel_par_facture_impayee_apres_l_echeance(container, issue_invoice, db, events):
-    past = utcnow().date() - timedelta(days=3)
+    past = paris_today() - timedelta(days=3)
     unpaid = issue_invoice("4504", due_date=past)
     cancelled = issue_invoice("4504", due_date=past)
     call(container, "cancel_invoice", REGIE, cancelled, {"reason": "Erreur de facturation"})

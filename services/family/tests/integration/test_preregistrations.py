@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from chassis.testing.services import call
 from contracts.base import example
+from contracts.dates_fr import paris_today
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from family import preregistration
 from family.demo import add_demo_family
@@ -50,7 +51,7 @@ def family(container, database_url):
 
 
 def next_year(day: str) -> str:
-    return day.replace("2027", str(date.today().year + 1))
+    return day.replace("2027", str(paris_today().year + 1))
 
 
 def test_une_preinscription_en_creche_passe_par_la_commission(container, events, family):
@@ -155,7 +156,7 @@ def test_une_naissance_declaree_en_ligne_attend_l_agent_puis_rejoint_le_dossier(
     request = {**example("creche_request"), "desired_start": next_year("2027-09-01")}
     expected = call(container, "submit_creche_preregistration", parent, family_id, request)
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    born = (date.today() - timedelta(days=3)).isoformat()
+    born = (paris_today() - timedelta(days=3)).isoformat()
     birth = {
         "first_name": "Jade",
         "birth_date": born,
@@ -202,13 +203,13 @@ def test_une_declaration_de_naissance_incomplete_ou_d_un_agent_est_refusee(conta
     pdf = b"%PDF-1.4\n%%EOF\n"
     birth = {
         "first_name": "Jade",
-        "birth_date": date.today().isoformat(),
+        "birth_date": paris_today().isoformat(),
         "certificate": {"filename": "acte.pdf", "data": base64.b64encode(pdf).decode()},
     }
     for change, field in [
         ({"certificate": None}, "certificate"),
-        ({"birth_date": (date.today() + timedelta(days=1)).isoformat()}, "birth_date"),
-        ({"birth_date": (date.today() - timedelta(days=400)).isoformat()}, "birth_date"),
+        ({"birth_date": (paris_today() + timedelta(days=1)).isoformat()}, "birth_date"),
+        ({"birth_date": (paris_today() - timedelta(days=400)).isoformat()}, "birth_date"),
         ({"preregistration": "CRE-2026-000001"}, "preregistration"),
         ({"first_name": " "}, "first_name"),
     ]:

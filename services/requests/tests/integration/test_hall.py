@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import eventlet
 import pytest
@@ -21,6 +21,7 @@ from chassis.testing.fixtures import wait_until
 from chassis.testing.services import call, service_config
 from contracts import hall
 from contracts.base import example
+from contracts.dates_fr import paris_today
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from requests_service import hall_domain, hall_insurance
 from requests_service.service import RequestsService
@@ -42,7 +43,7 @@ def container(amqp_uri, module_database_url, module_events):
 
 
 def a_saturday(weeks: int) -> date:
-    day = datetime.now(UTC).date() + timedelta(days=20 + 7 * weeks)
+    day = paris_today() + timedelta(days=20 + 7 * weeks)
     return day + timedelta(days=(5 - day.weekday()) % 7)
 
 
@@ -184,7 +185,7 @@ def test_attestation_reconnue_a_son_contenu_et_plafonnee(container):
 
 
 def test_date_trop_proche_ou_trop_de_personnes(container):
-    soon = datetime.now(UTC).date() + timedelta(days=3)
+    soon = paris_today() + timedelta(days=3)
     with pytest.raises(Invalid) as refused:
         call(container, "request_hall", HOLDER, request_payload(soon, guests=500))
     assert refused.value.fields == {
