@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from contracts import password_policy
 from contracts.base import load_or_invalid
 from contracts.errors import Invalid, TooManyRequests
 from gateway import forms, sessions
@@ -76,11 +77,19 @@ def validate(
     return payload
 
 
-def confirmation_errors(form: Mapping[str, str], name: str, repeat: str) -> dict[str, list[str]]:
-    """The gateway checks that a new password was typed twice the same."""
-    if form.get(name, "") != form.get(repeat, ""):
-        return {repeat: [PASSWORDS_DIFFER]}
-    return {}
+def new_password_errors(
+    form: Mapping[str, str], name: str, repeat: str, email: str = ""
+) -> dict[str, list[str]]:
+    """What is wrong with a new password, shown with the form's other errors in one answer:
+    what it lacks under the portal's policy (the accounts service enforces the same rule) and
+    whether it was typed twice the same."""
+    errors: dict[str, list[str]] = {}
+    typed = form.get(name, "")
+    if typed and (weak := password_policy.policy_errors(typed, email)):
+        errors[name] = weak
+    if typed != form.get(repeat, ""):
+        errors[repeat] = [PASSWORDS_DIFFER]
+    return errors
 
 
 def refusal_status(exc: Exception) -> int:

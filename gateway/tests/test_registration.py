@@ -97,6 +97,32 @@ def test_different_confirmation_is_caught_by_the_gateway(client, rpc):
     assert "register" not in rpc.methods()
 
 
+def test_a_weak_password_is_reported_with_the_other_fields_in_one_answer(client, rpc):
+    form = {
+        **REGISTRATION,
+        "email": "cam@example.org",
+        "password": "cam1234",
+        "password_confirmation": "cam123",
+        "postal_code": "693",
+    }
+    html = client.post("/compte/creer", data=form).get_data(as_text=True)
+    assert "Code postal : Code postal à 5 chiffres." in html
+    assert "Mot de passe : Au moins 13 caractères" in html
+    assert "Mot de passe : Le mot de passe ne doit pas contenir votre adresse e-mail." in html
+    assert "Confirmation du mot de passe : Les deux mots de passe ne sont pas identiques." in html
+    assert "register" not in rpc.methods()
+
+
+def test_a_weak_new_password_is_refused_before_the_link_is_used(client, rpc):
+    response = client.post(
+        "/mot-de-passe/nouveau?jeton=abc",
+        data={"password": "court", "password_confirmation": "court"},
+    )
+    assert response.status_code == 422
+    assert "Au moins 13 caractères" in response.get_data(as_text=True)
+    assert "reset_password" not in rpc.methods()
+
+
 def test_service_messages_are_shown_next_to_their_fields(client, rpc):
     weak = "Au moins 13 caractères mêlant majuscules, minuscules, chiffres."
     rpc.answer("register", Invalid("Erreurs", {"password": [weak]}))

@@ -58,7 +58,9 @@ def password():
     if request.method == "GET":
         return _page("account/password.html", PASSWORD_LABELS, {}, account)
     form = request.form
-    extra = pages.confirmation_errors(form, "new_password", "new_password_confirmation")
+    extra = pages.new_password_errors(
+        form, "new_password", "new_password_confirmation", account.get("email", "")
+    )
     raw = {
         "current_password": form.get("current_password", ""),
         "new_password": form.get("new_password", ""),

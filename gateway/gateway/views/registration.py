@@ -55,7 +55,9 @@ def register():
         return _register_page({"email_notifications": True})
     values = pages.text_values(request.form, ("email", *PROFILE_LABELS))
     values["email_notifications"] = pages.checked(request.form, "email_notifications")
-    extra = pages.confirmation_errors(request.form, "password", "password_confirmation")
+    extra = pages.new_password_errors(
+        request.form, "password", "password_confirmation", values["email"]
+    )
     try:
         raw = {**values, "password": _password(), "client_ip": sessions.client_ip()}
         payload = pages.validate(Register(), raw, extra)
@@ -132,7 +134,7 @@ def reset_password():
         return pages.form_page("auth/reset.html", RESET_LABELS, {}, None, BAD_LINK, 400, **context)
     if request.method == "GET":
         return pages.form_page("auth/reset.html", RESET_LABELS, {}, **context)
-    extra = pages.confirmation_errors(request.form, "password", "password_confirmation")
+    extra = pages.new_password_errors(request.form, "password", "password_confirmation")
     try:
         payload = pages.validate(ResetPassword(), {"token": token, "password": _password()}, extra)
         rpc().call("accounts", "reset_password", sessions.current_caller(), payload)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from accounts import sessions, throttle, tokens
-from accounts.passwords import hasher, policy_errors
+from accounts.passwords import hasher
 from accounts.views import PROFILE_FIELDS, account_view, export_view
 from contracts import accounts as events
 from contracts.errors import (
@@ -25,6 +25,7 @@ from contracts.errors import (
     PortalError,
     TooManyRequests,
 )
+from contracts.password_policy import policy_errors
 
 Emit = Callable[[str, dict], None]
 

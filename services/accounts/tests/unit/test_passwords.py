@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from accounts import passwords
-from accounts.passwords import Passwords, entropy_bits, policy_errors
+from accounts.passwords import Passwords
 from argon2 import PasswordHasher
+
+from contracts.password_policy import CONTAINS_EMAIL, entropy_bits, policy_errors
 
 WEAK_HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
 
@@ -45,7 +47,7 @@ def test_mot_de_passe_court_dit_ce_qui_manque():
 
 def test_mot_de_passe_contenant_l_adresse_refuse():
     errors = policy_errors("Camille.Martin-Tilleul-2026!", "camille.martin@example.org")
-    assert errors == [passwords.CONTAINS_EMAIL]
+    assert errors == [CONTAINS_EMAIL]
 
 
 def test_hash_argon2id_et_verification():
