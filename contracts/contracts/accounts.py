@@ -74,7 +74,7 @@ class _Input(Schema):
 
 
 def password(**kw) -> fields.String:
-    """A password as typed: never trimmed; its strength is checked by the accounts service."""
+    """A password as typed: never trimmed; its strength: contracts.password_policy."""
     return fields.String(
         required=True,
         validate=validate.Length(
