@@ -13,6 +13,7 @@ import re
 import tempfile
 import threading
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -22,6 +23,10 @@ from pathlib import Path
 ENVELOPE_FROM = "X-Sink-Envelope-From"
 ENVELOPE_TO = "X-Sink-Envelope-To"
 MESSAGE_ID_RE = re.compile(r"^[0-9]{8}T[0-9]{6}[0-9]{6}Z-[0-9a-f]{12}$")
+PARSED_KEPT = 5000
+"""Decoded messages kept in memory: a stored file never changes, so each is decoded once.
+Without it every ``GET /api/messages`` decoded the whole box, which took more than ten
+seconds on a loaded machine once a test session had sent a few thousand e-mails."""
 
 
 class Maildir:
@@ -32,6 +37,7 @@ class Maildir:
         self.path.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._last_id = ""
+        self._parsed: OrderedDict[str, dict] = OrderedDict()
 
     def _new_id(self) -> str:
         with self._lock:
@@ -81,8 +87,21 @@ class Maildir:
             return None
 
     def get(self, message_id: str) -> dict | None:
+        with self._lock:
+            known = self._parsed.get(message_id)
+            if known is not None:
+                self._parsed.move_to_end(message_id)
+        if known is not None and self._file(message_id).exists():  # type: ignore[union-attr]
+            return known
         raw = self.raw(message_id)
-        return None if raw is None else parse_message(message_id, raw)
+        if raw is None:
+            return None
+        message = parse_message(message_id, raw)
+        with self._lock:
+            self._parsed[message_id] = message
+            while len(self._parsed) > PARSED_KEPT:
+                self._parsed.popitem(last=False)
+        return message
 
     def all(self) -> list[dict]:
         messages = []
@@ -96,6 +115,8 @@ class Maildir:
         path = self._file(message_id)
         if path is None:
             return False
+        with self._lock:
+            self._parsed.pop(message_id, None)
         try:
             path.unlink()
         except FileNotFoundError:
