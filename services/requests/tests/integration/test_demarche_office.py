@@ -257,7 +257,9 @@ def test_l_auteur_rouvre_un_signalement_resolu_dans_les_30_jours(container, data
     engine = create_engine(database_url)
     with engine.begin() as connection:
         connection.execute(
-            text("UPDATE reports SET updated_at = now() - interval '31 days' WHERE id = :id"),
+            text(
+                "UPDATE demarche_requests SET updated_at = now() - interval '31 days' WHERE id = :id"
+            ),
             {"id": old["id"]},
         )
     engine.dispose()

@@ -102,7 +102,7 @@ def test_numeros_se_suivent(container):
 def test_saisie_invalide_n_enregistre_rien(container, engine, changes):
     with pytest.raises(Invalid):
         submit(container, **changes)
-    for table in ("reports", "report_photos", "report_status_changes", "outbox_events"):
+    for table in ("reports", "report_photos", "demarche_status_changes", "outbox_events"):
         assert count(engine, table) == 0
 
 
@@ -249,7 +249,10 @@ def test_open311_cle_emise_une_fois_stockee_hachee_puis_revoquee(container, engi
     with engine.connect() as connection:
         row = (
             connection.execute(
-                text("SELECT * FROM reports WHERE tracking_number = :n"),
+                text(
+                    "SELECT * FROM demarche_requests JOIN reports USING (id)"
+                    " WHERE tracking_number = :n"
+                ),
                 {"n": created["tracking_number"]},
             )
             .mappings()
