@@ -7,9 +7,12 @@ form from it, the requests service validates and stores a submission with it; ad
 démarche is adding a definition to :data:`CATALOGUE`. Rules that span several fields are
 named in ``rules`` and written once in :data:`contracts.demarche_rules.RULES`.
 
-The public-space report (:data:`ESPACE_PUBLIC`) is one definition whose requests keep their
-own tables and form (``contracts.requests``); the other démarches share the generic
-``demarche_requests`` table with a JSON payload (see :mod:`contracts.demarche_requests`).
+Every request is stored the same way, in the requests service's ``demarche_requests`` table
+(number, key, author, status, dates, assignment), with its history and its number series.
+The public-space report (:data:`ESPACE_PUBLIC`) keeps its own form and contract
+(``contracts.requests``): its answers (category, place, description) have columns of their own
+beside that row, with its photos and followers, instead of the JSON payload the other démarches
+use (see :mod:`contracts.demarche_requests`).
 """
 
 from __future__ import annotations
@@ -91,8 +94,8 @@ ESPACE_PUBLIC = Demarche(
         Field("email", "Adresse e-mail", "email", max_length=254),
     ),
 )
-"""Its requests keep the ``reports`` tables; ``resolu`` or ``rejete`` back to ``en_cours``
-reopens a report."""
+"""Its requests are reports (their answers in the ``reports`` table, beside their
+``demarche_requests`` row); ``resolu`` or ``rejete`` back to ``en_cours`` reopens a report."""
 
 WORKFLOW_TRANSITIONS = {
     "deposee": frozenset({"recue", "en_cours", "en_attente", "rejetee"}),
@@ -330,7 +333,7 @@ CATALOGUE: dict[str, Demarche] = {
 """Every démarche the portal offers, in display order."""
 
 GENERIC: dict[str, Demarche] = {code: d for code, d in CATALOGUE.items() if d is not ESPACE_PUBLIC}
-"""The démarches stored in ``demarche_requests``. Both dictionaries also hold the démarches of
+"""The démarches whose answers are a JSON payload, with the generic form and pages. Both dictionaries also hold the démarches of
 the town's file, if ``DEMARCHES_FILE`` names one (see the end of this module)."""
 
 

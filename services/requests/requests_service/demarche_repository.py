@@ -16,6 +16,7 @@ from requests_service.models import (
     DemarcheRequest,
     DemarcheStatusChange,
     DemarcheView,
+    Report,
 )
 
 NEXT_NUMBER = text(
@@ -142,6 +143,14 @@ class DemarcheRequests:
         )
 
 
+REPORT_TABLE = Report.__table__
+
+
+def report_where(condition: Any) -> Any:
+    """The requests that are reports meeting ``condition`` (on the ``reports`` table)."""
+    return DemarcheRequest.id.in_(select(REPORT_TABLE.c.id).where(condition))
+
+
 def conditions(criteria: Any) -> list[Any]:
     """The WHERE clauses of a queue's criteria."""
     found = [DemarcheRequest.demarche.in_(criteria.demarches)]
@@ -157,17 +166,23 @@ def conditions(criteria: Any) -> list[Any]:
                 DemarcheRequest.demarche == rule.demarche,
                 DemarcheRequest.status.in_(rule.statuses),
                 DemarcheRequest.submitted_at < rule.before,
+                *(
+                    [report_where(REPORT_TABLE.c.category == rule.category)]
+                    if rule.category
+                    else []
+                ),
             )
             for rule in criteria.overdue
         ]
         found.append(or_(*late))
-    if criteria.search:  # in the number and the answers' values, not their names
+    if criteria.search:  # in the number, the answers' values (not their names), the place
         answers = func.jsonb_path_query_array(DemarcheRequest.payload, "$.*")
         pattern = "%" + re.sub(r"([\\%_])", r"\\\1", criteria.search) + "%"
         found.append(
             or_(
                 DemarcheRequest.tracking_number.ilike(pattern, escape="\\"),
                 cast(answers, Text).ilike(pattern, escape="\\"),
+                report_where(REPORT_TABLE.c.address.ilike(pattern, escape="\\")),
             )
         )
     if criteria.assigned_to is not None:
