@@ -60,14 +60,19 @@ class Demarche:
     """Statuses an agent may set only with a public comment (the reason of a refusal)."""
     log_views: bool = False
     """Every agent's opening of a request is logged (état civil: who, when)."""
+    done_statuses: frozenset[str] = frozenset()
+    """Statuses where the town's work is done although a transition leaves them (a resolved
+    report that its author reopens): never open, never late."""
 
     def field_named(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
     @property
     def open_statuses(self) -> frozenset[str]:
-        """Statuses of a request still to process: those that lead somewhere but closing."""
-        return frozenset(s for s, targets in self.transitions.items() if targets - {"close"})
+        """Statuses of a request still to process: those that lead somewhere but closing
+        (and are not ``done_statuses``)."""
+        leading = {s for s, targets in self.transitions.items() if targets - {"close"}}
+        return frozenset(leading - self.done_statuses)
 
 
 ESPACE_PUBLIC = Demarche(
@@ -86,6 +91,7 @@ ESPACE_PUBLIC = Demarche(
         "rejete": frozenset({"en_cours"}),
     },
     notified_statuses=frozenset({"en_cours", "resolu", "rejete"}),
+    done_statuses=frozenset({"resolu", "rejete"}),
     expected_days=15,
     fields=(
         Field("category", "Catégorie", "choice", choices=requests.CATEGORIES),
