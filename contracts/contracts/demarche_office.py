@@ -5,7 +5,8 @@ RPC, each taking ``caller`` first:
 
 - ``search_demarche_requests(caller, filters: QueueFilters, page=1, size=50)`` ->
   ``contracts.demarche_requests.AgentDemarchePage``: the requests of the démarches of the
-  caller's roles, oldest first
+  caller's roles (public-space reports included, their answers from their own columns),
+  oldest first
 - ``export_demarche_requests(caller, filters: QueueFilters)`` -> ``Export``: the same list,
   at most ``EXPORT_LIMIT`` rows, for a CSV file
 - ``assign_demarche_request(caller, request_id, payload: Assign)`` ->
@@ -24,7 +25,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from contracts import fields_fr as fr
 from contracts.demarche_requests import DemarcheRequest
-from contracts.demarches import GENERIC
+from contracts.demarches import CATALOGUE
 from contracts.paging import page_of
 from contracts.requests import ChangeReportStatus
 
@@ -38,7 +39,7 @@ class QueueFilters(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    demarche = fr.choice(GENERIC, required=False, load_default=None, allow_none=True)
+    demarche = fr.choice(CATALOGUE, required=False, load_default=None, allow_none=True)
     status = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     submitted_from = fields.Date(
         load_default=None,

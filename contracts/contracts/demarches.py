@@ -7,9 +7,12 @@ form from it, the requests service validates and stores a submission with it; ad
 démarche is adding a definition to :data:`CATALOGUE`. Rules that span several fields are
 named in ``rules`` and written once in :data:`contracts.demarche_rules.RULES`.
 
-The public-space report (:data:`ESPACE_PUBLIC`) is one definition whose requests keep their
-own tables and form (``contracts.requests``); the other démarches share the generic
-``demarche_requests`` table with a JSON payload (see :mod:`contracts.demarche_requests`).
+Every request is stored the same way, in the requests service's ``demarche_requests`` table
+(number, key, author, status, dates, assignment), with its history and its number series.
+The public-space report (:data:`ESPACE_PUBLIC`) keeps its own form and contract
+(``contracts.requests``): its answers (category, place, description) have columns of their own
+beside that row, with its photos and followers, instead of the JSON payload the other démarches
+use (see :mod:`contracts.demarche_requests`).
 """
 
 from __future__ import annotations
@@ -57,14 +60,19 @@ class Demarche:
     """Statuses an agent may set only with a public comment (the reason of a refusal)."""
     log_views: bool = False
     """Every agent's opening of a request is logged (état civil: who, when)."""
+    done_statuses: frozenset[str] = frozenset()
+    """Statuses where the town's work is done although a transition leaves them (a resolved
+    report that its author reopens): never open, never late."""
 
     def field_named(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
     @property
     def open_statuses(self) -> frozenset[str]:
-        """Statuses of a request still to process: those that lead somewhere but closing."""
-        return frozenset(s for s, targets in self.transitions.items() if targets - {"close"})
+        """Statuses of a request still to process: those that lead somewhere but closing
+        (and are not ``done_statuses``)."""
+        leading = {s for s, targets in self.transitions.items() if targets - {"close"}}
+        return frozenset(leading - self.done_statuses)
 
 
 ESPACE_PUBLIC = Demarche(
@@ -83,6 +91,7 @@ ESPACE_PUBLIC = Demarche(
         "rejete": frozenset({"en_cours"}),
     },
     notified_statuses=frozenset({"en_cours", "resolu", "rejete"}),
+    done_statuses=frozenset({"resolu", "rejete"}),
     expected_days=15,
     fields=(
         Field("category", "Catégorie", "choice", choices=requests.CATEGORIES),
@@ -91,8 +100,8 @@ ESPACE_PUBLIC = Demarche(
         Field("email", "Adresse e-mail", "email", max_length=254),
     ),
 )
-"""Its requests keep the ``reports`` tables; ``resolu`` or ``rejete`` back to ``en_cours``
-reopens a report."""
+"""Its requests are reports (their answers in the ``reports`` table, beside their
+``demarche_requests`` row); ``resolu`` or ``rejete`` back to ``en_cours`` reopens a report."""
 
 WORKFLOW_TRANSITIONS = {
     "deposee": frozenset({"recue", "en_cours", "en_attente", "rejetee"}),
@@ -330,7 +339,7 @@ CATALOGUE: dict[str, Demarche] = {
 """Every démarche the portal offers, in display order."""
 
 GENERIC: dict[str, Demarche] = {code: d for code, d in CATALOGUE.items() if d is not ESPACE_PUBLIC}
-"""The démarches stored in ``demarche_requests``. Both dictionaries also hold the démarches of
+"""The démarches whose answers are a JSON payload, with the generic form and pages. Both dictionaries also hold the démarches of
 the town's file, if ``DEMARCHES_FILE`` names one (see the end of this module)."""
 
 

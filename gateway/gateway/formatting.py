@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 
 from contracts import dates_fr
-from contracts.demarches import GENERIC
+from contracts.demarches import CATALOGUE
 from contracts.requests import CATEGORIES, STATUSES
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -37,7 +37,7 @@ def _template_globals() -> dict:
         "town_name": config["TOWN_NAME"],
         "categories": CATEGORIES,
         "statuses": STATUSES,
-        "generic_demarches": GENERIC,
+        "demarches": CATALOGUE,
     }
 
 

@@ -38,6 +38,35 @@ def test_file_avec_filtres_gardes_dans_les_liens(client, rpc):
     assert "/agents/demarches/export.csv?" in page and "q=Martin" in page
 
 
+def report_in_queue() -> dict:
+    """A public-space report as the queue lists it: its answers are its own columns."""
+    report = {**agent_request(), "id": 7, "demarche": "espace_public", "status": "nouveau"}
+    report.update(
+        demarche_title="Signaler un problème dans l'espace public",
+        tracking_number="ESP-2026-000007",
+        status_label="Nouveau",
+        fields={"category": "voirie", "address": "1 rue Pasteur", "description": "Trou."},
+        overdue=False,
+        assigned_to=None,
+        assigned_name="",
+    )
+    return report
+
+
+def test_les_signalements_de_la_file_menent_a_leur_page(client, rpc):
+    public_space = agent_identity("agent_espace_public")
+    log_in(client, rpc, public_space)
+    rpc.answer("search_demarche_requests", page_of([report_in_queue()]))
+    page = client.get("/agents/demarches").get_data(as_text=True)
+    assert 'href="/agents/signalements/7"' in page and "ESP-2026-000007" in page
+    assert '<option value="espace_public"' in page and '<option value="livret_famille"' not in page
+    assert 'href="/agents/demarches"' in page  # the agents' menu leads to the queue
+    rpc.answer("export_demarche_requests", {"rows": [report_in_queue()], "truncated": False})
+    text = client.get("/agents/demarches/export.csv").get_data(as_text=True)
+    assert "ESP-2026-000007;Signaler un problème" in text
+    assert "Catégorie : Voirie (chaussée, trottoir, nid-de-poule) | Adresse ou lieu : 1 rue" in text
+
+
 def test_filtre_invalide_affiche_l_erreur(client, rpc):
     log_in(client, rpc, ETAT_CIVIL)
     rpc.answer("search_demarche_requests", Invalid("", {"submitted_from": ["Date attendue."]}))

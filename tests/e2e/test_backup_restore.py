@@ -88,7 +88,7 @@ def test_une_sauvegarde_se_restaure_avec_les_donnees_de_chaque_service(
         admin = stack.admin_login[0]
         sql = "SELECT count(*) FROM accounts WHERE email = :e AND kind = 'agent'"
         assert one_value(restored["accounts"], sql, e=admin) == 1
-        sql = "SELECT email FROM reports WHERE tracking_number = :n"
+        sql = "SELECT email FROM demarche_requests WHERE tracking_number = :n"
         assert one_value(restored["requests"], sql, n=number) == email
         sql = "SELECT count(*) FROM outgoing_messages WHERE recipient = :r"
         assert one_value(restored["notifications"], sql, r=email) >= 1

@@ -1,5 +1,5 @@
 """The agents' queue of démarches, on the agents' blueprint: every request of the démarches
-of the agent's roles, oldest first, with filters, search, pages and a CSV export of the
+of the agent's roles (public-space reports included, each linked to its own page), oldest first, with filters, search, pages and a CSV export of the
 filtered list; taking a request, handing it to a colleague of the démarche's role, or giving
 it back. The requests service decides what each agent may see; the accounts service lists the
 colleagues of a role.
@@ -13,7 +13,7 @@ import io
 from flask import flash, make_response, redirect, render_template, request, url_for
 
 from contracts.demarche_office import ASSIGNMENTS
-from contracts.demarches import GENERIC
+from contracts.demarches import CATALOGUE, GENERIC
 from contracts.errors import Conflict, Forbidden, Invalid
 from gateway import forms, sessions
 from gateway.errors import ServiceUnavailable
@@ -40,7 +40,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def mine() -> dict:
     """The démarches of the agent's roles, code to definition."""
     roles = set(sessions.current_identity()["roles"])
-    return {c: d for c, d in GENERIC.items() if d.role in roles or "admin" in roles}
+    return {c: d for c, d in CATALOGUE.items() if d.role in roles or "admin" in roles}
 
 
 def colleagues(role: str) -> dict[str, str]:
@@ -118,7 +118,7 @@ def demarche_export():
 
 
 def csv_line(row: dict) -> list[str]:
-    demarche = GENERIC[row["demarche"]]
+    demarche = CATALOGUE[row["demarche"]]
     answers = [
         f"{field.label} : {answer_text(field, row['fields'][field.name])}"
         for field in demarche.fields

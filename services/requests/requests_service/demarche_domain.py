@@ -11,8 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from contracts.demarches import GENERIC, Demarche
+from contracts.demarches import CATALOGUE, ESPACE_PUBLIC, GENERIC, Demarche
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from contracts.requests import EXPECTED_DAYS
 from requests_service.domain import PARIS, find_by_tracking_link, new_tracking_key
 
 TRACKING_NOT_FOUND = "Aucune démarche ne correspond à ce numéro et à cette clé de suivi."
@@ -188,16 +189,39 @@ def expected_by(demarche: Demarche, submitted_at: datetime) -> date:
     return paris_day(submitted_at) + timedelta(days=demarche.expected_days)
 
 
+def is_report(request: Any) -> bool:
+    """A public-space report: its answers are columns of its own, not a JSON payload."""
+    return request.demarche == ESPACE_PUBLIC.code
+
+
+def expected_days(request: Any) -> int:
+    """Days the town expects to take: per category for a report, per démarche otherwise."""
+    if is_report(request):
+        return EXPECTED_DAYS[request.category]
+    return CATALOGUE[request.demarche].expected_days
+
+
+def request_expected_by(request: Any) -> date:
+    return paris_day(request.submitted_at) + timedelta(days=expected_days(request))
+
+
+def answers(request: Any) -> dict:
+    """The request's answers, field name to value (a report's from its columns)."""
+    if is_report(request):
+        return {name: getattr(request, name) for name in ("category", "address", "description")}
+    return dict(request.payload)
+
+
 def is_overdue(request: Any, now: datetime) -> bool:
     """Still open with its expected date before today (Paris)."""
-    demarche = GENERIC[request.demarche]
-    late = expected_by(demarche, request.submitted_at) < paris_day(now)
-    return late and request.status in demarche.open_statuses
+    late = request_expected_by(request) < paris_day(now)
+    return late and request.status in CATALOGUE[request.demarche].open_statuses
 
 
 def request_view(request: Any) -> dict:
-    """Everything the démarche schemas dump; each keeps only the fields it declares."""
-    demarche = GENERIC[request.demarche]
+    """Everything the démarche schemas dump; each keeps only the fields it declares. Reports
+    too: the back office lists them beside the other démarches."""
+    demarche = CATALOGUE[request.demarche]
     labels = demarche.statuses
     return {
         "id": request.id,
@@ -207,8 +231,8 @@ def request_view(request: Any) -> dict:
         "tracking_key": request.tracking_key,
         "status": request.status,
         "status_label": labels[request.status],
-        "fields": dict(request.payload),
-        "expected_by": expected_by(demarche, request.submitted_at),
+        "fields": answers(request),
+        "expected_by": request_expected_by(request),
         "email": request.email,
         "account_id": request.account_id,
         "next_statuses": sorted(demarche.transitions[request.status]),

@@ -2,8 +2,9 @@
 the log of views of état-civil requests. Free of nameko and SQLAlchemy.
 
 The queue holds the requests of every démarche whose role the agent has (all of them for an
-administrator). "Expected date passed" means still open (a status that leads somewhere but
-closing) with its expected date (``expected_by``) before today in Europe/Paris.
+administrator), public-space reports included. "Expected date passed" means still open (a
+status that leads somewhere but closing) with its expected date (``expected_by``) before today
+in Europe/Paris; a report's expected time is its category's.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from chassis import config, retention
-from contracts.demarches import GENERIC, Demarche
+from contracts.demarches import CATALOGUE, ESPACE_PUBLIC, GENERIC, Demarche
 from contracts.errors import Conflict, Forbidden, Invalid
+from contracts.requests import EXPECTED_DAYS
 from requests_service import domain as reports_domain
-from requests_service.demarche_domain import NOT_YOUR_ROLE, expected_by, paris_day
+from requests_service.demarche_domain import (
+    NOT_YOUR_ROLE,
+    answers,
+    paris_day,
+    request_expected_by,
+)
 from requests_service.domain import PARIS
 
 OTHER_DEMARCHE = "Cet agent a été choisi pour une autre démarche que celle de la demande."
@@ -25,11 +32,13 @@ UNKNOWN_STATUS = "Ce statut n'existe pour aucune de vos démarches."
 
 @dataclass(frozen=True)
 class Overdue:
-    """A request of ``demarche`` is late when in ``statuses`` and submitted before ``before``."""
+    """A request of ``demarche`` (a report: of ``category``) is late when in ``statuses`` and
+    submitted before ``before``."""
 
     demarche: str
     statuses: frozenset[str]
     before: datetime
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ class Criteria:
 def processed_by(who: dict) -> list[Demarche]:
     """The démarches whose requests ``who`` may see; Forbidden when none."""
     roles = set(who.get("roles") or ())
-    mine = [d for d in GENERIC.values() if "admin" in roles or d.role in roles]
+    mine = [d for d in CATALOGUE.values() if "admin" in roles or d.role in roles]
     if not mine:
         raise Forbidden(NOT_YOUR_ROLE)
     return mine
@@ -72,10 +81,7 @@ def criteria(who: dict, filters: dict, now: datetime) -> Criteria:
     start, end, today = filters["submitted_from"], filters["submitted_to"], paris_day(now)
     overdue = None
     if filters["overdue"]:
-        overdue = tuple(
-            Overdue(d.code, d.open_statuses, paris_midnight(today - timedelta(d.expected_days)))
-            for d in scope
-        )
+        overdue = tuple(rule for d in scope for rule in overdue_rules(d, today))
     return Criteria(
         demarches=tuple(d.code for d in scope),
         status=status,
@@ -86,6 +92,18 @@ def criteria(who: dict, filters: dict, now: datetime) -> Criteria:
         assigned_to=assigned_to(who, filters),
         unassigned=not filters.get("assigned_to") and filters["assigned"] == "personne",
     )
+
+
+def overdue_rules(demarche: Demarche, today: date) -> list[Overdue]:
+    """When a request of ``demarche`` is late: one rule, or one per category for reports."""
+
+    def rule(days: int, category: str | None = None) -> Overdue:
+        before = paris_midnight(today - timedelta(days))
+        return Overdue(demarche.code, demarche.open_statuses, before, category)
+
+    if demarche is ESPACE_PUBLIC:
+        return [rule(days, category) for category, days in EXPECTED_DAYS.items()]
+    return [rule(demarche.expected_days)]
 
 
 def assigned_to(who: dict, filters: dict) -> str | None:
@@ -147,7 +165,7 @@ VIEW_LOG_RULE = retention.Rule(f"demarche_views (viewed_at + {VIEW_LOG_SETTING})
 
 def export_row(request: Any) -> dict:
     """What ``contracts.demarche_office.ExportRow`` dumps (no history: one line per request)."""
-    demarche = GENERIC[request.demarche]
+    demarche = CATALOGUE[request.demarche]
     return {
         "id": request.id,
         "demarche": demarche.code,
@@ -155,10 +173,10 @@ def export_row(request: Any) -> dict:
         "tracking_number": request.tracking_number,
         "status": request.status,
         "status_label": demarche.statuses[request.status],
-        "expected_by": expected_by(demarche, request.submitted_at),
+        "expected_by": request_expected_by(request),
         "submitted_at": request.submitted_at,
         "updated_at": request.updated_at,
-        "fields": dict(request.payload),
+        "fields": answers(request),
         "email": request.email,
         "assigned_name": request.assigned_name or "",
     }

@@ -9,12 +9,14 @@ from sqlalchemy import Text, and_, cast, func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from chassis.paging import fetch_page
+from contracts.demarches import ESPACE_PUBLIC
 from requests_service.models import (
     DemarcheAttachment,
     DemarcheCounter,
     DemarcheRequest,
     DemarcheStatusChange,
     DemarcheView,
+    Report,
 )
 
 NEXT_NUMBER = text(
@@ -23,7 +25,11 @@ NEXT_NUMBER = text(
     " VALUES (:demarche, :year, 1) ON CONFLICT (demarche, year) DO UPDATE"
     f" SET last_value = {DemarcheCounter.__tablename__}.last_value + 1 RETURNING last_value"
 )
-"""As ``repository.NEXT_NUMBER``: one statement committed at once, one series per démarche."""
+"""One round trip, one implicit transaction: the setting lasts only for it."""
+
+NOT_A_REPORT = DemarcheRequest.demarche != ESPACE_PUBLIC.code
+"""Public-space reports share the table but have their own reads (``repository.Reports``),
+pages and schemas: the generic reads by id, number or account leave them out."""
 
 
 class DemarcheRequests:
@@ -33,6 +39,16 @@ class DemarcheRequests:
         self.session = session
 
     def next_sequence(self, demarche: str, year: int) -> int:
+        """The next number of ``demarche`` in ``year``, atomically, even with concurrent
+        submissions (one series per démarche; public-space reports use ``espace_public``'s).
+
+        Taken outside the submission's transaction, in one statement that commits at once: the
+        counter row is locked only while it is incremented, not until the whole submission
+        commits, so concurrent submissions do not queue behind each other (a submission that
+        fails leaves a gap in the numbers). That commit need not wait for the disk: the
+        submission's own commit comes later in the same write-ahead log, so no request is ever
+        durable with a number the counter could give again.
+        """
         autocommit = {"isolation_level": "AUTOCOMMIT"}
         with self.session.get_bind().connect().execution_options(**autocommit) as connection:
             values = {"demarche": demarche, "year": year}
@@ -65,7 +81,7 @@ class DemarcheRequests:
 
     def get(self, request_id: int, for_change: bool = False) -> DemarcheRequest | None:
         """The request; ``for_change`` locks its row until commit."""
-        query = self._query().where(DemarcheRequest.id == request_id)
+        query = self._query().where(DemarcheRequest.id == request_id, NOT_A_REPORT)
         if for_change:
             query = query.with_for_update(of=DemarcheRequest).execution_options(
                 populate_existing=True
@@ -73,7 +89,9 @@ class DemarcheRequests:
         return self.session.scalars(query).one_or_none()
 
     def find_by_number(self, tracking_number: str) -> DemarcheRequest | None:
-        query = self._query().where(DemarcheRequest.tracking_number == tracking_number)
+        query = self._query().where(
+            DemarcheRequest.tracking_number == tracking_number, NOT_A_REPORT
+        )
         return self.session.scalars(query).one_or_none()
 
     def list(
@@ -115,7 +133,7 @@ class DemarcheRequests:
         return fetch_page(self.session, query, page, size)
 
     def list_by_account(self, account_id: str) -> list[DemarcheRequest]:
-        query = self._query().where(DemarcheRequest.account_id == account_id)
+        query = self._query().where(DemarcheRequest.account_id == account_id, NOT_A_REPORT)
         return list(self.session.scalars(query))
 
     @staticmethod
@@ -123,6 +141,14 @@ class DemarcheRequests:
         return select(DemarcheRequest).options(
             selectinload(DemarcheRequest.history), selectinload(DemarcheRequest.attachments)
         )
+
+
+REPORT_TABLE = Report.__table__
+
+
+def report_where(condition: Any) -> Any:
+    """The requests that are reports meeting ``condition`` (on the ``reports`` table)."""
+    return DemarcheRequest.id.in_(select(REPORT_TABLE.c.id).where(condition))
 
 
 def conditions(criteria: Any) -> list[Any]:
@@ -140,17 +166,23 @@ def conditions(criteria: Any) -> list[Any]:
                 DemarcheRequest.demarche == rule.demarche,
                 DemarcheRequest.status.in_(rule.statuses),
                 DemarcheRequest.submitted_at < rule.before,
+                *(
+                    [report_where(REPORT_TABLE.c.category == rule.category)]
+                    if rule.category
+                    else []
+                ),
             )
             for rule in criteria.overdue
         ]
         found.append(or_(*late))
-    if criteria.search:  # in the number and the answers' values, not their names
+    if criteria.search:  # in the number, the answers' values (not their names), the place
         answers = func.jsonb_path_query_array(DemarcheRequest.payload, "$.*")
         pattern = "%" + re.sub(r"([\\%_])", r"\\\1", criteria.search) + "%"
         found.append(
             or_(
                 DemarcheRequest.tracking_number.ilike(pattern, escape="\\"),
                 cast(answers, Text).ilike(pattern, escape="\\"),
+                report_where(REPORT_TABLE.c.address.ilike(pattern, escape="\\")),
             )
         )
     if criteria.assigned_to is not None:

@@ -5,26 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from chassis.paging import fetch_page
-from requests_service.models import (
-    Report,
-    ReportFollower,
-    ReportPhoto,
-    ReportStatusChange,
-    TrackingCounter,
-)
+from contracts.demarches import ESPACE_PUBLIC
+from requests_service.demarche_repository import DemarcheRequests
+from requests_service.models import DemarcheStatusChange, Report, ReportFollower, ReportPhoto
 from requests_service.photos import CleanPhoto
-
-NEXT_NUMBER = text(
-    "SET LOCAL synchronous_commit TO OFF;"
-    f" INSERT INTO {TrackingCounter.__tablename__} (year, last_value) VALUES (:year, 1)"
-    " ON CONFLICT (year) DO UPDATE"
-    f" SET last_value = {TrackingCounter.__tablename__}.last_value + 1 RETURNING last_value"
-)
-"""One round trip, one implicit transaction: the setting lasts only for it."""
 
 
 class Reports:
@@ -34,18 +22,10 @@ class Reports:
         self.session = session
 
     def next_sequence(self, year: int) -> int:
-        """The next number of ``year``, atomically, even with concurrent submissions.
-
-        Taken outside the submission's transaction, in one statement that commits at once: the
-        counter row is locked only while it is incremented, not until the whole submission
-        commits, so concurrent submissions do not queue behind each other (a submission that
-        fails leaves a gap in the numbers). That commit need not wait for the disk: the
-        submission's own commit comes later in the same write-ahead log, so no report is ever
-        durable with a number the counter could give again.
-        """
-        autocommit = {"isolation_level": "AUTOCOMMIT"}
-        with self.session.get_bind().connect().execution_options(**autocommit) as connection:
-            return connection.execute(NEXT_NUMBER, {"year": year}).scalar_one()
+        """The next number of ``year``, from the ``espace_public`` series of the démarche
+        counters (``DemarcheRequests.next_sequence``: taken at once, outside the submission's
+        transaction)."""
+        return DemarcheRequests(self.session).next_sequence(ESPACE_PUBLIC.code, year)
 
     def add(self, *, photos: list[CleanPhoto], **fields: Any) -> Report:
         """A new report; its empty history and its photos are known, so reading them (the
@@ -67,8 +47,8 @@ class Reports:
         self.session.flush()
         return report
 
-    def add_status_change(self, report: Report, **fields: Any) -> ReportStatusChange:
-        change = ReportStatusChange(**fields)
+    def add_status_change(self, report: Report, **fields: Any) -> DemarcheStatusChange:
+        change = DemarcheStatusChange(**fields)
         report.history.append(change)
         self.session.flush()
         return change

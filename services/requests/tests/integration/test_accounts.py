@@ -79,7 +79,10 @@ def test_compte_ferme_anonymise_ses_signalements_et_garde_l_historique(
         message="the closure",
     )
     time.sleep(1)
-    reports = rows(engine, "SELECT id, email, account_id FROM reports ORDER BY id")
+    reports = rows(
+        engine,
+        "SELECT id, email, account_id FROM demarche_requests JOIN reports USING (id) ORDER BY id",
+    )
     assert [(r["email"], r["account_id"]) for r in reports] == [
         ("", None),
         ("camille.martin@example.org", DOMINIQUE["account_id"]),

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from chassis.testing.services import call, service_config
 from chassis.types import utcnow
 from contracts.base import example
-from contracts.errors import Conflict, Forbidden, Invalid
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from requests_service.demarche_domain import paris_day
 from requests_service.service import RequestsService
 
@@ -257,7 +257,9 @@ def test_l_auteur_rouvre_un_signalement_resolu_dans_les_30_jours(container, data
     engine = create_engine(database_url)
     with engine.begin() as connection:
         connection.execute(
-            text("UPDATE reports SET updated_at = now() - interval '31 days' WHERE id = :id"),
+            text(
+                "UPDATE demarche_requests SET updated_at = now() - interval '31 days' WHERE id = :id"
+            ),
             {"id": old["id"]},
         )
     engine.dispose()
@@ -265,3 +267,42 @@ def test_l_auteur_rouvre_un_signalement_resolu_dans_les_30_jours(container, data
         call(
             container, "reopen_report", CITIZEN, old["tracking_number"], old["tracking_key"], reason
         )
+
+
+def test_les_signalements_sont_dans_la_file_de_leur_role(container, database_url, requests):
+    place = {"address": "7 montée des Forts", "latitude": None, "longitude": None}
+    light = {**example("submit_report"), **place}  # éclairage: expected in 7 days
+    road = {**light, "category": "voirie"}  # voirie: in 15 days
+    light, road = (call(container, "submit_report", CITIZEN, r) for r in (light, road))
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE demarche_requests SET submitted_at = now() - interval '10 days'"
+                 " WHERE id IN (:a, :b)"),
+            {"a": light["id"], "b": road["id"]},
+        )  # fmt: skip
+    engine.dispose()
+    queue = search(container, ESPACE_PUBLIC, search="montée des forts")
+    assert numbers(queue) == [light["tracking_number"], road["tracking_number"]]
+    item = queue["items"][0]
+    assert (item["demarche"], item["status_label"]) == ("espace_public", "Nouveau")
+    assert item["fields"]["address"] == "7 montée des Forts" and item["overdue"]
+    assert [step["status"] for step in item["history"]] == ["nouveau"]
+    late = search(container, ESPACE_PUBLIC, overdue=True, search="montée des forts")
+    assert numbers(late) == [light["tracking_number"]]
+    done = {"status": "resolu", "comment": "Ampoule changée."}
+    call(container, "change_report_status", ESPACE_PUBLIC, light["id"], done)
+    assert numbers(search(container, ESPACE_PUBLIC, overdue=True, search="forts")) == []
+    assert search(container, ESPACE_PUBLIC, demarche="espace_public")["total"] >= 2
+    assert light["tracking_number"] not in numbers(search(container, ETAT_CIVIL))
+    with pytest.raises(Forbidden):
+        search(container, ETAT_CIVIL, demarche="espace_public")
+    both = search(container, ADMIN, search="forts")["items"]
+    assert [(item["tracking_number"], item["overdue"]) for item in both] == [
+        (light["tracking_number"], False),
+        (road["tracking_number"], False),
+    ]
+    export = call(container, "export_demarche_requests", ESPACE_PUBLIC, {"search": "forts"})
+    assert [row["fields"]["category"] for row in export["rows"]] == ["eclairage_public", "voirie"]
+    with pytest.raises(NotFound):  # reports keep their own agent pages and actions
+        call(container, "get_demarche_request", ADMIN, light["id"])

@@ -46,7 +46,7 @@ def test_un_signalement_sans_photo_ne_relit_ni_historique_ni_photo(container, st
     report = call(container, "submit_report", example("caller"), example("submit_report"))
     assert report["status"] == "nouveau"
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert not [s for s in reads if "report_status_changes" in s or "report_photos" in s]
+    assert not [s for s in reads if "demarche_status_changes" in s or "report_photos" in s]
 
 
 def test_suivre_un_signalement_coute_deux_requetes(container, statements):
@@ -54,5 +54,5 @@ def test_suivre_un_signalement_coute_deux_requetes(container, statements):
     statements.clear()
     number, key = report["tracking_number"], report["tracking_key"]
     assert call(container, "get_tracked_report", example("caller"), number, key)["history"]
-    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "report" in s]
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "demarche_" in s]
     assert len(reads) == 2  # the report with its photo, then its history (not the relay's)

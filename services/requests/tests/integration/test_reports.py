@@ -102,7 +102,7 @@ def test_numeros_se_suivent(container):
 def test_saisie_invalide_n_enregistre_rien(container, engine, changes):
     with pytest.raises(Invalid):
         submit(container, **changes)
-    for table in ("reports", "report_photos", "report_status_changes", "outbox_events"):
+    for table in ("reports", "report_photos", "demarche_status_changes", "outbox_events"):
         assert count(engine, table) == 0
 
 
@@ -123,7 +123,7 @@ def test_changements_de_statut_ajoutent_historique_et_evenements(container, engi
     ]
     with pytest.raises(Conflict):
         call(container, "change_report_status", AGENT, report["id"], {"status": "resolu"})
-    assert count(engine, "report_status_changes") == 3
+    assert count(engine, "demarche_status_changes") == 3
     listed = call(container, "list_reports", AGENT, "resolu")
     assert [r["tracking_number"] for r in listed["items"]] == [report["tracking_number"]]
 
@@ -196,7 +196,7 @@ def test_methodes_agent_refusees_aux_autres(container, engine, method, args, cal
     submit(container)
     with pytest.raises(Forbidden):
         call(container, method, caller, *args)
-    assert count(engine, "report_status_changes") == 1
+    assert count(engine, "demarche_status_changes") == 1
 
 
 def test_bombe_png_refusee_avec_message_sur_le_champ_photo_sans_rien_ecrire(container, engine):
@@ -249,7 +249,10 @@ def test_open311_cle_emise_une_fois_stockee_hachee_puis_revoquee(container, engi
     with engine.connect() as connection:
         row = (
             connection.execute(
-                text("SELECT * FROM reports WHERE tracking_number = :n"),
+                text(
+                    "SELECT * FROM demarche_requests JOIN reports USING (id)"
+                    " WHERE tracking_number = :n"
+                ),
                 {"n": created["tracking_number"]},
             )
             .mappings()

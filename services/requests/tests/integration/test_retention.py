@@ -151,7 +151,7 @@ def test_fermeture_efface_l_adresse_des_copies_d_evenements(container, engine, d
         "SELECT (SELECT count(*) FROM outbox_events WHERE payload::text LIKE :like)"
         " + (SELECT count(*) FROM dead_letter_events"
         "    WHERE payload::text LIKE :like OR error LIKE :like)"
-        " + (SELECT count(*) FROM reports WHERE email LIKE :like) AS n"
+        " + (SELECT count(*) FROM demarche_requests WHERE email LIKE :like) AS n"
     )
     assert rows(engine, mentions, like=f"%{ADDRESS}%")[0]["n"] == 0
     pending = rows(engine, "SELECT payload FROM outbox_events WHERE published_at IS NULL")

@@ -9,8 +9,9 @@ import pytest
 
 from chassis.config import SettingError
 from contracts.base import example
-from contracts.demarches import ACTE_ETAT_CIVIL
+from contracts.demarches import ACTE_ETAT_CIVIL, ESPACE_PUBLIC
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from contracts.requests import EXPECTED_DAYS
 from requests_service import demarche_domain as domain
 from requests_service import demarche_office as office
 
@@ -106,3 +107,32 @@ def test_duree_de_conservation_invalide_refusee(monkeypatch, value):
     monkeypatch.setenv("DEMARCHE_VIEWS_KEPT_DAYS", value)
     with pytest.raises(SettingError, match="DEMARCHE_VIEWS_KEPT_DAYS"):
         office.view_log_kept()
+
+
+def report(category: str, status: str, days_ago: int) -> SimpleNamespace:
+    """A public-space report as the queue reads it (the shared row and its own columns)."""
+    return SimpleNamespace(
+        demarche="espace_public",
+        category=category,
+        address="1 rue Pasteur",
+        description="Trou.",
+        payload={},
+        status=status,
+        submitted_at=NOW - timedelta(days=days_ago),
+    )
+
+
+def test_un_signalement_est_en_retard_selon_sa_categorie_tant_qu_il_est_ouvert():
+    assert domain.answers(report("voirie", "nouveau", 1)) == {
+        "category": "voirie",
+        "address": "1 rue Pasteur",
+        "description": "Trou.",
+    }
+    assert domain.is_overdue(report("proprete", "nouveau", 5), NOW)  # 3 days expected
+    assert not domain.is_overdue(report("voirie", "en_cours", 5), NOW)  # 15 days expected
+    for done in ("resolu", "rejete"):  # reopenable, but the town's work is done
+        assert not domain.is_overdue(report("proprete", done, 30), NOW)
+    rules = office.overdue_rules(ESPACE_PUBLIC, date(2027, 1, 10))
+    assert {(rule.category, rule.statuses) for rule in rules} == {
+        (category, frozenset({"nouveau", "en_cours"})) for category in EXPECTED_DAYS
+    }
