@@ -259,9 +259,12 @@ class SubmittedReport(Report):
 
 
 class AgentReport(Report):
-    """A report as an agent sees it: with the author's e-mail."""
+    """A report as an agent sees it: with the author's e-mail and the agent it is assigned to
+    (``assigned_to`` an account id, ``assigned_name`` the name shown; none and empty)."""
 
     email = fields.String(required=True)
+    assigned_to = fields.String(load_default=None, allow_none=True)
+    assigned_name = fields.String(load_default="")
 
 
 class ReportSubmitted(Event):

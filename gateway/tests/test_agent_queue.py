@@ -169,3 +169,19 @@ def test_statut_groupe_des_signalements_coches(client, rpc):
     rpc.answer("change_report_statuses", Conflict("Aucun signalement modifié. ESP-2026-000005 : …"))
     client.post("/agents/signalements/statut-groupe", data=form)
     assert "Aucun signalement modifié." in client.get("/agents/signalements").get_data(True)
+
+
+def test_agent_de_l_espace_public_attribue_un_signalement_depuis_sa_page(client, rpc):
+    voirie = agent_identity("agent_espace_public")
+    rpc.answer("assign_report", {})
+    log_in(client, rpc, voirie)
+    page = client.get("/agents/signalements/1").get_data(as_text=True)
+    assert rpc.last("list_agents_with_role")["args"] == (caller_of(voirie), "agent_espace_public")
+    assert 'name="assignee" value="moi"' in page and "Attribué à</dt><dd>Personne" in page
+    assert '<input type="hidden" name="demarche" value="espace_public">' in page
+    response = client.post("/agents/signalements/1/attribution", data={"assignee": "moi"})
+    assert response.headers["Location"] == "/agents/signalements/1"
+    assert rpc.last("assign_report")["args"][1:] == (
+        1,
+        {"assignee": "moi", "assignee_name": voirie["display_name"]},
+    )

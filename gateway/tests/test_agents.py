@@ -138,8 +138,7 @@ def test_unknown_status_filter_lists_everything(agent_client, rpc):
 
 def test_detail_shows_the_author_email_and_photo(agent_client, rpc):
     html = agent_client.get("/agents/signalements/123").get_data(as_text=True)
-    assert rpc.calls[-1]["method"] == "get_report"
-    assert rpc.calls[-1]["args"] == (AGENT_CALLER, 123)
+    assert rpc.last("get_report")["args"] == (AGENT_CALLER, 123)
     assert "camille.martin@example.org" in html
     assert 'src="/agents/signalements/123/photo"' in html
     photo = agent_client.get("/agents/signalements/123/photo")

@@ -15,8 +15,7 @@ from contracts.demarches import GENERIC
 from contracts.errors import Conflict, Invalid
 from gateway import forms, sessions
 from gateway.views import rpc
-from gateway.views.agent_queue import colleagues
-from gateway.views.agents import bp
+from gateway.views.agents import bp, colleagues
 from gateway.views.demarches import shown_fields
 
 STATUS_LABELS = {

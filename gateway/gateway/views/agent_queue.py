@@ -13,13 +13,12 @@ import io
 from flask import flash, make_response, redirect, render_template, request, url_for
 
 from contracts.demarche_office import ASSIGNMENTS
-from contracts.demarches import CATALOGUE, GENERIC
-from contracts.errors import Conflict, Forbidden, Invalid
+from contracts.demarches import CATALOGUE
+from contracts.errors import Conflict, Invalid
 from gateway import forms, sessions
-from gateway.errors import ServiceUnavailable
 from gateway.formatting import calendar_date, paris_datetime
 from gateway.views import rpc
-from gateway.views.agents import bp
+from gateway.views.agents import bp, colleagues
 from gateway.views.demarches import answer_text
 
 FILTERS = {  # query argument: (QueueFilters field, French label)
@@ -41,16 +40,6 @@ def mine() -> dict:
     """The démarches of the agent's roles, code to definition."""
     roles = set(sessions.current_identity()["roles"])
     return {c: d for c, d in CATALOGUE.items() if d.role in roles or "admin" in roles}
-
-
-def colleagues(role: str) -> dict[str, str]:
-    """The enabled agents of ``role``, account id to name (none when the accounts service does
-    not answer: the page works without the list)."""
-    try:
-        found = rpc().call("accounts", "list_agents_with_role", sessions.current_caller(), role)
-    except (Forbidden, ServiceUnavailable):
-        return {}
-    return {agent["account_id"]: agent["display_name"] for agent in found}
 
 
 def asked_filters() -> tuple[dict, dict]:
@@ -150,21 +139,30 @@ def assign_demarche(request_id: int):
     """Take the request (``moi``), hand it to a colleague of the démarche's role (``agent``,
     checked against the accounts service's list) or give it back (``personne``)."""
     back = redirect(url_for(".demarche_request", request_id=request_id), 303)
+    return _assign("assign_demarche_request", request_id, back)
+
+
+@bp.post("/signalements/<int:report_id>/attribution")
+def assign_report(report_id: int):
+    """The same for a public-space report, from its page."""
+    back = redirect(url_for(".report", report_id=report_id), 303)
+    return _assign("assign_report", report_id, back)
+
+
+def _assign(method: str, target_id: int, back):
     assignee = request.form.get("assignee", "")
     payload = {"assignee": assignee, "assignee_name": sessions.current_identity()["display_name"]}
     done = "Demande attribuée à vous." if assignee == "moi" else "Demande libérée."
     if assignee == "agent":
         code, chosen = request.form.get("demarche", ""), request.form.get("agent_id", "")
-        names = colleagues(GENERIC[code].role) if code in GENERIC else {}
+        names = colleagues(CATALOGUE[code].role) if code in CATALOGUE else {}
         if chosen not in names:
             flash(NOT_A_COLLEAGUE)
             return back
         payload.update(agent_id=chosen, assignee_name=names[chosen], demarche=code)
         done = f"Demande attribuée à {names[chosen]}."
     try:
-        rpc().call(
-            "requests", "assign_demarche_request", sessions.current_caller(), request_id, payload
-        )
+        rpc().call("requests", method, sessions.current_caller(), target_id, payload)
     except (Conflict, Invalid) as exc:
         flash(exc.message)
         return back

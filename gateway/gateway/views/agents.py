@@ -19,10 +19,11 @@ from flask import (
     url_for,
 )
 
-from contracts.demarches import GENERIC
+from contracts.demarches import ESPACE_PUBLIC, GENERIC
 from contracts.errors import Conflict, Forbidden, Invalid
 from contracts.requests import AGENT_ROLES, MAP_MAX_REPORTS, STATUSES
 from gateway import forms, pages, photos, redirects, security, sessions
+from gateway.errors import ServiceUnavailable
 from gateway.views import no_store, rpc
 
 bp = Blueprint("agents", __name__, url_prefix="/agents")
@@ -142,9 +143,24 @@ def _detail_page(report_id: int, values: dict, errors: dict, found: dict | None 
         found = rpc().call("requests", "get_report", sessions.current_caller(), report_id)
     summary = forms.error_summary(forms.by_form_field(errors), STATUS_LABELS)
     page = render_template(
-        "agents/detail.html", report=found, values=values, errors=errors, summary=summary
+        "agents/detail.html",
+        report=found,
+        values=values,
+        errors=errors,
+        summary=summary,
+        colleagues=colleagues(ESPACE_PUBLIC.role),
     )
     return make_response(page)
+
+
+def colleagues(role: str) -> dict[str, str]:
+    """The enabled agents of ``role``, account id to name (none when the accounts service does
+    not answer: the page works without the list)."""
+    try:
+        found = rpc().call("accounts", "list_agents_with_role", sessions.current_caller(), role)
+    except (Forbidden, ServiceUnavailable):
+        return {}
+    return {agent["account_id"]: agent["display_name"] for agent in found}
 
 
 def agent_home(roles: list[str]) -> str:

@@ -66,6 +66,17 @@ class DemarcheOffice:
         return AgentDemarcheRequest().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
+    def assign_report(self, caller, report_id, payload):
+        """Take a public-space report, hand it to a colleague or give it back (Assign)."""
+        agent = identity.require_role(caller, reports_contract.AGENT_ROLES)
+        data = load_or_invalid(contract.Assign(), payload)
+        with self.db.session() as session:
+            report = reports_domain.get_report(Reports(session), report_id, for_change=True)
+            office.assign(report, agent, data)
+            view = reports_domain.report_view(report)
+        return reports_contract.AgentReport().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
     def change_report_statuses(self, caller, payload):
         """Several reports to one status with one comment, all or none (BulkReportStatus)."""
         agent = identity.require_role(caller, reports_contract.AGENT_ROLES)

@@ -192,6 +192,8 @@ def report_view(report: Any) -> dict:
         "submitted_at": report.submitted_at,
         "updated_at": report.updated_at,
         "history": [history_view(change) for change in report.history],
+        "assigned_to": report.assigned_to,
+        "assigned_name": report.assigned_name,
         "reopenable_until": reopening.reopenable_until(report),
         "expected_by": report.submitted_at.astimezone(PARIS).date()
         + timedelta(days=EXPECTED_DAYS[report.category]),

@@ -217,6 +217,33 @@ def test_changement_de_statut_groupe_des_signalements_tout_ou_rien(container):
         )
 
 
+def test_un_signalement_s_attribue_depuis_sa_page_et_apparait_dans_la_file_de_l_agent(
+    container,
+):
+    report = call(container, "submit_report", CITIZEN, example("submit_report"))
+    taken = call(container, "assign_report", ESPACE_PUBLIC, report["id"],
+                 {"assignee": "moi", "assignee_name": "Camille Voirie"})  # fmt: skip
+    assert (taken["assigned_to"], taken["assigned_name"]) == ("agent-ep", "Camille Voirie")
+    mine = search(container, ESPACE_PUBLIC, assigned="moi")
+    assert report["tracking_number"] in numbers(mine)
+    given = {"assignee": "agent", "agent_id": "agent-ep-2", "assignee_name": "Noa Voirie",
+             "demarche": "espace_public"}  # fmt: skip
+    with pytest.raises(Forbidden):  # another role's agent
+        call(container, "assign_report", ETAT_CIVIL, report["id"], given)
+    with pytest.raises(Conflict):  # a colleague checked for another démarche's role
+        call(container, "assign_report", ESPACE_PUBLIC, report["id"],
+             {**given, "demarche": "acte_etat_civil"})  # fmt: skip
+    handed = call(container, "assign_report", ESPACE_PUBLIC, report["id"], given)
+    assert call(container, "get_report", ESPACE_PUBLIC, report["id"])["assigned_name"] == (
+        "Noa Voirie"
+    )
+    assert handed["assigned_to"] == "agent-ep-2"
+    queue = search(container, ESPACE_PUBLIC, assigned_to="agent-ep-2")
+    assert numbers(queue) == [report["tracking_number"]]
+    freed = call(container, "assign_report", ESPACE_PUBLIC, report["id"], {"assignee": "personne"})
+    assert (freed["assigned_to"], freed["assigned_name"]) == (None, "")
+
+
 def test_lecture_publique_des_signalements_sans_donnees_personnelles(container):
     report = call(container, "submit_report", CITIZEN, example("submit_report"))
     rejected = {"status": "rejete", "comment": "Pas sur la voie publique."}
