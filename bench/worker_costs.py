@@ -104,7 +104,7 @@ def serve(variant: str, profile: bool) -> None:
 
     from nameko.containers import ServiceContainer
 
-    from chassis.logging import JsonFormatter
+    from chassis.logging import JsonFormatter, skip_thread_and_process_names
     from contracts import signed_caller
     from contracts.publishing import use_kept_publishers
 
@@ -112,6 +112,7 @@ def serve(variant: str, profile: bool) -> None:
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     use_kept_publishers()
+    skip_thread_and_process_names()
     key = signed_caller.public_pem(signed_caller.load_signing_key(os.environ["COST_KEY"]))
     config = {
         "AMQP_URI": AMQP_URI,
@@ -135,7 +136,9 @@ def serve(variant: str, profile: bool) -> None:
         import pstats
 
         profiler.disable()
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(
+            os.environ.get("COST_SORT", "tottime")
+        ).print_stats(os.environ.get("COST_FILTER", ""), 30)
     container.stop()
 
 
