@@ -104,7 +104,7 @@ def serve(variant: str, profile: bool) -> None:
 
     from nameko.containers import ServiceContainer
 
-    from chassis.logging import JsonFormatter, skip_thread_and_process_names
+    from chassis.logging import JsonFormatter, lighten_log_records
     from contracts import signed_caller
     from contracts.publishing import use_kept_publishers
 
@@ -112,7 +112,7 @@ def serve(variant: str, profile: bool) -> None:
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     use_kept_publishers()
-    skip_thread_and_process_names()
+    lighten_log_records()
     key = signed_caller.public_pem(signed_caller.load_signing_key(os.environ["COST_KEY"]))
     config = {
         "AMQP_URI": AMQP_URI,

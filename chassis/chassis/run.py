@@ -19,8 +19,8 @@ happen before nameko starts:
   worker's own line already names the outcome). Unexpected errors keep their traceback;
 - RPC requests and replies are published on kept connections
   (:func:`contracts.publishing.use_kept_publishers`), not one ``Connection`` object each;
-- log records no longer look up their thread and process names, which the JSON line does
-  not show (:func:`chassis.logging.skip_thread_and_process_names`).
+- log records no longer look up their thread, process and caller, which the JSON line does
+  not show (:func:`chassis.logging.lighten_log_records`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import sys
 from amqp.abstract_channel import IGNORED_METHOD_DURING_CHANNEL_CLOSE
 
 from chassis import config
-from chassis.logging import skip_thread_and_process_names
+from chassis.logging import lighten_log_records
 from contracts.publishing import use_kept_publishers
 
 
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("amqp").addFilter(ClosingChannelNoise())
     logging.getLogger("nameko.containers").addFilter(ExpectedErrorTraceback())
     use_kept_publishers()
-    skip_thread_and_process_names()
+    lighten_log_records()
     from nameko.cli.main import main as nameko_main
 
     sys.argv = ["nameko", "run", *arguments]
