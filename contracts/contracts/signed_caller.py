@@ -13,7 +13,10 @@ The ``caller`` argument of an RPC is then a compact JWS (a JWT) with these claim
 
 The header names the algorithm (``Ed25519``, RFC 9864; nothing else is accepted, not
 ``none``, not HS256) and the key (``kid``, its RFC 7638 thumbprint), so services can hold
-several public keys while the gateway's key is rotated::
+several public keys while the gateway's key is rotated; besides ``typ`` it may hold nothing
+else (``crit``, ``b64``... are refused, not ignored). Tokens are standard JWTs, made and
+checked here without a JWT library's generic layer, which cost more than the signature
+itself (``bench/caller_signing.py``); joserfc handles the keys::
 
     token = sign(caller, key, service="accounts", method="get_account", correlation_id=cid)
     claims = verify(token, keys, service="accounts", method="get_account")
