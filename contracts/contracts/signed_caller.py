@@ -132,7 +132,8 @@ def sign(
         "caller": dict(caller),
     }
     header, private = _signer(key)
-    signing_input = header + b"." + _b64encode(json.dumps(claims, separators=(",", ":")).encode())
+    payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode()
+    signing_input = header + b"." + _b64encode(payload)
     return (signing_input + b"." + _b64encode(private.sign(signing_input))).decode("ascii")
 
 
@@ -155,6 +156,8 @@ def verify(
         _verifier(key).verify(_b64decode(parts[2]), f"{parts[0]}.{parts[1]}".encode("ascii"))
     except InvalidSignature:
         raise InvalidCaller("bad signature") from None
+    except JoseError as error:  # a trusted key whose key_ops exclude verifying
+        raise InvalidCaller(f"{type(error).__name__}: {error}") from None
     claims = _json_object(_b64decode(parts[1]), "claims")
     _check_claims(claims, service, method, int(time.time() if now is None else now))
     return claims

@@ -181,3 +181,18 @@ def test_tokens_signed_by_the_trusted_key_but_not_as_the_gateway_signs_are_refus
 def test_malformed_compact_tokens_are_refused(token):
     with pytest.raises(signed_caller.InvalidCaller):
         verify(token)
+
+
+def test_a_trusted_key_not_meant_for_verifying_refuses_the_caller():
+    signing_only = {**KEY.as_dict(private=False), "key_ops": ["sign"]}
+    keys = signed_caller.load_verify_keys(json.dumps(signing_only))
+    with pytest.raises(signed_caller.InvalidCaller):
+        signed_caller.verify(sign(), keys, service="accounts", method="get_account")
+
+
+def test_accented_identities_survive_signing():
+    caller = {**example("caller"), "account_id": "hélène-müller"}
+    token = signed_caller.sign(
+        caller, KEY, service="accounts", method="get_account", correlation_id="c-1"
+    )
+    assert verify(token)["caller"] == caller
