@@ -24,6 +24,8 @@ identity or forged roles (docs/design.md, "Caller identity").
 from __future__ import annotations
 
 import contextvars
+import functools
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,6 +43,9 @@ log = logging.getLogger("chassis.identity")
 _CALLER = Caller()
 
 FORBIDDEN_MESSAGE = "Vous n'avez pas accès à cette fonction."
+
+VALIDATED_KEPT = 1024
+"""Validated identities kept per process (a few hundred bytes each)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,24 @@ def load(caller: object) -> dict:
         log.warning("caller refused for %s.%s: %s", check.service, check.method, refused)
         raise Forbidden(FORBIDDEN_MESSAGE) from None
     _check_correlation(claims["cid"], check)
-    return load_or_invalid(_CALLER, claims["caller"], "Identité de l'appelant invalide.")
+    return _validated(json.dumps(claims["caller"], sort_keys=True, separators=(",", ":")))
+
+
+@functools.lru_cache(maxsize=VALIDATED_KEPT)
+def _loaded(canonical: str) -> dict:
+    return load_or_invalid(_CALLER, json.loads(canonical), "Identité de l'appelant invalide.")
+
+
+def _validated(canonical: str) -> dict:
+    """The identity validated by the ``Caller`` schema, from its canonical JSON.
+
+    The schema's result depends on the signed identity only, and a service sees the same few
+    identities over and over (anonymous citizens, each agent's session): it is kept per
+    identity, after the signature was checked, and handed out as a copy. A refused identity
+    (``Invalid``) is never kept.
+    """
+    loaded = _loaded(canonical)
+    return {key: list(value) if isinstance(value, list) else value for key, value in loaded.items()}
 
 
 def _check_correlation(signed: str, check: _Check) -> None:

@@ -18,7 +18,9 @@ happen before nameko starts:
   reads like a crash; it is kept as one INFO line with its message, no traceback (the
   worker's own line already names the outcome). Unexpected errors keep their traceback;
 - RPC requests and replies are published on kept connections
-  (:func:`contracts.publishing.use_kept_publishers`), not one ``Connection`` object each.
+  (:func:`contracts.publishing.use_kept_publishers`), not one ``Connection`` object each;
+- log records no longer look up their thread, process and caller, which the JSON line does
+  not show (:func:`chassis.logging.lighten_log_records`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import sys
 from amqp.abstract_channel import IGNORED_METHOD_DURING_CHANNEL_CLOSE
 
 from chassis import config
+from chassis.logging import lighten_log_records
 from contracts.publishing import use_kept_publishers
 
 
@@ -63,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("amqp").addFilter(ClosingChannelNoise())
     logging.getLogger("nameko.containers").addFilter(ExpectedErrorTraceback())
     use_kept_publishers()
+    lighten_log_records()
     from nameko.cli.main import main as nameko_main
 
     sys.argv = ["nameko", "run", *arguments]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
 import pytest
+from joserfc import jwt
 
 from contracts import signed_caller
 from contracts.base import example
@@ -95,3 +97,102 @@ def test_the_key_pair_command_prints_env_lines_each_side_can_load():
     signing = signed_caller.load_signing_key(lines["CALLER_SIGNING_KEY"].strip("'"))
     verify_keys = signed_caller.load_verify_keys(lines["CALLER_VERIFY_KEY"].strip("'"))
     assert set(verify_keys) == {signing.thumbprint()} == {KEY.thumbprint()}
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _signed_with(header: dict, claims: dict) -> str:
+    """A compact JWS signed by the trusted key, with any header and claims."""
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+    signature = KEY.get_op_key("sign").sign(signing_input.encode())
+    return f"{signing_input}.{_b64(signature)}"
+
+
+def _claims(**changes) -> dict:
+    now = int(time.time())
+    claims = {
+        "iss": signed_caller.ISSUER,
+        "aud": "accounts",
+        "rpc": "get_account",
+        "iat": now,
+        "exp": now + signed_caller.LIFETIME,
+        "cid": "c-1",
+        "caller": example("caller"),
+    }
+    return {key: value for key, value in {**claims, **changes}.items() if value is not None}
+
+
+def test_tokens_are_standard_jwts_both_ways():
+    """joserfc reads what ``sign`` makes, and ``verify`` reads what joserfc makes."""
+    decoded = jwt.decode(sign(), KEY, algorithms=["Ed25519"])
+    assert decoded.header == {"typ": "JWT", "alg": "Ed25519", "kid": KEY.thumbprint()}
+    assert decoded.claims["caller"] == example("caller")
+    header = {"alg": "Ed25519", "kid": KEY.thumbprint()}
+    assert verify(jwt.encode(header, _claims(), KEY, algorithms=["Ed25519"]))["cid"] == "c-1"
+
+
+@pytest.mark.parametrize(
+    ("header", "claims"),
+    [
+        ({"crit": ["exp"]}, {}),
+        ({"b64": False}, {}),
+        ({"kid": 7}, {}),
+        ({}, {"exp": float("nan")}),
+        ({}, {"exp": True}),
+        ({}, {"iat": "maintenant"}),
+        ({}, {"nbf": int(time.time()) + 10 * signed_caller.LIFETIME}),
+        ({}, {"cid": None}),
+        ({}, {"cid": 12}),
+        ({}, {"iss": "quelqu-un"}),
+        ({}, {"aud": ["accounts", "requests"]}),
+        ({}, {"caller": "admin"}),
+        ({}, {"exp": int(time.time()) + 10 * signed_caller.LIFETIME}),
+    ],
+    ids=[
+        "crit",
+        "unencoded-payload",
+        "kid-not-a-string",
+        "exp-nan",
+        "exp-boolean",
+        "iat-text",
+        "not-yet-valid",
+        "no-correlation",
+        "correlation-not-text",
+        "other-issuer",
+        "several-audiences",
+        "caller-not-an-object",
+        "lifetime-too-long",
+    ],
+)
+def test_tokens_signed_by_the_trusted_key_but_not_as_the_gateway_signs_are_refused(header, claims):
+    base = {"alg": "Ed25519", "kid": KEY.thumbprint()}
+    token = _signed_with({**base, **header}, _claims(**claims))
+    with pytest.raises(signed_caller.InvalidCaller):
+        verify(token)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["a.b", "a.b.c.d", "é.b.c", sign() + "=", sign().replace(".", ".!", 1), ".."],
+    ids=["two-parts", "four-parts", "not-ascii", "padded", "not-base64url", "empty-parts"],
+)
+def test_malformed_compact_tokens_are_refused(token):
+    with pytest.raises(signed_caller.InvalidCaller):
+        verify(token)
+
+
+def test_a_trusted_key_not_meant_for_verifying_refuses_the_caller():
+    signing_only = {**KEY.as_dict(private=False), "key_ops": ["sign"]}
+    keys = signed_caller.load_verify_keys(json.dumps(signing_only))
+    with pytest.raises(signed_caller.InvalidCaller):
+        signed_caller.verify(sign(), keys, service="accounts", method="get_account")
+
+
+def test_accented_identities_survive_signing():
+    caller = {**example("caller"), "account_id": "hélène-müller"}
+    token = signed_caller.sign(
+        caller, KEY, service="accounts", method="get_account", correlation_id="c-1"
+    )
+    assert verify(token)["caller"] == caller

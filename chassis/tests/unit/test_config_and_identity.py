@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chassis import config, identity
-from contracts.errors import Forbidden
+from contracts.errors import Forbidden, Invalid
 
 
 def test_development_falls_back_to_the_local_run_database(monkeypatch):
@@ -54,3 +56,23 @@ def test_a_service_needs_the_public_key_of_the_gateway(monkeypatch):
         config.caller_verify_key()
     monkeypatch.setenv("CALLER_VERIFY_KEY", "-----BEGIN PUBLIC KEY-----")
     assert config.caller_verify_key() == "-----BEGIN PUBLIC KEY-----"
+
+
+def test_a_kept_identity_is_handed_out_as_a_copy():
+    canonical = json.dumps({"account_id": "7", "roles": ["admin"], "family_ids": ["4217"]})
+    first = identity._validated(canonical)
+    first["roles"].append("agent_regie")
+    first["family_ids"].clear()
+    assert identity._validated(canonical) == {
+        "account_id": "7",
+        "roles": ["admin"],
+        "family_id": None,
+        "family_ids": ["4217"],
+    }
+
+
+def test_an_invalid_identity_is_refused_each_time():
+    canonical = json.dumps({"account_id": "7", "roles": ["maire"]})
+    for _ in range(2):
+        with pytest.raises(Invalid):
+            identity._validated(canonical)

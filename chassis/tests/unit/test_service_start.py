@@ -6,6 +6,7 @@ or a plain interpreter as a child process, with the environment an operator woul
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 from amqp.abstract_channel import IGNORED_METHOD_DURING_CHANNEL_CLOSE
 
 from chassis import config
+from chassis.logging import JsonFormatter, correlation_id, lighten_log_records
 from chassis.run import ClosingChannelNoise, ExpectedErrorTraceback
 
 SERVICE_DIR = Path(__file__).resolve().parents[3] / "services" / "requests"
@@ -111,3 +113,34 @@ def test_a_declared_caller_error_is_one_info_line_without_traceback():
     assert ExpectedErrorTraceback().filter(expected) and ExpectedErrorTraceback().filter(crash)
     assert (expected.levelname, expected.exc_info) == ("INFO", None)
     assert crash.exc_info is exc_info and crash.levelname == "ERROR"
+
+
+def test_lightened_log_records_give_the_same_json_line(monkeypatch):
+    def line() -> dict:
+        logger = logging.getLogger("chassis.worker")
+        record = logger.makeRecord(
+            logger.name, logging.INFO, "", 0, "worker done", None, None, extra={"outcome": "ok"}
+        )
+        correlation_id.set("requete-1")
+        try:
+            entry = json.loads(JsonFormatter().format(record))
+        finally:
+            correlation_id.set(None)
+        return {key: value for key, value in entry.items() if key != "time"}
+
+    before = line()
+    for switch in ("logThreads", "logProcesses", "logMultiprocessing", "_srcfile"):
+        monkeypatch.setattr(logging, switch, getattr(logging, switch))
+    lighten_log_records()
+    assert (logging.logThreads, logging._srcfile) == (False, None)
+    assert (
+        line()
+        == before
+        == {
+            "level": "INFO",
+            "logger": "chassis.worker",
+            "message": "worker done",
+            "correlation_id": "requete-1",
+            "outcome": "ok",
+        }
+    )
