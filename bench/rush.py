@@ -30,11 +30,12 @@ import threading
 import time
 import uuid
 from datetime import date, timedelta
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench modules (see report_path)
 
-import requests
 from accounts.models import Account, LoginSession
 from accounts.tokens import new_token, token_hash
 from loadgen import percentile
@@ -55,6 +56,7 @@ from family.models import Adult, Base, Child, Family, FamilyLink
 CANTEEN = ACTIVITIES["restauration_scolaire"]
 SCHOOL = "École élémentaire Jean Moulin"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+SESSION_COOKIE = "portail_session"
 
 
 def open_days(count: int) -> list[date]:
@@ -166,22 +168,28 @@ def set_capacity(url: str, day: date, places: int) -> None:
 def through_gateway(base: str, parents: list[dict], day: date, clients: int) -> dict:
     """Every parent's attempt, ``clients`` at a time; latency of the POST only.
 
-    Each client first reads a CSRF token for each of its parents (not timed); the clock
-    starts when every client is ready, so the attempts arrive together.
+    Each client first opens, for each of its parents, the child's activities page, where the
+    day form is (not timed): the parent's browser then holds the CSRF token and its own
+    ``portail_etat`` cookie, in which the gateway keeps the families the account is linked to.
+    The clock starts when every client is ready, so the attempts arrive together. A client is
+    one kept-alive HTTP/1.1 connection (``http.client``), as a browser keeps one.
     """
     latencies, errors, lock = [], [], threading.Lock()
     ready = threading.Barrier(clients + 1)
+    address = urlsplit(base)
 
     def client(share: list[dict]) -> None:
-        http = requests.Session()
-        tokens = [_csrf(http, base, parent) for parent in share]
+        http = HTTPConnection(address.hostname, address.port, timeout=60)
+        forms = [_day_form(http, parent) for parent in share]
+        http.close()  # idle while the others get ready: a fresh connection for the rush
         ready.wait()
-        for parent, csrf in zip(share, tokens, strict=True):
+        for parent, browser in zip(share, forms, strict=True):
             started = time.perf_counter()
-            ok = _post_day(http, base, parent, csrf, day)
+            ok = _post_day(http, parent, browser, day)
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 (latencies if ok else errors).append(elapsed)
+        http.close()
 
     threads = [
         threading.Thread(target=client, args=(parents[i::clients],), daemon=True)
@@ -196,27 +204,55 @@ def through_gateway(base: str, parents: list[dict], day: date, clients: int) -> 
     return _figures("gateway", clients, latencies, errors, time.perf_counter() - began)
 
 
-def _csrf(http: requests.Session, base: str, parent: dict) -> str:
-    page = http.get(f"{base}/famille/activation", cookies={"portail_session": parent["token"]})
-    found = CSRF.search(page.text) if page.ok else None
-    return found.group(1) if found else ""
+def _child_path(parent: dict) -> str:
+    return f"/famille/{parent['family']}/enfants/{parent['child']}"
 
 
-def _post_day(http: requests.Session, base: str, parent: dict, csrf: str, day: date) -> bool:
-    """The day form as the parent's browser sends it; True when the gateway accepted it."""
-    path = f"/famille/{parent['family']}/enfants/{parent['child']}/jours/{CANTEEN.code}"
-    form = {"csrf_token": csrf, "shown": day.isoformat(), "days": day.isoformat()}
+def _day_form(http: HTTPConnection, parent: dict) -> dict:
+    """The parent's browser after it opened the activities page: its CSRF token and cookies."""
+    cookies = {SESSION_COOKIE: parent["token"]}
     try:
-        answer = http.post(
-            f"{base}{path}",
-            data=form,
-            cookies={"portail_session": parent["token"]},
-            allow_redirects=False,
-            timeout=60,
-        )
-    except requests.RequestException:
+        status, headers, body = _exchange(http, "GET", f"{_child_path(parent)}/activites", cookies)
+    except (OSError, HTTPException):  # its attempt will fail, and count as lost
+        return {"csrf": "", "cookies": cookies}
+    found = CSRF.search(body.decode("utf-8")) if status == 200 else None
+    for name, value in _set_cookies(headers):
+        cookies[name] = value
+    return {"csrf": found.group(1) if found else "", "cookies": cookies}
+
+
+def _post_day(http: HTTPConnection, parent: dict, browser: dict, day: date) -> bool:
+    """The day form as the parent's browser sends it; True when the gateway accepted it."""
+    form = {"csrf_token": browser["csrf"], "shown": day.isoformat(), "days": day.isoformat()}
+    path = f"{_child_path(parent)}/jours/{CANTEEN.code}"
+    try:
+        status, _, _ = _exchange(http, "POST", path, browser["cookies"], urlencode(form))
+    except (OSError, HTTPException):
         return False
-    return answer.status_code == 303
+    return status == 303
+
+
+def _exchange(http: HTTPConnection, method: str, path: str, cookies: dict, form: str = ""):
+    """One request on the kept connection: status, headers and body of the answer."""
+    headers = {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
+    if method == "POST":
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        http.request(method, path, body=form or None, headers=headers)
+        answer = http.getresponse()
+        return answer.status, answer.headers, answer.read()
+    except (OSError, HTTPException):
+        http.close()  # the next request opens a new connection
+        raise
+
+
+def _set_cookies(headers) -> list[tuple[str, str]]:
+    """The ``name=value`` of each ``Set-Cookie`` header."""
+    pairs = []
+    for header in headers.get_all("Set-Cookie") or ():
+        name, _, value = header.split(";", 1)[0].partition("=")
+        pairs.append((name.strip(), value.strip()))
+    return pairs
 
 
 def directly_on_postgresql(url: str, parents: list[dict], day: date, clients: int) -> dict:

@@ -33,7 +33,7 @@ class Outcome:
     absent: list[date] = field(default_factory=list)
     waiting: list[date] = field(default_factory=list)
     waiting_positions: list[int] = field(default_factory=list)
-    """Filled after the commit (``Enrolments.position``), so the places' lock is not held for it."""
+    """The position of each waiting entry made, counted as it is inserted."""
     past_deadline: list[date] = field(default_factory=list)
     unbooked_presences: list[date] = field(default_factory=list)
     justified: list[date] = field(default_factory=list)
@@ -41,7 +41,6 @@ class Outcome:
     withdrawn: list[date] = field(default_factory=list)
     """Days the child no longer waits for (never booked: not in the event)."""
     promoted: list[Any] = field(default_factory=list)
-    entries: list[Any] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -99,7 +98,8 @@ def change(
     absent = [d for d in _unique(requested["absent"]) if d in booked]
     remove = _unique(requested["remove"]) + [d for d in absent if is_open(d)]
     absent = [d for d in absent if not is_open(d)]
-    waiting = {d for entry in repo.waiting_of_child(child.id, activity.code) for d in entry.days}
+    entries = repo.waiting_of_child(child.id, activity.code)
+    waiting = {d for entry in entries for d in entry.days}
     add = [d for d in _unique(requested["add"]) if d not in booked and d not in waiting]
     _refuse(errors, "absent", [d for d in requested["absent"] if d not in booked], "non réservé")
     _refuse(errors, "absent", [d for d in absent if d < today], "jour passé")
@@ -112,7 +112,7 @@ def change(
     _refuse(errors, "remove", late, "date limite passée, signalez plutôt une absence")
     if errors:
         raise Invalid("Ces jours ne peuvent pas être modifiés.", errors)
-    outcome.withdrawn = _withdraw_waiting(repo, child, activity, set(remove) - set(booked), now)
+    outcome.withdrawn = _withdraw_waiting(repo, entries, set(remove) - set(booked), now)
     released = [booked[d] for d in _unique(remove) if d in booked]
     candidates = {}
     for place, group in groupby(sorted(released, key=lambda b: b.place), key=lambda b: b.place):
@@ -265,14 +265,16 @@ def _book(repo, child, activity, placed, slots, now, outcome: Outcome) -> None:
                 repo.add_booking(child.id, activity.code, place, day, now)
             outcome.added += unit
         else:
-            outcome.entries.append(repo.add_waiting(child.id, activity.code, place, unit, now))
+            position = repo.add_waiting(child.id, activity.code, place, unit, now)
+            outcome.waiting_positions.append(position)
             outcome.waiting += unit
 
 
-def _withdraw_waiting(repo, child, activity, days: set[date], now: datetime) -> list[date]:
-    """Leave the waiting list for those days (a whole entry at once)."""
+def _withdraw_waiting(repo, entries: list, days: set[date], now: datetime) -> list[date]:
+    """Leave the waiting list for those days (a whole entry at once); ``entries`` are the
+    child's waiting entries for the activity."""
     left = []
-    for entry in repo.waiting_of_child(child.id, activity.code):
+    for entry in entries:
         if days & set(entry.days):
             repo.resolve(entry, WITHDRAWN, now)
             left += entry.days

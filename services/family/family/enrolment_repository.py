@@ -2,16 +2,19 @@
 
 Capacity counters (``activity_slots``) are created on first use and then locked with
 ``SELECT ... FOR UPDATE`` in date order, always all those a transaction needs at once, so
-two transactions never wait for each other in a cycle.
+two transactions never wait for each other in a cycle. A transaction that needs one counter
+only (a day at the canteen) locks it directly when it exists, saving the insert's round trip:
+it holds no other counter, so no cycle can form.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import and_, delete, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import Session
 
 from family.models import (
@@ -31,6 +34,17 @@ from family.models import (
 WAITING, PROMOTED, WITHDRAWN = "waiting", "promoted", "withdrawn"
 
 
+@dataclass(frozen=True)
+class ChildAccess:
+    """A family, one of its children (None if it has no such child), the accounts linked to
+    it (oldest link first) and the school years opened but not yet published."""
+
+    family: Family
+    child: Child | None
+    account_ids: list[str]
+    unpublished_years: set[str]
+
+
 class Enrolments:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -48,9 +62,28 @@ class Enrolments:
         ).one_or_none()
         return (None, False) if row is None else (row[0], bool(row[1]))
 
-    def child_of(self, family: Family, child_id: int) -> Child | None:
-        query = select(Child).where(Child.id == child_id, Child.family_id == family.id)
-        return self.session.scalars(query).one_or_none()
+    def child_access(self, identifier: str, child_id: int) -> ChildAccess | None:
+        """What an enrolment entrypoint needs before it decides, in one query (one round trip
+        instead of four on every attendance change)."""
+        accounts = (
+            select(func.array_agg(aggregate_order_by(FamilyLink.account_id, FamilyLink.linked_at)))
+            .where(FamilyLink.family_id == Family.id)
+            .scalar_subquery()
+        )
+        unpublished = (
+            select(func.array_agg(SchoolYearOpening.school_year))
+            .where(SchoolYearOpening.published_at.is_(None))
+            .scalar_subquery()
+        )
+        query = (
+            select(Family, Child, accounts, unpublished)
+            .outerjoin(Child, and_(Child.family_id == Family.id, Child.id == child_id))
+            .where(Family.identifier == identifier)
+        )
+        row = self.session.execute(query).one_or_none()
+        if row is None:
+            return None
+        return ChildAccess(row[0], row[1], list(row[2] or ()), set(row[3] or ()))
 
     def child(self, child_id: int) -> Child:
         return self.session.get(Child, child_id)
@@ -66,11 +99,20 @@ class Enrolments:
         pairs = sorted(set(needs), key=lambda pair: (pair[1], pair[0]))
         if not pairs:
             return {}
+        if len(pairs) == 1:  # one counter: lock it if it exists, holding no other lock yet
+            found = self._locked(activity, pairs)
+            if found:
+                return found
         rows = [
             {"activity": activity, "place": p, "day": d, "capacity": capacity, "booked": 0}
             for p, d in pairs
         ]
         self.session.execute(insert(ActivitySlot).values(rows).on_conflict_do_nothing())
+        return self._locked(activity, pairs)
+
+    def _locked(
+        self, activity: str, pairs: list[tuple[str, date]]
+    ) -> dict[tuple[str, date], ActivitySlot]:
         query = (
             select(ActivitySlot)
             .where(
@@ -105,18 +147,37 @@ class Enrolments:
 
     def add_waiting(
         self, child_id: int, activity: str, place: str, days: list[date], now: datetime
-    ) -> WaitingEntry:
-        entry = WaitingEntry(
-            child_id=child_id,
-            activity=activity,
-            place=place,
-            days=days,
-            status=WAITING,
-            requested_at=now,
+    ) -> int:
+        """Put a unit on the waiting list; returns its position (1 for the oldest entry
+        waiting for any of its days).
+
+        The caller holds the locks of the unit's counters, so the entry's id is its arrival
+        order, every earlier entry for these days is committed and no later one can come in:
+        the position is counted by the insert itself (``RETURNING``), without a round trip
+        more, nor a second transaction after the commit.
+        """
+        table = WaitingEntry.__table__
+        ahead = (
+            select(func.count())
+            .select_from(table)
+            .where(
+                table.c.activity == activity,
+                table.c.place == place,
+                table.c.status == WAITING,
+                table.c.days.overlap(days),
+            )
+            .scalar_subquery()
         )
-        self.session.add(entry)
-        self.session.flush()  # the id, taken under the slots' locks, is the arrival order
-        return entry
+        values = {
+            "child_id": child_id,
+            "activity": activity,
+            "place": place,
+            "days": days,
+            "status": WAITING,
+            "requested_at": now,
+        }
+        statement = insert(table).values(values).returning(ahead + 1)
+        return self.session.execute(statement).scalar_one()
 
     def waiting_of_child(self, child_id: int, activity: str | None = None) -> list[WaitingEntry]:
         query = select(WaitingEntry).where(
@@ -135,17 +196,6 @@ class Enrolments:
             WaitingEntry.days.overlap(days),
         )
         return list(self.session.scalars(query.order_by(WaitingEntry.id)))
-
-    def position(self, entry: WaitingEntry) -> int:
-        """1 for the oldest entry waiting for any of this entry's days."""
-        query = select(func.count(WaitingEntry.id)).where(
-            WaitingEntry.activity == entry.activity,
-            WaitingEntry.place == entry.place,
-            WaitingEntry.status == WAITING,
-            WaitingEntry.days.overlap(entry.days),
-            WaitingEntry.id <= entry.id,
-        )
-        return self.session.scalar(query)
 
     def resolve(self, entry: WaitingEntry, status: str, now: datetime) -> None:
         self.session.execute(

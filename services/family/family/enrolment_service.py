@@ -22,7 +22,7 @@ from contracts.errors import EXPECTED, Conflict, Invalid, NotFound
 from family import certificates, domain, enrolment, enrolment_views, rollover, school_calendar
 from family.activities import ACTIVITIES
 from family.deadlines import PARIS
-from family.enrolment_repository import Enrolments
+from family.enrolment_repository import ChildAccess, Enrolments
 
 CHILD_NOT_FOUND = "Enfant introuvable."
 FEED_NOT_FOUND = "Ce calendrier n'existe pas ou a été renouvelé."
@@ -32,6 +32,13 @@ CANNOT_OPEN = "Seule une année scolaire à venir, connue du calendrier, peut ê
 ALREADY_OPENED = "Cette année scolaire est déjà ouverte : les enfants ont déjà changé de classe."
 NOT_OPENED = "Cette année scolaire n'a pas été ouverte."
 ALREADY_PUBLISHED = "Cette année scolaire est déjà publiée."
+
+# Schemas of the attendance path, made once (a schema is reusable, and making one per call
+# was a visible part of each attendance change's CPU time in bench/rush.py).
+ENROL_CHILD = contract.EnrolChild()
+CHANGE_ATTENDANCE = contract.ChangeAttendance()
+ATTENDANCE_CHANGED_SCHEMA = contract.AttendanceChanged()
+ATTENDANCE_RESULT = contract.AttendanceResult()
 
 
 class Enrolment:
@@ -43,10 +50,10 @@ class Enrolment:
         now = utcnow()
         window = enrolment.bookable_window(now.astimezone(PARIS).date(), min(int(weeks), 8))
         with self.db.session() as session:
-            _, child, as_agent = _find_child(session, caller, family_id, child_id)
-            repo = Enrolments(session)
+            access, as_agent = _find_child(session, caller, family_id, child_id)
+            child, repo = access.child, Enrolments(session)
             if not as_agent:
-                hidden = set(rollover.hidden_days(window, repo.unpublished_years()))
+                hidden = set(rollover.hidden_days(window, access.unpublished_years))
                 window = [day for day in window if day not in hidden]
             offers = [
                 enrolment_views.offer(repo, child, activity, window, now)
@@ -63,7 +70,7 @@ class Enrolment:
     @rpc(expected_exceptions=EXPECTED)
     def enrol_child(self, caller, payload):
         """Book a typical week over a period (contracts.family_activities.EnrolChild)."""
-        data = load_or_invalid(contract.EnrolChild(), payload)
+        data = load_or_invalid(ENROL_CHILD, payload)
         activity = ACTIVITIES[data["activity"]]
         units = enrolment.typical_week(
             activity, data["weekdays"], data["start"], data["end"], data["whole_weeks"]
@@ -77,7 +84,7 @@ class Enrolment:
     @rpc(expected_exceptions=EXPECTED)
     def change_attendance(self, caller, payload):
         """Add or remove days, or declare absences (contracts.family_activities)."""
-        data = load_or_invalid(contract.ChangeAttendance(), payload)
+        data = load_or_invalid(CHANGE_ATTENDANCE, payload)
         activity = ACTIVITIES[data["activity"]]
         return self._attendance(
             caller,
@@ -89,28 +96,27 @@ class Enrolment:
         now = utcnow()
         activity = ACTIVITIES[data["activity"]]
         with self.db.session() as session:
-            found, child, as_agent = _find_child(
-                session, caller, data["family_id"], data["child_id"]
-            )
-            repo = Enrolments(session)
+            access, as_agent = _find_child(session, caller, data["family_id"], data["child_id"])
             if not as_agent:
-                _refuse_unpublished(repo, data)
-            accounts = repo.account_ids(found.id)  # read before the places are locked
-            outcome = apply(repo, child, now)
+                _refuse_unpublished(access.unpublished_years, data)
+            repo = Enrolments(session)
+            outcome = apply(repo, access.child, now)
             if outcome.changed:
                 changed_by = "agent" if as_agent else "famille"
                 event = enrolment_views.attendance_event(
-                    found, child, activity, outcome, changed_by, accounts, now
+                    access.family,
+                    access.child,
+                    activity,
+                    outcome,
+                    changed_by,
+                    access.account_ids,
+                    now,
                 )
                 self.outbox.add(
-                    session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+                    session, contract.ATTENDANCE_CHANGED, ATTENDANCE_CHANGED_SCHEMA, event
                 )
             self._announce_promotions(session, repo, activity, outcome.promoted, now)
-        if outcome.entries:  # after the commit: the lock is released, earlier entries are in
-            with self.db.session() as session:
-                positions = [Enrolments(session).position(e) for e in outcome.entries]
-            outcome.waiting_positions = positions
-        return contract.AttendanceResult().dump(outcome)
+        return ATTENDANCE_RESULT.dump(outcome)
 
     def _announce_promotions(self, session, repo, activity, promoted, now) -> None:
         """One ``attendance_changed`` per waiting entry booked, for its family."""
@@ -118,9 +124,7 @@ class Enrolment:
             child = repo.child(entry.child_id)
             accounts = repo.account_ids(child.family_id)
             event = enrolment_views.promotion_event(child, activity, entry, accounts, now)
-            self.outbox.add(
-                session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
-            )
+            self.outbox.add(session, contract.ATTENDANCE_CHANGED, ATTENDANCE_CHANGED_SCHEMA, event)
 
     @rpc(expected_exceptions=EXPECTED)
     def record_unbooked_presence(self, caller, payload):
@@ -144,9 +148,9 @@ class Enrolment:
                     found, child, activity, outcome, "agent", repo.account_ids(found.id), now
                 )
                 self.outbox.add(
-                    session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+                    session, contract.ATTENDANCE_CHANGED, ATTENDANCE_CHANGED_SCHEMA, event
                 )
-        return contract.AttendanceResult().dump(outcome)
+        return ATTENDANCE_RESULT.dump(outcome)
 
     @rpc(expected_exceptions=EXPECTED)
     def justify_absence(self, caller, payload):
@@ -158,17 +162,14 @@ class Enrolment:
         )
         activity, now = ACTIVITIES[data["activity"]], utcnow()
         with self.db.session() as session:
-            found, child, _ = _find_child(session, caller, data["family_id"], data["child_id"])
-            repo = Enrolments(session)
+            access, _ = _find_child(session, caller, data["family_id"], data["child_id"])
             absence, outcome = enrolment.justify_absence(
-                repo, child, activity, data["day"], why, now
+                Enrolments(session), access.child, activity, data["day"], why, now
             )
             event = enrolment_views.attendance_event(
-                found, child, activity, outcome, "agent", repo.account_ids(found.id), now
+                access.family, access.child, activity, outcome, "agent", access.account_ids, now
             )
-            self.outbox.add(
-                session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
-            )
+            self.outbox.add(session, contract.ATTENDANCE_CHANGED, ATTENDANCE_CHANGED_SCHEMA, event)
             view = {
                 "activity": activity.code,
                 "day": absence.day,
@@ -288,7 +289,7 @@ class Enrolment:
                 )
                 event["closure_reason"] = data["reason"]
                 self.outbox.add(
-                    session, contract.ATTENDANCE_CHANGED, contract.AttendanceChanged(), event
+                    session, contract.ATTENDANCE_CHANGED, ATTENDANCE_CHANGED_SCHEMA, event
                 )
         view = {"day": day, "removed": len(closure.removed), "withdrawn": closure.withdrawn}
         return contract.ClosureResult().dump(view)
@@ -332,13 +333,14 @@ class Enrolment:
         """The child's booked, absent and waiting days between two dates (two months at most)."""
         first, last = _period(start, end)
         with self.db.session() as session:
-            _, child, as_agent = _find_child(session, caller, family_id, child_id)
-            repo = Enrolments(session)
-            view = enrolment_views.planning(repo, child, first, last, utcnow())
+            access, as_agent = _find_child(session, caller, family_id, child_id)
+            view = enrolment_views.planning(
+                Enrolments(session), access.child, first, last, utcnow()
+            )
             if not as_agent:
                 hidden = set(
                     rollover.hidden_days(
-                        [d["date"] for d in view["days"]], repo.unpublished_years()
+                        [d["date"] for d in view["days"]], access.unpublished_years
                     )
                 )
                 view["days"] = [d for d in view["days"] if d["date"] not in hidden]
@@ -367,7 +369,7 @@ class Enrolment:
 
     def _feed(self, caller, family_id, child_id, renew):
         with self.db.session() as session:
-            _, child, _ = _find_child(session, caller, family_id, child_id)
+            child = _find_child(session, caller, family_id, child_id)[0].child
             repo = Enrolments(session)
             feed = repo.feed(child.id)
             secret = feed.secret if feed is not None and not renew else secrets.token_urlsafe(32)
@@ -389,35 +391,35 @@ class Enrolment:
             return enrolment_views.ics_feed(repo, child, utcnow(), repo.unpublished_years())
 
 
-def _find_child(session, caller, family_id, child_id):
-    """The family (seen as ``get_family`` sees it: a linked account or a SimpliCité agent),
-    the child in it, and whether by an agent; ``NotFound`` otherwise, whatever was guessed."""
+def _find_child(session, caller, family_id, child_id) -> tuple[ChildAccess, bool]:
+    """The family (seen as ``get_family`` sees it: a linked account or a SimpliCité agent)
+    with the child in it, and whether by an agent; ``NotFound`` otherwise, whatever was
+    guessed."""
     who = identity.load(caller)
     domain.check_claim(who, family_id)
     as_agent = identity.has_role(who, family.AGENT_ROLES)
-    repo = Enrolments(session)
-    found, linked = (None, False)
-    if isinstance(family_id, str):
-        found, linked = repo.family_seen_by(family_id, who["account_id"])
-    if found is None or not (as_agent or (who["account_id"] is not None and linked)):
-        raise NotFound(domain.NOT_FOUND)
     try:
         number = int(child_id)
     except (TypeError, ValueError):
         number = 0
-    child = repo.child_of(found, number) if 0 < number < 2**31 else None
-    if child is None:
+    access = None
+    if isinstance(family_id, str):
+        number = number if 0 < number < 2**31 else 0  # 0: no child has it
+        access = Enrolments(session).child_access(family_id, number)
+    linked = access is not None and who["account_id"] in access.account_ids
+    if access is None or not (as_agent or (who["account_id"] is not None and linked)):
+        raise NotFound(domain.NOT_FOUND)
+    if access.child is None:
         raise NotFound(CHILD_NOT_FOUND)
-    return found, child, as_agent
+    return access, as_agent
 
 
 def _paris_today() -> date:
     return utcnow().astimezone(PARIS).date()
 
 
-def _refuse_unpublished(repo: Enrolments, data: dict) -> None:
+def _refuse_unpublished(unpublished: set[str], data: dict) -> None:
     """A family changes nothing in a school year the town has not published yet."""
-    unpublished = repo.unpublished_years()
     if not unpublished:
         return
     if "start" in data:
