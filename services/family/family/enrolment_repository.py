@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, delete, func, select, tuple_, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from family import enrolment_queries as queries
 from family.models import (
     Absence,
     ActivitySlot,
@@ -31,7 +32,7 @@ from family.models import (
     WaitingEntry,
 )
 
-WAITING, PROMOTED, WITHDRAWN = "waiting", "promoted", "withdrawn"
+WAITING, PROMOTED, WITHDRAWN = queries.WAITING, "promoted", "withdrawn"
 
 
 @dataclass(frozen=True)
@@ -65,22 +66,8 @@ class Enrolments:
     def child_access(self, identifier: str, child_id: int) -> ChildAccess | None:
         """What an enrolment entrypoint needs before it decides, in one query (one round trip
         instead of four on every attendance change)."""
-        accounts = (
-            select(func.array_agg(aggregate_order_by(FamilyLink.account_id, FamilyLink.linked_at)))
-            .where(FamilyLink.family_id == Family.id)
-            .scalar_subquery()
-        )
-        unpublished = (
-            select(func.array_agg(SchoolYearOpening.school_year))
-            .where(SchoolYearOpening.published_at.is_(None))
-            .scalar_subquery()
-        )
-        query = (
-            select(Family, Child, accounts, unpublished)
-            .outerjoin(Child, and_(Child.family_id == Family.id, Child.id == child_id))
-            .where(Family.identifier == identifier)
-        )
-        row = self.session.execute(query).one_or_none()
+        params = {"identifier": identifier, "child_id": child_id}
+        row = self.session.execute(queries.CHILD_ACCESS, params).one_or_none()
         if row is None:
             return None
         return ChildAccess(row[0], row[1], list(row[2] or ()), set(row[3] or ()))
@@ -113,16 +100,8 @@ class Enrolments:
     def _locked(
         self, activity: str, pairs: list[tuple[str, date]]
     ) -> dict[tuple[str, date], ActivitySlot]:
-        query = (
-            select(ActivitySlot)
-            .where(
-                ActivitySlot.activity == activity,
-                tuple_(ActivitySlot.place, ActivitySlot.day).in_(pairs),
-            )
-            .order_by(ActivitySlot.day, ActivitySlot.place)  # rows are locked in this order
-            .with_for_update()
-        )
-        return {(slot.place, slot.day): slot for slot in self.session.scalars(query)}
+        params = {"activity": activity, "pairs": pairs}
+        return {(s.place, s.day): s for s in self.session.scalars(queries.LOCK_SLOTS, params)}
 
     def slots(self, activity: str, place: str, days: list[date]) -> dict[date, ActivitySlot]:
         """Counters as they are (no lock), for showing places left."""
@@ -134,8 +113,8 @@ class Enrolments:
         return {slot.day: slot for slot in self.session.scalars(query)}
 
     def booked_days(self, child_id: int, activity: str) -> dict[date, Booking]:
-        query = select(Booking).where(Booking.child_id == child_id, Booking.activity == activity)
-        return {booking.day: booking for booking in self.session.scalars(query)}
+        params = {"child_id": child_id, "activity": activity}
+        return {b.day: b for b in self.session.scalars(queries.BOOKED_DAYS, params)}
 
     def add_booking(self, child_id: int, activity: str, place: str, day: date, now: datetime):
         self.session.add(
@@ -156,35 +135,22 @@ class Enrolments:
         the position is counted by the insert itself (``RETURNING``), without a round trip
         more, nor a second transaction after the commit.
         """
-        table = WaitingEntry.__table__
-        ahead = (
-            select(func.count())
-            .select_from(table)
-            .where(
-                table.c.activity == activity,
-                table.c.place == place,
-                table.c.status == WAITING,
-                table.c.days.overlap(days),
-            )
-            .scalar_subquery()
-        )
-        values = {
-            "child_id": child_id,
-            "activity": activity,
-            "place": place,
-            "days": days,
-            "status": WAITING,
-            "requested_at": now,
+        params = {
+            "entry_child_id": child_id,
+            "entry_activity": activity,
+            "entry_place": place,
+            "entry_days": days,
+            "entry_requested_at": now,
         }
-        statement = insert(table).values(values).returning(ahead + 1)
-        return self.session.execute(statement).scalar_one()
+        return self.session.execute(queries.ADD_WAITING, params).scalar_one()
 
     def waiting_of_child(self, child_id: int, activity: str | None = None) -> list[WaitingEntry]:
+        if activity is not None:
+            params = {"child_id": child_id, "activity": activity}
+            return list(self.session.scalars(queries.WAITING_OF_CHILD, params))
         query = select(WaitingEntry).where(
             WaitingEntry.child_id == child_id, WaitingEntry.status == WAITING
         )
-        if activity is not None:
-            query = query.where(WaitingEntry.activity == activity)
         return list(self.session.scalars(query.order_by(WaitingEntry.id)))
 
     def waiting_for(self, activity: str, place: str, days: list[date]) -> list[WaitingEntry]:
@@ -282,8 +248,8 @@ class Enrolments:
         )
 
     def closed_days(self, start: date, end: date) -> dict[date, ClosureDay]:
-        query = select(ClosureDay).where(ClosureDay.day >= start, ClosureDay.day <= end)
-        return {closure.day: closure for closure in self.session.scalars(query)}
+        params = {"start": start, "end": end}
+        return {c.day: c for c in self.session.scalars(queries.CLOSED_DAYS, params)}
 
     def add_closure(self, day: date, reason: str, agent_id: str, now: datetime) -> bool:
         """False when the day was already closed."""
