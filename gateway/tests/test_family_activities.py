@@ -293,6 +293,9 @@ def test_l_agent_voit_le_calendrier_et_ferme_puis_rouvre_un_jour(simplicite_clie
         "/agents/famille/reouverture", data={"day": "2027-02-04", "school_year": "2026-2027"}
     )
     assert response.status_code == 303 and rpc.last("reopen_day")["args"][1] == "2027-02-04"
+    page = simplicite_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Les réservations annulées ne sont pas rétablies" in page
+    assert "Rouvrir un jour ne rétablit pas les réservations annulées" in page
 
 
 def test_fermer_un_jour_sans_le_saisir_montre_l_erreur_sous_chaque_champ(simplicite_client, rpc):

@@ -213,7 +213,10 @@ def reopen_day():
         rpc().call(family_activities.SERVICE, "reopen_day", sessions.current_caller(), day)
     except (Invalid, NotFound) as exc:
         return _calendar_page(year, exc.message)
-    flash(f"Jour rouvert : {formatting.french_date(day)}. Les familles peuvent le réserver.")
+    flash(
+        f"Jour rouvert : {formatting.french_date(day)}. Les réservations annulées ne sont pas "
+        "rétablies : les familles peuvent de nouveau réserver ce jour."
+    )
     return redirect(url_for(".school_calendar", annee=year), 303)
 
 
