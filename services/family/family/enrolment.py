@@ -114,15 +114,17 @@ def change(
         raise Invalid("Ces jours ne peuvent pas être modifiés.", errors)
     outcome.withdrawn = _withdraw_waiting(repo, entries, set(remove) - set(booked), now)
     released = [booked[d] for d in _unique(remove) if d in booked]
-    candidates = {}
-    for place, group in groupby(sorted(released, key=lambda b: b.place), key=lambda b: b.place):
-        days = [b.day for b in group]
-        candidates[place] = repo.waiting_for(activity.code, place, days)
+    candidates = {  # a first read, to lock every counter involved in one ordered batch
+        place: repo.waiting_for(activity.code, place, days)
+        for place, days in _released_days(released).items()
+    }
     placed = [(_place(activity, child, d), [d]) for d in add]
     needs = _needs(placed) | {(b.place, b.day) for b in released}
     needs |= {(e.place, d) for entries in candidates.values() for e in entries for d in e.days}
     existing = repo.absences(child.id, activity.code) if absent else {}
     slots = repo.lock_slots(activity.code, needs, activity.capacity)  # held until commit
+    for place, days in _released_days(released).items():
+        candidates[place] = waiting_under_lock(repo, activity, place, days, slots)
     for booking in released:
         slots[(booking.place, booking.day)].booked -= 1
         repo.remove_booking(booking)
@@ -145,6 +147,7 @@ def set_capacity(
     entries = repo.waiting_for(activity.code, place, [day])
     needs = {(place, day)} | {(e.place, d) for e in entries for d in e.days}
     slots = repo.lock_slots(activity.code, needs, activity.capacity)
+    entries = waiting_under_lock(repo, activity, place, [day], slots)
     counter = slots[(place, day)]
     if capacity < counter.booked:
         message = f"Déjà {counter.booked} place(s) réservée(s) ce jour : pas moins de places."
@@ -231,6 +234,29 @@ def close_day(repo: Any, day: date, reason: str, agent_id: str, now: datetime) -
         repo.resolve(entry, WITHDRAWN, now)
         closure.withdrawn += 1
     return closure
+
+
+def _released_days(released: list) -> dict[str, list[date]]:
+    days: dict[str, list[date]] = {}
+    for booking in released:
+        days.setdefault(booking.place, []).append(booking.day)
+    return days
+
+
+def waiting_under_lock(
+    repo: Any, activity: Activity, place: str, days: list[date], slots: dict
+) -> list:
+    """The waiting entries for ``days`` at ``place``, read again once their counters are
+    locked, oldest first. The read made before the lock only told which counters to lock
+    in one ordered batch: a family whose transaction put it on the list between that read
+    and the lock would otherwise be missed by the promotion and wait beside a free place.
+    The counters of such a late entry's other days are locked too (the pre-lock read saw
+    nearly always every entry, so this second lock is rare)."""
+    entries = repo.waiting_for(activity.code, place, days)
+    missing = {(e.place, d) for e in entries for d in e.days} - slots.keys()
+    if missing:
+        slots.update(repo.lock_slots(activity.code, missing, activity.capacity))
+    return entries
 
 
 def promote(repo: Any, activity: Activity, entries: list, slots: dict, now: datetime) -> list:
