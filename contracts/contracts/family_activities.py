@@ -22,6 +22,9 @@ linked to it and by SimpliCité agents (anyone else gets ``NotFound``, as ``get_
 - ``justify_absence(caller, payload: JustifyAbsence)`` -> ``JustifiedAbsence``: SimpliCité
   agents only; a booked day (past or to come) becomes a justified absence, announced in
   ``attendance_changed.absences`` with ``justified`` true, which billing does not bill
+- ``get_absence_certificate(caller, family_id, child_id, activity, day)`` ->
+  ``contracts.family_dossier.Certificate``: SimpliCité agents only (each read recorded as a
+  read of the family's health data); the medical certificate of a justified absence
 - ``get_school_calendar(caller, school_year)`` -> ``SchoolCalendar``: SimpliCité agents only;
   every day of the school year with what it is (school day, holidays, closure...)
 - ``close_day(caller, payload: CloseDay)`` -> ``ClosureResult``: SimpliCité agents only; the
@@ -304,6 +307,9 @@ class ExpectedChild(Schema):
     class_name = fields.String(allow_none=True)
     absent = fields.Boolean(required=True)
     justified = fields.Boolean(load_default=False, metadata={"description": "absence justified"})
+    has_certificate = fields.Boolean(
+        load_default=False, metadata={"description": "a medical certificate is kept"}
+    )
     unbooked = fields.Boolean(load_default=False, metadata={"description": "present, not booked"})
 
 

@@ -226,6 +226,29 @@ def test_l_agent_note_une_presence_sans_reservation(simplicite_client, rpc):
     assert response.status_code == 422 and "Enfant introuvable." in html and 'value="Lea"' in html
 
 
+def test_l_agent_telecharge_le_certificat_d_une_absence_justifiee(simplicite_client, rpc):
+    noe = ATTENDANCE["places"][0]["children"][1]
+    place = {**ATTENDANCE["places"][0], "children": [{**noe, "has_certificate": True}]}
+    rpc.answer("list_attendance", {**ATTENDANCE, "places": [place]})
+    path = "/agents/famille/presences?activite=restauration_scolaire&jour=2099-01-07"
+    html = simplicite_client.get(path).get_data(as_text=True)
+    link = (
+        "/agents/famille/presences/certificat?famille=5101&amp;enfant=77"
+        "&amp;activite=restauration_scolaire&amp;jour=2099-01-07"
+    )
+    assert f'justifiée (<a href="{link}">certificat' in html
+    pdf = b"%PDF-1.4 certificat %%EOF"
+    sent = {"filename": "certificat du Dr.pdf", "content_type": "application/pdf",
+            "data": base64.b64encode(pdf).decode()}  # fmt: skip
+    rpc.answer("get_absence_certificate", sent)
+    response = simplicite_client.get(link.replace("&amp;", "&"))
+    assert response.data == pdf and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="certificatduDr.pdf"'
+    assert rpc.last("get_absence_certificate")["args"][1:] == (
+        "5101", "77", "restauration_scolaire", "2099-01-07",
+    )  # fmt: skip
+
+
 def test_l_agent_justifie_une_absence_avec_un_certificat(simplicite_client, rpc):
     rpc.answer("list_attendance", ATTENDANCE)
     path = "/agents/famille/presences?activite=restauration_scolaire&jour=2099-01-07"

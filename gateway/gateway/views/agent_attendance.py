@@ -19,6 +19,7 @@ from contracts.dates_fr import paris_today
 from contracts.errors import Conflict, Invalid, NotFound
 from gateway import family_forms, formatting, forms, sessions
 from gateway.views import no_store, rpc
+from gateway.views.agent_family import certificate_download
 from gateway.views.agents import bp
 
 ACTIVITY_LABELS = {
@@ -37,6 +38,22 @@ def attendance():
     activity = request.args.get("activite") or "restauration_scolaire"
     day = request.args.get("jour") or paris_today().isoformat()
     return _attendance_page(activity, day, csv_file=request.args.get("format") == "csv")
+
+
+@bp.get("/famille/presences/certificat")
+def absence_certificate():
+    """The medical certificate kept with a justified absence, as a download."""
+    args = request.args
+    sent = rpc().call(
+        family_activities.SERVICE,
+        "get_absence_certificate",
+        sessions.current_caller(),
+        args.get("famille", ""),
+        args.get("enfant", ""),
+        args.get("activite", ""),
+        args.get("jour", ""),
+    )
+    return certificate_download(sent)
 
 
 def _attendance_page(activity: str, day: str, csv_file: bool = False, error: str | None = None):

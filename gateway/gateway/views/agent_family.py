@@ -118,6 +118,12 @@ def _pending_page(values: dict, errors: dict, change_id: int | None):
 def certificate(change_id: int):
     """The certificate a family sent, as a download (a PDF is never shown inline)."""
     sent = rpc().call("family", "get_quotient_certificate", sessions.current_caller(), change_id)
+    return certificate_download(sent)
+
+
+def certificate_download(sent: dict) -> Response:
+    """A ``contracts.family_dossier.Certificate`` as a download (never shown inline), under a
+    file name reduced to safe characters."""
     mimetype = sent["content_type"] if sent["content_type"] in contract.CERTIFICATE_TYPES else None
     response = Response(base64.b64decode(sent["data"]), mimetype=mimetype or "application/pdf")
     filename = "".join(c for c in sent["filename"] if c.isalnum() or c in "._-") or "justificatif"

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from family import enrolment_queries as queries
 from family.models import (
@@ -191,6 +191,16 @@ class Enrolments:
         wanted = normalize(first_name)
         return next((c for c in children if normalize(c.first_name) == wanted), None)
 
+    def absence_certificate(self, child_id: int, activity: str, day: date) -> Absence | None:
+        """The absence of that day with its certificate loaded, if a certificate is kept."""
+        query = (
+            select(Absence)
+            .where(Absence.child_id == child_id, Absence.activity == activity, Absence.day == day)
+            .where(Absence.certificate_name.is_not(None))
+            .options(undefer(Absence.certificate))
+        )
+        return self.session.scalars(query).first()
+
     def absences(self, child_id: int, activity: str) -> dict[date, Absence]:
         query = select(Absence).where(Absence.child_id == child_id, Absence.activity == activity)
         return {absence.day: absence for absence in self.session.scalars(query)}
@@ -220,7 +230,7 @@ class Enrolments:
         """Who is expected at ``activity`` on ``day``: (booking or unbooked presence, child,
         family identifier), by place then name, with the ids of the children declared absent
         and the counters.
-        Absences map each absent child's id to whether it is justified."""
+        Absences map each absent child's id to (justified, a medical certificate is kept)."""
 
         def expected(table):
             return (
@@ -231,9 +241,9 @@ class Enrolments:
                 .order_by(table.place, Child.last_name, Child.first_name, Child.id)
             )
 
-        absent = select(Absence.child_id, Absence.justified).where(
-            Absence.activity == activity, Absence.day == day
-        )
+        absent = select(
+            Absence.child_id, Absence.justified, Absence.certificate_name.is_not(None)
+        ).where(Absence.activity == activity, Absence.day == day)
         counters = select(ActivitySlot).where(
             ActivitySlot.activity == activity, ActivitySlot.day == day
         )
@@ -243,7 +253,10 @@ class Enrolments:
         ]
         return (
             rows,
-            {child_id: justified for child_id, justified in self.session.execute(absent)},
+            {
+                child_id: (justified, kept)
+                for child_id, justified, kept in self.session.execute(absent)
+            },
             {slot.place: slot for slot in self.session.scalars(counters)},
         )
 

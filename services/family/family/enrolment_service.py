@@ -8,6 +8,7 @@ stores its ``attendance_changed`` events in the same transaction.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import date, timedelta
 
@@ -19,12 +20,15 @@ from contracts import family
 from contracts import family_activities as contract
 from contracts.base import load_or_invalid
 from contracts.errors import EXPECTED, Conflict, Invalid, NotFound
+from contracts.family_dossier import Certificate
 from family import certificates, domain, enrolment, enrolment_views, rollover, school_calendar
 from family.activities import ACTIVITIES
 from family.deadlines import PARIS
 from family.enrolment_repository import ChildAccess, Enrolments
+from family.repository import Families
 
 CHILD_NOT_FOUND = "Enfant introuvable."
+CERTIFICATE_NOT_FOUND = "Aucun certificat n'est conservé pour cette absence."
 FEED_NOT_FOUND = "Ce calendrier n'existe pas ou a été renouvelé."
 MAX_PLANNING_DAYS = 62
 YEAR_NOT_FOUND = "Cette date n'est dans aucune année scolaire connue."
@@ -178,6 +182,34 @@ class Enrolment:
                 "justified_at": absence.justified_at,
             }
         return contract.JustifiedAbsence().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_absence_certificate(self, caller, family_id, child_id, activity, day):
+        """The medical certificate of a justified absence (agents), base64; the read is
+        recorded as a read of the family's health data."""
+        agent = identity.require_role(caller, family.AGENT_ROLES)
+        with self.db.session() as session:
+            access, _ = _find_child(session, caller, family_id, child_id)
+            found = None
+            if activity in ACTIVITIES and isinstance(day, str):
+                try:
+                    wanted = date.fromisoformat(day)
+                except ValueError:
+                    wanted = None
+                if wanted is not None:
+                    found = Enrolments(session).absence_certificate(
+                        access.child.id, activity, wanted
+                    )
+            if found is None:
+                raise NotFound(CERTIFICATE_NOT_FOUND)
+            Families(session).record_health_read(access.family, agent["account_id"], utcnow())
+            data = base64.b64encode(found.certificate).decode("ascii")
+            view = {
+                "filename": found.certificate_name,
+                "content_type": found.certificate_type,
+                "data": data,
+            }
+        return Certificate().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_school_calendar(self, caller, school_year):

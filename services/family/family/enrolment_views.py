@@ -158,7 +158,8 @@ def attendance_list(repo: Any, activity: Activity, day: date) -> dict:
                 "class_name": child.class_name,
                 "child_id": child.id,
                 "absent": child.id in absent,
-                "justified": absent.get(child.id, False),
+                "justified": absent.get(child.id, (False, False))[0],
+                "has_certificate": absent.get(child.id, (False, False))[1],
                 "unbooked": not isinstance(booking, Booking),
             }
         )

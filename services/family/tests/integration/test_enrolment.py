@@ -383,6 +383,26 @@ def test_l_agent_justifie_une_absence_avec_un_certificat_et_rien_n_est_facture(
     found = call(activity_service, "list_attendance", agent, CANTEEN, "2027-01-04")
     [child] = [c for c in found["places"][0]["children"] if c["family_id"] == "5103"]
     assert (child["child_id"], child["absent"], child["justified"]) == (child_id, True, True)
+    assert child["has_certificate"] is True
+    kept = call(activity_service, "get_absence_certificate", agent, "5103", child_id, CANTEEN,
+                "2027-01-04")  # fmt: skip
+    assert (kept["filename"], kept["content_type"]) == ("certificat.pdf", "application/pdf")
+    assert base64.b64decode(kept["data"]) == pdf
+    with activity_engine.connect() as connection:
+        reads = connection.scalar(
+            text(
+                "select count(*) from health_reads r join families f on f.id = r.family_id"
+                " where f.identifier = '5103' and r.agent_account_id = 'agent-simplicite-1'"
+            )
+        )
+    assert reads == 1
+    for day in ("2027-01-05", "2027-01-06", "pas une date"):  # sans certificat, sans absence
+        with pytest.raises(NotFound):
+            call(activity_service, "get_absence_certificate", agent, "5103", child_id, CANTEEN,
+                 day)  # fmt: skip
+    with pytest.raises(Forbidden):  # the family's own parent does not read it back here
+        call(activity_service, "get_absence_certificate", parent, "5103", child_id, CANTEEN,
+             "2027-01-04")  # fmt: skip
     with pytest.raises(Invalid) as refused:  # pas réservé
         call(activity_service, "justify_absence", agent, {**plain, "day": "2027-01-07"})
     assert list(refused.value.fields) == ["day"]
