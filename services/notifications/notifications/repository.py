@@ -41,14 +41,19 @@ class Messages:
 
     def claim_next_due(self, now: datetime) -> OutgoingMessage | None:
         """The oldest due pending message, locked; rows locked by another replica are skipped."""
+        return next(iter(self.claim_due(now, 1)), None)
+
+    def claim_due(self, now: datetime, limit: int) -> list[OutgoingMessage]:
+        """The ``limit`` oldest due pending messages, locked; rows locked by another replica
+        are skipped."""
         query = (
             select(OutgoingMessage)
             .where(OutgoingMessage.status == PENDING, OutgoingMessage.next_attempt_at <= now)
             .order_by(OutgoingMessage.next_attempt_at, OutgoingMessage.id)
-            .limit(1)
+            .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return self.session.scalars(query).first()
+        return list(self.session.scalars(query))
 
     def record_attempt(self, message: OutgoingMessage, error: str | None, now: datetime) -> None:
         self.session.add(DeliveryAttempt(message_id=message.id, attempted_at=now, error=error))

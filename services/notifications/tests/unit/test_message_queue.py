@@ -72,3 +72,12 @@ def test_un_gestionnaire_annule_n_envoie_rien():
     session.rollback()
     session.commit()  # a later unit of work on the same session: still nothing to send
     assert mailer.sent == []
+
+
+def test_un_courriel_en_nombre_est_laisse_a_la_boucle_qui_les_envoie_par_lots():
+    mailer, session = FakeMailer(reachable=True), Session()
+    queue = MessageQueue(mailer)
+    queue.queue(session, {"event_id": "e-1"}, RENDERED, bulk=True)
+    session.commit()
+    assert mailer.sent == []
+    assert queue.left_for_loop == 1
