@@ -112,7 +112,7 @@ def issue_all(session: Session, bills: list[Bill], now: datetime) -> list[tuple[
             )
         )
     invoices.add_all(issued, lines)
-    done = []
+    done, schema = [], contract.InvoiceIssued()  # one schema for all: each costs a deep copy
     for bill, invoice in zip(bills, issued, strict=True):
         if (bill.family_id, bill.account_id) in with_credit:
             _offset_credits(session, invoice)
@@ -125,7 +125,7 @@ def issue_all(session: Session, bills: list[Bill], now: datetime) -> list[tuple[
             "due_date": invoice.due_date,
             "reference": invoice.fee_reference,
         }
-        done.append((invoice, (contract.INVOICE_ISSUED, contract.InvoiceIssued(), data)))
+        done.append((invoice, (contract.INVOICE_ISSUED, schema, data)))
     return done
 
 

@@ -25,11 +25,13 @@ the thousands of ``invoice_issued`` of a monthly run) is sent by a background lo
 every second otherwise, that sends due messages ``BATCH_SIZE`` per transaction (one claim, one
 commit for their outcomes) until none is left, with no cap per pass. A handler of a bulk
 message thus only writes its row: its transaction is a third shorter, and the e-mails of a
-burst go out one after the other over the kept SMTP session, as a single client sends them. The service's timer sends due
-messages too, with :func:`deliver_due`, as a safety net that does not depend on the loop.
+burst go out one after the other over the kept SMTP session, as a single client sends them.
+The service's timer sends due messages too, with :func:`deliver_due`, as a safety net that
+does not depend on the loop.
 
-Outside the handlers, each message is sent in a transaction of its own, its row claimed with
-``FOR UPDATE SKIP LOCKED``: the loop, the timer and other replicas never send the same message.
+Outside the handlers, messages are sent in batches (:func:`deliver_batch`), their rows claimed
+with ``FOR UPDATE SKIP LOCKED``: the loop, the timer and other replicas never send the same
+message.
 A success is recorded on the row and its attempts. Any failure of one message (the SMTP server
 refusing it or unreachable, an e-mail that cannot be built from the row, anything else the
 mailer raises) is recorded as an attempt and retried with backoff
@@ -124,17 +126,6 @@ def attempt(messages: Messages, message: OutgoingMessage, mailer: SmtpMailer) ->
     domain.record_success(message, utcnow())
 
 
-def deliver_next(sessions: Sessions, mailer: SmtpMailer) -> bool:
-    """Try the oldest due message, in a transaction of its own; False when nothing is due."""
-    with sessions.session() as session:
-        messages = Messages(session)
-        message = messages.claim_next_due(utcnow())
-        if message is None:
-            return False
-        attempt(messages, message, mailer)
-        return True
-
-
 def deliver_batch(sessions: Sessions, mailer: SmtpMailer, limit: int = BATCH_SIZE) -> int:
     """Try up to ``limit`` due messages, oldest first, in one transaction (one commit for
     all their outcomes); returns how many were tried. Once the relay cannot be reached, the
@@ -151,10 +142,15 @@ def deliver_batch(sessions: Sessions, mailer: SmtpMailer, limit: int = BATCH_SIZ
 
 
 def deliver_due(sessions: Sessions, mailer: SmtpMailer, limit: int | None = None) -> int:
-    """Try due messages until none is left (or ``limit`` were tried); returns how many."""
+    """Try due messages, a batch at a time, until none is left (or ``limit`` were tried, or
+    the relay cannot be reached); returns how many."""
     tried = 0
-    while (limit is None or tried < limit) and deliver_next(sessions, mailer):
-        tried += 1
+    while limit is None or tried < limit:
+        wanted = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - tried)
+        done = deliver_batch(sessions, mailer, wanted)
+        tried += done
+        if done < wanted:
+            break
     return tried
 
 

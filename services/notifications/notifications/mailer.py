@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import functools
 import random
+import re
 import smtplib
 import string
 import sys
@@ -51,7 +52,7 @@ class DeliveryFailed(Exception):
 
 def message_id(message: Any, sender: str) -> str:
     """``<notification-<id>@<sender's domain>>``: the same for every copy of one message."""
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    domain = _bare_address(sender).rpartition("@")[2] or "localhost"
     return f"<notification-{message.id}@{domain}>"
 
 
@@ -117,9 +118,21 @@ def _boundary() -> str:
     return f"{'=' * 15}{random.randrange(sys.maxsize):019d}=="
 
 
-@functools.lru_cache(maxsize=256)  # the sender, every time
+@functools.lru_cache(maxsize=16)  # the sender, parsed for every e-mail otherwise
+def _bare_address(value: str) -> str:
+    """The address of ``Name <address>``."""
+    return parseaddr(value)[1]
+
+
+PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
+"""An address that ``formataddr(parseaddr(...))`` gives back unchanged (most recipients)."""
+
+
+@functools.lru_cache(maxsize=16)  # the sender, every time
 def _address(value: str) -> str:
     _one_line(value)
+    if PLAIN_ADDRESS.fullmatch(value):
+        return value
     name, address = parseaddr(value)
     return formataddr((name, address), charset="utf-8")
 
@@ -181,7 +194,7 @@ class SmtpMailer:
 
     def send(self, message: Any) -> None:
         email = build_email(message, self.sender)
-        envelope = (parseaddr(self.sender)[1], [message.recipient])
+        envelope = (_bare_address(self.sender), [message.recipient])
         smtp = self._reusable()
         try:
             if smtp is not None:

@@ -39,10 +39,6 @@ class Messages:
         self.session.flush()
         return message
 
-    def claim_next_due(self, now: datetime) -> OutgoingMessage | None:
-        """The oldest due pending message, locked; rows locked by another replica are skipped."""
-        return next(iter(self.claim_due(now, 1)), None)
-
     def claim_due(self, now: datetime, limit: int) -> list[OutgoingMessage]:
         """The ``limit`` oldest due pending messages, locked; rows locked by another replica
         are skipped."""

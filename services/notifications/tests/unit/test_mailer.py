@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.policy import compat32
+from email.utils import formataddr, parseaddr
 from types import SimpleNamespace
 
 import pytest
@@ -158,3 +159,14 @@ def test_a_french_subject_is_written_in_encoded_words_of_at_most_75_characters()
     assert all(len(word) <= 75 and word.startswith("=?utf-8?q?") for word in words)
     assert "PERI-20001-202704-17" in head
     assert message_from_bytes(raw, policy=policy.default)["Subject"] == subject
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["a@example.org", "Camille <c@example.org>", "x+y_z%1@a-b.example.fr", "<a@example.org>"],
+)
+def test_a_recipient_is_written_as_parsing_and_formatting_it_writes(address):
+    message = outgoing("Sujet")
+    message.recipient = address
+    expected = formataddr(parseaddr(address), charset="utf-8")
+    assert build_email(message, SENDER)["To"] == expected
