@@ -87,10 +87,11 @@ class MessageQueue:
         and for a ``bulk`` message (one of thousands at once, a monthly run's invoices),
         which the loop sends with others, many per transaction (``deliver_batch``)."""
         messages = Messages(session)
-        message = messages.add(event["event_id"], rendered, utcnow())
         if bulk or not self._mailer.reachable_lately():
+            messages.store(event["event_id"], rendered, utcnow())
             self.left_for_loop += 1
             return
+        message = messages.add(event["event_id"], rendered, utcnow())
         if not self._pending:
             orm_events.listen(session, "before_commit", self._send_pending, once=True)
             orm_events.listen(session, "after_soft_rollback", self._forget_pending, once=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from chassis.paging import fetch_page
@@ -22,22 +22,14 @@ class Messages:
 
     def add(self, source_event_id: str, rendered: Rendered, now: datetime) -> OutgoingMessage:
         """A pending message, due at once."""
-        message = OutgoingMessage(
-            source_event_id=str(source_event_id),
-            template=rendered.template,
-            recipient=rendered.recipient,
-            subject=rendered.subject,
-            text_body=rendered.text,
-            html_body=rendered.html,
-            attachments=[attachment.stored() for attachment in rendered.attachments] or None,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
+        message = OutgoingMessage(**_pending(source_event_id, rendered, now))
         self.session.add(message)
         self.session.flush()
         return message
+
+    def store(self, source_event_id: str, rendered: Rendered, now: datetime) -> None:
+        """``add`` without the object: one INSERT, for a message someone else sends."""
+        self.session.execute(insert(OutgoingMessage), [_pending(source_event_id, rendered, now)])
 
     def claim_due(self, now: datetime, limit: int) -> list[OutgoingMessage]:
         """The ``limit`` oldest due pending messages, locked; rows locked by another replica
@@ -86,6 +78,22 @@ class Messages:
         self.session.execute(
             update(OutgoingMessage).where(OutgoingMessage.recipient.in_(addresses)).values(**blank)
         )
+
+
+def _pending(source_event_id: str, rendered: Rendered, now: datetime) -> dict:
+    return {
+        "source_event_id": str(source_event_id),
+        "template": rendered.template,
+        "recipient": rendered.recipient,
+        "subject": rendered.subject,
+        "text_body": rendered.text,
+        "html_body": rendered.html,
+        "attachments": [attachment.stored() for attachment in rendered.attachments] or None,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 class Contacts:

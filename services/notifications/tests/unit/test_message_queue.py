@@ -14,6 +14,8 @@ from notifications.rendering import Rendered
 
 
 class FakeMessages:
+    stored: list = []
+
     def __init__(self, session) -> None:
         self.attempts: list = []
 
@@ -21,6 +23,9 @@ class FakeMessages:
         return SimpleNamespace(
             id=1, status="pending", attempts=0, last_error=None, recipient=rendered.recipient
         )
+
+    def store(self, event_id, rendered, now) -> None:
+        self.stored.append(rendered)
 
     def record_attempt(self, message, error, now) -> None:
         self.attempts.append(error)
