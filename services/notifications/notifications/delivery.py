@@ -21,10 +21,9 @@ claimed first (``chassis.events``), so a concurrent copy waits for the first one
 
 What is not sent there (a failed attempt, a retry that became due, a ``bulk`` message such as
 the thousands of ``invoice_issued`` of a monthly run) is sent by a background loop
-(:class:`chassis.background.WakeableLoop`, ``LOOPS`` of them side by side), woken by the
-handler that left it a message and every second otherwise, that sends due messages
-``BATCH_SIZE`` per transaction (one claim, one commit for their outcomes) until none is left,
-with no cap per pass. A handler of a bulk
+(:class:`chassis.background.WakeableLoop`), woken by the handler that left it a message and
+every second otherwise, that sends due messages ``BATCH_SIZE`` per transaction (one claim, one
+commit for their outcomes) until none is left, with no cap per pass. A handler of a bulk
 message thus only writes its row: its transaction is a third shorter, and the e-mails of a
 burst go out one after the other over the kept SMTP session, as a single client sends them.
 The service's timer sends due messages too, with :func:`deliver_due`, as a safety net that
@@ -63,9 +62,6 @@ log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 1.0
 BATCH_SIZE = 50
-LOOPS = 3
-"""Delivery loops, each sending its own batches on its own SMTP session: a burst is not
-bounded by the round trips of one session (each claims other rows, ``SKIP LOCKED``)."""
 """Messages the delivery loop sends per transaction. A crash between sending and the commit
 sends them again (at least once, never lost): a batch is kept small."""
 DELIVERY_FAILURES = Counter(
@@ -171,27 +167,16 @@ class Delivery(DependencyProvider):
 
         self.database = find(Database)
         self.mailer = find(Mailer)
-        # the first looks every second; the others only when woken, or every 10 s
-        self.loops = [
-            WakeableLoop(
-                f"message_delivery_{n}",
-                self._deliver_batch,
-                idle_seconds=IDLE_SECONDS if n == 0 else 10 * IDLE_SECONDS,
-            )
-            for n in range(LOOPS)
-        ]
+        self.loop = WakeableLoop("message_delivery", self._deliver_batch, idle_seconds=IDLE_SECONDS)
 
     def start(self) -> None:
-        for loop in self.loops:
-            loop.start(self.container)
+        self.loop.start(self.container)
 
     def stop(self) -> None:
-        for loop in self.loops:
-            loop.stop()
+        self.loop.stop()
 
     def kill(self) -> None:
-        for loop in self.loops:
-            loop.kill()
+        self.loop.kill()
 
     def get_dependency(self, worker_ctx) -> MessageQueue:
         return MessageQueue(self.mailer.mailer)
@@ -200,8 +185,7 @@ class Delivery(DependencyProvider):
         """The worker's transaction is over: send what it left to the loop now."""
         queue = worker_ctx.service.__dict__.get(self.attr_name)
         if isinstance(queue, MessageQueue) and queue.left_for_loop:
-            for loop in self.loops:
-                loop.wake()
+            self.loop.wake()
 
     def _deliver_batch(self) -> bool:
         """One step of the loop: a batch; True when it was full (more may be due)."""
