@@ -2,15 +2,17 @@
 
     python -m billing.invoicing 2027-01      # a progress bar on stderr, a summary on stdout
 
-For each family with a day in the month (``billing.attendance``), in one transaction per
-family, under an advisory lock of that family (two replicas, or the timer and this command,
-never bill it twice): the days are priced (``billing.pricing``, tariffs in
+For each family with a day in the month (``billing.attendance``), ``BATCH_FAMILIES`` families
+per transaction, under an advisory lock of each family (two replicas, or the timer and this
+command, never bill it twice): the days are priced (``billing.pricing``, tariffs in
 ``billing.tariffs``) and compared with what the month's invoices and credit notes already
 billed per day (``billed_days``). The first run issues one invoice with a line per child,
 activity and day; a run with nothing new does nothing; a change after issue (an absence
 justified later, a presence noted late) is a supplementary invoice for the days now due and
 a credit note for the days billed too much, never an edited invoice. Every invoice is
-numbered and announced (``invoice_issued``) as any other (``billing.books``).
+numbered and announced (``invoice_issued``) as any other (``billing.books``). A batch that
+fails is invoiced again one family per transaction: a family that cannot be invoiced is
+reported (and the command exits with 1), the others are invoiced.
 """
 
 from __future__ import annotations
