@@ -24,10 +24,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import smtplib
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -37,8 +39,9 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
+import psutil
 from billing.models import AttendanceDay, FamilyAccess, Invoice
-from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from chassis.types import utcnow
@@ -137,13 +140,94 @@ def wait_for_mails(stack, count: int, timeout: float) -> float:
     return time.perf_counter()
 
 
+def cpu_seconds(stack) -> dict[str, float]:
+    """CPU time (user and system) each process of the stack used so far, with its children."""
+    used = {}
+    for name, process in stack.processes.items():
+        popen = getattr(process, "_popen", None)
+        if popen is None:
+            continue
+        try:
+            root = psutil.Process(popen.pid)
+            tree = [root, *root.children(recursive=True)]
+            used[name] = sum(sum(p.cpu_times()[:2]) for p in tree)
+        except psutil.Error:
+            continue
+    return used
+
+
+class Stages(threading.Thread):
+    """When the run's invoices, their published events, the events notifications handled
+    and the e-mails in the sink each reached ``count`` (seconds after ``start``)."""
+
+    def __init__(self, stack, count: int, start: float) -> None:
+        super().__init__(daemon=True)
+        self.stack, self.count, self.start_time = stack, count, start
+        self.reached: dict[str, float] = {}
+        self.done = threading.Event()
+
+    def counts(self, billing, notifications) -> dict[str, int]:
+        with billing.connect() as connection:
+            invoices, published = connection.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM invoices WHERE family_id IS NOT NULL),"
+                    " (SELECT count(*) FROM outbox_events WHERE event_type = 'invoice_issued'"
+                    " AND published_at IS NOT NULL)"
+                )
+            ).one()
+        with notifications.connect() as connection:
+            handled = connection.scalar(
+                text("SELECT count(*) FROM processed_events WHERE event_type = 'invoice_issued'")
+            )
+        return {
+            "invoices": invoices,
+            "events_published": published,
+            "events_handled": handled,
+            "mails": mail_count(self.stack),
+        }
+
+    def run(self) -> None:
+        billing = create_engine(self.stack.database_urls["billing"])
+        notifications = create_engine(self.stack.database_urls["notifications"])
+        try:
+            while len(self.reached) < 4:
+                finished = self.done.is_set()  # one last look after the last e-mail
+                now = round(time.perf_counter() - self.start_time, 2)
+                for stage, count in self.counts(billing, notifications).items():
+                    if count >= self.count:
+                        self.reached.setdefault(stage, now)
+                if finished:
+                    break
+                self.done.wait(0.25)
+        finally:
+            billing.dispose()
+            notifications.dispose()
+
+
 def monthly_run(stack, families: int, timeout: float) -> dict:
     env = {**os.environ, "BILLING_DATABASE_URL": stack.database_urls["billing"]}
     command = [sys.executable, "-P", "-m", "billing.invoicing", MONTH, "--sans-barre"]
+    cpu_before = cpu_seconds(stack)
     start = time.perf_counter()
+    stages = Stages(stack, families, start)
+    stages.start()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     ran = time.perf_counter() - start
+    command_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    command_cpu = (command_usage.ru_utime - children.ru_utime) + (
+        command_usage.ru_stime - children.ru_stime
+    )
     last_mail = wait_for_mails(stack, families, timeout) - start
+    stages.done.set()
+    stages.join()
+    cpu_after = cpu_seconds(stack)
+    cpu = {
+        name: round(cpu_after[name] - cpu_before[name], 1)
+        for name in cpu_after
+        if name in cpu_before and cpu_after[name] - cpu_before[name] >= 0.1
+    }
+    cpu["invoicing command"] = round(command_cpu, 1)
     per_recipient = recipients(stack)
     mails = sum(per_recipient.values())
     engine = create_engine(stack.database_urls["billing"])
@@ -161,6 +245,8 @@ def monthly_run(stack, families: int, timeout: float) -> dict:
         "mails": mails,
         "mails_seconds": round(last_mail, 2),
         "mails_per_second": round(mails / last_mail, 1),
+        "stages_seconds": stages.reached,
+        "cpu_seconds_per_process": cpu,
         "one_mail_per_invoice": set(per_recipient) == expected
         and set(per_recipient.values()) == {1}
         and invoices == families,
@@ -212,6 +298,8 @@ def main() -> int:
         f"fan-out: {run['mails']} e-mails in the sink {run['mails_seconds']} s after the start "
         f"({run['mails_per_second']} e-mails/s); one per invoice: {run['one_mail_per_invoice']}"
     )
+    print(f"stages reached (s after the start): {run['stages_seconds']}")
+    print(f"CPU seconds of the stack's processes during the run: {run['cpu_seconds_per_process']}")
     print(
         f"raw smtplib, same sink, same run: {baseline['mails']} e-mails in "
         f"{baseline['seconds']} s ({baseline['mails_per_second']} e-mails/s)"

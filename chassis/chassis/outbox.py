@@ -78,23 +78,32 @@ class OutboxWriter:
 
     def add(self, session: Session, event_type: str, schema: Schema, data: dict) -> dict:
         """Validate and store the event ``data`` (without envelope); returns the full payload."""
-        envelope = {"event_id": str(uuid.uuid4()), "occurred_at": utcnow(), **data}
-        payload = schema.dump(envelope)
-        errors = schema.validate(payload)
-        if errors:
-            raise ValueError(f"event {event_type} does not follow its contract: {errors}")
-        session.execute(
-            self._table.insert().values(
-                event_id=payload["event_id"],
-                event_type=event_type,
-                payload=payload,
-                correlation_id=self._correlation_id,
-                created_at=envelope["occurred_at"],
-                attempts=0,
+        return self.add_all(session, [(event_type, schema, data)])[0]
+
+    def add_all(self, session: Session, events: list[tuple[str, Schema, dict]]) -> list[dict]:
+        """``add`` for each ``(event type, schema, data)``, in one statement; every event is
+        validated before any is stored."""
+        rows = []
+        for event_type, schema, data in events:
+            envelope = {"event_id": str(uuid.uuid4()), "occurred_at": utcnow(), **data}
+            payload = schema.dump(envelope)
+            errors = schema.validate(payload)
+            if errors:
+                raise ValueError(f"event {event_type} does not follow its contract: {errors}")
+            rows.append(
+                {
+                    "event_id": payload["event_id"],
+                    "event_type": event_type,
+                    "payload": payload,
+                    "correlation_id": self._correlation_id,
+                    "created_at": envelope["occurred_at"],
+                    "attempts": 0,
+                }
             )
-        )
-        self.added += 1
-        return payload
+        if rows:
+            session.execute(self._table.insert(), rows)
+        self.added += len(rows)
+        return [row["payload"] for row in rows]
 
 
 class Outbox(DependencyProvider):

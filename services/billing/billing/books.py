@@ -6,6 +6,7 @@ outbox in that same transaction, as ``(event type, schema, data)``.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -55,50 +56,77 @@ class Bill:
 
 def issue(session: Session, bill: Bill, now: datetime) -> tuple[Invoice, list[Event]]:
     """A numbered invoice (no gap per régie and year) and its ``invoice_issued`` event."""
+    ((invoice, event),) = issue_all(session, [bill], now)
+    return invoice, [event]
+
+
+def issue_all(session: Session, bills: list[Bill], now: datetime) -> list[tuple[Invoice, Event]]:
+    """``issue`` for each bill, numbered in their order, in a fixed number of statements
+    (the monthly run issues thousands): the accounts, who may have a credit, one block of
+    numbers per régie and year, the invoices, their lines."""
+    if not bills:
+        return []
     invoices = Invoices(session)
-    invoice_id = domain.new_id()
-    lines = [
-        {
-            "invoice_id": invoice_id,
-            "position": position,
-            "label": line.label,
-            "quantity": line.quantity,
-            "unit_cents": line.unit_cents,
-            "amount_cents": line.quantity * line.unit_cents,
-        }
-        for position, line in enumerate(bill.lines, start=1)
-    ]
-    accounts = Access(session).accounts_of_debtor(bill.family_id, bill.account_id)
-    # the number last: the counter row stays locked from here to the commit (no gap), so
+    access = Access(session)
+    families = sorted({bill.family_id for bill in bills if bill.family_id})
+    linked = access.accounts_of_families(families) if families else {}
+    with_credit = invoices.debtors_with_credit({(b.family_id, b.account_id) for b in bills})
+    # the numbers last: the counter row stays locked from here to the commit (no gap), so
     # what can be read or computed before is
-    number = invoices.next_number(bill.regie, bill.issued_on.year)
-    invoice = invoices.add(
-        Invoice(
-            id=invoice_id,
-            regie=bill.regie,
-            year=bill.issued_on.year,
-            number=number,
-            reference=domain.reference(bill.regie, bill.family_id, bill.issued_on, number),
-            family_id=bill.family_id,
-            account_id=bill.account_id,
-            email=bill.email,
-            fee_reference=bill.fee_reference,
-            label=bill.label,
-            issued_on=bill.issued_on,
-            due_date=bill.due_date,
-            total_cents=sum(line["amount_cents"] for line in lines),
-            created_at=now,
-        ),
-        lines,
-    )
-    _offset_credits(session, invoice)
-    data = {
-        **domain.invoice_event(invoice, accounts, invoice.total_cents),
-        "label": invoice.label,
-        "due_date": invoice.due_date,
-        "reference": invoice.fee_reference,
+    counts = Counter((bill.regie, bill.issued_on.year) for bill in bills)
+    numbers = {
+        key: iter(invoices.next_numbers(*key, count)) for key, count in sorted(counts.items())
     }
-    return invoice, [(contract.INVOICE_ISSUED, contract.InvoiceIssued(), data)]
+    issued, lines = [], []
+    for bill in bills:
+        invoice_id = domain.new_id()
+        number = next(numbers[bill.regie, bill.issued_on.year])
+        rows = [
+            {
+                "invoice_id": invoice_id,
+                "position": position,
+                "label": line.label,
+                "quantity": line.quantity,
+                "unit_cents": line.unit_cents,
+                "amount_cents": line.quantity * line.unit_cents,
+            }
+            for position, line in enumerate(bill.lines, start=1)
+        ]
+        lines += rows
+        issued.append(
+            Invoice(
+                id=invoice_id,
+                regie=bill.regie,
+                year=bill.issued_on.year,
+                number=number,
+                reference=domain.reference(bill.regie, bill.family_id, bill.issued_on, number),
+                family_id=bill.family_id,
+                account_id=bill.account_id,
+                email=bill.email,
+                fee_reference=bill.fee_reference,
+                label=bill.label,
+                issued_on=bill.issued_on,
+                due_date=bill.due_date,
+                total_cents=sum(row["amount_cents"] for row in rows),
+                created_at=now,
+            )
+        )
+    invoices.add_all(issued, lines)
+    done, schema = [], contract.InvoiceIssued()  # one schema for all: each costs a deep copy
+    for bill, invoice in zip(bills, issued, strict=True):
+        if (bill.family_id, bill.account_id) in with_credit:
+            _offset_credits(session, invoice)
+        else:  # no payment nor credit note at all: nothing to offset, nothing to read back
+            set_committed_value(invoice, "allocations", [])
+        accounts = [bill.account_id] if bill.account_id is not None else linked[bill.family_id]
+        data = {
+            **domain.invoice_event(invoice, accounts, invoice.total_cents),
+            "label": invoice.label,
+            "due_date": invoice.due_date,
+            "reference": invoice.fee_reference,
+        }
+        done.append((invoice, (contract.INVOICE_ISSUED, schema, data)))
+    return done
 
 
 def _offset_credits(session: Session, invoice: Invoice) -> None:

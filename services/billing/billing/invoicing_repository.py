@@ -73,14 +73,24 @@ class Attendance:
         query = attended.union(billed)
         return sorted(self.session.scalars(query), key=lambda f: (len(f), f))
 
-    def lock_family(self, family_id: str) -> None:
-        """Runs of the same family wait for each other (the timer of another replica, the CLI)."""
-        key = f"billing-invoicing-{family_id}"
-        self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    def lock_families(self, family_ids: list[str]) -> None:
+        """Runs of the same family wait for each other (the timer of another replica, the CLI):
+        one lock per family, in one statement, in the order given (every run goes through its
+        families in the same order, so two runs never wait for each other in a circle)."""
+        keys = [f"billing-invoicing-{family_id}" for family_id in family_ids]
+        self.session.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(hashtext(key)))"
+                " FROM unnest(CAST(:keys AS text[])) AS key"
+            ),
+            {"keys": keys},
+        )
 
-    def days(self, family_id: str, month: str) -> list[pricing.AttendanceDay]:
+    def days_of(self, family_ids: list[str], month: str) -> dict[str, list[pricing.AttendanceDay]]:
+        """The month's days of each family, in one query."""
         first, following = month_bounds(month)
         columns = (
+            AttendanceDay.family_id,
             AttendanceDay.child_id,
             AttendanceDay.child_first_name,
             AttendanceDay.activity,
@@ -89,23 +99,36 @@ class Attendance:
             AttendanceDay.status,
         )
         query = select(*columns).where(
-            AttendanceDay.family_id == family_id,
+            AttendanceDay.family_id.in_(family_ids),
             AttendanceDay.day >= first,
             AttendanceDay.day < following,
         )
-        return [pricing.AttendanceDay(*row) for row in self.session.execute(query)]
+        found: dict[str, list[pricing.AttendanceDay]] = {family_id: [] for family_id in family_ids}
+        for family_id, *row in self.session.execute(query):
+            found[family_id].append(pricing.AttendanceDay(*row))
+        return found
 
-    def household(self, family_id: str) -> pricing.QuotientHistory:
-        """The family's quotient over time: each day is priced with the one valid that day."""
-        return Quotients(self.session).history(family_id)
+    def households(self, family_ids: list[str]) -> dict[str, pricing.QuotientHistory]:
+        """Each family's quotient over time (a day is priced with the one valid that day)."""
+        return Quotients(self.session).histories(family_ids)
 
-    def billed(self, family_id: str, month: str) -> dict[pricing.DayKey, int]:
+    def billed_of(self, family_ids: list[str], month: str) -> dict[str, dict[pricing.DayKey, int]]:
+        """What the month's invoices and credit notes billed per day, for each family."""
         query = (
-            select(BilledDay.child_id, BilledDay.activity, BilledDay.day, func.sum(BilledDay.cents))
-            .where(BilledDay.family_id == family_id, BilledDay.month == month)
-            .group_by(BilledDay.child_id, BilledDay.activity, BilledDay.day)
+            select(
+                BilledDay.family_id,
+                BilledDay.child_id,
+                BilledDay.activity,
+                BilledDay.day,
+                func.sum(BilledDay.cents),
+            )
+            .where(BilledDay.family_id.in_(family_ids), BilledDay.month == month)
+            .group_by(BilledDay.family_id, BilledDay.child_id, BilledDay.activity, BilledDay.day)
         )
-        return {(c, a, d): int(cents) for c, a, d, cents in self.session.execute(query)}
+        found: dict[str, dict[pricing.DayKey, int]] = {family_id: {} for family_id in family_ids}
+        for family_id, child_id, activity, day, cents in self.session.execute(query):
+            found[family_id][child_id, activity, day] = int(cents)
+        return found
 
     def bill(self, family_id: str, month: str, key: pricing.DayKey, cents: int, **document) -> None:
         child_id, activity, day = key
@@ -121,10 +144,11 @@ class Attendance:
             )
         )
 
-    def bill_all(
-        self, family_id: str, month: str, days: list[tuple[pricing.DayKey, int]], invoice_id: str
+    def bill_invoices(
+        self, month: str, invoices: list[tuple[str, str, list[tuple[pricing.DayKey, int]]]]
     ) -> None:
-        """What an invoice billed per day, in one statement."""
+        """What each invoice, ``(family_id, invoice_id, days)``, billed per day: one statement
+        for all of them."""
         rows = [
             {
                 "family_id": family_id,
@@ -135,6 +159,7 @@ class Attendance:
                 "cents": cents,
                 "invoice_id": invoice_id,
             }
+            for family_id, invoice_id, days in invoices
             for (child_id, activity, day), cents in days
         ]
         if rows:

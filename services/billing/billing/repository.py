@@ -61,12 +61,19 @@ class Access:
 
     def accounts_of_family(self, family_id: str) -> list[str]:
         """Every account linked to the family (both parents may be), first linked first."""
+        return self.accounts_of_families([family_id])[family_id]
+
+    def accounts_of_families(self, family_ids: list[str]) -> dict[str, list[str]]:
+        """``accounts_of_family`` of each family, in one query."""
         query = (
-            select(FamilyAccess.account_id)
-            .where(FamilyAccess.family_id == family_id)
+            select(FamilyAccess.family_id, FamilyAccess.account_id)
+            .where(FamilyAccess.family_id.in_(family_ids))
             .order_by(FamilyAccess.linked_at, FamilyAccess.id)
         )
-        return list(self.session.scalars(query))
+        found: dict[str, list[str]] = {family_id: [] for family_id in family_ids}
+        for family_id, account_id in self.session.execute(query):
+            found[family_id].append(account_id)
+        return found
 
 
 class Quotients:
@@ -95,15 +102,22 @@ class Quotients:
                 )
             )
 
-    def history(self, family_id: str) -> QuotientHistory:
-        """Every announcement of the family, each from the day it is valid."""
-        query = select(FamilyQuotientChange).where(FamilyQuotientChange.family_id == family_id)
-        return QuotientHistory(
-            tuple(
-                (row.valid_from, Household(row.quotient_familial, row.resident))
-                for row in self.session.scalars(query.order_by(FamilyQuotientChange.valid_from))
+    def histories(self, family_ids: list[str]) -> dict[str, QuotientHistory]:
+        """Every announcement of each family, each from the day it is valid (one query)."""
+        query = (
+            select(
+                FamilyQuotientChange.family_id,
+                FamilyQuotientChange.valid_from,
+                FamilyQuotientChange.quotient_familial,
+                FamilyQuotientChange.resident,
             )
+            .where(FamilyQuotientChange.family_id.in_(family_ids))
+            .order_by(FamilyQuotientChange.valid_from)
         )
+        changes: dict[str, list] = {family_id: [] for family_id in family_ids}
+        for family_id, valid_from, value, resident in self.session.execute(query):
+            changes[family_id].append((valid_from, Household(value, resident)))
+        return {family_id: QuotientHistory(tuple(found)) for family_id, found in changes.items()}
 
     def of(self, family_id: str) -> FamilyQuotient | None:
         return self.session.get(FamilyQuotient, family_id)
@@ -113,27 +127,51 @@ class Invoices:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def next_number(self, regie: str, year: int) -> int:
-        """The next number of the régie's year; the counter row stays locked until commit, so
-        numbers follow each other with no gap (a rolled-back invoice gives its number back)."""
+    def next_numbers(self, regie: str, year: int, count: int) -> range:
+        """The ``count`` next numbers of the régie's year; the counter row stays locked until
+        commit, so numbers follow each other with no gap (a rolled-back invoice gives its
+        number back)."""
         statement = (
             insert(InvoiceCounter)
-            .values(regie=regie, year=year, last_number=1)
+            .values(regie=regie, year=year, last_number=count)
             .on_conflict_do_update(
                 index_elements=[InvoiceCounter.regie, InvoiceCounter.year],
-                set_={"last_number": InvoiceCounter.last_number + 1},
+                set_={"last_number": InvoiceCounter.last_number + count},
             )
             .returning(InvoiceCounter.last_number)
         )
-        return self.session.execute(statement).scalar_one()
+        last = self.session.execute(statement).scalar_one()
+        return range(last - count + 1, last + 1)
 
-    def add(self, invoice: Invoice, lines: list[dict]) -> Invoice:
-        """The invoice and its lines (rows of ``invoice_lines``, one statement for all)."""
-        self.session.add(invoice)
+    def add_all(self, invoices: list[Invoice], lines: list[dict]) -> None:
+        """Invoices and the lines of all of them (one statement each, however many)."""
+        self.session.add_all(invoices)
         self.session.flush()
         if lines:
             self.session.execute(insert(InvoiceLine), lines)
-        return invoice
+
+    def debtors_with_credit(self, debtors: set[tuple[str | None, str | None]]) -> set[tuple]:
+        """Which of these debtors, ``(family_id, account_id)``, own a payment or a credit note
+        at all (only they may have money to offset: ``available_credits`` is asked for them
+        alone); a family's own, or an account's when there is no family, as there."""
+        families = {family_id for family_id, _ in debtors if family_id}
+        accounts = {account_id for family_id, account_id in debtors if not family_id}
+        owning_families: set[str] = set()
+        owning_accounts: set[str] = set()
+        for model in (Payment, CreditNote):
+            for column, wanted, owning in (
+                (model.family_id, families, owning_families),
+                (model.account_id, accounts, owning_accounts),
+            ):
+                if wanted:
+                    owning.update(
+                        self.session.scalars(select(column).where(column.in_(wanted)).distinct())
+                    )
+        return {
+            (family_id, account_id)
+            for family_id, account_id in debtors
+            if (family_id in owning_families if family_id else account_id in owning_accounts)
+        }
 
     def _loaded(self):
         return select(Invoice).options(

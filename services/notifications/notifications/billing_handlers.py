@@ -16,10 +16,11 @@ from notifications.repository import Contacts
 
 class BillingMails:
     def _queue_billing_mail(self, session, event_type: str, event: dict) -> None:
+        bulk = event_type in billing_mails.BULK
         for to in billing_mails.recipients(event, Contacts(session).find):
             rendered = self.composer.billing_mail(event_type, event, to)
             if rendered is not None:
-                self.delivery.queue(session, event, rendered)
+                self.delivery.queue(session, event, rendered, bulk=bulk)
 
     @handle_event(billing.SERVICE, billing.INVOICE_ISSUED, billing.InvoiceIssued)
     def on_invoice_issued(self, session, event):

@@ -17,6 +17,10 @@ from typing import Any
 from notifications.domain import Mail
 
 INVOICES_PATH = "/famille/factures"
+BULK = ("invoice_issued", "invoice_overdue", "childcare_certificate_issued")
+"""Events that come by thousands at once (the monthly run, reminders, January's
+certificates): their e-mails are sent by the delivery loop in batches
+(:mod:`notifications.delivery`)."""
 FAILED_STATES_TOLD = ("refused", "error")
 
 

@@ -19,13 +19,19 @@ their commit, so an SMTP outage does not hold every handler for a connection tim
 without commit. Two copies of one event never both send: the handler's idempotence row is
 claimed first (``chassis.events``), so a concurrent copy waits for the first one's outcome.
 
-What is not sent there (a failed attempt, a retry that became due) is sent by a background
-loop (:class:`chassis.background.WakeableLoop`) that looks every second and sends due messages
-one after the other until none is left, with no cap per pass. The service's timer sends due
-messages too, with :func:`deliver_due`, as a safety net that does not depend on the loop.
+What is not sent there (a failed attempt, a retry that became due, a ``bulk`` message such as
+the thousands of ``invoice_issued`` of a monthly run) is sent by a background loop
+(:class:`chassis.background.WakeableLoop`), woken by the handler that left it a message and
+every second otherwise, that sends due messages ``BATCH_SIZE`` per transaction (one claim, one
+commit for their outcomes) until none is left, with no cap per pass. A handler of a bulk
+message thus only writes its row: its transaction is a third shorter, and the e-mails of a
+burst go out one after the other over the kept SMTP session, as a single client sends them.
+The service's timer sends due messages too, with :func:`deliver_due`, as a safety net that
+does not depend on the loop.
 
-Outside the handlers, each message is sent in a transaction of its own, its row claimed with
-``FOR UPDATE SKIP LOCKED``: the loop, the timer and other replicas never send the same message.
+Outside the handlers, messages are sent in batches (:func:`deliver_batch`), their rows claimed
+with ``FOR UPDATE SKIP LOCKED``: the loop, the timer and other replicas never send the same
+message.
 A success is recorded on the row and its attempts. Any failure of one message (the SMTP server
 refusing it or unreachable, an e-mail that cannot be built from the row, anything else the
 mailer raises) is recorded as an attempt and retried with backoff
@@ -55,6 +61,9 @@ from notifications.repository import Messages
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 1.0
+BATCH_SIZE = 50
+"""Messages the delivery loop sends per transaction. A crash between sending and the commit
+sends them again (at least once, never lost): a batch is kept small."""
 DELIVERY_FAILURES = Counter(
     "portail_email_delivery_failures_total",
     "Failed e-mail delivery attempts; final=true when the message gave up (status failed).",
@@ -72,14 +81,17 @@ class MessageQueue:
         self._pending: list[tuple[Messages, OutgoingMessage]] = []
         self.left_for_loop = 0
 
-    def queue(self, session: Session, event: dict, rendered: Rendered) -> None:
+    def queue(self, session: Session, event: dict, rendered: Rendered, bulk: bool = False) -> None:
         """Store the message as pending and due at once; it is sent as the session commits,
-        or by the delivery loop after the commit while the relay was unreachable lately."""
+        or by the delivery loop after the commit: while the relay was unreachable lately,
+        and for a ``bulk`` message (one of thousands at once, a monthly run's invoices),
+        which the loop sends with others, many per transaction (``deliver_batch``)."""
         messages = Messages(session)
-        message = messages.add(event["event_id"], rendered, utcnow())
-        if not self._mailer.reachable_lately():
+        if bulk or not self._mailer.reachable_lately():
+            messages.store(event["event_id"], rendered, utcnow())
             self.left_for_loop += 1
             return
+        message = messages.add(event["event_id"], rendered, utcnow())
         if not self._pending:
             orm_events.listen(session, "before_commit", self._send_pending, once=True)
             orm_events.listen(session, "after_soft_rollback", self._forget_pending, once=True)
@@ -115,22 +127,31 @@ def attempt(messages: Messages, message: OutgoingMessage, mailer: SmtpMailer) ->
     domain.record_success(message, utcnow())
 
 
-def deliver_next(sessions: Sessions, mailer: SmtpMailer) -> bool:
-    """Try the oldest due message, in a transaction of its own; False when nothing is due."""
+def deliver_batch(sessions: Sessions, mailer: SmtpMailer, limit: int = BATCH_SIZE) -> int:
+    """Try up to ``limit`` due messages, oldest first, in one transaction (one commit for
+    all their outcomes); returns how many were tried. Once the relay cannot be reached, the
+    rest of the batch is left as it was, due, for the next pass."""
+    tried = 0
     with sessions.session() as session:
         messages = Messages(session)
-        message = messages.claim_next_due(utcnow())
-        if message is None:
-            return False
-        attempt(messages, message, mailer)
-        return True
+        for message in messages.claim_due(utcnow(), limit):
+            attempt(messages, message, mailer)
+            tried += 1
+            if not mailer.reachable_lately():
+                break
+    return tried
 
 
 def deliver_due(sessions: Sessions, mailer: SmtpMailer, limit: int | None = None) -> int:
-    """Try due messages until none is left (or ``limit`` were tried); returns how many."""
+    """Try due messages, a batch at a time, until none is left (or ``limit`` were tried, or
+    the relay cannot be reached); returns how many."""
     tried = 0
-    while (limit is None or tried < limit) and deliver_next(sessions, mailer):
-        tried += 1
+    while limit is None or tried < limit:
+        wanted = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - tried)
+        done = deliver_batch(sessions, mailer, wanted)
+        tried += done
+        if done < wanted:
+            break
     return tried
 
 
@@ -146,7 +167,7 @@ class Delivery(DependencyProvider):
 
         self.database = find(Database)
         self.mailer = find(Mailer)
-        self.loop = WakeableLoop("message_delivery", self._deliver_one, idle_seconds=IDLE_SECONDS)
+        self.loop = WakeableLoop("message_delivery", self._deliver_batch, idle_seconds=IDLE_SECONDS)
 
     def start(self) -> None:
         self.loop.start(self.container)
@@ -166,6 +187,8 @@ class Delivery(DependencyProvider):
         if isinstance(queue, MessageQueue) and queue.left_for_loop:
             self.loop.wake()
 
-    def _deliver_one(self) -> bool:
-        """One step of the loop: one message."""
-        return deliver_next(self.database.sessions, self.mailer.mailer)
+    def _deliver_batch(self) -> bool:
+        """One step of the loop: a batch; True when it was full (more may be due)."""
+        mailer = self.mailer.mailer
+        tried = deliver_batch(self.database.sessions, mailer)
+        return tried == BATCH_SIZE and mailer.reachable_lately()

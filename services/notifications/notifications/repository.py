@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from chassis.paging import fetch_page
@@ -22,33 +22,26 @@ class Messages:
 
     def add(self, source_event_id: str, rendered: Rendered, now: datetime) -> OutgoingMessage:
         """A pending message, due at once."""
-        message = OutgoingMessage(
-            source_event_id=str(source_event_id),
-            template=rendered.template,
-            recipient=rendered.recipient,
-            subject=rendered.subject,
-            text_body=rendered.text,
-            html_body=rendered.html,
-            attachments=[attachment.stored() for attachment in rendered.attachments] or None,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
+        message = OutgoingMessage(**_pending(source_event_id, rendered, now))
         self.session.add(message)
         self.session.flush()
         return message
 
-    def claim_next_due(self, now: datetime) -> OutgoingMessage | None:
-        """The oldest due pending message, locked; rows locked by another replica are skipped."""
+    def store(self, source_event_id: str, rendered: Rendered, now: datetime) -> None:
+        """``add`` without the object: one INSERT, for a message someone else sends."""
+        self.session.execute(insert(OutgoingMessage), [_pending(source_event_id, rendered, now)])
+
+    def claim_due(self, now: datetime, limit: int) -> list[OutgoingMessage]:
+        """The ``limit`` oldest due pending messages, locked; rows locked by another replica
+        are skipped."""
         query = (
             select(OutgoingMessage)
             .where(OutgoingMessage.status == PENDING, OutgoingMessage.next_attempt_at <= now)
             .order_by(OutgoingMessage.next_attempt_at, OutgoingMessage.id)
-            .limit(1)
+            .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return self.session.scalars(query).first()
+        return list(self.session.scalars(query))
 
     def record_attempt(self, message: OutgoingMessage, error: str | None, now: datetime) -> None:
         self.session.add(DeliveryAttempt(message_id=message.id, attempted_at=now, error=error))
@@ -85,6 +78,22 @@ class Messages:
         self.session.execute(
             update(OutgoingMessage).where(OutgoingMessage.recipient.in_(addresses)).values(**blank)
         )
+
+
+def _pending(source_event_id: str, rendered: Rendered, now: datetime) -> dict:
+    return {
+        "source_event_id": str(source_event_id),
+        "template": rendered.template,
+        "recipient": rendered.recipient,
+        "subject": rendered.subject,
+        "text_body": rendered.text,
+        "html_body": rendered.html,
+        "attachments": [attachment.stored() for attachment in rendered.attachments] or None,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 class Contacts:

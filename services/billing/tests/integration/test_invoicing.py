@@ -480,3 +480,46 @@ def test_chaque_jour_est_facture_au_quotient_valable_ce_jour_meme_change_plus_ta
     wait_until(lambda: handled(april), message="April's quotient projected")
     again = invoice_march()
     assert (again.invoices, again.credit_notes) == (0, 0)
+
+
+def test_une_famille_en_echec_n_empeche_pas_les_autres_du_lot_et_est_signalee(db, caplog):
+    """A batch whose one family cannot be priced (an activity with no tariff) is rolled back
+    and its families invoiced one by one: the others get their invoice, numbered with no gap,
+    and the family that failed is reported; the month is not marked finished."""
+    month = "2029-09"  # a month no other test of the module invoices
+    sessions = Sessions(db, Base.metadata)
+    outbox = OutboxWriter(tables.table(Base.metadata, tables.OUTBOX))
+    good, bad = ["7401", "7402", "7404"], "7403"
+    with sessions.session() as session:
+        for family_id in good:
+            record(session, family_id, month, [(7, "booked"), (8, "booked")], T0)
+        session.add(
+            AttendanceDay(
+                child_id=f"g{bad}",
+                activity="activite_sans_tarif",
+                day=date(2029, 9, 7),
+                family_id=bad,
+                child_first_name="Inès",
+                activity_label="Activité sans tarif",
+                status="booked",
+                changed_at=T0,
+            )
+        )
+    with Session(db) as session:
+        year = domain.paris_today(utcnow()).year
+        last = session.scalar(
+            select(func.max(Invoice.number)).where(Invoice.regie == "PERI", Invoice.year == year)
+        )
+
+    summary = invoicing.run(sessions, outbox, month)
+
+    assert (summary.families, summary.invoices, summary.failed) == (4, 3, [bad])
+    assert "7403" in caplog.text
+    assert [len(invoices_of(db, family_id)) for family_id in [*good, bad]] == [1, 1, 1, 0]
+    numbers = sorted(invoices_of(db, f)[0].number for f in good)
+    with Session(db) as session:
+        assert numbers == [number for number in range((last or 0) + 1, (last or 0) + 4)]
+        assert session.get(InvoicingRun, month) is None  # the timer tries the month again
+
+    again = invoicing.run(sessions, outbox, month)  # the others are not invoiced twice
+    assert (again.invoices, again.failed) == (0, [bad])

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.policy import compat32
+from email.utils import formataddr, parseaddr
 from types import SimpleNamespace
 
 import pytest
 
-from notifications.mailer import build_email, message_id
+from notifications.mailer import FAST, build_email, message_id
 
 SENDER = "Ville de Caluire-et-Cuire <ne-pas-repondre@ville-caluire.fr>"
 
@@ -114,3 +115,58 @@ def test_subjects_read_back_unchanged_and_ascii_words_stay_readable(subject):
     assert max(len(line) for line in head.split(b"\r\n")) <= 998  # RFC 5322, 2.1.1
     if "ESP-2026-000123" in subject:
         assert b"ESP-2026-000123" in head
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Sujet", "Nouvelle facture PERI-20001-202704-17", "Un sujet ASCII " + "long " * 20],
+)
+def test_the_fast_policy_writes_what_compat32_writes(subject):
+    message = outgoing(subject)
+    message.attachments = [
+        {"filename": "facture.pdf", "content_type": "application/pdf", "data": "JVBERi0="}
+    ]
+    email = build_email(message, SENDER)
+    smtp = email.policy.clone(linesep="\r\n")  # as smtplib.send_message writes it
+    assert email.as_bytes(policy=smtp) == email.as_bytes(policy=compat32.clone(linesep="\r\n"))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a@example.org",
+        " espace devant",
+        "espace derriere ",
+        "deux  espaces",
+        "x" * 72,
+        "x" * 73,
+        "mots " * 20,
+        "Réponse",
+        "tab\tulation",
+    ],
+)
+def test_the_fast_policy_folds_any_header_as_compat32(value):
+    fast = FAST.clone(linesep="\r\n")
+    assert fast.fold("X-Test", value) == compat32.clone(linesep="\r\n").fold("X-Test", value)
+
+
+def test_a_french_subject_is_written_in_encoded_words_of_at_most_75_characters():
+    subject = "Votre facture PERI-20001-202704-17 : 94,40 € à régler — " + "é" * 80
+    raw = build_email(outgoing(subject), SENDER).as_bytes(policy=FAST.clone(linesep="\r\n"))
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    words = [line.strip() for line in head.split("Subject:", 1)[1].split("\r\n")]
+    words = words[: next(i for i, w in enumerate(words[1:], 1) if ":" in w and "=?" not in w)]
+    assert all(len(word) <= 75 and word.startswith("=?utf-8?q?") for word in words)
+    assert "PERI-20001-202704-17" in head
+    assert message_from_bytes(raw, policy=policy.default)["Subject"] == subject
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["a@example.org", "Camille <c@example.org>", "x+y_z%1@a-b.example.fr", "<a@example.org>"],
+)
+def test_a_recipient_is_written_as_parsing_and_formatting_it_writes(address):
+    message = outgoing("Sujet")
+    message.recipient = address
+    expected = formataddr(parseaddr(address), charset="utf-8")
+    assert build_email(message, SENDER)["To"] == expected

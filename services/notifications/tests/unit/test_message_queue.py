@@ -14,6 +14,8 @@ from notifications.rendering import Rendered
 
 
 class FakeMessages:
+    stored: list = []
+
     def __init__(self, session) -> None:
         self.attempts: list = []
 
@@ -21,6 +23,9 @@ class FakeMessages:
         return SimpleNamespace(
             id=1, status="pending", attempts=0, last_error=None, recipient=rendered.recipient
         )
+
+    def store(self, event_id, rendered, now) -> None:
+        self.stored.append(rendered)
 
     def record_attempt(self, message, error, now) -> None:
         self.attempts.append(error)
@@ -72,3 +77,12 @@ def test_un_gestionnaire_annule_n_envoie_rien():
     session.rollback()
     session.commit()  # a later unit of work on the same session: still nothing to send
     assert mailer.sent == []
+
+
+def test_un_courriel_en_nombre_est_laisse_a_la_boucle_qui_les_envoie_par_lots():
+    mailer, session = FakeMailer(reachable=True), Session()
+    queue = MessageQueue(mailer)
+    queue.queue(session, {"event_id": "e-1"}, RENDERED, bulk=True)
+    session.commit()
+    assert mailer.sent == []
+    assert queue.left_for_loop == 1
