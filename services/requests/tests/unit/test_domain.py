@@ -32,7 +32,9 @@ class FakeReports:
         return self.counters[year]
 
     def add(self, **fields):
-        report = SimpleNamespace(id=len(self.reports) + 1, history=[], **fields)
+        report = SimpleNamespace(
+            id=len(self.reports) + 1, history=[], assigned_to=None, assigned_name="", **fields
+        )
         self.reports.append(report)
         return report
 
