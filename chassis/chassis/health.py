@@ -10,7 +10,11 @@ A service class inherits the mixin; it needs a ``db`` (``Database``) dependency:
   outage never makes the orchestrator restart a healthy process.
 - ``GET /readyz`` (readiness): what this service needs itself answers: its database
   (``SELECT 1``) and its broker (a connection to ``AMQP_URI``), each within
-  ``READY_TIMEOUT`` seconds. 503 with the failing part named otherwise.
+  ``READY_TIMEOUT`` seconds, and its own consumers consume (its RPC queue and event queues:
+  until then a call would wait in the queue, and the gateway, which asks RabbitMQ whether
+  anyone consumes, would answer "service indisponible"; a rolling update that moved on at
+  the first answer of a new replica's HTTP server left a gap with no consumer at all).
+  503 with the failing part named otherwise.
 - ``GET /metrics``: Prometheus metrics (``chassis.metrics``): every entrypoint's duration and
   errors, the outbox backlog, set-aside events and dead letters.
 - ``ping()`` (RPC): answered over RabbitMQ with no I/O; a reply proves the broker and the
@@ -28,6 +32,7 @@ import eventlet
 from kombu import Connection
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
+from nameko.messaging import QueueConsumer
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 from sqlalchemy import text
@@ -44,16 +49,25 @@ READY_TIMEOUT = 2.0
 class ReadinessCheck:
     """What a worker gets: ``check()`` the database and the broker, each with a timeout."""
 
-    def __init__(self, database: Database, amqp_uri: str, timeout: float) -> None:
+    def __init__(
+        self, database: Database, amqp_uri: str, timeout: float, consumers: tuple = ()
+    ) -> None:
         self.database = database
         self.amqp_uri = amqp_uri
         self.timeout = timeout
+        self.consumers = consumers
 
     def check(self) -> dict:
         return {
             "database": self._within_timeout("database", self._database),
             "broker": self._within_timeout("broker", self._broker),
+            "consumers": "ok" if self.consuming() else "starting",
         }
+
+    def consuming(self) -> bool:
+        """True once each queue consumer of the container has its queues consumed (nameko
+        2.14's ``QueueConsumer`` sets ``_consumers_ready`` when RabbitMQ confirmed them)."""
+        return all(consumer._consumers_ready.ready() for consumer in self.consumers)
 
     def _database(self) -> None:
         with self.database.sessions.session() as session:
@@ -82,7 +96,8 @@ class Readiness(DependencyProvider):
             raise RuntimeError("Health needs a Database dependency on the same service")
         timeout = float(self.container.config.get("READY_TIMEOUT", READY_TIMEOUT))
         amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
-        self.readiness = ReadinessCheck(database, amqp_uri, timeout)
+        consumers = tuple(e for e in self.container.extensions if isinstance(e, QueueConsumer))
+        self.readiness = ReadinessCheck(database, amqp_uri, timeout, consumers)
 
     def get_dependency(self, worker_ctx) -> ReadinessCheck:
         return self.readiness
@@ -101,7 +116,7 @@ class Health:
 
     @http("GET", "/readyz")
     def readyz(self, request) -> Response:
-        """Readiness: the service's database and broker answer."""
+        """Readiness: the service's database and broker answer, and its consumers consume."""
         parts = self.readiness.check()
         ready = all(state == "ok" for state in parts.values())
         report = {"service": self.name, "status": "ok" if ready else "unavailable", **parts}

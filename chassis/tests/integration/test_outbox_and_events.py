@@ -315,7 +315,8 @@ def test_database_outage_makes_the_service_unready_but_alive(start, amqp_uri, da
             WEB_SERVER_ADDRESS=address,
             READY_TIMEOUT=1.0,
         )
-        ready = {"service": PRODUCER, "status": "ok", "database": "ok", "broker": "ok"}
+        ready = {"service": PRODUCER, "status": "ok", "database": "ok", "broker": "ok",
+                 "consumers": "ok"}  # fmt: skip
         assert get_json(f"http://{address}/readyz") == (200, ready)
         proxy.cut()
         unready = {**ready, "status": "unavailable", "database": "unreachable"}
