@@ -52,6 +52,9 @@ SERVICES = {
     "billing": "billing.service",
 }
 STARTUP_SECONDS = 90.0
+APPOINTMENT_TIMER_SECONDS = 5
+"""The requests service's reminder and hold timers in the test stack (60 s in production):
+the reminder test waits for two ticks, not two minutes."""
 MAIL_FROM = "Ville de Caluire-et-Cuire <ne-pas-repondre@ville-caluire.fr>"
 FRANCECONNECT_MODES = franceconnect_state.MODES
 
@@ -372,6 +375,7 @@ def _start_processes(stack: Stack, amqp_uri: str) -> None:
         if service == "billing":
             service_env.update(shop)
         if service == "requests":
+            service_env["APPOINTMENT_TIMER_SECONDS"] = str(APPOINTMENT_TIMER_SECONDS)
             service_env["OUTBOX_AMQP_URI"] = (
                 f"amqp://guest:guest@127.0.0.1:{stack.proxy.port}/{vhost}"
             )

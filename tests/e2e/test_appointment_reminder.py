@@ -11,9 +11,10 @@ from sqlalchemy import create_engine, text
 
 from chassis.testing.fixtures import free_port
 from devstack.processes import Process
+from devstack.stack import APPOINTMENT_TIMER_SECONDS
 
 PARIS = ZoneInfo("Europe/Paris")
-SCHEDULER_TICK = 60
+SCHEDULER_TICK = APPOINTMENT_TIMER_SECONDS
 """Seconds between two looks of a replica for tomorrow's appointments."""
 
 

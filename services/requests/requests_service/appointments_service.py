@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from chassis import identity
+from chassis import config, identity
 from chassis.types import utcnow
 from contracts import appointments as contract
 from contracts.base import load_or_invalid
@@ -27,8 +27,9 @@ from requests_service.appointments_calendar import (
 )
 from requests_service.appointments_repository import Appointments
 
-REMINDER_INTERVAL = 60
-"""Seconds between two looks for tomorrow's appointments to remind."""
+REMINDER_INTERVAL = float(config.setting("APPOINTMENT_TIMER_SECONDS", "60"))
+"""Seconds between two looks for tomorrow's appointments to remind and for lapsed holds
+(``APPOINTMENT_TIMER_SECONDS``, 60 by default; the end-to-end tests use a few seconds)."""
 
 
 def parse_day(value) -> date:
