@@ -190,16 +190,10 @@ class Enrolment:
         agent = identity.require_role(caller, family.AGENT_ROLES)
         with self.db.session() as session:
             access, _ = _find_child(session, caller, family_id, child_id)
+            wanted = _iso_day(day)
             found = None
-            if activity in ACTIVITIES and isinstance(day, str):
-                try:
-                    wanted = date.fromisoformat(day)
-                except ValueError:
-                    wanted = None
-                if wanted is not None:
-                    found = Enrolments(session).absence_certificate(
-                        access.child.id, activity, wanted
-                    )
+            if activity in ACTIVITIES and wanted is not None:
+                found = Enrolments(session).absence_certificate(access.child.id, activity, wanted)
             if found is None:
                 raise NotFound(CERTIFICATE_NOT_FOUND)
             Families(session).record_health_read(access.family, agent["account_id"], utcnow())
@@ -421,6 +415,14 @@ class Enrolment:
             if child is None:
                 raise NotFound(FEED_NOT_FOUND)
             return enrolment_views.ics_feed(repo, child, utcnow(), repo.unpublished_years())
+
+
+def _iso_day(value: object) -> date | None:
+    """The day an ISO text names; None for anything else."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _find_child(session, caller, family_id, child_id) -> tuple[ChildAccess, bool]:

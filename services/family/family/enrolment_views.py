@@ -140,6 +140,7 @@ def attendance_list(repo: Any, activity: Activity, day: date) -> dict:
     rows, absent, counters = repo.attendance(activity.code, day)
     places: dict[str, dict] = {}
     for booking, child, family_id in rows:
+        justified, has_certificate = absent.get(child.id, (False, False))
         counter = counters.get(booking.place)
         place = places.setdefault(
             booking.place,
@@ -158,8 +159,8 @@ def attendance_list(repo: Any, activity: Activity, day: date) -> dict:
                 "class_name": child.class_name,
                 "child_id": child.id,
                 "absent": child.id in absent,
-                "justified": absent.get(child.id, (False, False))[0],
-                "has_certificate": absent.get(child.id, (False, False))[1],
+                "justified": justified,
+                "has_certificate": has_certificate,
                 "unbooked": not isinstance(booking, Booking),
             }
         )
