@@ -164,6 +164,7 @@ class Stages(threading.Thread):
         super().__init__(daemon=True)
         self.stack, self.count, self.start_time = stack, count, start
         self.reached: dict[str, float] = {}
+        self.timeline: list[tuple[float, dict[str, int]]] = []
         self.done = threading.Event()
 
     def counts(self, billing, notifications) -> dict[str, int]:
@@ -193,7 +194,10 @@ class Stages(threading.Thread):
             while len(self.reached) < 4:
                 finished = self.done.is_set()  # one last look after the last e-mail
                 now = round(time.perf_counter() - self.start_time, 2)
-                for stage, count in self.counts(billing, notifications).items():
+                counts = self.counts(billing, notifications)
+                if not self.timeline or now - self.timeline[-1][0] >= 2.0 or finished:
+                    self.timeline.append((now, counts))
+                for stage, count in counts.items():
                     if count >= self.count:
                         self.reached.setdefault(stage, now)
                 if finished:
@@ -246,6 +250,7 @@ def monthly_run(stack, families: int, timeout: float) -> dict:
         "mails_seconds": round(last_mail, 2),
         "mails_per_second": round(mails / last_mail, 1),
         "stages_seconds": stages.reached,
+        "timeline": [{"seconds": at, **counts} for at, counts in stages.timeline],
         "cpu_seconds_per_process": cpu,
         "one_mail_per_invoice": set(per_recipient) == expected
         and set(per_recipient.values()) == {1}
@@ -299,6 +304,11 @@ def main() -> int:
         f"({run['mails_per_second']} e-mails/s); one per invoice: {run['one_mail_per_invoice']}"
     )
     print(f"stages reached (s after the start): {run['stages_seconds']}")
+    print("timeline (s: invoices / events published / handled / e-mails in the sink):")
+    stages = ("invoices", "events_published", "events_handled", "mails")
+    for point in run["timeline"]:
+        counts = " / ".join(str(point[stage]) for stage in stages)
+        print(f"  {point['seconds']:6.1f}: {counts}")
     print(f"CPU seconds of the stack's processes during the run: {run['cpu_seconds_per_process']}")
     print(
         f"raw smtplib, same sink, same run: {baseline['mails']} e-mails in "

@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Row,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+    values,
+)
 from sqlalchemy.orm import Session
 
 from chassis.paging import fetch_page
 from notifications.contacts import new_contact_fields
-from notifications.domain import PENDING
+from notifications.domain import PENDING, SENT
 from notifications.models import Contact, DeliveryAttempt, OutgoingMessage
 from notifications.rendering import Rendered
+
+MESSAGES = OutgoingMessage.__table__
+ATTEMPTS = DeliveryAttempt.__table__
+STORE = insert(MESSAGES)
 
 
 class Messages:
@@ -29,7 +45,7 @@ class Messages:
 
     def store(self, source_event_id: str, rendered: Rendered, now: datetime) -> None:
         """``add`` without the object: one INSERT, for a message someone else sends."""
-        self.session.execute(insert(OutgoingMessage), [_pending(source_event_id, rendered, now)])
+        self.session.execute(STORE, _pending(source_event_id, rendered, now))
 
     def claim_due(self, now: datetime, limit: int) -> list[OutgoingMessage]:
         """The ``limit`` oldest due pending messages, locked; rows locked by another replica
@@ -45,6 +61,31 @@ class Messages:
 
     def record_attempt(self, message: OutgoingMessage, error: str | None, now: datetime) -> None:
         self.session.add(DeliveryAttempt(message_id=message.id, attempted_at=now, error=error))
+
+    def record_sent(self, sent: list[tuple[int, datetime]]) -> None:
+        """Messages that left, each ``(id, when)``: their attempts and their rows in two
+        statements, whatever their number (``domain.record_success`` for many at once). Their
+        loaded objects are stale until the session commits."""
+        if not sent:
+            return
+        self.session.execute(
+            insert(ATTEMPTS),
+            [{"message_id": id_, "attempted_at": at, "error": None} for id_, at in sent],
+        )
+        left = values(
+            column("id", Integer), column("sent_at", DateTime(timezone=True)), name="sent"
+        ).data(sent)
+        self.session.execute(
+            update(MESSAGES)
+            .where(MESSAGES.c.id == left.c.id)
+            .values(
+                status=SENT,
+                attempts=MESSAGES.c.attempts + 1,
+                sent_at=left.c.sent_at,
+                next_attempt_at=None,
+                last_error=None,
+            )
+        )
 
     def list(
         self, recipient: str | None, page: int, size: int, since: datetime | None = None
@@ -80,6 +121,11 @@ class Messages:
         )
 
 
+ADDRESSES = select(Contact.account_id, Contact.email, Contact.closed).where(
+    Contact.account_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def _pending(source_event_id: str, rendered: Rendered, now: datetime) -> dict:
     return {
         "source_event_id": str(source_event_id),
@@ -104,6 +150,13 @@ class Contacts:
 
     def find(self, account_id: str) -> Contact | None:
         return self.session.get(Contact, account_id)
+
+    def addresses(self, account_ids: list[str]) -> dict[str, Row]:
+        """``email`` and ``closed`` of the known ones of ``account_ids``, in one query."""
+        if not account_ids:
+            return {}
+        rows = self.session.execute(ADDRESSES, {"ids": list(account_ids)})
+        return {row.account_id: row for row in rows}
 
     def lock(self, account_id: str) -> Contact:
         """The account's row, locked until commit; created when no event has named it yet.

@@ -210,6 +210,13 @@ def test_un_lot_envoie_les_autres_quand_l_un_ne_peut_etre_construit(database_url
     assert count(engine, sent) == len(recipients) - 1
     broken = "SELECT count(*) FROM outgoing_messages WHERE status = 'pending' AND attempts = 1"
     assert count(engine, broken) == 1
+    recorded = (  # each success: one attempt counted, when it left, nothing left to try
+        "SELECT count(*) FROM outgoing_messages m JOIN delivery_attempts a ON a.message_id = m.id"
+        " WHERE m.status = 'sent' AND m.attempts = 1 AND a.error IS NULL"
+        " AND m.sent_at = a.attempted_at AND m.next_attempt_at IS NULL AND m.last_error IS NULL"
+    )
+    assert count(engine, recorded) == len(recipients) - 1
+    assert count(engine, "SELECT count(*) FROM delivery_attempts") == len(recipients)
     wait_until(lambda: len(smtp.messages()) >= 5, message="the e-mails in the sink")
     assert sorted(email["To"] for email in smtp.messages()) == sorted(
         recipients[:2] + recipients[3:]
