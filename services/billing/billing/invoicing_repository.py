@@ -163,7 +163,7 @@ class Attendance:
             for (child_id, activity, day), cents in days
         ]
         if rows:
-            self.session.execute(insert(BilledDay), rows)
+            self.session.execute(insert(BilledDay.__table__), rows)  # Core: no ORM bulk pass
 
     def finished(self, month: str) -> bool:
         return self.session.get(InvoicingRun, month) is not None

@@ -148,7 +148,7 @@ class Invoices:
         self.session.add_all(invoices)
         self.session.flush()
         if lines:
-            self.session.execute(insert(InvoiceLine), lines)
+            self.session.execute(insert(InvoiceLine.__table__), lines)  # Core: no ORM bulk pass
 
     def debtors_with_credit(self, debtors: set[tuple[str | None, str | None]]) -> set[tuple]:
         """Which of these debtors, ``(family_id, account_id)``, own a payment or a credit note
