@@ -36,9 +36,11 @@ from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench modules (see report_path)
 
+import psutil
 from accounts.models import Account, LoginSession
 from accounts.tokens import new_token, token_hash
 from loadgen import percentile
+from procstats import cpu_seconds
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -165,7 +167,22 @@ def set_capacity(url: str, day: date, places: int) -> None:
     engine.dispose()
 
 
-def through_gateway(base: str, parents: list[dict], day: date, clients: int) -> dict:
+SHARED_SERVERS = {"postgres": "PostgreSQL", "beam.smp": "RabbitMQ"}
+
+
+def cpu_used(stack) -> dict[str, float]:
+    """CPU seconds so far of each stack process, the load clients, and the shared PostgreSQL
+    and RabbitMQ servers (all their processes: read on a quiet machine)."""
+    used = cpu_seconds(stack)
+    for process in psutil.process_iter(["name", "cpu_times"]):
+        server = SHARED_SERVERS.get(process.info["name"] or "")
+        if server and process.info["cpu_times"] is not None:
+            times = process.info["cpu_times"]
+            used[server] = used.get(server, 0.0) + times.user + times.system
+    return used
+
+
+def through_gateway(stack, parents: list[dict], day: date, clients: int) -> dict:
     """Every parent's attempt, ``clients`` at a time; latency of the POST only.
 
     Each client first opens, for each of its parents, the child's activities page, where the
@@ -176,7 +193,7 @@ def through_gateway(base: str, parents: list[dict], day: date, clients: int) -> 
     """
     latencies, errors, lock = [], [], threading.Lock()
     ready = threading.Barrier(clients + 1)
-    address = urlsplit(base)
+    address = urlsplit(stack.gateway_url)
 
     def client(share: list[dict]) -> None:
         http = HTTPConnection(address.hostname, address.port, timeout=60)
@@ -198,10 +215,19 @@ def through_gateway(base: str, parents: list[dict], day: date, clients: int) -> 
     for thread in threads:
         thread.start()
     ready.wait()
+    cpu_before = cpu_used(stack)
     began = time.perf_counter()
     for thread in threads:
         thread.join()
-    return _figures("gateway", clients, latencies, errors, time.perf_counter() - began)
+    seconds = time.perf_counter() - began
+    cpu_after = cpu_used(stack)
+    figures = _figures("gateway", clients, latencies, errors, seconds)
+    figures["cpu_ms_per_attempt"] = {
+        name: round((cpu_after[name] - cpu_before.get(name, 0.0)) * 1000 / len(parents), 1)
+        for name in cpu_after
+        if cpu_after[name] - cpu_before.get(name, 0.0) >= 0.05
+    }
+    return figures
 
 
 def _child_path(parent: dict) -> str:
@@ -350,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
             parents = store_parents(stack, args.parents)
             set_capacity(family_url, rush_day, args.places)
             set_capacity(family_url, baseline_day, args.places)
-            rows = [through_gateway(stack.gateway_url, parents, rush_day, args.clients)]
+            rows = [through_gateway(stack, parents, rush_day, args.clients)]
             rows[0].update(outcome(family_url, rush_day, args.parents, args.places))
             rows.append(directly_on_postgresql(family_url, parents, baseline_day, 8))
             rows[1].update(outcome(family_url, baseline_day, args.parents, args.places))
@@ -372,6 +398,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     share = (
         rows[0]["attempts_per_s"] / rows[1]["attempts_per_s"] if rows[1]["attempts_per_s"] else 0
+    )
+    cpu = rows[0]["cpu_ms_per_attempt"]
+    print(
+        "\nCPU ms per attempt through the gateway, by process: "
+        + ", ".join(f"{name} {ms}" for name, ms in sorted(cpu.items(), key=lambda item: -item[1]))
+        + f" (all: {sum(cpu.values()):.1f})"
     )
     print(f"\ngateway throughput = {share:.0%} of the direct PostgreSQL baseline (goal: >= 50%)")
     return 0 if rows[0]["overbooked"] == 0 and rows[0]["lost"] == 0 else 1

@@ -152,10 +152,12 @@ def handle_event(
     """
 
     def decorator(fn: Callable) -> Callable:
+        loader = schema()  # built once: a schema's fields are deep-copied for each instance
+
         @functools.wraps(fn)
         def handler(self, payload: dict) -> None:
             try:
-                event = schema().load(payload)
+                event = loader.load(payload)
             except ValidationError as exc:
                 raise ContractViolation(str(exc.messages)) from exc
             name = f"{type(self).name}.{fn.__name__}"

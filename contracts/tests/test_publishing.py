@@ -80,3 +80,20 @@ def test_a_forked_child_does_not_reuse_its_parents_connections(kept, monkeypatch
     kept.publish({"n": 2}, routing_key="k")
     [(childs, _)] = idle()
     assert childs is not parents and not parents.closed  # the parent's socket is left alone
+
+
+def test_replies_go_without_confirms_on_connections_of_their_own(kept):
+    """An RPC reply waits for no publisher confirm; its connections are not lent to
+    publishers that want confirms (the transport option differs)."""
+    captured: list[dict] = []
+
+    class Recording(FakeConnection):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__()
+            captured.append(kwargs["transport_options"])
+
+    publishing.Connection = Recording
+    kept.publish({"n": 1}, routing_key="k")
+    publishing.ReplyPublisher("amqp://broker/").publish({"n": 2}, routing_key="reply")
+    assert [options["confirm_publish"] for options in captured] == [True, False]
+    assert len(idle()) == 2

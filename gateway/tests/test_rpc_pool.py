@@ -292,8 +292,10 @@ def test_the_gateway_publishes_its_calls_on_kept_connections():
     Connection object per call."""
     from nameko import rpc as nameko_rpc
 
-    from contracts.publishing import KeptPublisher
+    from contracts.publishing import KeptPublisher, ReplyPublisher
 
     assert rpc_module.ClusterRpcProxy is ClusterRpcProxy
     assert nameko_rpc.MethodProxy.publisher_cls is KeptPublisher
-    assert nameko_rpc.Responder.publisher_cls is KeptPublisher
+    assert nameko_rpc.MethodProxy.publisher_cls.use_confirms  # UnknownService needs them
+    assert nameko_rpc.Responder.publisher_cls is ReplyPublisher
+    assert not ReplyPublisher("memory://").use_confirms

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import cast, delete, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from accounts.models import (
     Account,
@@ -120,7 +120,12 @@ class Accounts:
         return row
 
     def find_session(self, token_hash: str) -> LoginSession | None:
-        query = select(LoginSession).where(LoginSession.token_hash == token_hash)
+        """The session of ``token_hash`` with its account, in one query."""
+        query = (
+            select(LoginSession)
+            .options(joinedload(LoginSession.account))
+            .where(LoginSession.token_hash == token_hash)
+        )
         return self.session.scalars(query).one_or_none()
 
     def sessions(self, account: Account) -> list[LoginSession]:
