@@ -39,8 +39,11 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench modules (see report_path)
+
 import psutil
 from billing.models import AttendanceDay, FamilyAccess, Invoice
+from procstats import shared_servers_cpu
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
@@ -141,8 +144,9 @@ def wait_for_mails(stack, count: int, timeout: float) -> float:
 
 
 def cpu_seconds(stack) -> dict[str, float]:
-    """CPU time (user and system) each process of the stack used so far, with its children."""
-    used = {}
+    """CPU time (user and system) each process of the stack used so far, with its children,
+    and the shared PostgreSQL and RabbitMQ servers'."""
+    used = shared_servers_cpu()
     for name, process in stack.processes.items():
         popen = getattr(process, "_popen", None)
         if popen is None:

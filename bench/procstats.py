@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import psutil
+
 GUNICORN = ("gateway", "baseline monolith", "baseline gateway")
 """Processes that fork workers: each counts with its children."""
 
@@ -30,6 +32,21 @@ def cpu_seconds(stack) -> dict[str, float]:
             used[name] = sum(_cpu(p) for p in pids)
     times = os.times()
     used["bench client"] = times.user + times.system
+    return used
+
+
+SHARED_SERVERS = {"postgres": "PostgreSQL", "beam.smp": "RabbitMQ"}
+
+
+def shared_servers_cpu() -> dict[str, float]:
+    """CPU seconds so far of every process of the shared PostgreSQL and RabbitMQ servers
+    (other clients' work included: read them on a quiet machine)."""
+    used: dict[str, float] = {}
+    for process in psutil.process_iter(["name", "cpu_times"]):
+        server = SHARED_SERVERS.get(process.info["name"] or "")
+        if server and process.info["cpu_times"] is not None:
+            times = process.info["cpu_times"]
+            used[server] = used.get(server, 0.0) + times.user + times.system
     return used
 
 

@@ -36,11 +36,10 @@ from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench modules (see report_path)
 
-import psutil
 from accounts.models import Account, LoginSession
 from accounts.tokens import new_token, token_hash
 from loadgen import percentile
-from procstats import cpu_seconds
+from procstats import cpu_seconds, shared_servers_cpu
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -167,19 +166,10 @@ def set_capacity(url: str, day: date, places: int) -> None:
     engine.dispose()
 
 
-SHARED_SERVERS = {"postgres": "PostgreSQL", "beam.smp": "RabbitMQ"}
-
-
 def cpu_used(stack) -> dict[str, float]:
     """CPU seconds so far of each stack process, the load clients, and the shared PostgreSQL
-    and RabbitMQ servers (all their processes: read on a quiet machine)."""
-    used = cpu_seconds(stack)
-    for process in psutil.process_iter(["name", "cpu_times"]):
-        server = SHARED_SERVERS.get(process.info["name"] or "")
-        if server and process.info["cpu_times"] is not None:
-            times = process.info["cpu_times"]
-            used[server] = used.get(server, 0.0) + times.user + times.system
-    return used
+    and RabbitMQ servers."""
+    return {**cpu_seconds(stack), **shared_servers_cpu()}
 
 
 def through_gateway(stack, parents: list[dict], day: date, clients: int) -> dict:

@@ -32,7 +32,8 @@ from collections.abc import Callable
 from marshmallow import Schema, ValidationError
 from nameko_amqp_retry import Backoff
 from nameko_amqp_retry.events import EventHandler as RetryingEventHandler
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, bindparam
+from sqlalchemy.dialects.postgresql import Insert, insert
 
 from chassis import retry_routing, tables
 from chassis.database import Database, Sessions
@@ -194,15 +195,23 @@ def _run_once(
     is skipped (committed) or runs (rolled back). So a handler's effects outside the
     database (an e-mail sent in the handler) happen in one worker only.
     """
-    table = tables.table(sessions.metadata, tables.PROCESSED)
-    claim = (
-        insert(table)
-        .values(event_id=event_id, event_type=event_type, handler=handler, processed_at=utcnow())
-        .on_conflict_do_nothing()
-        .returning(table.c.event_id)
-    )
+    claim = _claim_statement(tables.table(sessions.metadata, tables.PROCESSED))
+    row = {"event_id": event_id, "event_type": event_type, "handler": handler}
     with sessions.session() as session:
-        if session.execute(claim).first() is None:
+        if session.execute(claim, {**row, "processed_at": utcnow()}).first() is None:
             log.info("event %s already handled by %s: skipped", event_id, handler)
             return
         body(session)
+
+
+@functools.cache
+def _claim_statement(table: Table) -> Insert:
+    """``_run_once``'s claim, built once per table with bound parameters (each event used to
+    build it, and its cache key, again)."""
+    columns = ("event_id", "event_type", "handler", "processed_at")
+    return (
+        insert(table)
+        .values({name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing()
+        .returning(table.c.event_id)
+    )

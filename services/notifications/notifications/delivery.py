@@ -41,6 +41,7 @@ bad message never stalls the queue.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from datetime import datetime
 from typing import Any
@@ -187,6 +188,7 @@ class Delivery(DependencyProvider):
             WakeableLoop(f"message_delivery_{n}", self._deliver_batch, idle_seconds=IDLE_SECONDS)
             for n in range(LOOPS)
         ]
+        self._turns = itertools.cycle(self.loops)
 
     def start(self) -> None:
         for loop in self.loops:
@@ -209,8 +211,7 @@ class Delivery(DependencyProvider):
         """The worker's transaction is over: send what it left to the loop now."""
         queue = worker_ctx.service.__dict__.get(self.attr_name)
         if isinstance(queue, MessageQueue) and queue.left_for_loop:
-            for loop in self.loops:
-                loop.wake()
+            next(self._turns).wake()  # one loop per message left: a burst wakes them all
 
     def _deliver_batch(self) -> bool:
         """One step of the loop: a batch; True when it was full (more may be due)."""
