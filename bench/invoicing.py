@@ -1,6 +1,6 @@
 """The monthly invoicing run for thousands of families, and the e-mails of their invoices.
 
-    .venv/bin/python -P bench/invoicing.py [--families 5000] [--json FILE]
+    .venv/bin/python -P bench/invoicing.py [--families 5000] [--notifications-replicas 1] [--json FILE]
 
 Starts the whole portal once (``devstack.stack.start_stack``). Each family has one child
 booked at the canteen four days a week for March 2027 (the ``attendance_days`` projection
@@ -15,8 +15,9 @@ address (as the accounts events do). Then, in the same run:
   one connection, with no database, broker or template.
 
 Printed: invoices per second of the run, e-mails per second from the start of the run to
-the last e-mail, the baseline's e-mails per second, their ratio (goal: at least 50%), and
-whether each invoice got exactly one e-mail.
+the last e-mail, the baseline's e-mails per second, their ratio (goal: at least 50%),
+whether each invoice got exactly one e-mail, a timeline of the stages and each process's
+CPU seconds. ``--notifications-replicas 2`` adds a second notifications process, as k8s runs.
 """
 
 from __future__ import annotations
@@ -42,13 +43,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench modules (see report_path)
 
 import psutil
+import requests
 from billing.models import AttendanceDay, FamilyAccess, Invoice
 from procstats import shared_servers_cpu
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from chassis.testing.fixtures import free_port
 from chassis.types import utcnow
 from contracts.dates_fr import paris_today
+from devstack.processes import Process, wait_until
 from devstack.stack import start_stack
 from notifications.models import Contact
 
@@ -282,15 +286,38 @@ def raw_smtplib(stack, count: int, size: int) -> dict:
     return {"mails": count, "seconds": round(done, 2), "mails_per_second": round(count / done, 1)}
 
 
+def add_notifications_replica(stack, n: int) -> None:
+    """One more notifications process beside the stack's, as a second k8s replica: same
+    database, queues and SMTP relay, its own health port; ready when its consumers are."""
+    first = stack.processes["notifications"]
+    port = free_port()
+    env = {**first.env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+    name = f"notifications-{n}"
+    log = first.log_path.with_name(f"{name}.log")
+    replica = Process(name, first.command, first.cwd, env, log)
+    stack.processes[name] = replica
+    replica.start()
+    ready = f"http://127.0.0.1:{port}/readyz"
+    wait_until(lambda: requests.get(ready, timeout=2).ok, 60, name, [replica])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", type=int, default=5000)
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--notifications-replicas",
+        type=int,
+        default=1,
+        help="notifications processes (k8s runs two replicas; the local stack one)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         stack = start_stack(Path(workdir))
         try:
+            for n in range(2, args.notifications_replicas + 1):
+                add_notifications_replica(stack, n)
             seed(stack, args.families)
             run = monthly_run(stack, args.families, args.timeout)
             size = mail_files(stack)[0].stat().st_size
