@@ -135,6 +135,13 @@ def _send(messages: Messages, message: OutgoingMessage, mailer: SmtpMailer) -> b
             log.exception("message %s could not be built or sent", message.id)
         messages.record_attempt(message, error, utcnow())
         domain.record_failure(message, error, utcnow())
+        log.warning(  # the kind of error only: an SMTP answer may quote the address
+            "message %s not sent (attempt %s, next %s): %s",
+            message.id,
+            message.attempts,
+            message.next_attempt_at.isoformat() if message.next_attempt_at else "none",
+            error.split(":", 1)[0],
+        )
         DELIVERY_FAILURES.labels(str(message.status == domain.FAILED).lower()).inc()
         return False
     return True
