@@ -42,10 +42,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench modules (see report_path)
 
-import psutil
 import requests
 from billing.models import AttendanceDay, FamilyAccess, Invoice
-from procstats import shared_servers_cpu
+from procstats import stack_and_servers_cpu
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
@@ -147,23 +146,6 @@ def wait_for_mails(stack, count: int, timeout: float) -> float:
     return time.perf_counter()
 
 
-def cpu_seconds(stack) -> dict[str, float]:
-    """CPU time (user and system) each process of the stack used so far, with its children,
-    and the shared PostgreSQL and RabbitMQ servers'."""
-    used = shared_servers_cpu()
-    for name, process in stack.processes.items():
-        popen = getattr(process, "_popen", None)
-        if popen is None:
-            continue
-        try:
-            root = psutil.Process(popen.pid)
-            tree = [root, *root.children(recursive=True)]
-            used[name] = sum(sum(p.cpu_times()[:2]) for p in tree)
-        except psutil.Error:
-            continue
-    return used
-
-
 class Stages(threading.Thread):
     """When the run's invoices, their published events, the events notifications handled
     and the e-mails in the sink each reached ``count`` (seconds after ``start``)."""
@@ -219,7 +201,7 @@ class Stages(threading.Thread):
 def monthly_run(stack, families: int, timeout: float) -> dict:
     env = {**os.environ, "BILLING_DATABASE_URL": stack.database_urls["billing"]}
     command = [sys.executable, "-P", "-m", "billing.invoicing", MONTH, "--sans-barre"]
-    cpu_before = cpu_seconds(stack)
+    cpu_before = stack_and_servers_cpu(stack)
     start = time.perf_counter()
     stages = Stages(stack, families, start)
     stages.start()
@@ -233,7 +215,7 @@ def monthly_run(stack, families: int, timeout: float) -> dict:
     last_mail = wait_for_mails(stack, families, timeout) - start
     stages.done.set()
     stages.join()
-    cpu_after = cpu_seconds(stack)
+    cpu_after = stack_and_servers_cpu(stack)
     cpu = {
         name: round(cpu_after[name] - cpu_before[name], 1)
         for name in cpu_after

@@ -50,6 +50,11 @@ def shared_servers_cpu() -> dict[str, float]:
     return used
 
 
+def stack_and_servers_cpu(stack) -> dict[str, float]:
+    """``cpu_seconds`` and ``shared_servers_cpu`` in one reading."""
+    return {**cpu_seconds(stack), **shared_servers_cpu()}
+
+
 def _cpu(pid: int) -> float:
     try:
         fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()

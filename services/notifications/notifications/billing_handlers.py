@@ -17,8 +17,7 @@ from notifications.repository import Contacts
 class BillingMails:
     def _queue_billing_mail(self, session, event_type: str, event: dict) -> None:
         bulk = event_type in billing_mails.BULK
-        known = {} if event.get("email") else Contacts(session).addresses(event["account_ids"])
-        for to in billing_mails.recipients(event, known.get):
+        for to in billing_mails.recipients(event, Contacts(session).addresses):
             rendered = self.composer.billing_mail(event_type, event, to)
             if rendered is not None:
                 self.delivery.queue(session, event, rendered, bulk=bulk)

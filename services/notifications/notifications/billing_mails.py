@@ -29,14 +29,16 @@ def euros(cents: int) -> str:
     return f"{units:,}".replace(",", " ") + f",{rest:02d} €"
 
 
-def recipients(event: dict, find_contact: Callable[[str], Any]) -> list[str]:
+def recipients(event: dict, addresses_of: Callable[[list[str]], dict[str, Any]]) -> list[str]:
     """The fee's address, or the open, known address of every account linked to the family
-    (both parents), each address once, in the order of the links."""
+    (both parents), each address once, in the order of the links; ``addresses_of(ids)``
+    gives the known contacts of those accounts, asked only for a family."""
     if event.get("email"):
         return [event["email"]]
+    known = addresses_of(event["account_ids"])
     found: list[str] = []
     for account_id in event["account_ids"]:
-        contact = find_contact(account_id)
+        contact = known.get(account_id)
         if contact is None or contact.closed or not contact.email:
             continue
         if contact.email.lower() not in {address.lower() for address in found}:

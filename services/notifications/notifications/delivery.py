@@ -23,9 +23,9 @@ What is not sent there (a failed attempt, a retry that became due, a ``bulk`` me
 the thousands of ``invoice_issued`` of a monthly run) is sent by ``LOOPS`` background loops
 (:class:`chassis.background.WakeableLoop`), woken by the handler that left them a message and
 every second otherwise, that send due messages ``BATCH_SIZE`` per transaction (one claim, the
-successes recorded in two statements, one commit) until none is left, with no cap per pass. A handler of a bulk
-message thus only writes its row: its transaction is a third shorter, and the e-mails of a
-burst go out one after the other over the kept SMTP session, as a single client sends them.
+successes recorded in two statements, one commit) until none is left, with no cap per pass.
+A handler of a bulk message thus only writes its row: its transaction is a third shorter,
+and the e-mails of a burst go out over the loops' kept SMTP sessions, as clients send them.
 The service's timer sends due messages too, with :func:`deliver_due`, as a safety net that
 does not depend on the loop.
 

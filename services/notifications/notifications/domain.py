@@ -143,12 +143,21 @@ def record_failure(message: Any, error: str, now: datetime) -> None:
         message.next_attempt_at = now + retry_delay(message.attempts)
 
 
+def success_values(attempts: Any, sent_at: Any) -> dict[str, Any]:
+    """What a message that left becomes; ``attempts`` and ``sent_at`` may be values or SQL
+    expressions (``Messages.record_sent`` writes many in one statement)."""
+    return {
+        "attempts": attempts + 1,
+        "status": SENT,
+        "sent_at": sent_at,
+        "next_attempt_at": None,
+        "last_error": None,
+    }
+
+
 def record_success(message: Any, now: datetime) -> None:
-    message.attempts += 1
-    message.status = SENT
-    message.sent_at = now
-    message.next_attempt_at = None
-    message.last_error = None
+    for name, value in success_values(message.attempts, now).items():
+        setattr(message, name, value)
 
 
 def message_view(message: Any) -> dict:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from chassis.paging import fetch_page
 from notifications.contacts import new_contact_fields
-from notifications.domain import PENDING, SENT
+from notifications.domain import PENDING, success_values
 from notifications.models import Contact, DeliveryAttempt, OutgoingMessage
 from notifications.rendering import Rendered
 
@@ -75,17 +75,8 @@ class Messages:
         left = values(
             column("id", Integer), column("sent_at", DateTime(timezone=True)), name="sent"
         ).data(sent)
-        self.session.execute(
-            update(MESSAGES)
-            .where(MESSAGES.c.id == left.c.id)
-            .values(
-                status=SENT,
-                attempts=MESSAGES.c.attempts + 1,
-                sent_at=left.c.sent_at,
-                next_attempt_at=None,
-                last_error=None,
-            )
-        )
+        success = success_values(MESSAGES.c.attempts, left.c.sent_at)
+        self.session.execute(update(MESSAGES).where(MESSAGES.c.id == left.c.id).values(success))
 
     def list(
         self, recipient: str | None, page: int, size: int, since: datetime | None = None

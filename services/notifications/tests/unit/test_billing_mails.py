@@ -31,7 +31,7 @@ def render(event_type: str, **changes):
 
 
 def contacts(**known):
-    return lambda account_id: known.get(account_id)
+    return lambda account_ids: {i: known[i] for i in account_ids if i in known}
 
 
 def test_une_nouvelle_facture_donne_montant_echeance_et_lien():
